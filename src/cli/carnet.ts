@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+import { ConfigError } from '../config/config.js';
+import { CARNET_VERSION } from '../version.js';
+
+const USAGE = `carnet ${CARNET_VERSION} — shared health record (FHIR R4)
+
+Usage:
+  carnet serve                      start the API (PORT, DATABASE_URL, CARNET_DATA_DIR, …)
+  carnet import <file|dir>...       load FHIR Bundles (.json, .json.gz) and NDJSON (.ndjson, .ndjson.gz)
+  carnet migrate                    apply database migrations and exit
+  carnet --version`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      await (await import('./serve.js')).serve();
+      return -1;
+    case 'import':
+      return (await import('./import.js')).importCommand(rest);
+    case 'migrate':
+      return (await import('./migrate.js')).migrateCommand();
+    case '--version':
+    case 'version':
+      console.log(CARNET_VERSION);
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`Unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+    process.exitCode = 1;
+  },
+);

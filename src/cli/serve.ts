@@ -1,0 +1,31 @@
+import { createCarnet } from '../app/app.js';
+import { loadConfig } from '../config/config.js';
+import { CARNET_VERSION } from '../version.js';
+
+/** `carnet serve`: starts the API and logs what it is doing (URL, database, mode). */
+export async function serve(): Promise<void> {
+  const config = loadConfig();
+  const carnet = await createCarnet(config);
+  await carnet.server.listen({ port: config.port, host: config.host });
+  carnet.log.info(
+    {
+      version: CARNET_VERSION,
+      url: config.baseUrl,
+      fhir: carnet.ctx.fhirBaseUrl,
+      database: carnet.db.description,
+      mode: carnet.db.kind === 'pglite' ? 'embedded' : 'postgres',
+      schemaVersion: carnet.schemaVersion,
+    },
+    `Carnet ${CARNET_VERSION} listening at ${config.baseUrl} (FHIR R4 at ${carnet.ctx.fhirBaseUrl}) on ${carnet.db.description}`,
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    carnet.log.info({ signal }, 'shutting down');
+    await carnet.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}

@@ -1,0 +1,18 @@
+import type { Database } from '../storage/database.js';
+
+/** The slice of a logger Carnet's domain code uses (pino satisfies it). Never pass health data to it. */
+export interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What every FHIR interaction needs, injected (no globals): the database, the clock and id generation. */
+export interface FhirContext {
+  readonly db: Database;
+  /** Absolute base of the FHIR API, e.g. `http://localhost:8080/fhir`. */
+  readonly fhirBaseUrl: string;
+  readonly clock: () => Date;
+  readonly newId: () => string;
+  readonly log: Log;
+}

@@ -1,0 +1,77 @@
+import type { Queryable } from '../../storage/database.js';
+import type { FhirContext } from '../context.js';
+import { fhirDefinitions } from '../definitions.js';
+import { errors, FhirError } from '../outcomes.js';
+import { ROUTES, type Route } from './routes.js';
+import type { FhirRequest, FhirResponse } from './types.js';
+
+interface Match {
+  readonly route: Route;
+  readonly params: Record<string, string>;
+}
+
+function matchRoute(route: Route, segments: string[]): Record<string, string> | undefined {
+  if (route.pattern.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [i, part] of route.pattern.entries()) {
+    const segment = segments[i] as string;
+    if (part.startsWith(':')) {
+      // A literal segment such as `_history` or `$validate` is never an id or type.
+      if (segment.startsWith('_') || segment.startsWith('$')) return undefined;
+      params[part.slice(1)] = segment;
+    } else if (part !== segment) return undefined;
+  }
+  return params;
+}
+
+function findRoute(request: FhirRequest): Match {
+  const segments = request.path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  const hasQuery = [...request.query.keys()].length > 0;
+  const method = request.method === 'HEAD' ? 'GET' : request.method;
+  let pathMatched = false;
+  for (const route of ROUTES) {
+    const params = matchRoute(route, segments);
+    if (!params) continue;
+    if (route.withQuery !== undefined && route.withQuery !== hasQuery) {
+      pathMatched = true;
+      continue;
+    }
+    pathMatched = true;
+    if (route.method === method) return { route, params };
+  }
+  const type = segments[0];
+  if (type && !type.startsWith('_') && !type.startsWith('$') && type !== 'metadata' && !fhirDefinitions().resourceTypes.has(type)) {
+    throw errors.notFound(`Unknown resource type "${type}"`);
+  }
+  if (pathMatched) throw errors.methodNotAllowed(`${request.method} is not allowed on /${request.path}`);
+  throw errors.notFound(`No FHIR interaction at /${request.path}`);
+}
+
+/**
+ * The transport-free FHIR router: (request, context) → response. Every failure becomes an
+ * OperationOutcome response here, so callers (HTTP, batch entries) never see exceptions from domain code.
+ */
+export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, reader: Queryable = ctx.db): Promise<FhirResponse> {
+  try {
+    const { route, params } = findRoute(request);
+    if (params.type !== undefined && !fhirDefinitions().resourceTypes.has(params.type)) {
+      throw errors.notFound(`Unknown resource type "${params.type}"`);
+    }
+    return await route.handler({ request, ctx, reader, params });
+  } catch (error) {
+    if (!(error instanceof FhirError)) {
+      ctx.log.error({ err: error, method: request.method, path: request.path }, 'FHIR request failed with an internal error');
+    }
+    return errorResponse(error);
+  }
+}
+
+export function errorResponse(error: unknown): FhirResponse {
+  const failure = error instanceof FhirError ? error : internalError(error);
+  return { status: failure.status, body: failure.outcome };
+}
+
+function internalError(_error: unknown): FhirError {
+  // The details went to the log; the client gets no internals.
+  return new FhirError('internal', 'Internal server error');
+}

@@ -1,0 +1,52 @@
+import { batchOrTransaction } from '../interactions/bundle.js';
+import { capabilities } from '../interactions/capabilities.js';
+import { create } from '../interactions/create.js';
+import { conditionalDelete, deleteResource } from '../interactions/delete.js';
+import { historyHandler } from '../interactions/history.js';
+import { patch } from '../interactions/patch.js';
+import { read } from '../interactions/read.js';
+import { search } from '../interactions/search.js';
+import { conditionalUpdate, update } from '../interactions/update.js';
+import { validate } from '../interactions/validate.js';
+import { vread } from '../interactions/vread.js';
+import type { Handler } from './types.js';
+
+/** Interaction codes as the CapabilityStatement names them (R4 TypeRestfulInteraction/SystemRestfulInteraction). */
+export type InteractionCode =
+  | 'read' | 'vread' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type' | 'create' | 'search-type'
+  | 'transaction' | 'batch' | 'history-system' | 'capabilities' | 'operation';
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path segments: literals, or `:type`, `:id`, `:vid` captures. */
+  readonly pattern: readonly string[];
+  readonly interaction: InteractionCode;
+  /** Route matches only when the URL has (true) or lacks (false) a query string; undefined: either. */
+  readonly withQuery?: boolean;
+  readonly operation?: string;
+  readonly handler: Handler;
+}
+
+/**
+ * The registry of everything the FHIR API implements. The router dispatches from it and the
+ * CapabilityStatement is generated from it, so the two can never disagree.
+ */
+export const ROUTES: readonly Route[] = [
+  { method: 'GET', pattern: ['metadata'], interaction: 'capabilities', handler: capabilities },
+  { method: 'POST', pattern: [], interaction: 'transaction', handler: batchOrTransaction },
+  { method: 'GET', pattern: ['_history'], interaction: 'history-system', handler: historyHandler },
+  { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },
+  { method: 'POST', pattern: [':type', '_search'], interaction: 'search-type', handler: search },
+  { method: 'POST', pattern: [':type'], interaction: 'create', handler: create },
+  { method: 'PUT', pattern: [':type'], interaction: 'update', withQuery: true, handler: conditionalUpdate },
+  { method: 'DELETE', pattern: [':type'], interaction: 'delete', withQuery: true, handler: conditionalDelete },
+  { method: 'GET', pattern: [':type', '_history'], interaction: 'history-type', handler: historyHandler },
+  { method: 'POST', pattern: [':type', '$validate'], interaction: 'operation', operation: 'validate', handler: validate },
+  { method: 'GET', pattern: [':type', ':id'], interaction: 'read', handler: read },
+  { method: 'PUT', pattern: [':type', ':id'], interaction: 'update', handler: update },
+  { method: 'PATCH', pattern: [':type', ':id'], interaction: 'patch', handler: patch },
+  { method: 'DELETE', pattern: [':type', ':id'], interaction: 'delete', handler: deleteResource },
+  { method: 'POST', pattern: [':type', ':id', '$validate'], interaction: 'operation', operation: 'validate', handler: validate },
+  { method: 'GET', pattern: [':type', ':id', '_history'], interaction: 'history-instance', handler: historyHandler },
+  { method: 'GET', pattern: [':type', ':id', '_history', ':vid'], interaction: 'vread', handler: vread },
+];

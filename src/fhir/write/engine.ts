@@ -1,0 +1,244 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Queryable } from '../../storage/database.js';
+import {
+  existing, lockCriteria, lockCurrent, searchCurrent, writeVersions,
+  type CurrentRow, type NewVersion,
+} from '../../storage/resource-store.js';
+import { patientCompartmentOf } from '../compartment.js';
+import type { FhirContext } from '../context.js';
+import { parseCriteriaString } from '../criteria.js';
+import { fhirDefinitions } from '../definitions.js';
+import { errors, FhirError } from '../outcomes.js';
+import { collectReferences, parseLocalReference, rewriteReferences } from '../references.js';
+import { extractTokens } from '../tokens.js';
+import { assertValid } from '../validation.js';
+import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
+import { applyJsonPatch } from './patch.js';
+import { assertValidId, checkIfMatch, sameContent, stamp } from './versioning.js';
+
+export interface WriteOptions {
+  /** Transaction semantics: references between entries resolved, referential integrity checked. */
+  readonly transaction: boolean;
+  /** Where op i stands in the request Bundle, so errors name the right entry. */
+  readonly entryIndexes?: readonly number[];
+}
+
+/** A write whose target is known: the id it acts on and what it will do there. */
+interface Resolved {
+  readonly op: WriteOp;
+  readonly index: number;
+  readonly resourceType: string;
+  id: string;
+  /** Set when a conditional operation found nothing to do or an existing match (no write). */
+  noWrite?: WriteResult;
+  /** A create whose id is new (no current row to lock). */
+  readonly isNew: boolean;
+  resource?: Resource;
+}
+
+function failAt(error: unknown, index: number, many: boolean): never {
+  if (error instanceof FhirError && many) throw error.atEntry(index);
+  throw error;
+}
+
+/**
+ * Executes writes inside an open database transaction: resolves conditional targets and references,
+ * checks preconditions and validity, then stores every new version in bulk. Throws a FhirError (and the
+ * caller rolls back) when any write is unacceptable, so nothing is ever partly written.
+ */
+export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readonly WriteOp[], options: WriteOptions): Promise<WriteResult[]> {
+  const many = ops.length > 1 || options.transaction;
+  const resolved: Resolved[] = [];
+  for (const [position, op] of ops.entries()) {
+    const index = options.entryIndexes?.[position] ?? position;
+    try {
+      resolved.push(await resolveTarget(tx, ctx, op, index));
+    } catch (error) {
+      failAt(error, index, many);
+    }
+  }
+
+  const targets = new Set<string>();
+  for (const r of resolved) {
+    if (r.noWrite) continue;
+    const key = `${r.resourceType}/${r.id}`;
+    if (targets.has(key)) failAt(errors.invalid(`${key} is the target of more than one entry`), r.index, many);
+    targets.add(key);
+  }
+
+  const mapping = await referenceMapping(tx, resolved, options);
+  const current = await lockCurrent(tx, resolved.filter((r) => !r.isNew && !r.noWrite).map((r) => ({ resourceType: r.resourceType, id: r.id })));
+
+  const now = ctx.clock().toISOString();
+  const versions: NewVersion[] = [];
+  const results: WriteResult[] = [];
+  for (const r of resolved) {
+    try {
+      results.push(r.noWrite ?? planVersion(r, current.get(`${r.resourceType}/${r.id}`), mapping, now, ctx, versions));
+    } catch (error) {
+      failAt(error, r.index, many);
+    }
+  }
+  if (options.transaction) await checkReferentialIntegrity(tx, ctx, versions);
+  await writeVersions(tx, versions);
+  return results;
+}
+
+async function findMatches(tx: Queryable, resourceType: string, criteria: string): Promise<CurrentRow[]> {
+  const parsed = parseCriteriaString(resourceType, criteria);
+  return searchCurrent(tx, parsed, 2);
+}
+
+async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number): Promise<Resolved> {
+  const resourceType = opResourceType(op);
+  if (!fhirDefinitions().resourceTypes.has(resourceType)) throw errors.invalid(`Unknown resource type "${resourceType}"`);
+  const base = { op, index, resourceType };
+  switch (op.kind) {
+    case 'create': {
+      if (op.ifNoneExist) {
+        await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
+        const matches = await findMatches(tx, resourceType, op.ifNoneExist);
+        if (matches.length > 1) throw errors.preconditionFailed(`If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
+        const match = matches[0];
+        if (match) {
+          return { ...base, id: match.id, isNew: false, noWrite: existingResult(match, 'matched-existing', 200) };
+        }
+      }
+      return { ...base, id: ctx.newId(), isNew: true };
+    }
+    case 'conditional-update': {
+      await lockCriteria(tx, `${resourceType}?${op.criteria}`);
+      const matches = await findMatches(tx, resourceType, op.criteria);
+      if (matches.length > 1) throw errors.preconditionFailed(`Conditional update "${op.criteria}" matches more than one ${resourceType}`);
+      const match = matches[0];
+      const bodyId = op.resource.id;
+      if (match && bodyId && bodyId !== match.id) {
+        throw errors.invalid(`The body's id "${bodyId}" differs from the matching ${resourceType}/${match.id}`);
+      }
+      if (bodyId) assertValidId(bodyId);
+      return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false };
+    }
+    case 'conditional-delete': {
+      const matches = await findMatches(tx, resourceType, op.criteria);
+      if (matches.length > 1) throw errors.preconditionFailed(`Conditional delete "${op.criteria}" matches more than one ${resourceType}`);
+      const match = matches[0];
+      if (!match) {
+        return { ...base, id: '', isNew: false, noWrite: { outcome: 'already-absent', status: 204, resourceType, id: '' } };
+      }
+      return { ...base, id: match.id, isNew: false };
+    }
+    default:
+      assertValidId(op.id);
+      return { ...base, id: op.id, isNew: false };
+  }
+}
+
+function existingResult(row: CurrentRow, outcome: 'matched-existing' | 'unchanged', status: 200): WriteResult {
+  return {
+    outcome, status, resourceType: row.resourceType, id: row.id, versionId: row.versionId, lastUpdated: row.lastUpdated,
+    ...(row.content ? { content: row.content } : {}),
+  };
+}
+
+/**
+ * In a transaction, maps every entry's `urn:uuid:`/`urn:oid:` fullUrl to its assigned `Type/id`, and every
+ * conditional reference (`Patient?identifier=…`) to the single resource it matches.
+ */
+async function referenceMapping(tx: Queryable, resolved: Resolved[], options: WriteOptions): Promise<Map<string, string>> {
+  const mapping = new Map<string, string>();
+  if (!options.transaction) return mapping;
+  for (const r of resolved) {
+    const fullUrl = 'fullUrl' in r.op ? r.op.fullUrl : undefined;
+    if (fullUrl && /^urn:(uuid|oid):/.test(fullUrl) && r.id) mapping.set(fullUrl, `${r.resourceType}/${r.id}`);
+  }
+  for (const r of resolved) {
+    const body = 'resource' in r.op ? r.op.resource : undefined;
+    if (!body) continue;
+    for (const reference of collectReferences(body)) {
+      if (mapping.has(reference)) continue;
+      if (/^urn:(uuid|oid):/.test(reference)) {
+        failAt(errors.invalid(`Reference "${reference}" matches no entry of the transaction`), r.index, true);
+      }
+      const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(reference);
+      if (conditional) {
+        const [, type, criteria] = conditional as unknown as [string, string, string];
+        const matches = await findMatches(tx, type, criteria).catch((error: unknown) => failAt(error, r.index, true));
+        if (matches.length !== 1) {
+          const n = matches.length === 0 ? 'no' : 'more than one';
+          failAt(errors.preconditionFailed(`Conditional reference "${reference}" matches ${n} resource`), r.index, true);
+        }
+        mapping.set(reference, `${type}/${(matches[0] as CurrentRow).id}`);
+      }
+    }
+  }
+  return mapping;
+}
+
+function planVersion(
+  r: Resolved, current: CurrentRow | undefined, mapping: Map<string, string>, now: string, ctx: FhirContext, out: NewVersion[],
+): WriteResult {
+  const { op, resourceType, id } = r;
+  const label = `${resourceType}/${id}`;
+  if (op.kind === 'delete' || op.kind === 'conditional-delete') {
+    if (op.kind === 'delete') checkIfMatch(op.ifMatch, current, label);
+    if (!current || current.deleted) return { outcome: 'already-absent', status: 204, resourceType, id };
+    const versionId = current.versionId + 1;
+    out.push({ resourceType, id, versionId, lastUpdated: now, deleted: true, method: 'DELETE', patientId: null, content: null, tokens: [] });
+    return { outcome: 'deleted', status: 204, resourceType, id, versionId, lastUpdated: now };
+  }
+
+  let body: Resource;
+  if (op.kind === 'patch') {
+    checkIfMatch(op.ifMatch, current, label);
+    if (!current) throw errors.notFound(`${label} does not exist`);
+    if (current.deleted || !current.content) throw errors.gone(`${label} was deleted`);
+    body = applyJsonPatch(JSON.parse(current.content) as Resource, op.patch);
+  } else {
+    if (op.kind !== 'create') checkIfMatch(op.ifMatch, current, label);
+    body = op.resource;
+  }
+  if (body.resourceType !== resourceType) {
+    throw errors.invalid(`The body is a ${String(body.resourceType)}, not a ${resourceType}`);
+  }
+  if (mapping.size > 0) body = rewriteReferences(body, mapping);
+  body = { ...body, id } as Resource;
+  assertValid(body);
+
+  if (current && !current.deleted && current.content && sameContent(current.content, body)) {
+    return existingResult(current, 'unchanged', 200);
+  }
+  const versionId = (current?.versionId ?? 0) + 1;
+  const stored = stamp(body, id, versionId, now);
+  out.push({
+    resourceType, id, versionId, lastUpdated: now, deleted: false,
+    method: op.kind === 'create' ? 'POST' : op.kind === 'patch' ? 'PATCH' : 'PUT',
+    patientId: patientCompartmentOf(stored, ctx.fhirBaseUrl) ?? null,
+    content: JSON.stringify(stored),
+    tokens: extractTokens(stored),
+  });
+  const created = versionId === 1 || Boolean(current?.deleted);
+  return { outcome: created ? 'created' : 'updated', status: created ? 201 : 200, resourceType, id, versionId, lastUpdated: now, content: JSON.stringify(stored) };
+}
+
+/** In a transaction, every local reference must point at a resource that exists once it commits. */
+async function checkReferentialIntegrity(tx: Queryable, ctx: FhirContext, versions: readonly NewVersion[]): Promise<void> {
+  const written = new Set(versions.filter((v) => !v.deleted).map((v) => `${v.resourceType}/${v.id}`));
+  const deleted = new Set(versions.filter((v) => v.deleted).map((v) => `${v.resourceType}/${v.id}`));
+  const wanted = new Map<string, { resourceType: string; id: string; from: string }>();
+  for (const v of versions) {
+    if (!v.content) continue;
+    for (const reference of collectReferences(JSON.parse(v.content))) {
+      const local = parseLocalReference(reference, ctx.fhirBaseUrl);
+      if (!local) continue;
+      const key = `${local.resourceType}/${local.id}`;
+      if (deleted.has(key)) throw errors.invalid(`${v.resourceType}/${v.id} refers to ${key}, which this transaction deletes`);
+      if (!written.has(key) && !wanted.has(key)) wanted.set(key, { ...local, from: `${v.resourceType}/${v.id}` });
+    }
+  }
+  const found = await existing(tx, [...wanted.values()]);
+  const missing = [...wanted.entries()].filter(([key]) => !found.has(key));
+  if (missing.length > 0) {
+    const list = missing.slice(0, 10).map(([key, w]) => `${w.from} → ${key}`).join(', ');
+    throw errors.invalid(`References to resources that do not exist: ${list}`);
+  }
+}

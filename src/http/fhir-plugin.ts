@@ -1,0 +1,77 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FhirContext } from '../fhir/context.js';
+import { errors, FhirError } from '../fhir/outcomes.js';
+import { handleFhirRequest } from '../fhir/router/router.js';
+import type { FhirRequest, FhirResponse } from '../fhir/router/types.js';
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** Whether the client accepts a JSON answer (XML is not offered). */
+function acceptsJson(request: FastifyRequest, query: URLSearchParams): boolean {
+  const format = query.get('_format');
+  if (format && !/json/.test(format)) return false;
+  const accept = header(request, 'accept');
+  if (!accept) return true;
+  return accept.split(',').some((part) => /^\s*(\*\/\*|application\/\*|application\/(fhir\+)?json)/.test(part));
+}
+
+export function toFhirRequest(request: FastifyRequest, path: string, query: URLSearchParams): FhirRequest {
+  const h = (name: string) => header(request, name);
+  const entries = Object.entries({
+    ifMatch: h('if-match'),
+    ifNoneMatch: h('if-none-match'),
+    ifNoneExist: h('if-none-exist'),
+    ifModifiedSince: h('if-modified-since'),
+    prefer: h('prefer'),
+    contentType: h('content-type'),
+  }).filter(([, v]) => v !== undefined);
+  return { method: request.method, path, query, headers: Object.fromEntries(entries), body: request.body };
+}
+
+export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyReply {
+  reply.code(response.status);
+  for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
+  if (response.body === undefined) return reply.send();
+  reply.type(FHIR_JSON);
+  return reply.send(typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
+}
+
+/** The FHIR REST API under /fhir: parses and checks the HTTP envelope, then hands over to the router. */
+export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirContext }): Promise<void> {
+  const { ctx } = options;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(errors.invalid(`The body is not valid JSON: ${(error as Error).message}`), undefined);
+    }
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', (request, _payload, done) => {
+    done(new FhirError('unsupported-media-type', `Content-Type "${request.headers['content-type'] ?? ''}" is not supported; send application/fhir+json`), undefined);
+  });
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = new URL(request.url, 'http://carnet.invalid');
+    const path = url.pathname.replace(/^\/fhir\/?/, '');
+    if (!acceptsJson(request, url.searchParams)) {
+      return sendFhir(reply, { status: 406, body: new FhirError('not-acceptable', 'Carnet answers in JSON only (application/fhir+json)').outcome });
+    }
+    if (['POST', 'PUT', 'PATCH'].includes(request.method) && request.body === undefined && !request.headers['content-type']) {
+      return sendFhir(reply, { status: 400, body: errors.invalid('The request has no body; a FHIR resource is expected').outcome });
+    }
+    return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), ctx));
+  };
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir', handler });
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir/*', handler });
+}

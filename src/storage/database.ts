@@ -1,0 +1,44 @@
+/**
+ * The one database interface the rest of Carnet sees. Two adapters implement it (embedded PGlite and a
+ * PostgreSQL pool); no other module knows which one is in use.
+ */
+export interface QueryResult<R> {
+  readonly rows: R[];
+  readonly rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface Database extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** A human description for logs (never contains credentials). */
+  readonly description: string;
+  /** Runs `work` in one database transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** SQLSTATE codes after which a whole transaction may safely be run again. */
+const RETRYABLE_SQLSTATES = new Set(['40001', '40P01', '23505']);
+
+export function isRetryableDatabaseError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_SQLSTATES.has(code);
+}
+
+/**
+ * Runs a transaction, retrying it when PostgreSQL reports a serialization failure, a deadlock or a
+ * unique violation caused by a concurrent writer (two clients creating the same id at once).
+ */
+export async function withRetries<T>(db: Database, work: (tx: Queryable) => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(work);
+    } catch (error) {
+      if (attempt >= attempts || !isRetryableDatabaseError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+    }
+  }
+}

@@ -1,0 +1,247 @@
+import type { Criteria } from '../fhir/criteria.js';
+import type { TokenRow } from '../fhir/tokens.js';
+import type { Queryable } from './database.js';
+
+/** The SQL of the resource store. Callers pass a Queryable: the database, or an open transaction. */
+
+export interface CurrentRow {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly versionId: number;
+  readonly lastUpdated: string;
+  readonly deleted: boolean;
+  readonly content: string | null;
+}
+
+export interface VersionRow extends CurrentRow {
+  readonly seq: number;
+  readonly method: string;
+}
+
+export interface NewVersion {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly versionId: number;
+  readonly lastUpdated: string;
+  readonly deleted: boolean;
+  readonly method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  readonly patientId: string | null;
+  readonly content: string | null;
+  readonly tokens: readonly TokenRow[];
+}
+
+type Row = Record<string, unknown>;
+
+function iso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+function toCurrent(row: Row): CurrentRow {
+  return {
+    resourceType: row.resource_type as string,
+    id: row.id as string,
+    versionId: Number(row.version_id),
+    lastUpdated: iso(row.last_updated),
+    deleted: row.deleted as boolean,
+    content: (row.content as string | null) ?? null,
+  };
+}
+
+function toVersion(row: Row): VersionRow {
+  return { ...toCurrent(row), seq: Number(row.seq), method: row.method as string };
+}
+
+export async function readCurrent(db: Queryable, resourceType: string, id: string): Promise<CurrentRow | undefined> {
+  const { rows } = await db.query<Row>(
+    'SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2',
+    [resourceType, id],
+  );
+  return rows[0] ? toCurrent(rows[0]) : undefined;
+}
+
+/** Current rows of many resources at once, locked for update until the transaction ends. */
+export async function lockCurrent(db: Queryable, keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, CurrentRow>> {
+  const found = new Map<string, CurrentRow>();
+  if (keys.length === 0) return found;
+  const { rows } = await db.query<Row>(
+    `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource
+      WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+      ORDER BY resource_type, id FOR UPDATE`,
+    [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+  );
+  for (const row of rows) found.set(`${row.resource_type}/${row.id}`, toCurrent(row));
+  return found;
+}
+
+/** Which of these resources exist and are not deleted (as `Type/id`). */
+export async function existing(db: Queryable, keys: readonly { resourceType: string; id: string }[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const { rows } = await db.query<Row>(
+    `SELECT resource_type, id FROM resource
+      WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND NOT deleted`,
+    [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+  );
+  return new Set(rows.map((row) => `${row.resource_type}/${row.id}`));
+}
+
+export async function readVersion(db: Queryable, resourceType: string, id: string, versionId: number): Promise<VersionRow | undefined> {
+  const { rows } = await db.query<Row>(
+    `SELECT seq, resource_type, id, version_id, last_updated, deleted, method, content FROM resource_version
+      WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
+    [resourceType, id, versionId],
+  );
+  return rows[0] ? toVersion(rows[0]) : undefined;
+}
+
+/**
+ * Writes new versions in bulk: the current row, the immutable history row and the search index, in a
+ * handful of statements whatever the number of resources. Must run inside a transaction.
+ */
+export async function writeVersions(db: Queryable, versions: readonly NewVersion[]): Promise<void> {
+  if (versions.length === 0) return;
+  const col = <K extends keyof NewVersion>(key: K) => versions.map((v) => v[key]);
+  const upsert = await db.query(
+    `INSERT INTO resource AS r (resource_type, id, version_id, last_updated, deleted, patient_id, content)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[])
+     ON CONFLICT (resource_type, id) DO UPDATE SET
+       version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,
+       patient_id = EXCLUDED.patient_id, content = EXCLUDED.content
+     WHERE r.version_id = EXCLUDED.version_id - 1`,
+    [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('patientId'), col('content')],
+  );
+  if (upsert.rowCount !== versions.length) {
+    // A concurrent writer created or advanced one of these resources first: run the transaction again.
+    throw Object.assign(new Error('Concurrent write detected; retrying'), { code: '40001' });
+  }
+  await db.query(
+    `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, patient_id, content)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[], $8::text[])`,
+    [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('method'), col('patientId'), col('content')],
+  );
+  const replaced = versions.filter((v) => v.versionId > 1);
+  if (replaced.length > 0) {
+    await db.query(
+      `DELETE FROM token_index WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+      [replaced.map((v) => v.resourceType), replaced.map((v) => v.id)],
+    );
+  }
+  const tokenTypes: string[] = [];
+  const tokenIds: string[] = [];
+  const params: string[] = [];
+  const systems: (string | null)[] = [];
+  const codes: (string | null)[] = [];
+  for (const v of versions) {
+    if (v.deleted) continue;
+    for (const t of v.tokens) {
+      tokenTypes.push(v.resourceType);
+      tokenIds.push(v.id);
+      params.push(t.param);
+      systems.push(t.system);
+      codes.push(t.code);
+    }
+  }
+  if (tokenTypes.length > 0) {
+    await db.query(
+      `INSERT INTO token_index (resource_type, id, param, system, code)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+      [tokenTypes, tokenIds, params, systems, codes],
+    );
+  }
+}
+
+export interface HistoryQuery {
+  readonly resourceType?: string;
+  readonly id?: string;
+  readonly since?: string;
+  /** `_at`: versions that were current at some point in [atStart, atEnd). */
+  readonly at?: { readonly start: string; readonly end: string };
+  /** Keyset cursor: only versions older than this sequence number. */
+  readonly beforeSeq?: number;
+  readonly limit: number;
+}
+
+export async function readHistory(db: Queryable, q: HistoryQuery): Promise<VersionRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (q.resourceType) add('v.resource_type = ?', q.resourceType);
+  if (q.id) add('v.id = ?', q.id);
+  if (q.since) add('v.last_updated >= ?', q.since);
+  if (q.beforeSeq !== undefined) add('v.seq < ?', q.beforeSeq);
+  if (q.at) {
+    add('v.last_updated < ?', q.at.end);
+    // A version stays current until the next version of the same resource is written.
+    add(`NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.resource_type = v.resource_type AND n.id = v.id
+          AND n.version_id = v.version_id + 1 AND n.last_updated < ?)`, q.at.start);
+  }
+  params.push(q.limit);
+  const { rows } = await db.query<Row>(
+    `SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.method, v.content FROM resource_version v
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY v.seq DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toVersion);
+}
+
+/** Compiles criteria to a WHERE fragment over `resource r`, appending to params. */
+function criteriaSql(criteria: Criteria, params: unknown[]): string {
+  params.push(criteria.resourceType);
+  const where = [`r.resource_type = $${params.length}`, 'NOT r.deleted'];
+  for (const clause of criteria.clauses) {
+    if (clause.kind === 'id') {
+      params.push(clause.ids);
+      where.push(`r.id = ANY($${params.length}::text[])`);
+      continue;
+    }
+    params.push(clause.param);
+    const paramRef = `$${params.length}`;
+    const alternatives = clause.values.map((value) => {
+      const parts: string[] = [];
+      if (value.code !== undefined) {
+        params.push(value.code);
+        parts.push(`t.code = $${params.length}`);
+      }
+      if (value.system === null) parts.push('t.system IS NULL');
+      else if (value.system !== undefined) {
+        params.push(value.system);
+        parts.push(`t.system = $${params.length}`);
+      }
+      return `(${parts.join(' AND ')})`;
+    });
+    where.push(`EXISTS (SELECT 1 FROM token_index t WHERE t.resource_type = r.resource_type AND t.id = r.id
+      AND t.param = ${paramRef} AND (${alternatives.join(' OR ')}))`);
+  }
+  return where.join(' AND ');
+}
+
+/** Current resources matching the criteria, ordered by id, after `afterId` (keyset paging). */
+export async function searchCurrent(db: Queryable, criteria: Criteria, limit: number, afterId?: string): Promise<CurrentRow[]> {
+  const params: unknown[] = [];
+  let where = criteriaSql(criteria, params);
+  if (afterId !== undefined) {
+    params.push(afterId);
+    where += ` AND r.id > $${params.length}`;
+  }
+  params.push(limit);
+  const { rows } = await db.query<Row>(
+    `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM resource r
+      WHERE ${where} ORDER BY r.id LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toCurrent);
+}
+
+export async function countCurrent(db: Queryable, criteria: Criteria): Promise<number> {
+  const params: unknown[] = [];
+  const where = criteriaSql(criteria, params);
+  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource r WHERE ${where}`, params);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Serialises concurrent conditional creates on the same criteria until the transaction ends. */
+export async function lockCriteria(db: Queryable, key: string): Promise<void> {
+  await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+}
