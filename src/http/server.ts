@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
 import { errors, FhirError } from '../fhir/outcomes.js';
 import { errorResponse } from '../fhir/router/router.js';
@@ -25,10 +25,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const app = Fastify({
     loggerInstance: options.logger,
     // The default request log carries full URLs, whose query strings can hold health data: we log our own line.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
-    caseSensitive: true,
-    ignoreTrailingSlash: true,
+    routerOptions: { caseSensitive: true, ignoreTrailingSlash: true },
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Observation, Organization, Patient, Resource } from '@medplum/fhirtypes';
+import { patientCompartmentOf } from '../../src/fhir/compartment.js';
+import { extractTokens } from '../../src/fhir/tokens.js';
+import { validationIssues } from '../../src/fhir/validation.js';
+
+const errorsOf = (r: Resource) => validationIssues(r).filter((i) => i.severity === 'error');
+
+describe('patient compartment', () => {
+  test('a Patient belongs to itself', () => {
+    assert.equal(patientCompartmentOf({ resourceType: 'Patient', id: 'p1' } as Patient), 'p1');
+  });
+  test('clinical resources belong to their subject, relative or absolute', () => {
+    const obs: Observation = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/p2' } };
+    assert.equal(patientCompartmentOf(obs), 'p2');
+    const abs = { ...obs, subject: { reference: 'http://c.test/fhir/Patient/p3' } };
+    assert.equal(patientCompartmentOf(abs, 'http://c.test/fhir'), 'p3');
+  });
+  test('a subject that is not a Patient places nothing in a patient compartment', () => {
+    const obs: Observation = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Group/g' } };
+    assert.equal(patientCompartmentOf(obs), undefined);
+  });
+  test('directory resources are outside every patient compartment', () => {
+    assert.equal(patientCompartmentOf({ resourceType: 'Organization', name: 'GMF' } as Organization), undefined);
+  });
+});
+
+describe('token extraction', () => {
+  test('identifiers, codes and statuses with their systems', () => {
+    const obs: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      identifier: [{ system: 'urn:lab', value: 'A1' }],
+      code: { coding: [{ system: 'http://loinc.org', code: '4548-4' }] },
+    };
+    const tokens = extractTokens(obs);
+    assert.ok(tokens.some((t) => t.param === 'identifier' && t.system === 'urn:lab' && t.code === 'A1'));
+    assert.ok(tokens.some((t) => t.param === 'code' && t.system === 'http://loinc.org' && t.code === '4548-4'));
+    assert.ok(tokens.some((t) => t.param === 'status' && t.code === 'final'));
+  });
+});
+
+describe('validation', () => {
+  test('a valid Patient has no errors', () => {
+    assert.deepEqual(errorsOf({ resourceType: 'Patient', gender: 'female', birthDate: '1980-02-29', name: [{ family: 'Côté', given: ['Marie-Ève'] }] } as Patient), []);
+  });
+  test('required bindings are checked', () => {
+    const issues = errorsOf({ resourceType: 'Patient', gender: 'bogus' } as unknown as Patient);
+    assert.equal(issues.length, 1);
+    assert.deepEqual(issues[0]?.expression, ['Patient.gender']);
+  });
+  test('types, cardinality and unknown elements are reported with their path', () => {
+    const issues = errorsOf({ resourceType: 'Patient', birthDate: '1980-13-45', foo: 1, name: [{ given: 'x' }] } as unknown as Patient);
+    const paths = issues.flatMap((i) => i.expression ?? []);
+    assert.ok(paths.includes('Patient.birthDate'));
+    assert.ok(paths.includes('Patient.foo'));
+    assert.ok(paths.includes('Patient.name.given'));
+  });
+  test('one variant per choice element', () => {
+    const obs = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueString: 'a', valueQuantity: { value: 1 } };
+    assert.ok(errorsOf(obs as Observation).some((i) => /Only one of/.test(i.details?.text ?? '')));
+  });
+  test('invariants are evaluated', () => {
+    const obs = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueString: 'a', dataAbsentReason: { text: 'n/a' } };
+    assert.ok(errorsOf(obs as Observation).some((i) => /obs-6/.test(i.details?.text ?? '')));
+  });
+});
