@@ -61,6 +61,18 @@ describe('validation', () => {
     const obs = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueString: 'a', valueQuantity: { value: 1 } };
     assert.ok(errorsOf(obs as Observation).some((i) => /Only one of/.test(i.details?.text ?? '')));
   });
+  test('bindings and choices are checked inside backbone elements, extensions and contained resources', () => {
+    const patient = { resourceType: 'Patient', contact: [{ name: { family: 'Roy' }, gender: 'sometimes' }] };
+    assert.deepEqual(errorsOf(patient as unknown as Patient).flatMap((i) => i.expression ?? []), ['Patient.contact[0].gender']);
+    const obs = {
+      resourceType: 'Observation', status: 'final', code: { text: 'x' },
+      component: [{ code: { text: 'c' }, valueString: 'a', valueBoolean: true }],
+      extension: [{ url: 'http://x.test', valueString: 'a', valueCode: 'b' }],
+      contained: [{ resourceType: 'Patient', id: 'p', gender: 'nope' }],
+    };
+    const paths = errorsOf(obs as unknown as Observation).flatMap((i) => i.expression ?? []).sort();
+    assert.deepEqual(paths, ['Observation.component[0].value', 'Observation.contained[0].gender', 'Observation.extension[0].value']);
+  });
   test('invariants are evaluated', () => {
     const obs = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueString: 'a', dataAbsentReason: { text: 'n/a' } };
     assert.ok(errorsOf(obs as Observation).some((i) => /obs-6/.test(i.details?.text ?? '')));

@@ -209,15 +209,16 @@ function planVersion(
   }
   const versionId = (current?.versionId ?? 0) + 1;
   const stored = stamp(body, id, versionId, now);
+  const content = JSON.stringify(stored);
   out.push({
     resourceType, id, versionId, lastUpdated: now, deleted: false,
     method: op.kind === 'create' ? 'POST' : op.kind === 'patch' ? 'PATCH' : 'PUT',
     patientId: patientCompartmentOf(stored, ctx.fhirBaseUrl) ?? null,
-    content: JSON.stringify(stored),
+    content,
     tokens: extractTokens(stored),
   });
   const created = versionId === 1 || Boolean(current?.deleted);
-  return { outcome: created ? 'created' : 'updated', status: created ? 201 : 200, resourceType, id, versionId, lastUpdated: now, content: JSON.stringify(stored) };
+  return { outcome: created ? 'created' : 'updated', status: created ? 201 : 200, resourceType, id, versionId, lastUpdated: now, content };
 }
 
 /** In a transaction, every local reference must point at a resource that exists once it commits. */
