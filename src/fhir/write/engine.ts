@@ -149,7 +149,16 @@ async function referenceMapping(tx: Queryable, resolved: Resolved[], options: Wr
   if (!options.transaction) return mapping;
   for (const r of resolved) {
     const fullUrl = 'fullUrl' in r.op ? r.op.fullUrl : undefined;
-    if (fullUrl && /^urn:(uuid|oid):/.test(fullUrl) && r.id) mapping.set(fullUrl, `${r.resourceType}/${r.id}`);
+    if (!fullUrl || !r.id) continue;
+    const target = `${r.resourceType}/${r.id}`;
+    if (/^urn:(uuid|oid):/.test(fullUrl)) {
+      mapping.set(fullUrl, target);
+    } else if (r.op.kind === 'create') {
+      // A created resource gets a new id: references to its RESTful fullUrl, absolute or relative, follow it.
+      const restful = /([A-Z][A-Za-z]+\/[A-Za-z0-9\-.]{1,64})$/.exec(fullUrl);
+      mapping.set(fullUrl, target);
+      if (restful?.[1] && restful[1] !== target) mapping.set(restful[1], target);
+    }
   }
   for (const r of resolved) {
     const body = 'resource' in r.op ? r.op.resource : undefined;
