@@ -1,4 +1,5 @@
-import { evalFhirPathTyped, getParsedExpressionForResourceType, toTypedValue } from '@medplum/core';
+import { evalFhirPathTyped, toTypedValue } from '@medplum/core';
+import { parsedExpression } from './expressions.js';
 import type { Reference, Resource } from '@medplum/fhirtypes';
 import { fhirDefinitions } from './definitions.js';
 import { parseLocalReference } from './references.js';
@@ -18,7 +19,7 @@ export function patientCompartmentOf(resource: Resource, baseUrl?: string): stri
   for (const code of params) {
     const param = byCode.get(code);
     if (!param?.expression) continue;
-    const expression = getParsedExpressionForResourceType(resource.resourceType, param.expression);
+    const expression = parsedExpression(resource.resourceType, param.expression);
     for (const value of evalFhirPathTyped(expression, typed)) {
       const reference = (value.value as Reference | undefined)?.reference;
       if (typeof reference !== 'string') continue;

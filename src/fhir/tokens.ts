@@ -1,4 +1,5 @@
-import { convertToSearchableTokens, evalFhirPathTyped, getParsedExpressionForResourceType, toTypedValue } from '@medplum/core';
+import { convertToSearchableTokens, evalFhirPathTyped, toTypedValue } from '@medplum/core';
+import { parsedExpression } from './expressions.js';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
 import { fhirDefinitions } from './definitions.js';
 
@@ -27,7 +28,7 @@ export function extractTokens(resource: Resource): TokenRow[] {
   const seen = new Set<string>();
   const typed = [toTypedValue(resource)];
   for (const param of tokenParams(resource.resourceType)) {
-    const expression = getParsedExpressionForResourceType(resource.resourceType, param.expression as string);
+    const expression = parsedExpression(resource.resourceType, param.expression as string);
     const values = evalFhirPathTyped(expression, typed);
     if (values.length === 0) continue;
     for (const token of convertToSearchableTokens(values)) {
