@@ -76,7 +76,8 @@ function responseEntry(response: FhirResponse): BundleEntry {
       status: STATUS_TEXT[response.status] ?? String(response.status),
       ...(headers.Location ? { location: headers.Location } : {}),
       ...(headers.ETag ? { etag: headers.ETag } : {}),
-      ...(headers['Last-Modified'] ? { lastModified: new Date(headers['Last-Modified']).toISOString() } : {}),
+      // The resource's own lastUpdated keeps milliseconds that the HTTP date drops.
+      ...(headers['Last-Modified'] ? { lastModified: body?.meta?.lastUpdated ?? new Date(headers['Last-Modified']).toISOString() } : {}),
       ...(isOutcome ? { outcome: body } : {}),
     },
   };

@@ -79,7 +79,10 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
       failAt(error, r.index, many);
     }
   }
-  if (options.transaction) await checkReferentialIntegrity(tx, ctx, versions);
+  if (options.transaction) {
+    const entryOf = new Map(resolved.map((r) => [`${r.resourceType}/${r.id}`, r.index]));
+    await checkReferentialIntegrity(tx, ctx, versions, entryOf);
+  }
   await writeVersions(tx, versions);
   return results;
 }
@@ -231,7 +234,9 @@ function planVersion(
 }
 
 /** In a transaction, every local reference must point at a resource that exists once it commits. */
-async function checkReferentialIntegrity(tx: Queryable, ctx: FhirContext, versions: readonly NewVersion[]): Promise<void> {
+async function checkReferentialIntegrity(
+  tx: Queryable, ctx: FhirContext, versions: readonly NewVersion[], entryOf: ReadonlyMap<string, number>,
+): Promise<void> {
   const written = new Set(versions.filter((v) => !v.deleted).map((v) => `${v.resourceType}/${v.id}`));
   const deleted = new Set(versions.filter((v) => v.deleted).map((v) => `${v.resourceType}/${v.id}`));
   const wanted = new Map<string, { resourceType: string; id: string; from: string }>();
@@ -241,14 +246,16 @@ async function checkReferentialIntegrity(tx: Queryable, ctx: FhirContext, versio
       const local = parseLocalReference(reference, ctx.fhirBaseUrl);
       if (!local) continue;
       const key = `${local.resourceType}/${local.id}`;
-      if (deleted.has(key)) throw errors.invalid(`${v.resourceType}/${v.id} refers to ${key}, which this transaction deletes`);
+      if (deleted.has(key)) {
+        throw errors.invalid(`${v.resourceType}/${v.id} refers to ${key}, which this transaction deletes`).atEntry(entryOf.get(`${v.resourceType}/${v.id}`) ?? 0);
+      }
       if (!written.has(key) && !wanted.has(key)) wanted.set(key, { ...local, from: `${v.resourceType}/${v.id}` });
     }
   }
   const found = await existing(tx, [...wanted.values()]);
   const missing = [...wanted.entries()].filter(([key]) => !found.has(key));
   if (missing.length > 0) {
-    const list = missing.slice(0, 10).map(([key, w]) => `${w.from} → ${key}`).join(', ');
+    const list = missing.slice(0, 10).map(([key, w]) => `Bundle.entry[${entryOf.get(w.from) ?? '?'}] (${w.from}) → ${key}`).join(', ');
     throw errors.invalid(`References to resources that do not exist: ${list}`);
   }
 }
