@@ -1,11 +1,13 @@
 import { createCarnet } from '../app/app.js';
 import { loadConfig } from '../config/config.js';
+import { seedDemoIfEmpty } from '../demo/seed.js';
 import { CARNET_VERSION } from '../version.js';
 
 /** `carnet serve`: starts the API and logs what it is doing (URL, database, mode). */
 export async function serve(): Promise<void> {
   const config = loadConfig();
   const carnet = await createCarnet(config);
+  await seedDemoIfEmpty(carnet);
   await carnet.server.listen({ port: config.port, host: config.host });
   carnet.log.info(
     {

@@ -11,6 +11,8 @@ export interface CarnetConfig {
   readonly databasePoolSize: number;
   readonly maxBodyBytes: number;
   readonly logLevel: string;
+  /** Load the demo patients into an empty embedded database at first start. */
+  readonly demo: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -43,5 +45,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     databasePoolSize: intFrom(env, 'CARNET_DB_POOL_SIZE', 10, 1, 500),
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
+    demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
   };
 }

@@ -1,0 +1,88 @@
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { FhirContext } from '../fhir/context.js';
+import { FhirError } from '../fhir/outcomes.js';
+import { executeWrites } from '../fhir/write/engine.js';
+import type { WriteOp, WriteResult } from '../fhir/write/operations.js';
+import { withRetries } from '../storage/database.js';
+import { discoverFiles, isNdjson, readJsonFile, readNdjsonChunks } from './files.js';
+import { planBundle, resourceWrite } from './plan.js';
+import { silentReporter, type ImportReporter } from './progress.js';
+import { countResults, emptySummary, type ImportSummary } from './summary.js';
+
+/** Resources per database transaction when loading NDJSON or collections. */
+export const CHUNK_SIZE = 500;
+
+/**
+ * Loads files through the same write engine as the API. A transaction Bundle is one database transaction;
+ * NDJSON and other Bundles are written in chunks. A file that fails is reported and the next one goes on.
+ */
+export async function importPaths(ctx: FhirContext, paths: readonly string[], reporter: ImportReporter = silentReporter): Promise<ImportSummary> {
+  const files = await discoverFiles(paths);
+  const summary = emptySummary();
+  const started = Date.now();
+  reporter.start(files.length);
+  for (const file of files) {
+    try {
+      if (isNdjson(file)) await importNdjson(ctx, file, summary);
+      else await importJson(ctx, file, summary);
+    } catch (error) {
+      const message = error instanceof FhirError || error instanceof Error ? error.message : String(error);
+      summary.failedFiles++;
+      summary.failures.push({ file, message });
+      reporter.fileFailed(file, message);
+      if (!(error instanceof FhirError) && !(error instanceof SyntaxError) && !/^line \d+/.test(message)) {
+        ctx.log.warn({ file, err: error }, 'import of a file failed');
+      }
+    }
+    summary.filesDone++;
+    summary.elapsedMs = Date.now() - started;
+    reporter.progress(summary);
+  }
+  summary.elapsedMs = Date.now() - started;
+  reporter.finish(summary);
+  return summary;
+}
+
+async function write(ctx: FhirContext, ops: WriteOp[], transaction: boolean, entryIndexes?: number[]): Promise<WriteResult[]> {
+  return withRetries(ctx.db, (tx) => executeWrites(tx, ctx, ops, { transaction, ...(entryIndexes ? { entryIndexes } : {}) }));
+}
+
+async function importJson(ctx: FhirContext, file: string, summary: ImportSummary): Promise<void> {
+  const content = (await readJsonFile(file)) as Resource;
+  if (content?.resourceType !== 'Bundle') {
+    const op = resourceWrite(content);
+    if (!op) throw new FhirError('invalid', 'the file holds neither a Bundle nor a resource');
+    countResults(summary, await write(ctx, [op], false));
+    return;
+  }
+  const plan = planBundle(content as Bundle);
+  summary.skipped += plan.skipped;
+  if (plan.transaction) {
+    countResults(summary, await write(ctx, plan.ops, true, plan.entryIndexes));
+    return;
+  }
+  for (let i = 0; i < plan.ops.length; i += CHUNK_SIZE) {
+    countResults(summary, await write(ctx, plan.ops.slice(i, i + CHUNK_SIZE), false, plan.entryIndexes.slice(i, i + CHUNK_SIZE)));
+  }
+}
+
+async function importNdjson(ctx: FhirContext, file: string, summary: ImportSummary): Promise<void> {
+  for await (const { resources, firstLine } of readNdjsonChunks(file, CHUNK_SIZE)) {
+    const ops = resources.map((resource, i) => {
+      const op = resourceWrite(resource);
+      if (!op || typeof resource.resourceType !== 'string') throw new FhirError('invalid', `line ${firstLine + i}: not a FHIR resource`);
+      return op;
+    });
+    try {
+      countResults(summary, await write(ctx, ops, false, ops.map((_, i) => firstLine + i)));
+    } catch (error) {
+      if (error instanceof FhirError) {
+        const located = /^Bundle\.entry\[\d+\]/.test(error.message)
+          ? error.message.replace(/^Bundle\.entry\[(\d+)\]/, 'line $1')
+          : `line ${firstLine}${ops.length > 1 ? `-${firstLine + ops.length - 1}` : ''}: ${error.message}`;
+        throw new FhirError(error.category, located, error.issues);
+      }
+      throw error;
+    }
+  }
+}
