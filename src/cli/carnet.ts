@@ -8,6 +8,7 @@ Usage:
   carnet serve                      start the API (PORT, DATABASE_URL, CARNET_DATA_DIR, …)
   carnet import <file|dir>...       load FHIR Bundles (.json, .json.gz) and NDJSON (.ndjson, .ndjson.gz)
   carnet migrate                    apply database migrations and exit
+  carnet reindex                    rebuild the search index from the stored resources
   carnet --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./import.js')).importCommand(rest);
     case 'migrate':
       return (await import('./migrate.js')).migrateCommand();
+    case 'reindex':
+      return (await import('./reindex.js')).reindexCommand();
     case '--version':
     case 'version':
       console.log(CARNET_VERSION);
