@@ -186,6 +186,13 @@ describe('search features', () => {
       const b = await get('/fhir/Condition?clinical-status:in=http://hl7.org/fhir/ValueSet/condition-clinical');
       assert.ok(ids(b).includes('Condition/c-diabetes') && ids(b).includes('Condition/c-hta'));
     });
+    test('plain codes carry the system their required binding implies', async () => {
+      const female = ids(await get('/fhir/Patient?gender=female')).sort();
+      assert.equal(female.length, 6);
+      assert.deepEqual(ids(await get('/fhir/Patient?gender=http://hl7.org/fhir/administrative-gender|female')).sort(), female);
+      assert.deepEqual(ids(await get('/fhir/Patient?gender:in=http://hl7.org/fhir/ValueSet/administrative-gender')).length, 9);
+      assert.deepEqual(ids(await get('/fhir/Patient?gender=http://example.org/other|female')), []);
+    });
     test(':below and :above through a CodeSystem hierarchy', async () => {
       assert.deepEqual(ids(await get('/fhir/Basic?code:below=http://carnet.test/CodeSystem/care|diabetes')), ['Basic/flag-dm2']);
       assert.deepEqual(ids(await get('/fhir/Basic?code:below=http://carnet.test/CodeSystem/care|chronic')).sort(), ['Basic/flag-copd', 'Basic/flag-dm2']);

@@ -1,5 +1,6 @@
 import type { SearchParameter } from '@medplum/fhirtypes';
 import { fhirDefinitions } from '../definitions.js';
+import { impliedCodeSystem } from './implied-system.js';
 
 /**
  * The search parameters Carnet indexes and answers, per resource type, derived from the R4 definitions
@@ -22,6 +23,8 @@ export interface ParamDef {
   readonly components: readonly ComponentDef[];
   /** How the value is answered: from index rows, or from columns of the resource table. */
   readonly storage: 'index' | 'id' | 'last-updated' | 'fulltext' | 'near';
+  /** For token parameters on `code` elements: the code system their required binding implies. */
+  readonly impliedSystem: string | undefined;
 }
 
 export interface ComponentDef {
@@ -95,20 +98,24 @@ function build(): SearchRegistry {
     for (const sp of raw) {
       const code = sp.code as string;
       const key = paramKey(`${resourceType}.${code}`);
+      const componentDefs = (sp.component ?? []).map((c) => byUrl.get(c.definition as string));
       const components: ComponentDef[] = (sp.component ?? []).flatMap((c, i) => {
-        const definition = byUrl.get(c.definition as string);
+        // R4 pairs some components with the wrong definition (DocumentReference.relationship): the
+        // definition whose own expression ends with the component's expression is the right one.
+        const definition = componentDefs.find((d) => c.expression && d?.expression?.endsWith(`.${c.expression}`)) ?? byUrl.get(c.definition as string);
         if (!definition || !c.expression) return [];
         return [{ type: definition.type as ParamType, expression: c.expression, key: paramKey(`${resourceType}.${code}#${i}`), definition: definition.code as string }];
       });
       map.set(code, {
         resourceType, code, key, type: sp.type as ParamType, url: sp.url, expression: sp.expression,
         targets: sp.target ?? [], components, storage: storageOf(sp),
+        impliedSystem: sp.type === 'token' && sp.expression ? impliedCodeSystem(resourceType, sp.expression) : undefined,
       });
     }
     for (const code of ['_text', '_content']) {
       map.set(code, {
         resourceType, code, key: paramKey(`${resourceType}.${code}`), type: 'string', url: `http://hl7.org/fhir/SearchParameter/${code === '_text' ? 'DomainResource-text' : 'Resource-content'}`,
-        expression: undefined, targets: [], components: [], storage: 'fulltext',
+        expression: undefined, targets: [], components: [], storage: 'fulltext', impliedSystem: undefined,
       });
     }
     byType.set(resourceType, map);

@@ -64,7 +64,10 @@ function indexResource(rows: IndexRows, resource: Resource, ctx: ValueContext, k
       if (withComposites) addNear(rows, values);
     } else {
       const keys: Keys = { param: keyOf(param.key), grp: null };
-      if (param.type === 'token') addValues(rows, 'token', { ...keys, text: keyOf(textKey(param)), ofType: keyOf(ofTypeKey(param)) }, values, ctx);
+      if (param.type === 'token') {
+        const tokenKeys: Keys = { ...keys, text: keyOf(textKey(param)), ofType: keyOf(ofTypeKey(param)), ...(param.impliedSystem ? { system: param.impliedSystem } : {}) };
+        addValues(rows, 'token', tokenKeys, values, ctx);
+      }
       else addValues(rows, param.type, keys, values, ctx);
     }
   }

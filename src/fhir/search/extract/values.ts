@@ -20,6 +20,8 @@ export interface Keys {
   readonly text?: number;
   /** Where identifier type + value go (`:of-type`). */
   readonly ofType?: number;
+  /** The system of plain codes, when the element's binding implies one. */
+  readonly system?: string;
 }
 
 export interface ValueContext {
@@ -85,7 +87,8 @@ export function addTokens(rows: IndexRows, keys: Keys, values: readonly TypedVal
         token(undefined, value ? 'true' : 'false');
         break;
       default:
-        if (typeof value === 'string' || typeof value === 'number') token(undefined, String(value));
+        if (typeof value === 'string') token(type === 'code' ? keys.system : undefined, value);
+        else if (typeof value === 'number') token(undefined, String(value));
     }
   }
 }
