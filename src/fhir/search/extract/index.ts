@@ -3,6 +3,7 @@ import type { Coding, Resource } from '@medplum/fhirtypes';
 import { parsedExpression } from '../../expressions.js';
 import { containedKey, ofTypeKey, paramKey, searchRegistry, textKey, type ParamDef, type ParamType } from '../registry.js';
 import { fullText } from './fulltext.js';
+import { compileExpression } from './paths.js';
 import { emptyIndexRows, type IndexRows } from './rows.js';
 import {
   addDates, addNumbers, addQuantities, addReferences, addStrings, addTokens, addUris, type Keys, type ValueContext,
@@ -73,9 +74,11 @@ function indexResource(rows: IndexRows, resource: Resource, ctx: ValueContext, k
   }
 }
 
-function evaluate(resourceType: string, expression: string, input: TypedValue[], variables: Record<string, TypedValue>): TypedValue[] {
+function evaluate(resourceType: string, expression: string, input: TypedValue[], variables: Record<string, TypedValue>, relative = false): TypedValue[] {
+  const walk = compileExpression(resourceType, expression, relative);
+  if (walk) return walk(input);
   try {
-    return evalFhirPathTyped(parsedExpression(resourceType, expression), input, variables);
+    return evalFhirPathTyped(relative ? expression : parsedExpression(resourceType, expression), input, variables);
   } catch {
     // An expression @medplum/core cannot evaluate on this resource indexes nothing rather than failing the write.
     return [];
@@ -99,7 +102,7 @@ function addValues(rows: IndexRows, type: ParamType, keys: Keys, values: readonl
 function addComposite(rows: IndexRows, param: ParamDef, bases: TypedValue[], ctx: ValueContext, variables: Record<string, TypedValue>): void {
   bases.forEach((base, grp) => {
     for (const component of param.components) {
-      const values = evaluate(param.resourceType, component.expression, [base], variables);
+      const values = evaluate(param.resourceType, component.expression, [base], variables, true);
       if (values.length > 0) addValues(rows, component.type, { param: component.key, grp }, values, ctx);
     }
   });
