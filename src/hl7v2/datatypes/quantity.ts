@@ -40,7 +40,8 @@ export function ucumCode(ctx: MappingContext, unit: string): string | undefined 
   if (override) return override;
   const known = LAB_UNITS[unit];
   if (known) return known;
-  if (AMBIGUOUS.test(unit)) return undefined;
+  // A bare number is valid UCUM (a dimensionless factor) but as a unit it is a code from another system.
+  if (AMBIGUOUS.test(unit) || /^[0-9.]+$/.test(unit)) return undefined;
   if (ucumCache.has(unit)) return ucumCache.get(unit);
   let code: string | undefined;
   try {
@@ -70,6 +71,8 @@ export function unitOf(ctx: MappingContext, rep: Rep | undefined): Unit | undefi
     const code = ucumCode(ctx, id);
     return code ? { unit: text || id, code } : { unit: text || id };
   }
+  // A unit coded in another system (SNOMED CT "tablet"…) is not UCUM: keep its text.
+  if (system && system !== 'L') return { unit: text || id };
   const code = ucumCode(ctx, id || text);
   return code ? { unit: shown, code } : { unit: shown };
 }

@@ -8,7 +8,7 @@ import { withRetries, type Queryable } from '../../storage/database.js';
 import type { Hl7Config } from '../config.js';
 import { localRefs, type MappingContext } from '../mapping/context.js';
 import { resolveProfile, type SenderProfile } from '../mapping/profile.js';
-import { mappingFor } from '../mapping/registry.js';
+import { MAPPINGS, mappingFor } from '../mapping/registry.js';
 import { patientKeys, type MappedMessage, type PlannedResource } from '../mapping/types.js';
 import { buildAck, type AckCode } from '../message/ack.js';
 import { readEnvelope, type ParsedMessage } from '../message/envelope.js';
@@ -106,7 +106,7 @@ export class Hl7Gateway {
     const mapping = mappingFor(messageType, event);
     let mapped: Mapped;
     if (!mapping) {
-      const unsupported = ['ADT', 'ORU'].includes(messageType)
+      const unsupported = MAPPINGS.some((m) => m.messageType === messageType)
         ? new Hl7Problem('201', `${messageType}^${event} is not accepted`, { segment: 'MSH', sequence: 1, field: 9, component: 2 }, 'AR')
         : new Hl7Problem('200', `message type ${messageType} is not accepted`, { segment: 'MSH', sequence: 1, field: 9, component: 1 }, 'AR');
       mapped = { ok: false, problems: [unsupported] };
