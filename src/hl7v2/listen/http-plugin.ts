@@ -49,7 +49,6 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
   const { gateway, db } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(ACCEPTED_TYPES, { parseAs: 'buffer', bodyLimit: gateway.config.maxMessageBytes }, (_request, body, done) => done(null, body));
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.post('/hl7v2', {
     bodyLimit: gateway.config.maxMessageBytes,
@@ -99,7 +98,7 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
   app.get('/hl7v2/dead-letters/:id', async (request, reply) => showMessage((request.params as { id: string }).id, reply, true));
   app.get('/hl7v2/messages/:id', async (request, reply) => showMessage((request.params as { id: string }).id, reply, false));
 
-  app.post('/hl7v2/dead-letters/:id/\\$replay', async (request, reply) => {
+  app.post('/hl7v2/dead-letters/:id/$replay', async (request, reply) => {
     const id = (request.params as { id: string }).id;
     const delivery = await gateway.replay(id);
     if (!delivery) return problemJson(reply, 404, `No dead letter ${id} (already replayed, or never failed)`);

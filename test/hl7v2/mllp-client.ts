@@ -1,0 +1,86 @@
+import net from 'node:net';
+import { frame, MllpDecoder } from '../../src/hl7v2/listen/mllp-framing.js';
+
+/**
+ * A raw MLLP client for tests and the benchmark: sends exact bytes (even malformed ones) and reads ACK frames
+ * in order. (@medplum/hl7's Hl7Client is used too, as a third-party client, where a well-formed message is enough.)
+ */
+export class RawMllpClient {
+  private readonly decoder = new MllpDecoder(16 * 1024 * 1024);
+  private readonly waiting: ((ack: string) => void)[] = [];
+  private readonly received: string[] = [];
+  closed = false;
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk) => {
+      for (const event of this.decoder.push(chunk)) {
+        if (event.kind !== 'message') continue;
+        const ack = event.bytes.toString('utf8');
+        const waiter = this.waiting.shift();
+        if (waiter) waiter(ack);
+        else this.received.push(ack);
+      }
+    });
+    socket.on('close', () => {
+      this.closed = true;
+    });
+    socket.on('error', () => undefined);
+  }
+
+  static connect(port: number, host = '127.0.0.1'): Promise<RawMllpClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ port, host }, () => resolve(new RawMllpClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Writes bytes as they are (a frame, or garbage). */
+  write(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** The next ACK (in order of arrival). */
+  nextAck(timeoutMs = 10_000): Promise<string> {
+    const ready = this.received.shift();
+    if (ready !== undefined) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no ACK in time')), timeoutMs);
+      this.waiting.push((ack) => {
+        clearTimeout(timer);
+        resolve(ack);
+      });
+    });
+  }
+
+  /** Sends one message in a frame and waits for its ACK. */
+  async send(message: Buffer | string): Promise<string> {
+    const text = Buffer.isBuffer(message) ? message : Buffer.from(message, 'utf8');
+    this.write(Buffer.concat([Buffer.from([0x0b]), text, Buffer.from([0x1c, 0x0d])]));
+    return this.nextAck();
+  }
+
+  /** Resolves when the server closes the connection. */
+  whenClosed(timeoutMs = 5000): Promise<boolean> {
+    if (this.closed) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+export { frame };
+
+/** MSA-1 and MSA-2 of an ACK. */
+export function msa(ack: string): { code: string; controlId: string; segments: string[] } {
+  const segments = ack.split(/\r\n|\r|\n/).filter(Boolean);
+  const fields = (segments.find((s) => s.startsWith('MSA')) ?? '').split('|');
+  return { code: fields[1] ?? '', controlId: fields[2] ?? '', segments };
+}
