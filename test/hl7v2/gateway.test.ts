@@ -85,7 +85,7 @@ describe('HL7 v2 gateway over MLLP', () => {
     const reused = msa(await client.send(oru({ controlId: 'M-4', mrn: 'H4', order: 'A4', shift: 5 })));
     client.close();
     assert.equal(reused.code, 'AE');
-    assert.match(reused.segments.find((s) => s.startsWith('ERR')) ?? '', /^ERR\|\|MSH\^1\^10\^1\^\|205\^/);
+    assert.match(reused.segments.find((s) => s.startsWith('ERR')) ?? '', /^ERR\|\|MSH\^1\^10\^1\|205\^/);
     assert.ok((await observationsOf('A4')).every((o) => o.meta?.versionId === '1'));
   });
 
@@ -188,7 +188,7 @@ describe('HL7 v2 gateway over HTTP, dead letters and replay', () => {
     assert.equal(response.statusCode, 422);
     const ack = msa(response.body);
     assert.equal(ack.code, 'AE');
-    assert.match(ack.segments.find((s) => s.startsWith('ERR')) ?? '', /^ERR\|\|OBX\^1\^11\^1\^\|103\^Table value not found\^HL70357\|E/);
+    assert.match(ack.segments.find((s) => s.startsWith('ERR')) ?? '', /^ERR\|\|OBX\^1\^11\^1\|103\^Table value not found\^HL70357\|E/);
     const observations = await t.request('GET', '/fhir/Observation?_count=1000');
     const written = ((observations.body as Bundle).entry ?? []).filter((e) => (e.resource as Observation).identifier?.[0]?.value?.startsWith('B3/'));
     assert.equal(written.length, 0, 'nothing partial is written');

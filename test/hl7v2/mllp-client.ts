@@ -78,9 +78,21 @@ export class RawMllpClient {
 
 export { frame };
 
-/** MSA-1 and MSA-2 of an ACK. */
-export function msa(ack: string): { code: string; controlId: string; segments: string[] } {
+/** MSA-1 and MSA-2 of an ACK, and its first ERR as code and location (`OBX^3^5^1^1`), whatever its separators and ERR form. */
+export function msa(ack: string): { code: string; controlId: string; segments: string[]; err?: { code: string; location: string } } {
   const segments = ack.split(/\r\n|\r|\n/).filter(Boolean);
-  const fields = (segments.find((s) => s.startsWith('MSA')) ?? '').split('|');
-  return { code: fields[1] ?? '', controlId: fields[2] ?? '', segments };
+  const fs = ack.charAt(3) || '|';
+  const cs = ack.charAt(4) || '^';
+  const ss = ack.charAt(7) || '&';
+  const fields = (segments.find((s) => s.startsWith('MSA')) ?? '').split(fs);
+  const errFields = segments.find((s) => s.startsWith('ERR'))?.split(fs);
+  let err: { code: string; location: string } | undefined;
+  if (errFields && errFields[2] !== undefined) {
+    err = { code: (errFields[3] ?? '').split(cs)[0] ?? '', location: (errFields[2] ?? '').split(cs).join('^') };
+  } else if (errFields) {
+    // v2.3/2.4 ERR-1 (ELD): segment^sequence^field^code&text&table
+    const eld = (errFields[1] ?? '').split(cs);
+    err = { code: (eld[3] ?? '').split(ss)[0] ?? '', location: eld.slice(0, 3).filter(Boolean).join('^') };
+  }
+  return { code: fields[1] ?? '', controlId: fields[2] ?? '', segments, ...(err ? { err } : {}) };
 }

@@ -57,6 +57,7 @@ export function buildAck(input: AckInput): string {
   const errs = problems.map((p) => {
     const at = p.at;
     const where = at ? [at.segment, String(at.sequence), at.field ?? '', at.repetition ?? (at.field !== undefined ? 1 : ''), at.component ?? ''].map((v) => esc(String(v))) : [];
+    while (where.length > 0 && where[where.length - 1] === '') where.pop();
     const coded = [p.code, esc(ERROR_TEXT[p.code]), 'HL70357'];
     if (!modern) {
       // v2.3/2.4 ERR-1 (ELD): segment^sequence^field^code&text&table

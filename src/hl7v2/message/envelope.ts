@@ -160,7 +160,8 @@ export function readEnvelope(bytes: Buffer, rules: EnvelopeRules): EnvelopeResul
     return reject(problem.sequence({ segment: 'MSH', sequence: 1 }, `the message must begin with an MSH segment (it begins with "${first}")`, 'AR'), text);
   }
   const encodingProblem = checkEncodingCharacters(text);
-  if (encodingProblem) return reject(encodingProblem, text);
+  // Its own separators cannot be trusted to read (or echo) anything: the ACK uses the standard ones.
+  if (encodingProblem) return reject(encodingProblem);
 
   const lines = text.split(/\r\n|\r|\n/);
   for (const [i, line] of lines.entries()) {
