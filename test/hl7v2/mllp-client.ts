@@ -7,7 +7,7 @@ import { frame, MllpDecoder } from '../../src/hl7v2/listen/mllp-framing.js';
  */
 export class RawMllpClient {
   private readonly decoder = new MllpDecoder(16 * 1024 * 1024);
-  private readonly waiting: ((ack: string) => void)[] = [];
+  private readonly waiting: { resolve: (ack: string) => void; reject: (error: Error) => void }[] = [];
   private readonly received: string[] = [];
   closed = false;
 
@@ -17,12 +17,13 @@ export class RawMllpClient {
         if (event.kind !== 'message') continue;
         const ack = event.bytes.toString('utf8');
         const waiter = this.waiting.shift();
-        if (waiter) waiter(ack);
+        if (waiter) waiter.resolve(ack);
         else this.received.push(ack);
       }
     });
     socket.on('close', () => {
       this.closed = true;
+      for (const waiter of this.waiting.splice(0)) waiter.reject(new Error('connection closed before the ACK'));
     });
     socket.on('error', () => undefined);
   }
@@ -43,11 +44,18 @@ export class RawMllpClient {
   nextAck(timeoutMs = 10_000): Promise<string> {
     const ready = this.received.shift();
     if (ready !== undefined) return Promise.resolve(ready);
+    if (this.closed) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no ACK in time')), timeoutMs);
-      this.waiting.push((ack) => {
-        clearTimeout(timer);
-        resolve(ack);
+      this.waiting.push({
+        resolve: (ack) => {
+          clearTimeout(timer);
+          resolve(ack);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
     });
   }
