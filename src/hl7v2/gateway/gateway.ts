@@ -13,7 +13,7 @@ import { patientKeys, type MappedMessage, type PlannedResource } from '../mappin
 import { buildAck, type AckCode } from '../message/ack.js';
 import { readEnvelope, type ParsedMessage } from '../message/envelope.js';
 import { formatLocation, Hl7Problem, type Hl7Location } from '../message/problems.js';
-import { findMessage, lockMessageKey, lockPatientKeys, readMessage, recordAccepted, recordDeadLetter, type StoredError } from '../store/message-store.js';
+import { findByIdentifiers, findMessage, lockKeys, readMessage, recordAccepted, recordDeadLetter, type StoredError } from '../store/message-store.js';
 import { ConceptMapCache } from './concept-maps.js';
 import { identifierCriteria } from './criteria.js';
 import { identifierResolver, type PatientResolver } from './patients.js';
@@ -66,12 +66,39 @@ function toStoredErrors(problems: readonly Hl7Problem[]): StoredError[] {
   return problems.map((p) => ({ code: p.code, location: formatLocation(p.at), reason: p.reason }));
 }
 
-function writeOp(resource: PlannedResource, aliases: ReadonlyMap<string, string>): WriteOp {
-  const body = aliases.size > 0 ? rewriteReferences(resource.resource, aliases) : resource.resource;
-  if (resource.mode === 'create') return { kind: 'create', resource: body, fullUrl: resource.ref };
-  const criteria = identifierCriteria(resource.identifier ?? {});
-  if (resource.mode === 'create-if-absent') return { kind: 'create', resource: body, ifNoneExist: criteria, fullUrl: resource.ref };
-  return { kind: 'conditional-update', resourceType: body.resourceType, criteria, resource: body, fullUrl: resource.ref };
+const messageLockKey = (sender: string, controlId: string) => `hl7v2:${sender}|${controlId}`;
+const patientLockKeys = (keys: readonly string[]) => keys.map((k) => `hl7v2-patient:${k}`);
+
+/** The keys the write engine's conditional operations lock (`Type?criteria`), so that FHIR API writes on the same identifiers wait for us. */
+function criteriaLockKeys(mapped: MappedMessage): string[] {
+  return mapped.resources.filter((r) => r.mode !== 'create' && r.identifier).map((r) => `${r.resource.resourceType}?${identifierCriteria(r.identifier ?? {})}`);
+}
+
+function identifierKey(r: PlannedResource): string {
+  return `${r.resource.resourceType}|${r.identifier?.system ?? ''}|${r.identifier?.value ?? ''}`;
+}
+
+/**
+ * Conditional update / conditional create by identifier, resolved for all resources of a message at once:
+ * the criteria are already locked (the same advisory keys as the write engine's conditional operations), and
+ * one query finds every existing match, instead of two round trips per resource.
+ */
+async function resolveByIdentifier(tx: Queryable, resources: readonly PlannedResource[], aliases: Map<string, string>): Promise<{ op?: WriteOp; resource: PlannedResource }[]> {
+  const keyed = resources.filter((r) => r.mode !== 'create');
+  const found = await findByIdentifiers(tx, keyed.map((r) => ({ resourceType: r.resource.resourceType, system: r.identifier?.system ?? '', value: r.identifier?.value ?? '' })));
+  return resources.map((resource) => {
+    const body = aliases.size > 0 ? rewriteReferences(resource.resource, aliases) : resource.resource;
+    if (resource.mode === 'create') return { resource, op: { kind: 'create', resource: body, fullUrl: resource.ref } };
+    const ids = found.get(identifierKey(resource)) ?? [];
+    if (ids.length > 1) throw new Hl7Problem('205', `more than one ${body.resourceType} has the identifier ${resource.identifier?.value}`, resource.source);
+    const id = ids[0];
+    if (!id) return { resource, op: { kind: 'create', resource: body, fullUrl: resource.ref } };
+    if (resource.mode === 'create-if-absent') {
+      aliases.set(resource.ref, `${body.resourceType}/${id}`);
+      return { resource };
+    }
+    return { resource, op: { kind: 'update', resourceType: body.resourceType, id, resource: { ...body, id }, fullUrl: resource.ref } };
+  });
 }
 
 function versionedReference(result: WriteResult): string {
@@ -169,8 +196,7 @@ export class Hl7Gateway {
     const sources: Hl7Location[] = [];
     try {
       return await withRetries(this.ctx.db, async (tx) => {
-        await lockMessageKey(tx, sender.key, controlId);
-        await lockPatientKeys(tx, keys);
+        await lockKeys(tx, [messageLockKey(sender.key, controlId), ...patientLockKeys(keys), ...(mapped.ok ? criteriaLockKeys(mapped.value) : [])]);
         const existing = await findMessage(tx, sender.key, controlId);
         if (existing?.status === 'accepted') {
           if (existing.bodyHash !== parsed.bodyHash) {
@@ -239,7 +265,7 @@ export class Hl7Gateway {
       if (resolution.reference !== plan.ref) aliases.set(plan.ref, resolution.reference);
       warnings.push(...resolution.warnings);
     }
-    for (const resource of value.resources) push(writeOp(resource, aliases), resource.source);
+    for (const { op, resource } of await resolveByIdentifier(tx, value.resources, aliases)) if (op) push(op, resource.source);
     const finalOps = aliases.size > 0 ? ops.map((op) => ('resource' in op ? { ...op, resource: rewriteReferences(op.resource, aliases) } : op)) : ops;
     const results = await executeWrites(tx, this.ctx, finalOps, { transaction: true });
 

@@ -55,20 +55,6 @@ function toRow(r: Row): MessageRow {
   };
 }
 
-/** Serialises work on one message (sender + control id) until the transaction ends. */
-export async function lockMessageKey(tx: Queryable, sender: string, controlId: string): Promise<void> {
-  await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hl7v2:${sender}|${controlId}`]);
-}
-
-/** Takes transaction-scoped advisory locks on patient keys, in sorted order (no deadlock between messages). */
-export async function lockPatientKeys(tx: Queryable, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  await tx.query(
-    'SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest($1::text[]) AS k ORDER BY k',
-    [[...keys].sort().map((k) => `hl7v2-patient:${k}`)],
-  );
-}
-
 export async function findMessage(db: Queryable, sender: string, controlId: string): Promise<MessageRow | undefined> {
   const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM hl7v2_message WHERE sender = $1 AND control_id = $2`, [sender, controlId]);
   return rows[0] ? toRow(rows[0]) : undefined;
@@ -173,4 +159,36 @@ export async function listDeadLetters(db: Queryable, q: DeadLetterQuery): Promis
     params,
   );
   return rows.map(toRow);
+}
+
+/** Takes every transaction-scoped advisory lock a message needs in one statement, in sorted order (no deadlock between messages). */
+export async function lockKeys(tx: Queryable, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext(k)) FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k) AS u ORDER BY k', [[...keys]]);
+}
+
+export interface IdentifierKey {
+  readonly resourceType: string;
+  readonly system: string;
+  readonly value: string;
+}
+
+/** Current (not deleted) resources carrying each identifier, in one query: `resourceType|system|value` → ids. */
+export async function findByIdentifiers(tx: Queryable, keys: readonly IdentifierKey[]): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>();
+  if (keys.length === 0) return found;
+  const { rows } = await tx.query<{ resource_type: string; system: string; code: string; id: string }>(
+    `SELECT t.resource_type, t.system, t.code, t.id FROM token_index t
+       JOIN resource r ON r.resource_type = t.resource_type AND r.id = t.id AND NOT r.deleted
+      WHERE t.param = 'identifier'
+        AND (t.resource_type, t.system, t.code) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
+    [keys.map((k) => k.resourceType), keys.map((k) => k.system), keys.map((k) => k.value)],
+  );
+  for (const row of rows) {
+    const key = `${row.resource_type}|${row.system}|${row.code}`;
+    const ids = found.get(key) ?? [];
+    if (!ids.includes(row.id)) ids.push(row.id);
+    found.set(key, ids);
+  }
+  return found;
 }
