@@ -113,10 +113,3 @@ export function toInstant(value: string, at: Hl7Location, timeZone: string): str
 export function toDate(value: string, at: Hl7Location): string {
   return datePart(parseDtm(value, at));
 }
-
-/** Milliseconds since the epoch of a DTM (for ordering), or undefined when it has no day. */
-export function toEpochMs(value: string, at: Hl7Location, timeZone: string): number | undefined {
-  const p = parseDtm(value, at);
-  if (p.day === undefined) return undefined;
-  return Date.parse(toInstant(value, at, timeZone));
-}
