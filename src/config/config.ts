@@ -1,3 +1,5 @@
+import { loadHl7Config, type Hl7Config } from '../hl7v2/config.js';
+
 /** Typed configuration, read and validated once at startup from the environment. */
 export interface CarnetConfig {
   readonly port: number;
@@ -13,6 +15,8 @@ export interface CarnetConfig {
   readonly logLevel: string;
   /** Load the demo patients into an empty embedded database at first start. */
   readonly demo: boolean;
+  /** The HL7 v2 gateway (MLLP listener, /hl7v2). */
+  readonly hl7: Hl7Config;
 }
 
 export class ConfigError extends Error {}
@@ -46,5 +50,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
+    hl7: loadHl7Config(env, host),
   };
 }
