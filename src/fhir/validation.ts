@@ -17,10 +17,16 @@ export function validationIssues(resource: Resource): OperationOutcomeIssue[] {
     if (error instanceof OperationOutcomeError) issues.push(...(error.outcome.issue ?? []));
     else throw error;
   }
-  // The structural pass above must succeed before the schema can be crawled reliably.
-  if (!issues.some((i) => i.severity === 'error' || i.severity === 'fatal')) {
-    issues.push(...bindingAndChoiceIssues(resource));
+  // Every problem is reported at once, not only the structural ones: the binding walk is defensive about
+  // values of the wrong shape, and a location the structural pass already reported is not reported twice.
+  const reported = new Set(issues.flatMap((i) => i.expression ?? []));
+  let extra: OperationOutcomeIssue[] = [];
+  try {
+    extra = bindingAndChoiceIssues(resource);
+  } catch {
+    extra = [];
   }
+  issues.push(...extra.filter((i) => !(i.expression ?? []).some((e) => reported.has(e))));
   return issues;
 }
 

@@ -213,11 +213,12 @@ function planVersion(
   }
   if (mapping.size > 0) body = rewriteReferences(body, mapping);
   body = { ...body, id } as Resource;
-  assertValid(body);
-
+  // Content identical to the current version is a no-op (re-imports, re-sent messages): that version was
+  // validated when it was written, so it is not validated again.
   if (current && !current.deleted && current.content && sameContent(current.content, body)) {
     return existingResult(current, 'unchanged', 200);
   }
+  assertValid(body);
   const versionId = (current?.versionId ?? 0) + 1;
   const stored = stamp(body, id, versionId, now);
   const content = JSON.stringify(stored);
