@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly keepDb: boolean;
   readonly resultsDir: string;
   readonly skipBaseline: boolean;
+  /** API processes of the server on PostgreSQL (CARNET_WORKERS). */
+  readonly workers: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench/store-bench.js [options])
@@ -41,6 +43,7 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench
                           (summarise it with: node dist/bench/profile-summary.js <file> --results <json> --phase "load c4")
   --node-arg <flag>       extra node flag for the server child, repeatable (e.g. --node-arg=--max-old-space-size=200)
   --no-baseline           skip the direct PostgreSQL bulk-insert baseline
+  --workers <n>           API processes of the server on PostgreSQL (CARNET_WORKERS); default 1
   --keep-db               do not drop the PostgreSQL bench database / PGlite directory at the end
   --results <dir>         where the JSON results go; default bench/results
   --help`;
@@ -76,6 +79,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   let keepDb = false;
   let resultsDir = resolve(repoRoot, 'bench', 'results');
   let skipBaseline = false;
+  let workers = 1;
 
   const args = [...argv];
   while (args.length > 0) {
@@ -135,6 +139,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--node-arg':
         nodeArgs.push(value());
         break;
+      case '--workers':
+        workers = positiveInt('--workers', value());
+        break;
       case '--keep-db':
         keepDb = true;
         break;
@@ -148,5 +155,5 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         throw new UsageError(`Unknown option "${arg}"`);
     }
   }
-  return { repoRoot, dir, limit, db, pgUrl, maxSeconds, requests, warmup, serialShare, concurrency, prefer, cpuProfDir, nodeArgs, keepDb, resultsDir, skipBaseline };
+  return { repoRoot, dir, limit, db, pgUrl, maxSeconds, requests, warmup, serialShare, concurrency, prefer, cpuProfDir, nodeArgs, keepDb, resultsDir, skipBaseline, workers };
 }

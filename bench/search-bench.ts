@@ -27,6 +27,7 @@ interface Options {
   concurrency: number;
   patients: number;
   keepDb: boolean;
+  workers: number;
 }
 
 const USAGE = `Usage: npm run bench:search -- [options]
@@ -40,13 +41,14 @@ const USAGE = `Usage: npm run bench:search -- [options]
   --warmup <n>          untimed requests per query first; default 30
   --concurrency <n>     load concurrency; default 4
   --patients <n>        patients sampled for the queries; default 200
+  --workers <n>         API processes of the server (CARNET_WORKERS); default 1
   --keep-db             keep the bench database`;
 
 function parse(argv: string[]): Options {
   const repoRoot = resolve(new URL('.', import.meta.url).pathname, '..', '..');
   const o: Options = {
     repoRoot, dir: resolve(repoRoot, '..', 'shared', 'data', 'synthea-r4', 'large'), limit: undefined, targetResources: 1_000_000,
-    pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', dbUrl: undefined, requests: 300, warmup: 30, concurrency: 4, patients: 200, keepDb: false,
+    pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', dbUrl: undefined, requests: 300, warmup: 30, concurrency: 4, patients: 200, keepDb: false, workers: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] as string).split(/=(.*)/s, 2) as [string, string | undefined];
@@ -62,6 +64,7 @@ function parse(argv: string[]): Options {
       case '--concurrency': o.concurrency = Number(value()); break;
       case '--patients': o.patients = Number(value()); break;
       case '--keep-db': o.keepDb = true; break;
+      case '--workers': o.workers = Number(value()); break;
       case '--help': console.log(USAGE); process.exit(0); break;
       default: console.error(`Unknown option ${flag}\n\n${USAGE}`); process.exit(2);
     }
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
   const name = benchDatabaseName(`search_${stamp}`);
   const dbUrl = o.dbUrl ?? (await createDatabase(o.pgUrl, name));
   log(`Database: PostgreSQL ${await serverVersion(dbUrl)} (${o.dbUrl ? 'reused' : name})`);
-  const server = await startServer({ repoRoot: o.repoRoot, env: { DATABASE_URL: dbUrl } });
+  const server = await startServer({ repoRoot: o.repoRoot, env: { DATABASE_URL: dbUrl, ...(o.workers > 1 ? { CARNET_WORKERS: String(o.workers) } : {}) } });
   const loads: LoadPhaseResult[] = [];
   try {
     if (!o.dbUrl) {

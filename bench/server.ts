@@ -197,6 +197,33 @@ export function monotonicUs(): number {
   return Number(process.hrtime.bigint() / 1000n);
 }
 
+/** The process and all its descendants (a server started with CARNET_WORKERS runs several processes). */
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i] as number) ?? []));
+  return tree;
+}
+
+function treeTicks(root: number): number {
+  return processTree(root).reduce((sum, pid) => sum + procTicks(pid), 0);
+}
+
+function treeRssMb(root: number): number | undefined {
+  const values = processTree(root).map((pid) => rssMb(pid)).filter((v): v is number => v !== undefined);
+  return values.length > 0 ? values.reduce((a, b) => a + b, 0) : undefined;
+}
+
 export function rssMb(pid: number): number | undefined {
   try {
     const match = /VmRSS:\s+([0-9]+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -227,7 +254,7 @@ export class ProcessSampler {
   }
 
   private sample(): void {
-    const rss = rssMb(this.pid);
+    const rss = treeRssMb(this.pid);
     if (rss === undefined) return;
     this.peakOverall = Math.max(this.peakOverall, rss);
     this.peakPhase = Math.max(this.peakPhase, rss);
@@ -238,7 +265,7 @@ export class ProcessSampler {
   }
 
   currentRssMb(): number {
-    return rssMb(this.pid) ?? 0;
+    return treeRssMb(this.pid) ?? 0;
   }
 
   snapshot(): CpuSnapshot {
@@ -246,7 +273,7 @@ export class ProcessSampler {
     const machine = machineTicks();
     return {
       at: performance.now(),
-      server: procTicks(this.pid) / CLOCK_TICKS,
+      server: treeTicks(this.pid) / CLOCK_TICKS,
       postgres: this.pg.ticks() / CLOCK_TICKS,
       bench: (bench.user + bench.system) / 1e6,
       machineBusy: machine.busy / CLOCK_TICKS,

@@ -90,8 +90,8 @@ async function runDb(kind: DbKind, options: BenchOptions, files: readonly string
     const name = benchDatabaseName(stamp);
     dbUrl = await createDatabase(options.pgUrl, name);
     if (!options.keepDb) cleanups.add(() => dropDatabase(options.pgUrl, name));
-    env = { DATABASE_URL: dbUrl };
-    database = `PostgreSQL ${await serverVersion(dbUrl)}, database ${name}`;
+    env = { DATABASE_URL: dbUrl, ...(options.workers > 1 ? { CARNET_WORKERS: String(options.workers) } : {}) };
+    database = `PostgreSQL ${await serverVersion(dbUrl)}, database ${name}${options.workers > 1 ? `, ${options.workers} API processes` : ''}`;
   } else {
     dataDir = mkdtempSync(join(tmpdir(), 'carnet-bench-pglite-'));
     const dir = dataDir;

@@ -1,11 +1,16 @@
 import { createCarnet } from '../app/app.js';
 import { loadConfig } from '../config/config.js';
+import { isSupervisor, superviseWorkers } from './cluster.js';
 import { seedDemoIfEmpty } from '../demo/seed.js';
 import { CARNET_VERSION } from '../version.js';
 
 /** `carnet serve`: starts the API and logs what it is doing (URL, database, mode). */
 export async function serve(): Promise<void> {
   const config = loadConfig();
+  if (isSupervisor(config)) {
+    superviseWorkers(config);
+    return;
+  }
   const carnet = await createCarnet(config);
   await seedDemoIfEmpty(carnet);
   await carnet.server.listen({ port: config.port, host: config.host });

@@ -17,6 +17,8 @@ export interface CarnetConfig {
   readonly demo: boolean;
   /** The HL7 v2 gateway (MLLP listener, /hl7v2). */
   readonly hl7: Hl7Config;
+  /** API processes sharing the port (PostgreSQL only: the embedded database belongs to one process). */
+  readonly workers: number;
 }
 
 export class ConfigError extends Error {}
@@ -40,6 +42,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
   }
+  const workers = intFrom(env, 'CARNET_WORKERS', 1, 1, 64);
+  if (workers > 1 && !databaseUrl) {
+    throw new ConfigError('CARNET_WORKERS above 1 needs DATABASE_URL: the embedded database can be opened by one process only');
+  }
   return {
     port,
     host,
@@ -51,5 +57,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     logLevel: env.LOG_LEVEL || 'info',
     demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
     hl7: loadHl7Config(env, host),
+    workers,
   };
 }

@@ -22,4 +22,9 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ DATABASE_URL: 'mysql://x' }), ConfigError);
     assert.throws(() => loadConfig({ CARNET_MAX_BODY_BYTES: '-1' }), ConfigError);
   });
+  test('several API processes only on PostgreSQL', () => {
+    assert.equal(loadConfig({}).workers, 1);
+    assert.equal(loadConfig({ CARNET_WORKERS: '2', DATABASE_URL: 'postgres://u@h/db' }).workers, 2);
+    assert.throws(() => loadConfig({ CARNET_WORKERS: '2' }), ConfigError);
+  });
 });

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { freePort } from '../../bench/server.js';
+
+/**
+ * CARNET_WORKERS=2 on PostgreSQL: two API processes share the port and one database. Runs when the suite
+ * runs on PostgreSQL (DATABASE_URL); the embedded database cannot be shared by processes.
+ */
+const url = process.env.DATABASE_URL;
+
+describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (PostgreSQL)' }, () => {
+  const schema = `carnet_workers_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  let child: ReturnType<typeof spawn> | undefined;
+  let base = '';
+
+  before(async () => {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const scoped = new URL(url as string);
+    scoped.searchParams.set('options', `-c search_path=${schema}`);
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    child = spawn(process.execPath, [resolve('dist/src/cli/carnet.js'), 'serve'], {
+      env: { ...process.env, DATABASE_URL: scoped.toString(), CARNET_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', CARNET_BASE_URL: base, CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 300; i++) {
+      try {
+        if ((await fetch(`${base}/healthz`)).ok) break;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  after(async () => {
+    child?.kill('SIGTERM');
+    await new Promise((r) => child?.once('exit', r));
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  });
+
+  test('two processes serve one record: writes in one are read in the other', async () => {
+    const children = execFileSync('pgrep', ['-P', String(child?.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    assert.equal(children.length, 2);
+    const ids = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
+      const r = await fetch(`${base}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', name: [{ family: `Travailleur${i}` }] }) });
+      assert.equal(r.status, 201);
+      return ((await r.json()) as { id: string }).id;
+    }));
+    for (const id of ids) assert.equal((await fetch(`${base}/fhir/Patient/${id}`)).status, 200);
+    const search = (await (await fetch(`${base}/fhir/Patient?family=travailleur&_summary=count`)).json()) as { total: number };
+    assert.equal(search.total, 20);
+  });
+});
