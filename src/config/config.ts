@@ -13,6 +13,10 @@ export interface CarnetConfig {
   readonly logLevel: string;
   /** Load the demo patients into an empty embedded database at first start. */
   readonly demo: boolean;
+  /** Size of the generated demo population (CARNET_DEMO_PERSONS). */
+  readonly demoPersons: number;
+  /** Seed of the generated demo population (CARNET_DEMO_SEED): the same seed gives the same population. */
+  readonly demoSeed: string;
 }
 
 export class ConfigError extends Error {}
@@ -46,5 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
+    demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 100_000),
+    demoSeed: env.CARNET_DEMO_SEED || 'carnet',
   };
 }
