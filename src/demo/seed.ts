@@ -57,8 +57,14 @@ export async function seedDemoIfEmpty(carnet: Carnet, progress: LoadProgress = p
   const { summary, groundTruth } = await loadPopulation(carnet.ctx, population, progress);
   let groundTruthFile: string | undefined;
   if (!carnet.config.dataDir.startsWith('memory://')) {
-    groundTruthFile = join(carnet.config.dataDir, GROUND_TRUTH_FILE);
-    await writeFile(groundTruthFile, `${JSON.stringify(groundTruth, null, 1)}\n`);
+    try {
+      groundTruthFile = join(carnet.config.dataDir, GROUND_TRUTH_FILE);
+      await writeFile(groundTruthFile, `${JSON.stringify(groundTruth, null, 1)}\n`);
+    } catch (error) {
+      // The demo works without it: the ground truth is for measuring the MPI and surveillance.
+      carnet.log.warn({ err: error, groundTruthFile }, 'could not write the demo ground truth');
+      groundTruthFile = undefined;
+    }
   }
   const seconds = (summary.elapsedMs / 1000).toFixed(1);
   carnet.log.info(

@@ -8,6 +8,7 @@ import {
   LICENCE_ASSIGNERS, LICENCE_SYSTEMS, ORGANIZATION_SYSTEM, ORGANIZATION_TYPE, PRACTITIONER_ROLE, SCHEDULE_SYSTEM,
   SNOMED, V2_0203, V2_0360,
 } from './systems.js';
+import { SPECIALTY_CODES } from './tables/care.js';
 import { regionByCode, type Region } from './tables/places.js';
 import { makeAddress } from './person.js';
 
@@ -71,24 +72,11 @@ export interface Directory {
   readonly schedules: ReadonlyMap<string, string>;
 }
 
-const SPECIALTIES: Readonly<Record<Specialty, readonly [string, string, string]>> = {
-  family: ['419772000', 'Family practice', 'Médecine de famille'],
-  internal: ['419192003', 'Internal medicine', 'Médecine interne'],
-  cardiology: ['394579002', 'Cardiology', 'Cardiologie'],
-  pulmonology: ['418112009', 'Pulmonary medicine', 'Pneumologie'],
-  nephrology: ['394589003', 'Nephrology', 'Néphrologie'],
-  psychiatry: ['394587001', 'Psychiatry', 'Psychiatrie'],
-  endocrinology: ['394583002', 'Endocrinology', 'Endocrinologie'],
-  emergency: ['773568002', 'Emergency medicine', 'Médecine d’urgence'],
-  radiology: ['394914008', 'Radiology', 'Radiologie'],
-  addiction: ['394802001', 'General medicine', 'Médecine des toxicomanies'],
-  nursePractitioner: ['419772000', 'Family practice', 'Infirmière praticienne spécialisée en soins de première ligne'],
-  pharmacist: ['', '', 'Pharmacie communautaire'],
-};
 
 export function specialtyConcept(specialty: Specialty) {
-  const [code, display, fr] = SPECIALTIES[specialty];
-  return code ? concept([coding(SNOMED, code, display)], fr) : { text: fr };
+  if (specialty === 'pharmacist') return { text: 'Pharmacie communautaire' };
+  const [code, display, fr] = SPECIALTY_CODES[specialty];
+  return concept([coding(SNOMED, code, display)], fr);
 }
 
 const GMF_NAMES = ['GMF des Érables', 'GMF du Vieux-Moulin', 'GMF Clinique médicale {city}', 'GMF de la Rivière', 'GMF Santé {city}', 'GMF du Boisé', 'GMF des Trois-Pins', 'GMF Centre médical {city}'];

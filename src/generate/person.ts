@@ -80,9 +80,9 @@ function languageFor(rng: Random, regionCode: string): Language {
 /** The usual given name, sometimes followed by a second given name, or a compound made of two. */
 function givenNames(rng: Random, sex: Sex, birthYear: number, language: Language): string[] {
   const first = givenName(rng, sex, birthYear, language);
-  if (language === 'fr' && !first.includes('-') && birthYear >= 1945 && rng.chance(0.08)) {
-    const second = givenName(rng, sex, birthYear, language);
-    if (second !== first && !second.includes('-')) return [`${first}-${second}`];
+  // Compound given names in Marie- and Jean- (Marie-Josée, Jean-Denis) beyond those already in the lists.
+  if (language === 'fr' && !first.includes('-') && birthYear >= 1940 && rng.chance(0.1)) {
+    return [`${sex === 'female' ? 'Marie' : 'Jean'}-${first}`];
   }
   if (rng.chance(0.35)) {
     const second = givenName(rng, sex, birthYear - 20, language);

@@ -4,6 +4,7 @@ import type { HospitalSite, Staff } from '../directory.js';
 import { coding, concept, narrative, reference, type Ref } from '../fhir.js';
 import { ageOn } from '../person.js';
 import { CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, DISCHARGE_DISPOSITION, LOINC, SNOMED, V3_ACT_CODE } from '../systems.js';
+import { EMERGENCY_REASONS } from '../tables/care.js';
 import { CONDITIONS, type ChronicKey } from '../tables/conditions.js';
 import { DRUGS } from '../tables/medications.js';
 import { DOCUMENT_TYPES, type LabKey } from '../tables/observations.js';
@@ -11,19 +12,12 @@ import { weekdayOnOrAfter, type ClinicalContext } from './context.js';
 import { labDraw } from './labs.js';
 import { hasCondition } from './plan.js';
 import { consultNote, consultTitle, dischargeSummary, type ConsultKind, type DischargeFacts, type Lang } from './texts.js';
-import { conditionCode } from './visits.js';
+import { conditionCode, encounterType } from './visits.js';
 
 /**
  * Hospital care (pure): emergency visits, admissions with their discharge summary (Composition), and
  * specialist consultations with their note (DocumentReference), in the hospital's language.
  */
-
-const ER_REASONS = [
-  ['29857009', 'Chest pain', 'Douleur thoracique'],
-  ['267036007', 'Dyspnea', 'Dyspnée'],
-  ['21522001', 'Abdominal pain', 'Douleur abdominale'],
-  ['1912002', 'Fall', 'Chute'],
-] as const;
 
 function site(ctx: ClinicalContext): HospitalSite {
   return ctx.record.care.hospital;
@@ -49,13 +43,13 @@ export function emergencyVisit(ctx: ClinicalContext, day: Day, patient?: Ref): R
   const { record, rng } = ctx;
   const s = site(ctx);
   const subject = patient ?? record.patient('hospital', s.hospital);
-  const reason = rng.pick(ER_REASONS);
+  const reason = rng.pick(EMERGENCY_REASONS);
   const minute = rng.int(0, 1200);
   const encounter = record.add<Encounter>({
     resourceType: 'Encounter',
     status: 'finished',
     class: coding(V3_ACT_CODE, 'EMER', 'emergency'),
-    type: [concept([coding(SNOMED, '50849002', 'Emergency room admission')], 'Visite à l’urgence')],
+    type: [encounterType('emergency')],
     subject,
     participant: [{ individual: staffRef(s.specialists.emergency) }],
     period: { start: dateTime(day, minute), end: dateTime(day, Math.min(1439, minute + rng.int(180, 600))) },
@@ -78,7 +72,7 @@ function admission(ctx: ClinicalContext, day: Day, reason: DischargeFacts['reaso
     resourceType: 'Encounter',
     status: 'finished',
     class: coding(V3_ACT_CODE, 'IMP', 'inpatient encounter'),
-    type: [concept([coding(SNOMED, '32485007', 'Hospital admission')], 'Hospitalisation')],
+    type: [encounterType('admission')],
     subject: patient,
     participant: [{ individual: staffRef(attending) }],
     period: { start: dateTime(day, rng.int(0, 1200)), end: dateTime(day + stay, 11 * 60) },
@@ -147,7 +141,7 @@ function consultation(ctx: ClinicalContext, kind: ConsultKind, specialist: Staff
     resourceType: 'Encounter',
     status: 'finished',
     class: coding(V3_ACT_CODE, 'AMB', 'ambulatory'),
-    type: [concept([coding(SNOMED, '11429006', 'Consultation')], consultTitle(kind, l))],
+    type: [{ ...encounterType('consultation'), text: consultTitle(kind, l) }],
     subject: patient,
     participant: [{ individual: staffRef(specialist) }],
     period: { start: dateTime(day, minute), end: dateTime(day, minute + 45) },

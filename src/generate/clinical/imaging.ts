@@ -3,6 +3,7 @@ import { dateTime, instant, type Day } from '../dates.js';
 import { coding, concept, reference } from '../fhir.js';
 import { ageOn } from '../person.js';
 import { LOINC, SNOMED, V2_0074 } from '../systems.js';
+import { QUALIFIERS } from '../tables/care.js';
 import { DOCUMENT_TYPES } from '../tables/observations.js';
 import { recurring, weekdayOnOrAfter, type ClinicalContext } from './context.js';
 import { hasCondition } from './plan.js';
@@ -41,7 +42,7 @@ function report(ctx: ClinicalContext, kind: ImagingKind, day: Day): void {
     performer: [reference('Organization', imaging.org.id, imaging.org.name)],
     resultsInterpreter: [radiologist],
     conclusion,
-    ...(normal ? { conclusionCode: [concept([coding(SNOMED, '17621005', 'Normal')])] } : {}),
+    ...(normal ? { conclusionCode: [concept([coding(SNOMED, QUALIFIERS.normal[0], QUALIFIERS.normal[1])])] } : {}),
   });
 }
 

@@ -4,13 +4,14 @@ import { coding, concept, reference, type Ref } from '../fhir.js';
 import { ageOn } from '../person.js';
 import type { PlannedCase } from '../public-health.js';
 import { CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, LOINC, OBS_CATEGORY, SNOMED, V3_ACT_CODE, V3_OBS_INTERP } from '../systems.js';
-import { CONDITIONS, DETECTED } from '../tables/conditions.js';
+import { QUALIFIERS } from '../tables/care.js';
+import { CONDITIONS } from '../tables/conditions.js';
 import type { DrugKey } from '../tables/medications.js';
 import { INFECTION_TESTS } from '../tables/observations.js';
 import { clinicMinute, prescriber, weekdayOnOrAfter, type ClinicalContext } from './context.js';
 import { emergencyVisit } from './hospital.js';
 import { acuteCourse } from './medications.js';
-import { conditionCode } from './visits.js';
+import { conditionCode, encounterType } from './visits.js';
 
 /**
  * A notifiable infection as the sources record it (pure): the visit where it is diagnosed, the diagnosis,
@@ -44,7 +45,7 @@ export function notifiableCase(ctx: ClinicalContext, planned: PlannedCase): stri
       resourceType: 'Encounter',
       status: 'finished',
       class: coding(V3_ACT_CODE, 'AMB', 'ambulatory'),
-      type: [concept([coding(SNOMED, '185347001', 'Encounter for problem')], 'Consultation sans rendez-vous')],
+      type: [encounterType('problem')],
       subject: patient,
       participant: [{ individual: author }],
       period: { start: dateTime(day, minute), end: dateTime(day, minute + 15) },
@@ -87,7 +88,7 @@ export function notifiableCase(ctx: ClinicalContext, planned: PlannedCase): stri
       effectiveDateTime: dateTime(day, 10 * 60 + rng.int(0, 300)),
       issued: instant(day + rng.int(1, 2), 13 * 60),
       performer: [reference('Organization', lab.org.id, lab.org.name)],
-      valueCodeableConcept: concept([coding(SNOMED, DETECTED[0], DETECTED[1])], 'Détecté'),
+      valueCodeableConcept: concept([coding(SNOMED, QUALIFIERS.detected[0], QUALIFIERS.detected[1])], QUALIFIERS.detected[2]),
       interpretation: [concept([coding(V3_OBS_INTERP, 'POS', 'Positive')])],
     }, sensitive);
     written.push(`Observation/${observation.id}`);

@@ -6,6 +6,7 @@ import {
   ALLERGY_CLINICAL, ALLERGY_VERIFICATION, CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, ICD10CA,
   LOINC, OBS_CATEGORY, SNOMED, V3_ACT_CODE,
 } from '../systems.js';
+import { ENCOUNTER_TYPES } from '../tables/care.js';
 import { CONDITIONS, type ChronicKey } from '../tables/conditions.js';
 import { SCORES, VITALS } from '../tables/observations.js';
 import { clinicMinute, prescriber, recurring, weekdayOnOrAfter, type ClinicalContext } from './context.js';
@@ -15,6 +16,12 @@ import { hasCondition } from './plan.js';
  * Family-medicine follow-up (pure): the chronic conditions and allergies on the clinic's problem list,
  * appointments (kept, missed, cancelled, one upcoming), the visits they lead to and the vital signs taken.
  */
+
+/** A kind of encounter (or of appointment) as a CodeableConcept. */
+export function encounterType(key: keyof typeof ENCOUNTER_TYPES) {
+  const [code, display, fr] = ENCOUNTER_TYPES[key];
+  return concept([coding(SNOMED, code, display)], fr);
+}
 
 export function conditionCode(key: keyof typeof CONDITIONS) {
   const c = CONDITIONS[key];
@@ -147,7 +154,7 @@ export function clinicVisits(ctx: ClinicalContext): Visit[] {
       resourceType: 'Appointment',
       status,
       ...(status === 'cancelled' ? { cancelationReason: concept([coding('http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason', 'pat', 'Patient')], 'Annulé par le patient') } : {}),
-      serviceType: [concept([coding(SNOMED, '185389009', 'Follow-up visit')], 'Visite de suivi')],
+      serviceType: [encounterType('followUp')],
       description: chronic > 0 ? 'Suivi des maladies chroniques' : age < 18 ? 'Visite de suivi pédiatrique' : 'Examen médical périodique',
       start: instant(day, minute),
       end: instant(day, minute + 20),
@@ -163,7 +170,7 @@ export function clinicVisits(ctx: ClinicalContext): Visit[] {
       resourceType: 'Encounter',
       status: 'finished',
       class: coding(V3_ACT_CODE, 'AMB', 'ambulatory'),
-      type: [concept([coding(SNOMED, '185389009', 'Follow-up visit')], 'Visite de suivi en GMF')],
+      type: [encounterType('followUp')],
       subject: patient,
       participant: [{ individual: reference('PractitionerRole', clinician.roleId, clinician.display) }],
       appointment: [reference('Appointment', appointment.id)],
@@ -212,7 +219,7 @@ export function upcomingAppointment(ctx: ClinicalContext): void {
   record.add<Appointment>({
     resourceType: 'Appointment',
     status: 'booked',
-    serviceType: [concept([coding(SNOMED, '185389009', 'Follow-up visit')], 'Visite de suivi')],
+    serviceType: [encounterType('followUp')],
     description: 'Rendez-vous de suivi',
     start: instant(day, minute),
     end: instant(day, minute + 20),

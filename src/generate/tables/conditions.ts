@@ -77,7 +77,3 @@ export const ALLERGIES: readonly AllergyCode[] = [
   { key: 'peanut', substance: ['762952008', 'Peanut'], category: 'food', type: 'allergy', reactions: [['39579001', 'Anaphylaxis'], ['247472004', 'Wheal']], fr: 'arachides' },
   { key: 'latex', substance: ['111088007', 'Latex'], category: 'environment', type: 'allergy', reactions: [['271807003', 'Eruption of skin']], fr: 'latex' },
 ];
-
-/** SNOMED CT qualifier values for qualitative results. */
-export const DETECTED = ['260373001', 'Detected'] as const;
-export const NOT_DETECTED = ['260415000', 'Not detected'] as const;
