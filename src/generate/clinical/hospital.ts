@@ -1,9 +1,9 @@
-import type { Composition, Condition, DocumentReference, Encounter} from '@medplum/fhirtypes';
+import type { Composition, Condition, DocumentReference } from '@medplum/fhirtypes';
 import { dateTime, formatDate, instant, type Day } from '../dates.js';
 import type { HospitalSite, Staff } from '../directory.js';
 import { coding, concept, narrative, reference, type Ref } from '../fhir.js';
 import { ageOn } from '../person.js';
-import { CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, DISCHARGE_DISPOSITION, LOINC, SNOMED, V3_ACT_CODE } from '../systems.js';
+import { CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, DISCHARGE_DISPOSITION, LOINC, SNOMED } from '../systems.js';
 import { EMERGENCY_REASONS } from '../tables/care.js';
 import { CONDITIONS, type ChronicKey } from '../tables/conditions.js';
 import { DRUGS } from '../tables/medications.js';
@@ -12,7 +12,8 @@ import { weekdayOnOrAfter, type ClinicalContext } from './context.js';
 import { labDraw } from './labs.js';
 import { hasCondition } from './plan.js';
 import { consultNote, consultTitle, dischargeSummary, type ConsultKind, type DischargeFacts, type Lang } from './texts.js';
-import { conditionCode, encounterType } from './visits.js';
+import { addEncounter, encounterType } from './encounters.js';
+import { conditionCode } from './visits.js';
 
 /**
  * Hospital care (pure): emergency visits, admissions with their discharge summary (Composition), and
@@ -45,19 +46,14 @@ export function emergencyVisit(ctx: ClinicalContext, day: Day, patient?: Ref): R
   const subject = patient ?? record.patient('hospital', s.hospital);
   const reason = rng.pick(EMERGENCY_REASONS);
   const minute = rng.int(0, 1200);
-  const encounter = record.add<Encounter>({
-    resourceType: 'Encounter',
-    status: 'finished',
-    class: coding(V3_ACT_CODE, 'EMER', 'emergency'),
-    type: [encounterType('emergency')],
-    subject,
-    participant: [{ individual: staffRef(s.specialists.emergency) }],
-    period: { start: dateTime(day, minute), end: dateTime(day, Math.min(1439, minute + rng.int(180, 600))) },
-    reasonCode: [concept([coding(SNOMED, reason[0], reason[1])], reason[2])],
-    hospitalization: { dischargeDisposition: concept([coding(DISCHARGE_DISPOSITION, 'home', 'Home')]) },
-    serviceProvider: reference('Organization', s.hospital.id, s.hospital.name),
+  return addEncounter(ctx, {
+    class: 'EMER', type: encounterType('emergency'), patient: subject, by: staffRef(s.specialists.emergency),
+    start: dateTime(day, minute), end: dateTime(day, Math.min(1439, minute + rng.int(180, 600))), org: s.hospital,
+    more: {
+      reasonCode: [concept([coding(SNOMED, reason[0], reason[1])], reason[2])],
+      hospitalization: { dischargeDisposition: concept([coding(DISCHARGE_DISPOSITION, 'home', 'Home')]) },
+    },
   });
-  return reference('Encounter', encounter.id);
 }
 
 function admission(ctx: ClinicalContext, day: Day, reason: DischargeFacts['reason'], died: boolean): void {
@@ -68,23 +64,18 @@ function admission(ctx: ClinicalContext, day: Day, reason: DischargeFacts['reaso
   const stay = died && person.deathDay !== undefined ? Math.max(1, person.deathDay - day) : rng.int(3, 9);
   const attending = reason === 'heartFailure' ? s.specialists.cardiology : reason === 'copd' ? s.specialists.pulmonology : s.specialists.internal;
   const diagnosisKey: ChronicKey | undefined = reason === 'heartFailure' ? 'heartFailure' : reason === 'copd' ? 'copd' : undefined;
-  const encounter = record.add<Encounter>({
-    resourceType: 'Encounter',
-    status: 'finished',
-    class: coding(V3_ACT_CODE, 'IMP', 'inpatient encounter'),
-    type: [encounterType('admission')],
-    subject: patient,
-    participant: [{ individual: staffRef(attending) }],
-    period: { start: dateTime(day, rng.int(0, 1200)), end: dateTime(day + stay, 11 * 60) },
-    hospitalization: {
-      admitSource: concept([coding('http://terminology.hl7.org/CodeSystem/admit-source', 'emd', 'From accident/emergency department')]),
-      dischargeDisposition: died
-        ? concept([coding(DISCHARGE_DISPOSITION, 'exp', 'Expired')])
-        : concept([coding(DISCHARGE_DISPOSITION, 'home', 'Home')]),
+  const encounterRef = addEncounter(ctx, {
+    class: 'IMP', type: encounterType('admission'), patient, by: staffRef(attending),
+    start: dateTime(day, rng.int(0, 1200)), end: dateTime(day + stay, 11 * 60), org: s.hospital,
+    more: {
+      hospitalization: {
+        admitSource: concept([coding('http://terminology.hl7.org/CodeSystem/admit-source', 'emd', 'From accident/emergency department')]),
+        dischargeDisposition: died
+          ? concept([coding(DISCHARGE_DISPOSITION, 'exp', 'Expired')])
+          : concept([coding(DISCHARGE_DISPOSITION, 'home', 'Home')]),
+      },
     },
-    serviceProvider: reference('Organization', s.hospital.id, s.hospital.name),
   });
-  const encounterRef = reference('Encounter', encounter.id);
   if (diagnosisKey) {
     record.add<Condition>({
       resourceType: 'Condition',
@@ -137,16 +128,10 @@ function consultation(ctx: ClinicalContext, kind: ConsultKind, specialist: Staff
   const patient = record.patient('hospital', s.hospital);
   const sensitive = CONDITIONS[condition].sensitive;
   const minute = 8 * 60 + rng.int(0, 480);
-  const encounter = record.add<Encounter>({
-    resourceType: 'Encounter',
-    status: 'finished',
-    class: coding(V3_ACT_CODE, 'AMB', 'ambulatory'),
-    type: [{ ...encounterType('consultation'), text: consultTitle(kind, l) }],
-    subject: patient,
-    participant: [{ individual: staffRef(specialist) }],
-    period: { start: dateTime(day, minute), end: dateTime(day, minute + 45) },
-    reasonCode: [conditionCode(condition)],
-    serviceProvider: reference('Organization', s.hospital.id, s.hospital.name),
+  const encounter = addEncounter(ctx, {
+    class: 'AMB', type: { ...encounterType('consultation'), text: consultTitle(kind, l) }, patient, by: staffRef(specialist),
+    start: dateTime(day, minute), end: dateTime(day, minute + 45), org: s.hospital,
+    more: { reasonCode: [conditionCode(condition)] },
   }, sensitive);
   const referrer = record.care.familyDoctor?.display ?? (l === 'fr' ? 'l’urgence' : 'the emergency department');
   const findings = l === 'fr'
@@ -175,7 +160,7 @@ function consultation(ctx: ClinicalContext, kind: ConsultKind, specialist: Staff
         creation: dateTime(day, minute + 60),
       },
     }],
-    context: { encounter: [reference('Encounter', encounter.id)], period: { start: dateTime(day, minute) } },
+    context: { encounter: [encounter], period: { start: dateTime(day, minute) } },
   }, sensitive);
 }
 

@@ -1,9 +1,9 @@
-import type { Condition, Encounter, Observation} from '@medplum/fhirtypes';
+import type { Condition, Observation } from '@medplum/fhirtypes';
 import { dateTime, formatDate, instant } from '../dates.js';
 import { coding, concept, reference, type Ref } from '../fhir.js';
 import { ageOn } from '../person.js';
 import type { PlannedCase } from '../public-health.js';
-import { CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, LOINC, OBS_CATEGORY, SNOMED, V3_ACT_CODE, V3_OBS_INTERP } from '../systems.js';
+import { CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, LOINC, OBS_CATEGORY, SNOMED, V3_OBS_INTERP } from '../systems.js';
 import { QUALIFIERS } from '../tables/care.js';
 import { CONDITIONS } from '../tables/conditions.js';
 import type { DrugKey } from '../tables/medications.js';
@@ -11,7 +11,8 @@ import { INFECTION_TESTS } from '../tables/observations.js';
 import { clinicMinute, prescriber, weekdayOnOrAfter, type ClinicalContext } from './context.js';
 import { emergencyVisit } from './hospital.js';
 import { acuteCourse } from './medications.js';
-import { conditionCode, encounterType } from './visits.js';
+import { addEncounter, encounterType } from './encounters.js';
+import { conditionCode } from './visits.js';
 
 /**
  * A notifiable infection as the sources record it (pure): the visit where it is diagnosed, the diagnosis,
@@ -41,18 +42,11 @@ export function notifiableCase(ctx: ClinicalContext, planned: PlannedCase): stri
     patient = record.patient('gmf', who.org);
     author = reference('PractitionerRole', who.author.roleId, who.author.display);
     const minute = clinicMinute(rng);
-    const e = record.add<Encounter>({
-      resourceType: 'Encounter',
-      status: 'finished',
-      class: coding(V3_ACT_CODE, 'AMB', 'ambulatory'),
-      type: [encounterType('problem')],
-      subject: patient,
-      participant: [{ individual: author }],
-      period: { start: dateTime(day, minute), end: dateTime(day, minute + 15) },
-      reasonCode: [conditionCode(planned.condition)],
-      serviceProvider: reference('Organization', who.org.id, who.org.name),
+    encounter = addEncounter(ctx, {
+      class: 'AMB', type: encounterType('problem'), patient, by: author,
+      start: dateTime(day, minute), end: dateTime(day, minute + 15), org: who.org,
+      more: { reasonCode: [conditionCode(planned.condition)] },
     }, sensitive);
-    encounter = reference('Encounter', e.id);
     written.push(encounter.reference as string);
   } else {
     patient = record.patient('hospital', care.hospital.hospital);

@@ -1,27 +1,21 @@
-import type { AllergyIntolerance, Appointment, Condition, Encounter, Observation, Slot } from '@medplum/fhirtypes';
+import type { AllergyIntolerance, Appointment, Condition, Observation, Slot } from '@medplum/fhirtypes';
 import { dateTime, formatDate, instant, type Day } from '../dates.js';
 import { coding, concept, quantity, reference, round, type Ref } from '../fhir.js';
 import { ageOn } from '../person.js';
 import {
   ALLERGY_CLINICAL, ALLERGY_VERIFICATION, CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, ICD10CA,
-  LOINC, OBS_CATEGORY, SNOMED, V3_ACT_CODE,
+  LOINC, OBS_CATEGORY, SNOMED,
 } from '../systems.js';
-import { ENCOUNTER_TYPES } from '../tables/care.js';
 import { CONDITIONS, type ChronicKey } from '../tables/conditions.js';
 import { SCORES, VITALS } from '../tables/observations.js';
 import { clinicMinute, prescriber, recurring, weekdayOnOrAfter, type ClinicalContext } from './context.js';
+import { addEncounter, encounterType } from './encounters.js';
 import { hasCondition } from './plan.js';
 
 /**
  * Family-medicine follow-up (pure): the chronic conditions and allergies on the clinic's problem list,
  * appointments (kept, missed, cancelled, one upcoming), the visits they lead to and the vital signs taken.
  */
-
-/** A kind of encounter (or of appointment) as a CodeableConcept. */
-export function encounterType(key: keyof typeof ENCOUNTER_TYPES) {
-  const [code, display, fr] = ENCOUNTER_TYPES[key];
-  return concept([coding(SNOMED, code, display)], fr);
-}
 
 export function conditionCode(key: keyof typeof CONDITIONS) {
   const c = CONDITIONS[key];
@@ -166,18 +160,11 @@ export function clinicVisits(ctx: ClinicalContext): Visit[] {
     });
     if (status !== 'fulfilled') continue;
     const when = dateTime(day, minute + 5);
-    const encounter = record.add<Encounter>({
-      resourceType: 'Encounter',
-      status: 'finished',
-      class: coding(V3_ACT_CODE, 'AMB', 'ambulatory'),
-      type: [encounterType('followUp')],
-      subject: patient,
-      participant: [{ individual: reference('PractitionerRole', clinician.roleId, clinician.display) }],
-      appointment: [reference('Appointment', appointment.id)],
-      period: { start: when, end: dateTime(day, minute + 25) },
-      serviceProvider: reference('Organization', who.org.id, who.org.name),
+    const encounterRef = addEncounter(ctx, {
+      class: 'AMB', type: encounterType('followUp'), patient, by: reference('PractitionerRole', clinician.roleId, clinician.display),
+      start: when, end: dateTime(day, minute + 25), org: who.org,
+      more: { appointment: [reference('Appointment', appointment.id)] },
     });
-    const encounterRef = reference('Encounter', encounter.id);
     const ageThen = ageOn(person, day);
     if (ageThen >= 3) bloodPressure(ctx, patient, encounterRef, when, day);
     const height = ageThen >= 18 ? (person.sex === 'female' ? 162 : 176) + (person.index % 13) - 6 : 50 + ageThen * 6.5;
