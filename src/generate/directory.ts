@@ -86,6 +86,8 @@ interface Builder {
   readonly rng: Random;
   readonly resources: Resource[];
   readonly reference: Day;
+  /** Practitioners numbered so far (licence numbers are unique: an affine map of this sequence). */
+  readonly sequence: { n: number };
 }
 
 function addOrg(b: Builder, code: string, name: string, kind: OrgKind, region: Region, language: 'fr' | 'en', partOf?: Org): Org {
@@ -114,7 +116,10 @@ function addStaff(b: Builder, org: Org, specialty: Specialty): Staff {
   const birthYear = ymd(b.reference).year - rng.int(30, 64);
   const name = practitionerName(rng, sex, birthYear);
   const profession = specialty === 'pharmacist' ? 'pharmacist' : specialty === 'nursePractitioner' ? 'nurse' : 'physician';
-  const licence = profession === 'physician' ? String(rng.int(10000, 99999)) : String(rng.int(100000, 999999));
+  // Unique by construction (7919 is prime to both moduli): a conditional create on the licence must never
+  // merge two practitioners.
+  const n = b.sequence.n++;
+  const licence = profession === 'physician' ? String(10000 + ((n * 7919 + 4127) % 90000)) : String(100000 + ((n * 7919 + 4127) % 900000));
   const practitionerId = rng.uuid();
   const roleId = rng.uuid();
   const prefix = profession === 'physician' ? (sex === 'female' ? 'Dre' : 'Dr') : undefined;
@@ -140,7 +145,7 @@ function addStaff(b: Builder, org: Org, specialty: Specialty): Staff {
     resourceType: 'PractitionerRole',
     id: roleId,
     meta: meta(),
-    identifier: [{ system: `${LICENCE_SYSTEMS[profession]}/role`, value: `${licence}@${org.code}` }],
+    identifier: [roleIdentifier({ licence, specialty, org })],
     active: true,
     practitioner: reference('Practitioner', practitionerId, display),
     organization: reference('Organization', org.id, org.name),
@@ -186,6 +191,12 @@ function addSchedule(b: Builder, staff: Staff, schedules: Map<string, string>): 
   }
 }
 
+/** A PractitionerRole's identifier: the licence at the organisation (stable from server to server). */
+export function roleIdentifier(staff: Pick<Staff, 'licence' | 'specialty' | 'org'>): { system: string; value: string } {
+  const profession = staff.specialty === 'pharmacist' ? 'pharmacist' : staff.specialty === 'nursePractitioner' ? 'nurse' : 'physician';
+  return { system: `${LICENCE_SYSTEMS[profession]}/role`, value: `${staff.licence}@${staff.org.code}` };
+}
+
 const HOSPITAL_SPECIALTIES = ['internal', 'cardiology', 'pulmonology', 'nephrology', 'psychiatry', 'endocrinology', 'emergency', 'radiology', 'addiction'] as const;
 
 function buildRegion(b: Builder, region: Region, schedules: Map<string, string>): RegionDirectory {
@@ -226,8 +237,9 @@ export function buildDirectory(rng: Random, regionCodes: Iterable<string>, refer
   const resources: Resource[] = [];
   const regions = new Map<string, RegionDirectory>();
   const schedules = new Map<string, string>();
+  const sequence = { n: 0 };
   for (const code of [...new Set(regionCodes)].sort()) {
-    regions.set(code, buildRegion({ rng: rng.fork(`region/${code}`), resources, reference }, regionByCode(code), schedules));
+    regions.set(code, buildRegion({ rng: rng.fork(`region/${code}`), resources, reference, sequence }, regionByCode(code), schedules));
   }
   return { resources, regions, schedules };
 }

@@ -33,7 +33,8 @@ export interface GroundTruthPerson {
   readonly language: 'fr' | 'en';
   /** RSS code of the current address. */
   readonly regionCode: string;
-  readonly familyDoctor?: string;
+  /** The family doctor's PractitionerRole, by its identifier (its id differs from server to server). */
+  readonly familyDoctor?: { readonly system: string; readonly value: string; readonly display: string };
   readonly conditions: readonly string[];
   readonly records: readonly SourceRecordTruth[];
 }

@@ -31,11 +31,8 @@ export const ALLERGY_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/aller
 export const ORGANIZATION_TYPE = 'http://terminology.hl7.org/CodeSystem/organization-type';
 export const PRACTITIONER_ROLE = 'http://terminology.hl7.org/CodeSystem/practitioner-role';
 export const MED_REQUEST_CATEGORY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-category';
-export const MED_DISPENSE_CATEGORY = 'http://terminology.hl7.org/fhir/CodeSystem/medicationdispense-category';
 export const GENDER_IDENTITY = 'http://terminology.hl7.org/CodeSystem/gender-identity';
 export const GENDER_IDENTITY_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/patient-genderIdentity';
-export const SERVICE_TYPE = 'http://terminology.hl7.org/CodeSystem/service-type';
-export const DIAGNOSIS_ROLE = 'http://terminology.hl7.org/CodeSystem/diagnosis-role';
 export const DISCHARGE_DISPOSITION = 'http://terminology.hl7.org/CodeSystem/discharge-disposition';
 
 /** Québec health-insurance number (NAM), as registered by Canada Health Infoway (CA Baseline). */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import type { Bundle, Observation, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Observation, Patient, Resource, Slot } from '@medplum/fhirtypes';
 import { conditionalReferences, directoryBundle, personBundle } from '../../src/generate/bundle.js';
 import { parseNam, makeNam } from '../../src/generate/nam.js';
+import { generatePopulation } from '../../src/generate/population.js';
 import { NAM_SYSTEM, ATC, CVX, LOINC, SNOMED, ICD10CA } from '../../src/generate/systems.js';
 import { EMERGENCY_REASONS, ENCOUNTER_TYPES, QUALIFIERS, SPECIALTY_CODES } from '../../src/generate/tables/care.js';
 import { ALLERGIES, CONDITIONS } from '../../src/generate/tables/conditions.js';
@@ -187,6 +188,48 @@ describe('generated population', () => {
     assert.equal(sha(again.groundTruth), sha(pop.groundTruth));
     const other = generateTestPopulation({ persons: 40, seed: 'other' });
     assert.notEqual(sha(other.groundTruth.persons), sha(pop.groundTruth.persons));
+  });
+
+  test('directory identifiers are unique, so conditional creates never merge two resources', () => {
+    const big = generatePopulation({ persons: 3000, seed: 'directory' });
+    const seen = new Map<string, string>();
+    for (const r of big.directory.resources as (Resource & { identifier?: { system?: string; value?: string }[] })[]) {
+      const first = r.identifier?.[0];
+      if (!first) continue;
+      const key = `${r.resourceType}|${first.system}|${first.value}`;
+      assert.ok(!seen.has(key), `${key} is used twice`);
+      seen.set(key, r.id as string);
+    }
+    assert.equal(big.directory.regions.size, 15, 'every region of the demo has its institutions');
+  });
+
+  test('booked slots never overlap one another or the open slots of the same schedule', () => {
+    const slots = [...pop.directory, ...pop.records.flatMap((r) => r.resources)].filter((r): r is Slot => r.resourceType === 'Slot');
+    const taken = new Set<string>();
+    for (const slot of slots) {
+      const key = `${slot.schedule.reference}@${slot.start}`;
+      assert.ok(!taken.has(key), key);
+      taken.add(key);
+    }
+    assert.ok(slots.some((s) => s.status === 'busy') && slots.some((s) => s.status === 'free'));
+  });
+
+  test('the family doctor of the ground truth is the one the clinic’s Patient names', () => {
+    const conditional = conditionalReferences(pop.directory);
+    let attached = 0;
+    for (const record of pop.records) {
+      const doctor = record.truth.familyDoctor;
+      const gmf = record.truth.records.find((s) => s.source === 'gmf' && !s.duplicate);
+      const patient = record.resources.find((r): r is Patient => r.resourceType === 'Patient' && `Patient/${r.id}` === gmf?.patient);
+      const gp = patient?.generalPractitioner?.[0]?.reference;
+      if (!doctor) {
+        assert.equal(gp, undefined);
+        continue;
+      }
+      attached++;
+      assert.equal(conditional.get(gp as string), `PractitionerRole?identifier=${doctor.system}|${doctor.value}`);
+    }
+    assert.ok(attached > pop.records.length / 2);
   });
 
   test('transaction Bundles: conditional directory, PUT records, conditional references to the directory', () => {

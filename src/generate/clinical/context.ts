@@ -55,6 +55,13 @@ export function clinicMinute(rng: Random): number {
   return rng.pick([8 * 60 + 30, 9 * 60, 9 * 60 + 40, 10 * 60 + 20, 11 * 60, 13 * 60 + 30, 14 * 60 + 10, 15 * 60, 15 * 60 + 40]);
 }
 
+/** The day `n` weekdays after a weekday. */
+export function addWeekdays(day: Day, n: number): Day {
+  let d = day;
+  for (let left = n; left > 0; left--) d = weekdayOnOrAfter(d + 1);
+  return d;
+}
+
 /** Moves a day to the next weekday. */
 export function weekdayOnOrAfter(day: Day): Day {
   const w = (((day + 4) % 7) + 7) % 7;

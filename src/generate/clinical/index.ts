@@ -1,6 +1,6 @@
 
 import { addYears, type Day } from '../dates.js';
-import type { Directory } from '../directory.js';
+import { roleIdentifier, type Directory } from '../directory.js';
 import { reference, type Ref } from '../fhir.js';
 import { ageOn, type Person } from '../person.js';
 import type { PlannedCase } from '../public-health.js';
@@ -30,7 +30,7 @@ export interface GeneratedRecord {
   readonly chronic: readonly ChronicKey[];
   /** Resources written for each notifiable case, in the order of the planned cases. */
   readonly cases: readonly { planned: PlannedCase; resources: readonly string[] }[];
-  readonly familyDoctor?: string;
+  readonly familyDoctor?: { readonly system: string; readonly value: string; readonly display: string };
 }
 
 function chooseCare(rng: Random, person: Person, directory: Directory, chronic: number): CareSetting {
@@ -94,6 +94,6 @@ export function generateRecord(rng: Random, person: Person, directory: Directory
     record,
     chronic: plan.conditions.filter((c) => c.onset <= end).map((c) => c.key),
     cases,
-    ...(care.familyDoctor ? { familyDoctor: `PractitionerRole/${care.familyDoctor.roleId}` } : {}),
+    ...(care.familyDoctor ? { familyDoctor: { ...roleIdentifier(care.familyDoctor), display: care.familyDoctor.display } } : {}),
   };
 }

@@ -8,7 +8,7 @@ import {
 } from '../systems.js';
 import { CONDITIONS, type ChronicKey } from '../tables/conditions.js';
 import { SCORES, VITALS } from '../tables/observations.js';
-import { clinicMinute, prescriber, recurring, weekdayOnOrAfter, type ClinicalContext } from './context.js';
+import { addWeekdays, clinicMinute, prescriber, recurring, weekdayOnOrAfter, type ClinicalContext } from './context.js';
 import { addEncounter, encounterType } from './encounters.js';
 import { hasCondition } from './plan.js';
 
@@ -194,8 +194,11 @@ export function upcomingAppointment(ctx: ClinicalContext): void {
   if (!doctor || !record.care.gmf || ctx.person.deathDay !== undefined || !rng.chance(0.3)) return;
   const scheduleId = record.directory.schedules.get(doctor.roleId);
   if (!scheduleId) return;
-  const day = weekdayOnOrAfter(ctx.reference + rng.int(8, 40));
-  const minute = clinicMinute(rng);
+  // A grid of 20-minute slots from 8:00, one per person, from the second week after the reference date:
+  // no two generated appointments ever take the same slot (for populations up to 24 × 60 persons).
+  const position = ctx.person.index % (24 * 60);
+  const day = addWeekdays(weekdayOnOrAfter(ctx.reference + 8), Math.floor(position / 24));
+  const minute = 8 * 60 + (position % 24) * 20;
   const slot = record.add<Slot>({
     resourceType: 'Slot',
     schedule: reference('Schedule', scheduleId),
