@@ -50,7 +50,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
-    demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 100_000),
+    demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 2000),
     demoSeed: env.CARNET_DEMO_SEED || 'carnet',
   };
 }

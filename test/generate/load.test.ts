@@ -7,7 +7,9 @@ import { generateCommand } from '../../src/cli/generate.js';
 import { GROUND_TRUTH_FILE, seedDemoIfEmpty } from '../../src/demo/seed.js';
 import { collectReferences, parseLocalReference } from '../../src/fhir/references.js';
 import type { GroundTruth } from '../../src/generate/ground-truth.js';
-import { silentProgress } from '../../src/generate/load.js';
+import type { Resource } from '@medplum/fhirtypes';
+import { loadPopulation, silentProgress } from '../../src/generate/load.js';
+import { generatePopulation, type Population } from '../../src/generate/population.js';
 import { importPaths } from '../../src/import/runner.js';
 import { startTestCarnet, usingPostgres, type TestCarnet } from '../support/harness.js';
 import { generateTestPopulation, loadTestPopulation } from '../support/population.js';
@@ -107,6 +109,28 @@ describe('loading the generated population', () => {
 });
 
 describe('first start', () => {
+  test('the load is all or nothing: a record that fails leaves the database empty', async () => {
+    const t = await startTestCarnet();
+    try {
+      const population = generatePopulation({ persons: 12, seed: 'atomic' });
+      const broken: Population = {
+        ...population,
+        *records() {
+          let i = 0;
+          for (const record of population.records()) {
+            // The eleventh person (second batch) carries an invalid resource.
+            yield ++i === 11 ? { ...record, resources: [...record.resources, { resourceType: 'Observation', id: 'broken', status: 'bogus' } as unknown as Resource] } : record;
+          }
+        },
+      };
+      await assert.rejects(loadPopulation(t.carnet.ctx, broken), /Observation/);
+      assert.equal((await counts(t)).size, 0);
+      assert.equal(await versions(t), 0);
+    } finally {
+      await t.close();
+    }
+  });
+
   test('an empty embedded database gets the demo population; CARNET_DEMO=off and a second start leave it alone', async () => {
     const off = await startTestCarnet({ env: { CARNET_DEMO: 'off', CARNET_DEMO_PERSONS: '3', CARNET_DATA_DIR: 'memory://' } });
     try {
