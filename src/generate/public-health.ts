@@ -96,7 +96,7 @@ export function planPublicHealth(rng: Random, people: readonly Person[], start: 
 }
 
 /**
- * Pertussis in the region with the most people, over six ISO weeks ending about three months before the
+ * Pertussis in the region with the most people, over six ISO weeks starting about 14 weeks before the
  * reference date: cases rise then fall, mostly in children and teenagers (then young adults, their parents).
  */
 function plantOutbreak(rng: Random, people: readonly Person[], reference: Day, add: (c: PlannedCase) => void): Outbreak | undefined {
@@ -113,7 +113,9 @@ function plantOutbreak(rng: Random, people: readonly Person[], reference: Day, a
   const firstDay = mondayOfIsoWeek(startWeek.year, startWeek.week);
   const lastDay = firstDay + OUTBREAK_WEEKS * 7 - 1;
   const alive = residents.filter((p) => (p.deathDay ?? Infinity) > lastDay && p.birthDay < firstDay - 60);
-  const planted = Math.min(alive.length, Math.max(3, Math.round(alive.length * 0.12)));
+  // Enough cases to stand out in a small demo (6 among 50 residents), a plausible attack rate in a large
+  // one (30 among 1,250): 0.85 × √residents, at least 3.
+  const planted = Math.min(alive.length, Math.max(3, Math.round(0.85 * Math.sqrt(alive.length))));
   const weighted = [...alive].sort((a, b) => {
     const wa = ageOn(a, firstDay) < 20 ? 0 : ageOn(a, firstDay) < 45 ? 1 : 2;
     const wb = ageOn(b, firstDay) < 20 ? 0 : ageOn(b, firstDay) < 45 ? 1 : 2;
