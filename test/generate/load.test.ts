@@ -101,6 +101,14 @@ describe('loading the generated population', () => {
     }
   });
 
+  test('the same options write the same bytes', async () => {
+    const [a, b] = [mkdtempSync(join(tmpdir(), 'carnet-generate-')), mkdtempSync(join(tmpdir(), 'carnet-generate-'))];
+    for (const dir of [a, b]) assert.equal(await generateCommand(['--persons', '4', '--seed', 'bytes', '--out', dir]), 0);
+    const files = readdirSync(a).sort();
+    assert.deepEqual(readdirSync(b).sort(), files);
+    for (const file of files) assert.ok(readFileSync(join(a, file)).equals(readFileSync(join(b, file))), file);
+  });
+
   test('bad options are refused with a usage message', async () => {
     assert.equal(await generateCommand(['--format', 'xml']), 2);
     assert.equal(await generateCommand(['--persons', '0']), 2);
