@@ -1,4 +1,4 @@
-import type { Composition, Condition, DocumentReference } from '@medplum/fhirtypes';
+import type { CodeableConcept, Composition, Condition, DocumentReference } from '@medplum/fhirtypes';
 import { dateTime, formatDate, instant, type Day } from '../dates.js';
 import type { HospitalSite, Staff } from '../directory.js';
 import { coding, concept, narrative, reference, type Ref } from '../fhir.js';
@@ -40,17 +40,18 @@ function historyNames(ctx: ClinicalContext, day: Day, l: Lang): string[] {
   return ctx.plan.conditions.filter((c) => c.onset <= day).map((c) => (l === 'fr' ? CONDITIONS[c.key].fr : CONDITIONS[c.key].en));
 }
 
-export function emergencyVisit(ctx: ClinicalContext, day: Day, patient?: Ref): Ref {
+/** An emergency visit; `reason` defaults to a common complaint (chest pain, dyspnea, abdominal pain, fall). */
+export function emergencyVisit(ctx: ClinicalContext, day: Day, patient?: Ref, reason?: CodeableConcept): Ref {
   const { record, rng } = ctx;
   const s = site(ctx);
   const subject = patient ?? record.patient('hospital', s.hospital);
-  const reason = rng.pick(EMERGENCY_REASONS);
+  const complaint = rng.pick(EMERGENCY_REASONS);
   const minute = rng.int(0, 1200);
   return addEncounter(ctx, {
     class: 'EMER', type: encounterType('emergency'), patient: subject, by: staffRef(s.specialists.emergency),
     start: dateTime(day, minute), end: dateTime(day, Math.min(1439, minute + rng.int(180, 600))), org: s.hospital,
     more: {
-      reasonCode: [concept([coding(SNOMED, reason[0], reason[1])], reason[2])],
+      reasonCode: [reason ?? concept([coding(SNOMED, complaint[0], complaint[1])], complaint[2])],
       hospitalization: { dischargeDisposition: concept([coding(DISCHARGE_DISPOSITION, 'home', 'Home')]) },
     },
   });

@@ -50,7 +50,7 @@ export function notifiableCase(ctx: ClinicalContext, planned: PlannedCase): stri
     written.push(encounter.reference as string);
   } else {
     patient = record.patient('hospital', care.hospital.hospital);
-    encounter = emergencyVisit(ctx, day, patient);
+    encounter = emergencyVisit(ctx, day, patient, conditionCode(planned.condition));
     author = reference('PractitionerRole', care.hospital.specialists.emergency.roleId, care.hospital.specialists.emergency.display);
     written.push(encounter.reference as string);
   }
