@@ -87,7 +87,7 @@ interface Builder {
   readonly resources: Resource[];
   readonly reference: Day;
   /** Practitioners numbered so far (licence numbers are unique: an affine map of this sequence). */
-  readonly sequence: { n: number };
+  readonly sequence: { n: number; readonly offset: number };
 }
 
 function addOrg(b: Builder, code: string, name: string, kind: OrgKind, region: Region, language: 'fr' | 'en', partOf?: Org): Org {
@@ -119,7 +119,9 @@ function addStaff(b: Builder, org: Org, specialty: Specialty): Staff {
   // Unique by construction (7919 is prime to both moduli): a conditional create on the licence must never
   // merge two practitioners.
   const n = b.sequence.n++;
-  const licence = profession === 'physician' ? String(10000 + ((n * 7919 + 4127) % 90000)) : String(100000 + ((n * 7919 + 4127) % 900000));
+  const licence = profession === 'physician'
+    ? String(10000 + ((n * 7919 + b.sequence.offset) % 90000))
+    : String(100000 + ((n * 7919 + b.sequence.offset) % 900000));
   const practitionerId = rng.uuid();
   const roleId = rng.uuid();
   const prefix = profession === 'physician' ? (sex === 'female' ? 'Dre' : 'Dr') : undefined;
@@ -237,7 +239,8 @@ export function buildDirectory(rng: Random, regionCodes: Iterable<string>, refer
   const resources: Resource[] = [];
   const regions = new Map<string, RegionDirectory>();
   const schedules = new Map<string, string>();
-  const sequence = { n: 0 };
+  // The offset depends on the seed: two populations loaded into one server do not share practitioners.
+  const sequence = { n: 0, offset: rng.int(0, 89_999) };
   for (const code of [...new Set(regionCodes)].sort()) {
     regions.set(code, buildRegion({ rng: rng.fork(`region/${code}`), resources, reference, sequence }, regionByCode(code), schedules));
   }
