@@ -28,8 +28,6 @@ export function round(value: number, decimals: number): number {
   return Math.round(value * f) / f;
 }
 
-export const SYNTHETIC_META = { tag: [{ ...SYNTHETIC_TAG }] } as const;
-
 /** A resource's `meta`: every generated resource carries the synthetic-data tag. */
 export function meta(): { tag: Coding[] } {
   return { tag: [{ ...SYNTHETIC_TAG }] };

@@ -1,5 +1,5 @@
 import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
-import { formatDate, dateTime, type Day } from './dates.js';
+import { dateTime, type Day } from './dates.js';
 import type { Clinic, Directory, HospitalSite, Org, RegionDirectory, Staff } from './directory.js';
 import { coding, concept, meta, reference, type Ref } from './fhir.js';
 import type { Person } from './person.js';
@@ -155,8 +155,4 @@ export class PersonRecord {
   all(): Resource[] {
     return [...this.patients, ...this.resources];
   }
-}
-
-export function birthDateOf(person: Person): string {
-  return formatDate(person.birthDay);
 }

@@ -1,5 +1,4 @@
 import type { Random } from '../random.js';
-import { CONDITIONS, type ChronicKey } from '../tables/conditions.js';
 
 /**
  * The words of reports and notes (pure): discharge summaries, consultation notes and imaging conclusions,
@@ -19,10 +18,6 @@ const list = (items: readonly string[], lang: Lang): string => {
   if (items.length === 1) return items[0] as string;
   return `${items.slice(0, -1).join(', ')} ${lang === 'fr' ? 'et' : 'and'} ${items[items.length - 1]}`;
 };
-
-export function conditionName(key: ChronicKey | 'influenza' | 'covid19' | 'pertussis' | 'chlamydia' | 'lyme', lang: Lang): string {
-  return lang === 'fr' ? CONDITIONS[key].fr : CONDITIONS[key].en;
-}
 
 export interface DischargeFacts {
   readonly reason: 'heartFailure' | 'copd' | 'pneumonia' | 'terminal';
