@@ -65,6 +65,20 @@ describe('loading the generated population', () => {
     assert.equal(byNam.body.entry?.length ?? 0, expected, 'every source holding the right NAM is found by it');
   });
 
+  test('the clinical content is searchable by its codes', async () => {
+    for (const query of [
+      'Observation?code=http://loinc.org|85354-9',
+      'Immunization?vaccine-code=http://hl7.org/fhir/sid/cvx|150,http://hl7.org/fhir/sid/cvx|197,http://hl7.org/fhir/sid/cvx|213',
+      'MedicationDispense?status=completed',
+      'Encounter?class=http://terminology.hl7.org/CodeSystem/v3-ActCode|AMB',
+      'Slot?status=free',
+    ]) {
+      const response = await t.request('GET', `/fhir/${query}`);
+      assert.equal(response.status, 200, query);
+      assert.ok((response.body.entry?.length ?? 0) > 0, `${query} finds something`);
+    }
+  });
+
   test('loading the same population again creates nothing and makes no new version', async () => {
     const before = await versions(t);
     const again = await loadTestPopulation(t);

@@ -90,6 +90,27 @@ describe('generated population', () => {
     }
   });
 
+  test('nothing is recorded after death or after the reference date, except booked appointments', () => {
+    const dated = (r: Record<string, unknown>): string | undefined => {
+      const period = r.period as { start?: string } | undefined;
+      return (r.effectiveDateTime ?? r.occurrenceDateTime ?? r.whenHandedOver ?? r.authoredOn ?? r.issued ?? period?.start ?? (r.resourceType === 'Appointment' ? r.start : undefined)) as string | undefined;
+    };
+    for (const record of pop.records) {
+      const last = record.truth.deceasedDate ?? pop.groundTruth.options.referenceDate;
+      for (const r of record.resources) {
+        const when = dated(r as unknown as Record<string, unknown>);
+        if (!when || (r.resourceType === 'Appointment' && r.status === 'booked')) continue;
+        // Results issued a day or two after a last blood draw are fine; care is not.
+        const slack = r.resourceType === 'DiagnosticReport' || r.resourceType === 'Observation' ? 4 : 1;
+        const limit = new Date(Date.parse(`${last}T00:00:00Z`) + slack * 86_400_000).toISOString().slice(0, 10);
+        assert.ok(when.slice(0, 10) <= limit, `${record.person.key} ${r.resourceType} on ${when} after ${last}`);
+      }
+      for (const r of record.resources) {
+        if (r.resourceType === 'Appointment' && r.status === 'booked') assert.equal(record.truth.deceasedDate, undefined);
+      }
+    }
+  });
+
   test('codes come from the shipped tables of the systems they claim', () => {
     const known = knownCodes();
     const invented: string[] = [];

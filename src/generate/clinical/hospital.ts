@@ -175,8 +175,13 @@ export function hospitalCare(ctx: ClinicalContext): void {
   for (let i = 0; i < years; i++) {
     if (rng.chance(erRate)) emergencyVisit(ctx, ctx.start + rng.int(0, ctx.end - ctx.start));
   }
-  if (hasCondition(plan, 'heartFailure', ctx.end) && rng.chance(0.6)) admission(ctx, ctx.end - rng.int(60, Math.max(61, ctx.end - ctx.start)), 'heartFailure', false);
-  if (hasCondition(plan, 'copd', ctx.end) && rng.chance(0.35)) admission(ctx, ctx.end - rng.int(60, Math.max(61, ctx.end - ctx.start)), 'copd', false);
+  // Admissions for a chronic disease come after its diagnosis.
+  const sinceOnset = (key: ChronicKey) => {
+    const from = Math.max(ctx.start, plan.conditions.find((c) => c.key === key)?.onset ?? ctx.start);
+    return from + rng.int(0, Math.max(0, ctx.end - 30 - from));
+  };
+  if (hasCondition(plan, 'heartFailure', ctx.end - 30) && rng.chance(0.6)) admission(ctx, sinceOnset('heartFailure'), 'heartFailure', false);
+  if (hasCondition(plan, 'copd', ctx.end - 30) && rng.chance(0.35)) admission(ctx, sinceOnset('copd'), 'copd', false);
   if (age >= 70 && rng.chance(0.05)) admission(ctx, ctx.end - rng.int(30, Math.max(31, ctx.end - ctx.start)), 'pneumonia', false);
   if (person.deathDay !== undefined && rng.chance(0.7)) admission(ctx, person.deathDay - rng.int(3, 10), 'terminal', true);
   for (const [condition, kind, chance, specialty] of CONSULT_FOR) {

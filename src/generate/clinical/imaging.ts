@@ -50,7 +50,11 @@ export function imagingStudies(ctx: ClinicalContext): void {
   const { rng, person, plan } = ctx;
   const inWindow = (day: Day) => day >= ctx.start && day <= ctx.end;
   if (hasCondition(plan, 'copd', ctx.end)) {
-    for (let i = rng.int(1, 2); i > 0; i--) report(ctx, 'chestXray', weekdayOnOrAfter(ctx.start + rng.int(0, ctx.end - ctx.start)));
+    const from = Math.max(ctx.start, plan.conditions.find((c) => c.key === 'copd')?.onset ?? ctx.start);
+    for (let i = rng.int(1, 2); i > 0; i--) {
+      const day = weekdayOnOrAfter(from + rng.int(0, ctx.end - from));
+      if (inWindow(day)) report(ctx, 'chestXray', day);
+    }
   }
   if (hasCondition(plan, 'heartFailure', ctx.end)) {
     const onset = plan.conditions.find((c) => c.key === 'heartFailure')?.onset ?? ctx.start;
