@@ -22,6 +22,7 @@ export const V2_0360 = 'http://terminology.hl7.org/CodeSystem/v2-0360|2.7';
 export const V3_ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
 export const V3_OBS_INTERP = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
 export const V3_MARITAL = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus';
+export const V3_ROLE_CODE = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
 export const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 export const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
 export const CONDITION_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';

@@ -8,6 +8,7 @@ import type { Random } from '../random.js';
 import { PersonRecord, type CareSetting } from '../record.js';
 import type { ChronicKey } from '../tables/conditions.js';
 import { prescriber, type ClinicalContext } from './context.js';
+import { parents } from './family.js';
 import { emergencyVisit, hospitalCare } from './hospital.js';
 import { imagingStudies } from './imaging.js';
 import { immunizations } from './immunizations.js';
@@ -76,6 +77,7 @@ export function generateRecord(rng: Random, person: Person, directory: Directory
     const pharmacist = care.pharmacy.pharmacists[0];
     if (pharmacist) allergies(ctx, record.patient('pharmacy', care.pharmacy.org), reference('PractitionerRole', pharmacist.roleId, pharmacist.display), Math.max(start, end - 400));
   }
+  parents(ctx);
   const visits = clinicVisits(ctx);
   followUpLabs(ctx, visits);
   chronicMedications(ctx);
