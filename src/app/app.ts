@@ -4,6 +4,8 @@ import { pino, type Logger } from 'pino';
 import type { CarnetConfig } from '../config/config.js';
 import type { FhirContext } from '../fhir/context.js';
 import { fhirDefinitions } from '../fhir/definitions.js';
+import { ensureSearchIndex } from '../fhir/search/reindex.js';
+import { searchRegistry } from '../fhir/search/registry.js';
 import { buildServer } from '../http/server.js';
 import type { Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
@@ -33,9 +35,12 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const { schemaVersion, applied } = await migrate(db);
   if (applied.length > 0) log.info({ applied: applied.map((m) => `${m.version}: ${m.name}`) }, 'database migrated');
   fhirDefinitions(); // load the R4 definitions before the first request, not during it
+  searchRegistry();
+  const fhirBaseUrl = `${config.baseUrl}/fhir`;
+  await ensureSearchIndex(db, fhirBaseUrl, log);
   const ctx: FhirContext = {
     db,
-    fhirBaseUrl: `${config.baseUrl}/fhir`,
+    fhirBaseUrl,
     clock: overrides.clock ?? (() => new Date()),
     newId: overrides.newId ?? randomUUID,
     log,

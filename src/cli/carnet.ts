@@ -9,6 +9,7 @@ Usage:
   carnet import <file|dir>...       load FHIR Bundles (.json, .json.gz) and NDJSON (.ndjson, .ndjson.gz)
   carnet generate [--persons N]     write a synthetic Québec population and its ground truth (docs/demo-data.md)
   carnet migrate                    apply database migrations and exit
+  carnet reindex                    rebuild the search index from the stored resources
   carnet --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -23,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./generate.js')).generateCommand(rest);
     case 'migrate':
       return (await import('./migrate.js')).migrateCommand();
+    case 'reindex':
+      return (await import('./reindex.js')).reindexCommand();
     case '--version':
     case 'version':
       console.log(CARNET_VERSION);

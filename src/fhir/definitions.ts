@@ -19,6 +19,8 @@ export interface FhirDefinitions {
   patientCompartmentParams(resourceType: string): readonly string[];
   /** The codes of a value set as `system|code`, or undefined when it cannot be fully expanded locally. */
   valueSetCodes(url: string): ReadonlySet<string> | undefined;
+  /** A code system defined by FHIR R4 itself (with its concept hierarchy), by canonical URL. */
+  codeSystem(url: string): CodeSystem | undefined;
 }
 
 let loaded: FhirDefinitions | undefined;
@@ -49,7 +51,7 @@ function load(): FhirDefinitions {
   const compartmentParams = new Map<string, string[]>();
   for (const r of compartment.resource ?? []) if (r.param?.length) compartmentParams.set(r.code, r.param);
 
-  const valueSets = indexValueSets([
+  const { expand: valueSets, codeSystems } = indexValueSets([
     readJson('fhir/r4/valuesets.json') as Bundle,
     readJson('fhir/r4/v3-codesystems.json') as Bundle,
     types,
@@ -70,6 +72,7 @@ function load(): FhirDefinitions {
     },
     patientCompartmentParams: (resourceType) => compartmentParams.get(resourceType) ?? [],
     valueSetCodes: valueSets,
+    codeSystem: (url) => codeSystems.get(url.split('|')[0] as string),
   };
 }
 
@@ -77,7 +80,10 @@ function load(): FhirDefinitions {
  * Expands value sets that are defined by enumeration (whole code systems or listed concepts). A value set
  * using filters or external code systems is not expandable here, so its binding is not checked.
  */
-function indexValueSets(bundles: Bundle[]): (url: string) => ReadonlySet<string> | undefined {
+function indexValueSets(bundles: Bundle[]): {
+  expand: (url: string) => ReadonlySet<string> | undefined;
+  codeSystems: ReadonlyMap<string, CodeSystem>;
+} {
   const codeSystems = new Map<string, CodeSystem>();
   const valueSets = new Map<string, ValueSet>();
   for (const bundle of bundles) {
@@ -133,5 +139,5 @@ function indexValueSets(bundles: Bundle[]): (url: string) => ReadonlySet<string>
     cache.set(key, result);
     return result;
   };
-  return (url) => expand(url, 0);
+  return { expand: (url) => expand(url, 0), codeSystems };
 }

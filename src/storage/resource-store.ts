@@ -1,6 +1,6 @@
-import type { Criteria } from '../fhir/criteria.js';
-import type { TokenRow } from '../fhir/tokens.js';
+import type { IndexRows } from '../fhir/search/extract/rows.js';
 import type { Queryable } from './database.js';
+import { deleteIndex, writeIndex } from './search-index.js';
 
 /** The SQL of the resource store. Callers pass a Queryable: the database, or an open transaction. */
 
@@ -27,7 +27,8 @@ export interface NewVersion {
   readonly method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly patientId: string | null;
   readonly content: string | null;
-  readonly tokens: readonly TokenRow[];
+  /** Search index rows of this version (none for a deletion). */
+  readonly index: IndexRows | null;
 }
 
 type Row = Record<string, unknown>;
@@ -100,16 +101,17 @@ export async function readVersion(db: Queryable, resourceType: string, id: strin
 export async function writeVersions(db: Queryable, versions: readonly NewVersion[]): Promise<void> {
   if (versions.length === 0) return;
   const col = <K extends keyof NewVersion>(key: K) => versions.map((v) => v[key]);
-  const upsert = await db.query(
+  const upsert = await db.query<{ rid: string; resource_type: string; id: string }>(
     `INSERT INTO resource AS r (resource_type, id, version_id, last_updated, deleted, patient_id, content)
      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[])
      ON CONFLICT (resource_type, id) DO UPDATE SET
        version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,
        patient_id = EXCLUDED.patient_id, content = EXCLUDED.content
-     WHERE r.version_id = EXCLUDED.version_id - 1`,
+     WHERE r.version_id = EXCLUDED.version_id - 1
+     RETURNING r.rid::text AS rid, r.resource_type, r.id`,
     [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('patientId'), col('content')],
   );
-  if (upsert.rowCount !== versions.length) {
+  if (upsert.rows.length !== versions.length) {
     // A concurrent writer created or advanced one of these resources first: run the transaction again.
     throw Object.assign(new Error('Concurrent write detected; retrying'), { code: '40001' });
   }
@@ -118,35 +120,10 @@ export async function writeVersions(db: Queryable, versions: readonly NewVersion
      SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[], $8::text[])`,
     [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('method'), col('patientId'), col('content')],
   );
-  const replaced = versions.filter((v) => v.versionId > 1);
-  if (replaced.length > 0) {
-    await db.query(
-      `DELETE FROM token_index WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
-      [replaced.map((v) => v.resourceType), replaced.map((v) => v.id)],
-    );
-  }
-  const tokenTypes: string[] = [];
-  const tokenIds: string[] = [];
-  const params: string[] = [];
-  const systems: (string | null)[] = [];
-  const codes: (string | null)[] = [];
-  for (const v of versions) {
-    if (v.deleted) continue;
-    for (const t of v.tokens) {
-      tokenTypes.push(v.resourceType);
-      tokenIds.push(v.id);
-      params.push(t.param);
-      systems.push(t.system);
-      codes.push(t.code);
-    }
-  }
-  if (tokenTypes.length > 0) {
-    await db.query(
-      `INSERT INTO token_index (resource_type, id, param, system, code)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
-      [tokenTypes, tokenIds, params, systems, codes],
-    );
-  }
+  const ridOf = new Map(upsert.rows.map((row) => [`${row.resource_type}/${row.id}`, String(row.rid)]));
+  const rid = (v: NewVersion) => ridOf.get(`${v.resourceType}/${v.id}`) as string;
+  await deleteIndex(db, versions.filter((v) => v.versionId > 1).map(rid));
+  await writeIndex(db, versions.filter((v) => v.index).map((v) => ({ rid: rid(v), rows: v.index as IndexRows })));
 }
 
 export interface HistoryQuery {
@@ -184,61 +161,6 @@ export async function readHistory(db: Queryable, q: HistoryQuery): Promise<Versi
     params,
   );
   return rows.map(toVersion);
-}
-
-/** Compiles criteria to a WHERE fragment over `resource r`, appending to params. */
-function criteriaSql(criteria: Criteria, params: unknown[]): string {
-  params.push(criteria.resourceType);
-  const where = [`r.resource_type = $${params.length}`, 'NOT r.deleted'];
-  for (const clause of criteria.clauses) {
-    if (clause.kind === 'id') {
-      params.push(clause.ids);
-      where.push(`r.id = ANY($${params.length}::text[])`);
-      continue;
-    }
-    params.push(clause.param);
-    const paramRef = `$${params.length}`;
-    const alternatives = clause.values.map((value) => {
-      const parts: string[] = [];
-      if (value.code !== undefined) {
-        params.push(value.code);
-        parts.push(`t.code = $${params.length}`);
-      }
-      if (value.system === null) parts.push('t.system IS NULL');
-      else if (value.system !== undefined) {
-        params.push(value.system);
-        parts.push(`t.system = $${params.length}`);
-      }
-      return `(${parts.join(' AND ')})`;
-    });
-    where.push(`EXISTS (SELECT 1 FROM token_index t WHERE t.resource_type = r.resource_type AND t.id = r.id
-      AND t.param = ${paramRef} AND (${alternatives.join(' OR ')}))`);
-  }
-  return where.join(' AND ');
-}
-
-/** Current resources matching the criteria, ordered by id, after `afterId` (keyset paging). */
-export async function searchCurrent(db: Queryable, criteria: Criteria, limit: number, afterId?: string): Promise<CurrentRow[]> {
-  const params: unknown[] = [];
-  let where = criteriaSql(criteria, params);
-  if (afterId !== undefined) {
-    params.push(afterId);
-    where += ` AND r.id > $${params.length}`;
-  }
-  params.push(limit);
-  const { rows } = await db.query<Row>(
-    `SELECT r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content FROM resource r
-      WHERE ${where} ORDER BY r.id LIMIT $${params.length}`,
-    params,
-  );
-  return rows.map(toCurrent);
-}
-
-export async function countCurrent(db: Queryable, criteria: Criteria): Promise<number> {
-  const params: unknown[] = [];
-  const where = criteriaSql(criteria, params);
-  const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource r WHERE ${where}`, params);
-  return Number(rows[0]?.n ?? 0);
 }
 
 /** Serialises concurrent conditional creates on the same criteria until the transaction ends. */

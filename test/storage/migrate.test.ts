@@ -13,8 +13,11 @@ describe('migrations (on the configured database)', () => {
       const second = await migrate(db);
       assert.equal(second.applied.length, 0);
       assert.equal(second.schemaVersion, Math.max(...MIGRATIONS.map((m) => m.version)));
-      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('resource', 'resource_version', 'token_index')");
-      assert.equal(Number(rows[0]?.n) >= 3, true);
+      const tables = ['resource', 'resource_version', 'search_token', 'search_string', 'search_date', 'search_number', 'search_quantity', 'search_reference', 'search_uri', 'search_text'];
+      const { rows } = await db.query<{ table_name: string }>('SELECT DISTINCT table_name FROM information_schema.tables WHERE table_name = ANY($1::text[])', [tables]);
+      assert.deepEqual(rows.map((r) => r.table_name).sort(), [...tables].sort());
+      const { rows: gone } = await db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'token_index'");
+      assert.equal(gone.length, 0, 'migration 2 replaces the token-only index');
     } finally {
       await db.close();
       await drop();

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Observation, Organization, Patient, Resource } from '@medplum/fhirtypes';
 import { patientCompartmentOf } from '../../src/fhir/compartment.js';
-import { extractTokens } from '../../src/fhir/tokens.js';
 import { validationIssues } from '../../src/fhir/validation.js';
 
 const errorsOf = (r: Resource) => validationIssues(r).filter((i) => i.severity === 'error');
@@ -23,21 +22,6 @@ describe('patient compartment', () => {
   });
   test('directory resources are outside every patient compartment', () => {
     assert.equal(patientCompartmentOf({ resourceType: 'Organization', name: 'GMF' } as Organization), undefined);
-  });
-});
-
-describe('token extraction', () => {
-  test('identifiers, codes and statuses with their systems', () => {
-    const obs: Observation = {
-      resourceType: 'Observation',
-      status: 'final',
-      identifier: [{ system: 'urn:lab', value: 'A1' }],
-      code: { coding: [{ system: 'http://loinc.org', code: '4548-4' }] },
-    };
-    const tokens = extractTokens(obs);
-    assert.ok(tokens.some((t) => t.param === 'identifier' && t.system === 'urn:lab' && t.code === 'A1'));
-    assert.ok(tokens.some((t) => t.param === 'code' && t.system === 'http://loinc.org' && t.code === '4548-4'));
-    assert.ok(tokens.some((t) => t.param === 'status' && t.code === 'final'));
   });
 });
 

@@ -1,11 +1,28 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from '@medplum/fhirtypes';
-import { RESULT_PARAMS } from '../criteria.js';
+import { RESULT_PARAMS } from '../search/parse/request.js';
+import { searchRegistry, type ParamDef } from '../search/registry.js';
 import { fhirDefinitions } from '../definitions.js';
 import { ROUTES } from '../router/routes.js';
 import type { Handler } from '../router/types.js';
 import { CARNET_VERSION } from '../../version.js';
 
 type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
+
+const PARAM_DOCS: Partial<Record<ParamDef['type'], string>> = {
+  string: 'Case-, accent- and punctuation-insensitive prefix match; :exact, :contains, :missing',
+  token: 'system|code, |code, system|, code; :not, :text, :of-type, :in, :not-in, :above, :below, :missing',
+  reference: 'Type/id, id, absolute URL, canonical url|version; :[type], :identifier, :missing; chaining',
+  date: 'Prefixes eq ne gt lt ge le sa eb ap on the implicit range of (partial) dates; :missing',
+  number: 'Prefixes eq ne gt lt ge le sa eb ap with implicit precision; :missing',
+  quantity: 'number|system|code (UCUM units compared in base units), prefixes; :missing',
+  uri: ':below, :above, :missing',
+  composite: 'component values separated by $',
+  special: 'latitude|longitude|distance|units',
+};
+
+function references(type: string): ParamDef[] {
+  return [...searchRegistry().params(type).values()].filter((p) => p.type === 'reference');
+}
 
 /**
  * GET metadata — generated from the route registry and the search parameters the store indexes, so it
@@ -15,11 +32,23 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
   const defs = fhirDefinitions();
   const typeRoutes = ROUTES.filter((r) => r.pattern[0] === ':type');
   const typeInteractions = [...new Set(typeRoutes.map((r) => r.interaction).filter((i) => i !== 'operation'))] as TypeInteraction[];
-  const typeOperations = [...new Set(typeRoutes.map((r) => r.operation).filter((o): o is string => Boolean(o)))];
+  const operationRoutes = typeRoutes.filter((r) => r.operation);
   const systemInteractions = [...new Set(ROUTES.filter((r) => r.pattern[0] !== ':type').map((r) => r.interaction))]
     .filter((i) => i === 'transaction' || i === 'batch' || i === 'history-system');
   if (ROUTES.some((r) => r.interaction === 'transaction')) systemInteractions.push('batch');
   const has = (code: string) => typeRoutes.some((r) => r.interaction === code);
+
+  const revIncludes = new Map<string, string[]>();
+  for (const source of defs.resourceTypes) {
+    for (const p of references(source)) {
+      for (const target of p.targets.length > 0 ? p.targets : ['*']) {
+        const list = revIncludes.get(target) ?? [];
+        list.push(`${source}:${p.code}`);
+        revIncludes.set(target, list);
+      }
+    }
+  }
+  for (const type of defs.resourceTypes) revIncludes.set(type, [...(revIncludes.get(type) ?? []), ...(revIncludes.get('*') ?? [])].sort());
 
   const resource: CapabilityStatementRestResource[] = [...defs.resourceTypes].sort().map((type) => ({
     type: type as CapabilityStatementRestResource['type'],
@@ -33,13 +62,17 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
     conditionalUpdate: has('update'),
     conditionalDelete: 'single',
     referencePolicy: ['literal', 'local'],
-    searchParam: [
-      { name: '_id', type: 'token', documentation: 'Logical id; comma-separated values are ORed' },
-      ...defs.searchParameters(type)
-        .filter((sp) => sp.type === 'token' && sp.code && !sp.code.startsWith('_'))
-        .map((sp) => ({ name: sp.code as string, definition: sp.url as string, type: 'token' as const })),
-    ],
-    operation: typeOperations.map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` })),
+    searchInclude: ['*', ...references(type).map((p) => `${type}:${p.code}`)],
+    searchRevInclude: revIncludes.get(type) ?? [],
+    searchParam: [...searchRegistry().params(type).values()].map((p) => ({
+      name: p.code,
+      ...(p.url ? { definition: p.url } : {}),
+      type: p.type,
+      documentation: PARAM_DOCS[p.type] ?? '',
+    })),
+    operation: [...new Map(operationRoutes
+      .filter((r) => !r.onlyTypes || r.onlyTypes.includes(type))
+      .map((r) => [r.operation, { name: r.operation as string, definition: r.definition ?? `http://hl7.org/fhir/OperationDefinition/Resource-${r.operation}` }])).values()],
   }));
 
   return {
@@ -58,7 +91,7 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
     rest: [
       {
         mode: 'server',
-        documentation: `Result parameters: ${[...RESULT_PARAMS].join(', ')}. Search supports _id and every token parameter.`,
+        documentation: `Every standard R4 search parameter of every type is indexed and searchable, with chaining (any depth), _has, _list, _text and _content. Result parameters: ${[...RESULT_PARAMS].join(', ')}. Compartment search: GET Patient/[id]/[type]. Paging is keyset-based (_cursor).`,
         resource,
         interaction: [...new Set(systemInteractions)].map((code) => ({ code })),
       },

@@ -1,44 +1,36 @@
-import type { Bundle, BundleLink, Resource } from '@medplum/fhirtypes';
-import { countCurrent, searchCurrent } from '../../storage/resource-store.js';
-import { parseCriteria } from '../criteria.js';
-import { decodeCursor, encodeCursor, pageLink, pageSize } from '../paging.js';
-import type { Handler } from '../router/types.js';
+import { searchBundleJson } from '../search/bundle.js';
+import { executeSearch } from '../search/execute.js';
+import { parseSearch } from '../search/parse/request.js';
+import { compartmentCondition } from '../search/compartment.js';
+import { errors } from '../outcomes.js';
+import type { FhirRequest, Handler } from '../router/types.js';
 
-/**
- * GET [type]?… and POST [type]/_search — searching by `_id` and by token parameters, ordered by id with
- * keyset paging. The full search engine (every parameter type, sorting, includes) builds on this.
- */
+/** GET [type]?…, POST [type]/_search (form), and compartment search GET Patient/[id]/[type]?… */
 export const search: Handler = async ({ request, ctx, reader, params }) => {
   const type = params.type as string;
-  const query = request.method === 'POST' ? mergeFormBody(request.query, request.body) : request.query;
-  const criteria = parseCriteria(type, query.entries());
-  const limit = pageSize(query);
-  const after = decodeCursor(query.get('_cursor'));
-  const rows = limit === 0 ? [] : await searchCurrent(reader, criteria, limit + 1, after);
-  const page = rows.slice(0, limit);
-  const hasMore = rows.length > limit;
-  const wantTotal = query.get('_total');
-  const total = wantTotal === 'none' ? undefined : !hasMore && !after ? page.length : wantTotal === 'accurate' || limit === 0 ? await countCurrent(reader, criteria) : undefined;
-  const self = `${ctx.fhirBaseUrl}/${type}`;
-  const link: BundleLink[] = [{ relation: 'self', url: pageLink(self, query, {}) }];
-  const last = page[page.length - 1];
-  if (hasMore && last) link.push({ relation: 'next', url: pageLink(self, query, { _cursor: encodeCursor(last.id) }) });
-  const bundle: Bundle = {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    ...(total !== undefined ? { total } : {}),
-    link,
-    entry: page.map((row) => ({
-      fullUrl: `${ctx.fhirBaseUrl}/${row.resourceType}/${row.id}`,
-      resource: JSON.parse(row.content as string) as Resource,
-      search: { mode: 'match' },
-    })),
-  };
-  return { status: 200, body: bundle };
+  const query = searchParameters(request);
+  const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
+  const outcome = await executeSearch(reader, plan, { now: ctx.clock() });
+  return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: type, query }, plan, outcome) };
 };
 
-function mergeFormBody(query: URLSearchParams, body: unknown): URLSearchParams {
-  const merged = new URLSearchParams(query);
+export const compartmentSearch: Handler = async ({ request, ctx, reader, params }) => {
+  const compartment = params.type as string;
+  const id = params.id as string;
+  const type = params.compartmentType as string;
+  if (compartment !== 'Patient') throw errors.notFound(`Carnet searches the Patient compartment only (not ${compartment})`);
+  const scope = compartmentCondition(id, type);
+  const query = searchParameters(request);
+  const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
+  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), scope: { extra: [scope] } });
+  return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: `${compartment}/${id}/${type}`, query }, plan, outcome) };
+};
+
+/** The query string, plus the form body of a POST _search. */
+export function searchParameters(request: FhirRequest): URLSearchParams {
+  if (request.method !== 'POST') return request.query;
+  const merged = new URLSearchParams(request.query);
+  const body = request.body;
   if (typeof body === 'string') for (const [k, v] of new URLSearchParams(body)) merged.append(k, v);
   else if (body && typeof body === 'object') {
     for (const [k, v] of Object.entries(body as Record<string, unknown>)) {
@@ -46,4 +38,9 @@ function mergeFormBody(query: URLSearchParams, body: unknown): URLSearchParams {
     }
   }
   return merged;
+}
+
+/** `Prefer: handling=lenient` asks unknown parameters to be ignored rather than rejected. */
+export function preferLenient(request: FhirRequest): boolean {
+  return /(^|[;,\s])handling\s*=\s*lenient/i.test(request.headers.prefer ?? '');
 }

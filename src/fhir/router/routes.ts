@@ -5,7 +5,8 @@ import { conditionalDelete, deleteResource } from '../interactions/delete.js';
 import { historyHandler } from '../interactions/history.js';
 import { patch } from '../interactions/patch.js';
 import { read } from '../interactions/read.js';
-import { search } from '../interactions/search.js';
+import { compartmentSearch, search } from '../interactions/search.js';
+import { everything } from '../operations/everything.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -24,6 +25,10 @@ export interface Route {
   /** Route matches only when the URL has (true) or lacks (false) a query string; undefined: either. */
   readonly withQuery?: boolean;
   readonly operation?: string;
+  /** The operation's canonical definition (default: the generic Resource-level one). */
+  readonly definition?: string;
+  /** Resource types the route exists for (default: every type). */
+  readonly onlyTypes?: readonly string[];
   readonly handler: Handler;
 }
 
@@ -48,5 +53,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'DELETE', pattern: [':type', ':id'], interaction: 'delete', handler: deleteResource },
   { method: 'POST', pattern: [':type', ':id', '$validate'], interaction: 'operation', operation: 'validate', handler: validate },
   { method: 'GET', pattern: [':type', ':id', '_history'], interaction: 'history-instance', handler: historyHandler },
+  { method: 'GET', pattern: [':type', ':id', '$everything'], interaction: 'operation', operation: 'everything',
+    definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', onlyTypes: ['Patient'], handler: everything },
+  { method: 'GET', pattern: [':type', ':id', ':compartmentType'], interaction: 'search-type', handler: compartmentSearch },
   { method: 'GET', pattern: [':type', ':id', '_history', ':vid'], interaction: 'vread', handler: vread },
 ];

@@ -1,16 +1,15 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
 import {
-  existing, lockCriteria, lockCurrent, searchCurrent, writeVersions,
-  type CurrentRow, type NewVersion,
+  existing, lockCriteria, lockCurrent, writeVersions, type CurrentRow, type NewVersion,
 } from '../../storage/resource-store.js';
 import { patientCompartmentOf } from '../compartment.js';
 import type { FhirContext } from '../context.js';
-import { parseCriteriaString } from '../criteria.js';
 import { fhirDefinitions } from '../definitions.js';
 import { errors, FhirError } from '../outcomes.js';
 import { collectReferences, parseLocalReference, rewriteReferences } from '../references.js';
-import { extractTokens } from '../tokens.js';
+import { findByCriteria } from '../search/criteria.js';
+import { extractIndex } from '../search/extract/index.js';
 import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
 import { applyJsonPatch } from './patch.js';
@@ -66,7 +65,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
     targets.add(key);
   }
 
-  const mapping = await referenceMapping(tx, resolved, options);
+  const mapping = await referenceMapping(tx, ctx, resolved, options);
   const current = await lockCurrent(tx, resolved.filter((r) => !r.isNew && !r.noWrite).map((r) => ({ resourceType: r.resourceType, id: r.id })));
 
   const now = ctx.clock().toISOString();
@@ -87,9 +86,9 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   return results;
 }
 
-async function findMatches(tx: Queryable, resourceType: string, criteria: string): Promise<CurrentRow[]> {
-  const parsed = parseCriteriaString(resourceType, criteria);
-  return searchCurrent(tx, parsed, 2);
+async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string): Promise<CurrentRow[]> {
+  const rows = await findByCriteria(tx, resourceType, criteria, { baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2 });
+  return rows.map((row) => ({ ...row, deleted: false }));
 }
 
 async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number): Promise<Resolved> {
@@ -100,7 +99,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     case 'create': {
       if (op.ifNoneExist) {
         await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
-        const matches = await findMatches(tx, resourceType, op.ifNoneExist);
+        const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist);
         if (matches.length > 1) throw errors.preconditionFailed(`If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
         const match = matches[0];
         if (match) {
@@ -111,7 +110,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     case 'conditional-update': {
       await lockCriteria(tx, `${resourceType}?${op.criteria}`);
-      const matches = await findMatches(tx, resourceType, op.criteria);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria);
       if (matches.length > 1) throw errors.preconditionFailed(`Conditional update "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       const bodyId = op.resource.id;
@@ -122,7 +121,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
       return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false };
     }
     case 'conditional-delete': {
-      const matches = await findMatches(tx, resourceType, op.criteria);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria);
       if (matches.length > 1) throw errors.preconditionFailed(`Conditional delete "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       if (!match) {
@@ -147,7 +146,7 @@ function existingResult(row: CurrentRow, outcome: 'matched-existing' | 'unchange
  * In a transaction, maps every entry's `urn:uuid:`/`urn:oid:` fullUrl to its assigned `Type/id`, and every
  * conditional reference (`Patient?identifier=…`) to the single resource it matches.
  */
-async function referenceMapping(tx: Queryable, resolved: Resolved[], options: WriteOptions): Promise<Map<string, string>> {
+async function referenceMapping(tx: Queryable, ctx: FhirContext, resolved: Resolved[], options: WriteOptions): Promise<Map<string, string>> {
   const mapping = new Map<string, string>();
   if (!options.transaction) return mapping;
   for (const r of resolved) {
@@ -174,7 +173,7 @@ async function referenceMapping(tx: Queryable, resolved: Resolved[], options: Wr
       const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(reference);
       if (conditional) {
         const [, type, criteria] = conditional as unknown as [string, string, string];
-        const matches = await findMatches(tx, type, criteria).catch((error: unknown) => failAt(error, r.index, true));
+        const matches = await findMatches(tx, ctx, type, criteria).catch((error: unknown) => failAt(error, r.index, true));
         if (matches.length !== 1) {
           const n = matches.length === 0 ? 'no' : 'more than one';
           failAt(errors.preconditionFailed(`Conditional reference "${reference}" matches ${n} resource`), r.index, true);
@@ -195,7 +194,7 @@ function planVersion(
     if (op.kind === 'delete') checkIfMatch(op.ifMatch, current, label);
     if (!current || current.deleted) return { outcome: 'already-absent', status: 204, resourceType, id };
     const versionId = current.versionId + 1;
-    out.push({ resourceType, id, versionId, lastUpdated: now, deleted: true, method: 'DELETE', patientId: null, content: null, tokens: [] });
+    out.push({ resourceType, id, versionId, lastUpdated: now, deleted: true, method: 'DELETE', patientId: null, content: null, index: null });
     return { outcome: 'deleted', status: 204, resourceType, id, versionId, lastUpdated: now };
   }
 
@@ -227,7 +226,7 @@ function planVersion(
     method: op.kind === 'create' ? 'POST' : op.kind === 'patch' ? 'PATCH' : 'PUT',
     patientId: patientCompartmentOf(stored, ctx.fhirBaseUrl) ?? null,
     content,
-    tokens: extractTokens(stored),
+    index: extractIndex(stored, ctx.fhirBaseUrl),
   });
   const created = versionId === 1 || Boolean(current?.deleted);
   return { outcome: created ? 'created' : 'updated', status: created ? 201 : 200, resourceType, id, versionId, lastUpdated: now, content };

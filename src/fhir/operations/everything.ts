@@ -1,0 +1,110 @@
+import { readCurrent } from '../../storage/resource-store.js';
+import { searchBundleJson } from '../search/bundle.js';
+import { allCompartmentKeys } from '../search/compartment.js';
+import { decodeSearchCursor, encodeSearchCursor, sortFingerprint } from '../search/cursor.js';
+import type { SearchRow } from '../search/execute.js';
+import type { SearchPlan } from '../search/model.js';
+import { searchRegistry } from '../search/registry.js';
+import { SqlBuilder } from '../search/sql/builder.js';
+import { fhirDefinitions } from '../definitions.js';
+import { parseHistoryInstant } from '../interactions/dates.js';
+import { errors } from '../outcomes.js';
+import { MAX_PAGE_SIZE } from '../paging.js';
+import type { Handler } from '../router/types.js';
+
+/**
+ * GET Patient/[id]/$everything — the patient, every resource in their compartment, and the resources
+ * those refer to that belong to no patient (practitioners, organisations, medications, locations), paged
+ * in write order. `_since`, `_type` and `_count` as R4 defines them.
+ */
+export const EVERYTHING_DEFAULT_COUNT = 200;
+const PARAMS = new Set(['_since', '_type', '_count', '_cursor', '_format', '_pretty']);
+
+let compartmentKeys: number[] | undefined;
+let referenceKeys: Map<string, number[]> | undefined;
+
+function referenceKeysOf(type: string): number[] {
+  referenceKeys ??= new Map();
+  let keys = referenceKeys.get(type);
+  if (!keys) {
+    keys = [...searchRegistry().params(type).values()].filter((p) => p.type === 'reference').map((p) => p.key);
+    referenceKeys.set(type, keys);
+  }
+  return keys;
+}
+
+type Row = Record<string, unknown>;
+const toRow = (row: Row): SearchRow => ({
+  rid: String(row.rid), resourceType: row.resource_type as string, id: row.id as string, versionId: Number(row.version_id),
+  lastUpdated: row.last_updated instanceof Date ? row.last_updated.toISOString() : String(row.last_updated), content: row.content as string, sortValues: [],
+});
+
+export const everything: Handler = async ({ request, ctx, reader, params }) => {
+  const type = params.type as string;
+  const id = params.id as string;
+  if (type !== 'Patient') throw errors.notFound(`$everything is defined on Patient (not ${type})`);
+  for (const name of request.query.keys()) if (!PARAMS.has(name)) throw errors.invalid(`$everything does not take the parameter "${name}"`);
+  const patient = await readCurrent(reader, 'Patient', id);
+  if (!patient) throw errors.notFound(`Patient/${id} does not exist`);
+  if (patient.deleted) throw errors.gone(`Patient/${id} was deleted`);
+
+  const countRaw = request.query.get('_count');
+  const count = countRaw === null ? EVERYTHING_DEFAULT_COUNT : Math.min(Number(countRaw), MAX_PAGE_SIZE);
+  if (!Number.isInteger(count) || count < 1) throw errors.invalid('_count must be a positive integer');
+  const since = request.query.get('_since');
+  const types = request.query.get('_type')?.split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of types ?? []) if (!fhirDefinitions().resourceTypes.has(t)) throw errors.invalid(`_type: unknown resource type ${t}`);
+  const fingerprint = sortFingerprint('Patient/$everything', []);
+  const rawCursor = request.query.get('_cursor');
+  const cursor = rawCursor ? decodeSearchCursor(rawCursor, fingerprint, 0) : undefined;
+  if (cursor?.direction === 'prev') throw errors.invalid('$everything pages forward only');
+
+  compartmentKeys ??= allCompartmentKeys();
+  const sql = new SqlBuilder();
+  const where = [
+    'NOT r.deleted',
+    `((r.resource_type = 'Patient' AND r.id = ${sql.bind(id)}) OR r.rid IN (SELECT a.rid FROM search_reference a
+       WHERE a.target = ${sql.bind(`Patient/${id}`)} AND a.param = ANY(${sql.bind(compartmentKeys, 'int[]')})))`,
+  ];
+  if (since) where.push(`r.last_updated >= ${sql.bind(parseHistoryInstant(since, '_since'), 'timestamptz')}`);
+  if (types) where.push(`r.resource_type = ANY(${sql.bind(types, 'text[]')})`);
+  if (cursor) where.push(`r.rid > ${sql.bind(cursor.rid, 'bigint')}`);
+  const { rows } = await reader.query<Row>(
+    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content FROM resource r
+      WHERE ${where.join(' AND ')} ORDER BY r.rid LIMIT ${sql.bind(count + 1, 'int')}`,
+    sql.params,
+  );
+  const matches = rows.slice(0, count).map(toRow);
+  const more = rows.length > count;
+  const included = await referencedDirectory(reader, matches, types);
+  const last = matches[matches.length - 1];
+  const plan = { summary: undefined, elements: undefined, ignored: [] } as unknown as SearchPlan;
+  const body = searchBundleJson(
+    { fhirBaseUrl: ctx.fhirBaseUrl, path: `Patient/${id}/$everything`, query: request.query },
+    plan,
+    {
+      matches, included, warnings: [],
+      total: !cursor && !more ? matches.length : undefined,
+      next: more && last ? encodeSearchCursor({ direction: 'next', values: [], rid: last.rid }, fingerprint) : undefined,
+      previous: undefined,
+    },
+  );
+  return { status: 200, body };
+};
+
+/** Resources outside any patient compartment that the page refers to (one query for the page). */
+async function referencedDirectory(reader: Parameters<Handler>[0]['reader'], page: readonly SearchRow[], types: string[] | undefined): Promise<SearchRow[]> {
+  if (page.length === 0) return [];
+  const keys = [...new Set(page.flatMap((r) => referenceKeysOf(r.resourceType)))];
+  const sql = new SqlBuilder();
+  const typeFilter = types ? ` AND r.resource_type = ANY(${sql.bind(types, 'text[]')})` : '';
+  const { rows } = await reader.query<Row>(
+    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content
+      FROM (SELECT DISTINCT a.target FROM search_reference a
+              WHERE a.rid = ANY(${sql.bind(page.map((r) => r.rid), 'bigint[]')}) AND a.param = ANY(${sql.bind(keys, 'int[]')}) AND a.target IS NOT NULL) t
+      JOIN resource r ON r.resource_type = split_part(t.target, '/', 1) AND r.id = split_part(t.target, '/', 2)
+      WHERE NOT r.deleted AND r.patient_id IS NULL${typeFilter}`,
+    sql.params,
+  );
+  return rows.map(toRow);
+}
