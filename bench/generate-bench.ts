@@ -1,4 +1,6 @@
-import { cpus, loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { createCarnet } from '../src/app/app.js';
@@ -11,13 +13,13 @@ import { perSecond, summarize, type LatencySummary } from './stats.js';
 
 /**
  * `npm run bench:generate`: throughput of the synthetic-population generator (resources/s, per-person
- * latency percentiles) and, with --load, the first-start load of that population into embedded PGlite
- * through the write engine (what `npm start` does on an empty database).
+ * latency percentiles) and, with --load, the first-start load of that population into embedded PGlite on
+ * disk through the write engine (what `npm start` does on an empty database).
  */
 
 const USAGE = `Usage: npm run bench:generate -- [--persons N] [--seed S] [--load] [--load-persons N]
   --persons N        persons to generate (default 2000)
-  --load             also load a population into an in-memory PGlite through the write engine
+  --load             also load a population into a fresh PGlite on disk through the write engine
   --load-persons N   persons for the load (default 200, the first-start default)`;
 
 const ms = (v: number) => v.toFixed(2);
@@ -60,8 +62,10 @@ async function main(): Promise<void> {
 
   if (values.load) {
     const loadPersons = Number(values['load-persons'] ?? 200);
-    const db = await openPGlite('memory://');
-    const carnet = await createCarnet(loadConfig({ CARNET_DATA_DIR: 'memory://', LOG_LEVEL: 'silent' }), { db, log: pino({ level: 'silent' }) });
+    // On disk, like a real first start (an in-memory PGlite grows its heap by copying, which is slower).
+    const dir = mkdtempSync(join(tmpdir(), 'carnet-generate-bench-'));
+    const db = await openPGlite(dir);
+    const carnet = await createCarnet(loadConfig({ CARNET_DATA_DIR: dir, LOG_LEVEL: 'silent' }), { db, log: pino({ level: 'silent' }) });
     const perBundle: number[] = [];
     let previous = 0;
     const { summary } = await loadPopulation(carnet.ctx, generatePopulation({ persons: loadPersons, seed }), {
@@ -73,7 +77,8 @@ async function main(): Promise<void> {
       finish() {},
     });
     await carnet.close();
-    console.log(`\n## First-start load into embedded PGlite (${loadPersons} persons)\n`);
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`\n## First-start load into embedded PGlite on disk (${loadPersons} persons)\n`);
     console.log(`- ${summary.resources} resources in ${(summary.elapsedMs / 1000).toFixed(1)} s: **${Math.round(perSecond(summary.resources, summary.elapsedMs))} resources/s** (directory Bundle included)`);
     console.log(`\n| per batch of ${PERSONS_PER_BATCH} persons (ms) | count | p50 | p95 | p99 | max |\n| --- | --- | --- | --- | --- | --- |`);
     console.log(line('generate + load (the first batch includes the directory)', summarize(perBundle)));
