@@ -79,6 +79,23 @@ describe('loading the generated population', () => {
     }
   });
 
+  test('the full search engine finds a person’s source records and results', async () => {
+    const person = truth.persons.find((p) => p.records.some((r) => r.source === 'lab')) ?? truth.persons[0];
+    assert.ok(person);
+    const clean = person.records.filter((r) => r.perturbations.length === 0 && !r.duplicate).map((r) => r.patient.split('/')[1]);
+    const byBirth = await t.request('GET', `/fhir/Patient?birthdate=${person.birthDate}&_count=100`);
+    assert.equal(byBirth.status, 200);
+    const found = new Set((byBirth.body.entry ?? []).map((e: { resource: { id: string } }) => e.resource.id));
+    for (const id of clean) assert.ok(found.has(id), `Patient/${id} born ${person.birthDate}`);
+    const lab = person.records.find((r) => r.source === 'lab');
+    if (lab) {
+      const results = await t.request('GET', `/fhir/Observation?subject=${lab.patient}&category=laboratory&_sort=-date`);
+      assert.equal(results.status, 200);
+      const dates = (results.body.entry ?? []).map((e: { resource: { effectiveDateTime: string } }) => e.resource.effectiveDateTime);
+      assert.deepEqual([...dates].sort().reverse(), dates, 'newest first');
+    }
+  });
+
   test('loading the same population again creates nothing and makes no new version', async () => {
     const before = await versions(t);
     const again = await loadTestPopulation(t);
