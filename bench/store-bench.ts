@@ -49,7 +49,7 @@ async function countRows(url: string): Promise<Record<string, number>> {
     const { rows } = await client.query<{ name: string; n: string }>(`
       SELECT 'resource' AS name, count(*) AS n FROM resource
       UNION ALL SELECT 'resource_version', count(*) FROM resource_version
-      UNION ALL SELECT 'token_index', count(*) FROM token_index
+      UNION ALL SELECT 'search index rows', (SELECT count(*) FROM search_token) + (SELECT count(*) FROM search_string) + (SELECT count(*) FROM search_date) + (SELECT count(*) FROM search_reference) + (SELECT count(*) FROM search_quantity) + (SELECT count(*) FROM search_uri) + (SELECT count(*) FROM search_number)
       UNION ALL SELECT 'database MB', pg_database_size(current_database()) / 1048576`);
     return Object.fromEntries(rows.map((r) => [r.name, Number(r.n)]));
   } finally {

@@ -6,6 +6,8 @@ import type { FhirContext } from '../fhir/context.js';
 import { fhirDefinitions } from '../fhir/definitions.js';
 import { ensureSearchIndex } from '../fhir/search/reindex.js';
 import { searchRegistry } from '../fhir/search/registry.js';
+import { Hl7Gateway } from '../hl7v2/gateway/gateway.js';
+import { MllpListener } from '../hl7v2/listen/mllp-server.js';
 import { buildServer } from '../http/server.js';
 import type { Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
@@ -19,6 +21,9 @@ export interface Carnet {
   readonly server: FastifyInstance;
   readonly log: Logger;
   readonly schemaVersion: number;
+  readonly hl7: Hl7Gateway;
+  /** The MLLP listener (not listening until `listen` is called: `carnet serve` and `carnet hl7` do). */
+  readonly mllp: MllpListener;
   close(): Promise<void>;
 }
 
@@ -29,7 +34,12 @@ export interface CarnetOverrides {
   readonly log?: Logger;
 }
 
-export async function createCarnet(config: CarnetConfig, overrides: CarnetOverrides = {}): Promise<Carnet> {
+export interface CarnetSurfaces {
+  /** Serve the FHIR API (false for `carnet hl7`, which serves only the HL7 v2 gateway). */
+  readonly fhir?: boolean;
+}
+
+export async function createCarnet(config: CarnetConfig, overrides: CarnetOverrides = {}, surfaces: CarnetSurfaces = {}): Promise<Carnet> {
   const log = overrides.log ?? pino({ level: config.logLevel, base: { service: 'carnet' } });
   const db = overrides.db ?? (await openDatabase(config));
   const { schemaVersion, applied } = await migrate(db);
@@ -45,10 +55,13 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     newId: overrides.newId ?? randomUUID,
     log,
   };
-  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log });
+  const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
+  const mllp = new MllpListener(hl7, config.hl7, log);
+  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false });
   return {
-    config, db, ctx, server, log, schemaVersion,
+    config, db, ctx, server, log, schemaVersion, hl7, mllp,
     async close() {
+      await mllp.close();
       await server.close();
       await db.close();
     },

@@ -9,6 +9,7 @@ export async function serve(): Promise<void> {
   const carnet = await createCarnet(config);
   await seedDemoIfEmpty(carnet);
   await carnet.server.listen({ port: config.port, host: config.host });
+  const mllpPort = config.hl7.mllpPort === undefined ? undefined : await carnet.mllp.listen(config.hl7.mllpPort, config.hl7.mllpHost);
   carnet.log.info(
     {
       version: CARNET_VERSION,
@@ -17,6 +18,7 @@ export async function serve(): Promise<void> {
       database: carnet.db.description,
       mode: carnet.db.kind === 'pglite' ? 'embedded' : 'postgres',
       schemaVersion: carnet.schemaVersion,
+      mllp: mllpPort === undefined ? 'off' : `${config.hl7.tls ? 'tls' : 'tcp'}://${config.hl7.mllpHost}:${mllpPort}`,
     },
     `Carnet ${CARNET_VERSION} listening at ${config.baseUrl} (FHIR R4 at ${carnet.ctx.fhirBaseUrl}) on ${carnet.db.description}`,
   );

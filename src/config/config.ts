@@ -1,3 +1,5 @@
+import { loadHl7Config, type Hl7Config } from '../hl7v2/config.js';
+
 /** Typed configuration, read and validated once at startup from the environment. */
 export interface CarnetConfig {
   readonly port: number;
@@ -17,6 +19,8 @@ export interface CarnetConfig {
   readonly demoPersons: number;
   /** Seed of the generated demo population (CARNET_DEMO_SEED): the same seed gives the same population. */
   readonly demoSeed: string;
+  /** The HL7 v2 gateway (MLLP listener, /hl7v2). */
+  readonly hl7: Hl7Config;
 }
 
 export class ConfigError extends Error {}
@@ -52,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
     demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 2000),
     demoSeed: env.CARNET_DEMO_SEED || 'carnet',
+    hl7: loadHl7Config(env, host),
   };
 }

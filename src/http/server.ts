@@ -4,11 +4,17 @@ import { errors, FhirError } from '../fhir/outcomes.js';
 import { errorResponse } from '../fhir/router/router.js';
 import { CARNET_VERSION } from '../version.js';
 import { fhirPlugin, sendFhir } from './fhir-plugin.js';
+import type { Hl7Gateway } from '../hl7v2/gateway/gateway.js';
+import { hl7Plugin } from '../hl7v2/listen/http-plugin.js';
 
 export interface ServerOptions {
   readonly ctx: FhirContext;
   readonly maxBodyBytes: number;
   readonly logger: FastifyBaseLogger;
+  /** The HL7 v2 gateway, served at /hl7v2. */
+  readonly hl7?: Hl7Gateway;
+  /** Serve the FHIR API at /fhir (default true). */
+  readonly fhir?: boolean;
 }
 
 /** Maps framework errors (body too large, bad JSON, …) to the same OperationOutcomes as domain errors. */
@@ -44,6 +50,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/healthz', async () => ({ status: 'ok', version: CARNET_VERSION, database: options.ctx.db.kind }));
   app.get('/', async () => ({ name: 'Carnet', version: CARNET_VERSION, fhir: options.ctx.fhirBaseUrl }));
-  await app.register(fhirPlugin, { ctx: options.ctx });
+  if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
+  if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db });
   return app;
 }

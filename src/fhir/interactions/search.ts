@@ -4,13 +4,14 @@ import { parseSearch } from '../search/parse/request.js';
 import { compartmentCondition } from '../search/compartment.js';
 import { errors } from '../outcomes.js';
 import type { FhirRequest, Handler } from '../router/types.js';
+import type { Visibility } from '../search/visibility.js';
 
 /** GET [type]?…, POST [type]/_search (form), and compartment search GET Patient/[id]/[type]?… */
 export const search: Handler = async ({ request, ctx, reader, params }) => {
   const type = params.type as string;
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
-  const outcome = await executeSearch(reader, plan, { now: ctx.clock() });
+  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), ...visibilityOf(request) });
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: type, query }, plan, outcome) };
 };
 
@@ -22,7 +23,7 @@ export const compartmentSearch: Handler = async ({ request, ctx, reader, params 
   const scope = compartmentCondition(id, type);
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
-  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), scope: { extra: [scope] } });
+  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), scope: { extra: [scope] }, ...visibilityOf(request) });
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: `${compartment}/${id}/${type}`, query }, plan, outcome) };
 };
 
@@ -38,6 +39,10 @@ export function searchParameters(request: FhirRequest): URLSearchParams {
     }
   }
   return merged;
+}
+
+export function visibilityOf(request: FhirRequest): { visibility?: Visibility } {
+  return request.visibility ? { visibility: request.visibility } : {};
 }
 
 /** `Prefer: handling=lenient` asks unknown parameters to be ignored rather than rejected. */

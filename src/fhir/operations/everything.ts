@@ -6,6 +6,7 @@ import type { SearchRow } from '../search/execute.js';
 import type { SearchPlan } from '../search/model.js';
 import { searchRegistry } from '../search/registry.js';
 import { SqlBuilder } from '../search/sql/builder.js';
+import { visibleSql, type Visibility } from '../search/visibility.js';
 import { fhirDefinitions } from '../definitions.js';
 import { parseHistoryInstant } from '../interactions/dates.js';
 import { errors } from '../outcomes.js';
@@ -47,6 +48,12 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   const patient = await readCurrent(reader, 'Patient', id);
   if (!patient) throw errors.notFound(`Patient/${id} does not exist`);
   if (patient.deleted) throw errors.gone(`Patient/${id} was deleted`);
+  const visibility = request.visibility;
+  if (visibility) {
+    const check = new SqlBuilder();
+    const seen = await reader.query(`SELECT 1 FROM resource r WHERE r.resource_type = 'Patient' AND r.id = ${check.bind(id)}${visibleSql(visibility, 'r', check)}`, check.params);
+    if (seen.rows.length === 0) throw errors.notFound(`Patient/${id} does not exist`);
+  }
 
   const countRaw = request.query.get('_count');
   const count = countRaw === null ? EVERYTHING_DEFAULT_COUNT : Math.min(Number(countRaw), MAX_PAGE_SIZE);
@@ -69,6 +76,7 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   if (since) where.push(`r.last_updated >= ${sql.bind(parseHistoryInstant(since, '_since'), 'timestamptz')}`);
   if (types) where.push(`r.resource_type = ANY(${sql.bind(types, 'text[]')})`);
   if (cursor) where.push(`r.rid > ${sql.bind(cursor.rid, 'bigint')}`);
+  if (visibility) where.push(`(${visibility('r', sql)})`);
   const { rows } = await reader.query<Row>(
     `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content FROM resource r
       WHERE ${where.join(' AND ')} ORDER BY r.rid LIMIT ${sql.bind(count + 1, 'int')}`,
@@ -76,7 +84,7 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   );
   const matches = rows.slice(0, count).map(toRow);
   const more = rows.length > count;
-  const included = await referencedDirectory(reader, matches, types);
+  const included = await referencedDirectory(reader, matches, types, visibility);
   const last = matches[matches.length - 1];
   const plan = { summary: undefined, elements: undefined, ignored: [] } as unknown as SearchPlan;
   const body = searchBundleJson(
@@ -93,7 +101,9 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
 };
 
 /** Resources outside any patient compartment that the page refers to (one query for the page). */
-async function referencedDirectory(reader: Parameters<Handler>[0]['reader'], page: readonly SearchRow[], types: string[] | undefined): Promise<SearchRow[]> {
+async function referencedDirectory(
+  reader: Parameters<Handler>[0]['reader'], page: readonly SearchRow[], types: string[] | undefined, visibility: Visibility | undefined,
+): Promise<SearchRow[]> {
   if (page.length === 0) return [];
   const keys = [...new Set(page.flatMap((r) => referenceKeysOf(r.resourceType)))];
   const sql = new SqlBuilder();
@@ -103,7 +113,7 @@ async function referencedDirectory(reader: Parameters<Handler>[0]['reader'], pag
       FROM (SELECT DISTINCT a.target FROM search_reference a
               WHERE a.rid = ANY(${sql.bind(page.map((r) => r.rid), 'bigint[]')}) AND a.param = ANY(${sql.bind(keys, 'int[]')}) AND a.target IS NOT NULL) t
       JOIN resource r ON r.resource_type = split_part(t.target, '/', 1) AND r.id = split_part(t.target, '/', 2)
-      WHERE NOT r.deleted AND r.patient_id IS NULL${typeFilter}`,
+      WHERE NOT r.deleted AND r.patient_id IS NULL${typeFilter}${visibleSql(visibility, 'r', sql)}`,
     sql.params,
   );
   return rows.map(toRow);

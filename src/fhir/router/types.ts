@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
+import type { Visibility } from '../search/visibility.js';
 
 /** A FHIR request with no HTTP in it: what the HTTP adapter, batch entries and tests all hand the router. */
 export interface FhirRequest {
@@ -10,6 +11,8 @@ export interface FhirRequest {
   readonly query: URLSearchParams;
   readonly headers: FhirRequestHeaders;
   readonly body?: unknown;
+  /** What the requester may see, set by access control; searches apply it to every row they touch. */
+  readonly visibility?: Visibility;
 }
 
 export interface FhirRequestHeaders {

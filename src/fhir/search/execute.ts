@@ -9,6 +9,7 @@ import {
   countQuery, includeQuery, pageQuery, revincludeQuery, type CompiledQuery, type QueryScope,
 } from './sql/query.js';
 import { resolveTerminology, type TerminologySource } from './terminology.js';
+import type { Visibility } from './visibility.js';
 
 /**
  * Runs a SearchPlan against the database: one statement for the page, one for the total when asked, and
@@ -36,6 +37,8 @@ export interface SearchOutcome {
 export interface ExecuteOptions {
   readonly now: Date;
   readonly scope?: QueryScope;
+  /** What the requester may see (access control and consent), applied to every row the search touches. */
+  readonly visibility?: Visibility;
 }
 
 /** Included resources beyond this are dropped with a warning: a search answer must stay bounded. */
@@ -62,7 +65,7 @@ export async function executeSearch(db: Queryable, input: SearchPlan, options: E
   const source = databaseTerminology(db);
   const plan: SearchPlan = { ...input, conditions: await Promise.all(input.conditions.map((c) => resolveTerminology(c, source))) };
   const scope = options.scope ?? {};
-  const compile = { now: options.now };
+  const compile = { now: options.now, ...(options.visibility ? { visibility: options.visibility } : {}) };
   const warnings: string[] = [];
 
   if (plan.summary === 'count') {
@@ -97,7 +100,7 @@ export async function executeSearch(db: Queryable, input: SearchPlan, options: E
     total = page.length;
   }
 
-  const included = await includes(db, plan, page, warnings);
+  const included = await includes(db, plan, page, warnings, options.visibility);
   return { matches: page, included, total, next, previous, warnings };
 }
 
@@ -116,7 +119,7 @@ function keysFor(spec: IncludeSpec, resourceType: string): readonly number[] {
 }
 
 /** `_include` and `_revinclude`, then their `:iterate` forms on what was included, a few rounds deep. */
-async function includes(db: Queryable, plan: SearchPlan, page: readonly SearchRow[], warnings: string[]): Promise<SearchRow[]> {
+async function includes(db: Queryable, plan: SearchPlan, page: readonly SearchRow[], warnings: string[], visibility: Visibility | undefined): Promise<SearchRow[]> {
   if (page.length === 0 || (plan.include.length === 0 && plan.revinclude.length === 0)) return [];
   const seen = new Set(page.map((r) => r.rid));
   const out: SearchRow[] = [];
@@ -135,12 +138,12 @@ async function includes(db: Queryable, plan: SearchPlan, page: readonly SearchRo
     for (const spec of specs(plan.include)) {
       for (const [type, rows] of byType) {
         const keys = keysFor(spec, type);
-        if (keys.length > 0) add(await run(db, includeQuery(rows.map((r) => r.rid), keys, spec.targetType)));
+        if (keys.length > 0) add(await run(db, includeQuery(rows.map((r) => r.rid), keys, spec.targetType, visibility)));
       }
     }
     for (const spec of specs(plan.revinclude)) {
       const targets = frontier.filter((r) => spec.targetType === undefined || r.resourceType === spec.targetType).map((r) => `${r.resourceType}/${r.id}`);
-      if (targets.length > 0) add(await run(db, revincludeQuery(targets, spec.keys)));
+      if (targets.length > 0) add(await run(db, revincludeQuery(targets, spec.keys, visibility)));
     }
     out.push(...found);
     frontier = found;

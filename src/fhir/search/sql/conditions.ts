@@ -3,6 +3,7 @@ import { NEAR_LATITUDE, NEAR_LONGITUDE } from '../extract/index.js';
 import { normalizeText } from '../normalize.js';
 import type { SqlBuilder } from './builder.js';
 import { datePredicate, testPredicate, type CompileOptions } from './predicates.js';
+import { visibleSql } from '../visibility.js';
 
 /**
  * A Condition as a SQL boolean over a resource row alias (pure). Parameter tests become EXISTS
@@ -53,7 +54,7 @@ export function conditionSql(c: Condition, row: RowRef, sql: SqlBuilder, options
       const targets = c.targets.map(({ type, inner }) => {
         const r2 = sql.alias('r');
         const where = inner.map((ic) => conditionSql(ic, { alias: r2, type }, sql, options));
-        return `SELECT ${sql.bind(`${type}/`, 'text')} || ${r2}.id FROM resource ${r2} WHERE ${r2}.resource_type = ${sql.bind(type)} AND NOT ${r2}.deleted AND ${where.join(' AND ')}`;
+        return `SELECT ${sql.bind(`${type}/`, 'text')} || ${r2}.id FROM resource ${r2} WHERE ${r2}.resource_type = ${sql.bind(type)} AND NOT ${r2}.deleted${visibleSql(options.visibility, r2, sql)} AND ${where.join(' AND ')}`;
       });
       return `EXISTS (SELECT 1 FROM search_reference ${a} WHERE ${a}.rid = ${r}.rid AND ${a}.param = ${sql.bind(c.key)} AND ${a}.target IN (${targets.join(' UNION ALL ')}))`;
     }
@@ -63,7 +64,7 @@ export function conditionSql(c: Condition, row: RowRef, sql: SqlBuilder, options
       const inner = c.inner.map((ic) => conditionSql(ic, { alias: r2, type: c.sourceType }, sql, options));
       return `EXISTS (SELECT 1 FROM search_reference ${a} JOIN resource ${r2} ON ${r2}.rid = ${a}.rid
         WHERE ${a}.target = ${sql.bind(`${row.type}/`, 'text')} || ${r}.id AND ${a}.param = ${sql.bind(c.key)}
-          AND ${r2}.resource_type = ${sql.bind(c.sourceType)} AND NOT ${r2}.deleted AND ${inner.join(' AND ')})`;
+          AND ${r2}.resource_type = ${sql.bind(c.sourceType)} AND NOT ${r2}.deleted${visibleSql(options.visibility, r2, sql)} AND ${inner.join(' AND ')})`;
     }
     case 'fulltext': {
       const query = toTsQuery(c.query);
@@ -75,7 +76,7 @@ export function conditionSql(c: Condition, row: RowRef, sql: SqlBuilder, options
       const l = sql.alias('l');
       const a = sql.alias('x');
       return `EXISTS (SELECT 1 FROM resource ${l} JOIN search_reference ${a} ON ${a}.rid = ${l}.rid AND ${a}.param = ${sql.bind(c.itemKey)}
-        WHERE ${l}.resource_type = 'List' AND ${l}.id = ANY(${sql.bind(c.listIds, 'text[]')}) AND NOT ${l}.deleted
+        WHERE ${l}.resource_type = 'List' AND ${l}.id = ANY(${sql.bind(c.listIds, 'text[]')}) AND NOT ${l}.deleted${visibleSql(options.visibility, l, sql)}
           AND ${a}.target = ${sql.bind(`${row.type}/`, 'text')} || ${r}.id)`;
     }
     case 'compartment': {

@@ -2,6 +2,7 @@ import { errors } from '../../outcomes.js';
 import type { DateValue, NumberValue, Prefix, QuantityValue, TokenValue, ValueTest } from '../model.js';
 import { escapeLike, prefixUpperBound } from '../normalize.js';
 import type { SqlBuilder } from './builder.js';
+import type { Visibility } from '../visibility.js';
 
 /**
  * One value test as a SQL predicate over one index row alias (pure). The prefix rules follow FHIR R4
@@ -10,6 +11,8 @@ import type { SqlBuilder } from './builder.js';
 export interface CompileOptions {
   /** The present instant, for `ap` (approximately) on dates. */
   readonly now: Date;
+  /** What the requester may see, applied to every resource row of the query. */
+  readonly visibility?: Visibility;
 }
 
 export function testPredicate(test: ValueTest, a: string, sql: SqlBuilder, options: CompileOptions): string {

@@ -4,6 +4,7 @@ import { inContained } from '../parse/request.js';
 import { SqlBuilder } from './builder.js';
 import { conditionSql } from './conditions.js';
 import type { CompileOptions } from './predicates.js';
+import { visibleSql, type Visibility } from '../visibility.js';
 
 /**
  * Compiles a resolved SearchPlan into the SQL of one page, its count, and its includes (pure). Pages are
@@ -56,12 +57,13 @@ function sortColumn(key: SortKey, r: string, sql: SqlBuilder): SortColumn {
 export function whereClause(plan: SearchPlan, scope: QueryScope, r: string, sql: SqlBuilder, options: CompileOptions): string {
   const row = { alias: r, type: plan.resourceType };
   const typed = () => [`${r}.resource_type = ${sql.bind(plan.resourceType)}`, ...[...plan.conditions, ...(scope.extra ?? [])].map((c) => conditionSql(c, row, sql, options))];
-  if (plan.contained === 'false') return [`NOT ${r}.deleted`, ...typed()].join(' AND ');
+  const visible = visibleSql(options.visibility, r, sql);
+  if (plan.contained === 'false') return `${[`NOT ${r}.deleted`, ...typed()].join(' AND ')}${visible}`;
   const inside = plan.conditions.map((c) => conditionSql(inContained(c), row, sql, options));
   const containers = [...inside, ...(scope.extra ?? []).map((c) => conditionSql(c, row, sql, options))];
   const containerClause = containers.length > 0 ? containers.join(' AND ') : 'FALSE';
-  if (plan.contained === 'true') return `NOT ${r}.deleted AND ${containerClause}`;
-  return `NOT ${r}.deleted AND ((${typed().join(' AND ')}) OR (${containerClause}))`;
+  if (plan.contained === 'true') return `NOT ${r}.deleted${visible} AND ${containerClause}`;
+  return `NOT ${r}.deleted${visible} AND ((${typed().join(' AND ')}) OR (${containerClause}))`;
 }
 
 /**
@@ -120,7 +122,7 @@ export function countQuery(plan: SearchPlan, scope: QueryScope, options: Compile
 }
 
 /** Resources that rows `rids` refer to through any of `keys` (one `_include` step). */
-export function includeQuery(rids: readonly string[], keys: readonly number[], targetType: string | undefined): CompiledQuery {
+export function includeQuery(rids: readonly string[], keys: readonly number[], targetType: string | undefined, visibility?: Visibility): CompiledQuery {
   const sql = new SqlBuilder();
   const typeFilter = targetType ? ` AND r.resource_type = ${sql.bind(targetType)}` : '';
   return {
@@ -128,18 +130,19 @@ export function includeQuery(rids: readonly string[], keys: readonly number[], t
       FROM (SELECT DISTINCT a.target FROM search_reference a
               WHERE a.rid = ANY(${sql.bind(rids, 'bigint[]')}) AND a.param = ANY(${sql.bind(keys, 'int[]')}) AND a.target IS NOT NULL) t
       JOIN resource r ON r.resource_type = split_part(t.target, '/', 1) AND r.id = split_part(t.target, '/', 2)
-      WHERE NOT r.deleted${typeFilter}`,
+      WHERE NOT r.deleted${typeFilter}${visibleSql(visibility, 'r', sql)}`,
     params: sql.params,
   };
 }
 
 /** Resources that refer to any of `targets` (`Type/id`) through any of `keys` (one `_revinclude` step). */
-export function revincludeQuery(targets: readonly string[], keys: readonly number[]): CompiledQuery {
+export function revincludeQuery(targets: readonly string[], keys: readonly number[], visibility?: Visibility): CompiledQuery {
   const sql = new SqlBuilder();
+  const where = `a.target = ANY(${sql.bind(targets, 'text[]')}) AND a.param = ANY(${sql.bind(keys, 'int[]')}) AND NOT r.deleted`;
   return {
     text: `SELECT DISTINCT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content
       FROM search_reference a JOIN resource r ON r.rid = a.rid
-      WHERE a.target = ANY(${sql.bind(targets, 'text[]')}) AND a.param = ANY(${sql.bind(keys, 'int[]')}) AND NOT r.deleted`,
+      WHERE ${where}${visibleSql(visibility, 'r', sql)}`,
     params: sql.params,
   };
 }

@@ -1,0 +1,180 @@
+import type { Queryable } from '../../storage/database.js';
+import { findByTokens } from '../../fhir/search/lookup.js';
+
+/** The SQL of the HL7 v2 message log and dead-letter store (table `hl7v2_message`, migration 3). */
+
+export type MessageStatus = 'accepted' | 'dead-letter';
+
+export interface StoredError {
+  readonly code: string;
+  readonly location: string;
+  readonly reason: string;
+}
+
+export interface MessageRow {
+  readonly id: string;
+  readonly sender: string;
+  readonly controlId: string;
+  readonly messageType: string;
+  readonly bodyHash: string;
+  readonly status: MessageStatus;
+  readonly ackCode: string;
+  readonly ack: string;
+  readonly receivedAt: string;
+  readonly processedAt: string;
+  readonly attempts: number;
+  readonly errors: readonly StoredError[];
+  readonly binaryId: string | null;
+  readonly resources: readonly string[];
+  readonly replayedAt: string | null;
+}
+
+type Row = Record<string, unknown>;
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+
+const COLUMNS = `id, sender, control_id, message_type, body_hash, status, ack_code, ack, received_at, processed_at,
+  attempts, errors, binary_id, resources, replayed_at`;
+
+function toRow(r: Row): MessageRow {
+  return {
+    id: r.id as string,
+    sender: r.sender as string,
+    controlId: r.control_id as string,
+    messageType: r.message_type as string,
+    bodyHash: r.body_hash as string,
+    status: r.status as MessageStatus,
+    ackCode: r.ack_code as string,
+    ack: r.ack as string,
+    receivedAt: iso(r.received_at),
+    processedAt: iso(r.processed_at),
+    attempts: Number(r.attempts),
+    errors: r.errors ? (JSON.parse(r.errors as string) as StoredError[]) : [],
+    binaryId: (r.binary_id as string | null) ?? null,
+    resources: (r.resources as string[] | null) ?? [],
+    replayedAt: r.replayed_at ? iso(r.replayed_at) : null,
+  };
+}
+
+export async function findMessage(db: Queryable, sender: string, controlId: string): Promise<MessageRow | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM hl7v2_message WHERE sender = $1 AND control_id = $2`, [sender, controlId]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+export async function readMessage(db: Queryable, id: string): Promise<(MessageRow & { raw: Buffer | null }) | undefined> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS}, raw FROM hl7v2_message WHERE id = $1`, [id]);
+  const row = rows[0];
+  if (!row) return undefined;
+  const raw = row.raw as Uint8Array | null;
+  return { ...toRow(row), raw: raw ? Buffer.from(raw) : null };
+}
+
+export interface AcceptedRecord {
+  readonly id: string;
+  readonly sender: string;
+  readonly controlId: string;
+  readonly messageType: string;
+  readonly bodyHash: string;
+  readonly ackCode: string;
+  readonly ack: string;
+  readonly at: string;
+  readonly binaryId: string;
+  readonly resources: readonly string[];
+}
+
+/**
+ * Records an accepted message inside the transaction that wrote its resources. A dead letter of the same
+ * message becomes accepted (replayed); its raw bytes are dropped, the Binary keeps the original.
+ */
+export async function recordAccepted(tx: Queryable, r: AcceptedRecord): Promise<void> {
+  await tx.query(
+    `INSERT INTO hl7v2_message AS m (id, sender, control_id, message_type, body_hash, status, ack_code, ack, received_at,
+       processed_at, attempts, errors, raw, binary_id, resources)
+     VALUES ($1, $2, $3, $4, $5, 'accepted', $6, $7, $8, $8, 1, NULL, NULL, $9, $10::text[])
+     ON CONFLICT (sender, control_id) DO UPDATE SET
+       status = 'accepted', ack_code = EXCLUDED.ack_code, ack = EXCLUDED.ack, processed_at = EXCLUDED.processed_at,
+       attempts = m.attempts + 1, raw = NULL, binary_id = EXCLUDED.binary_id, resources = EXCLUDED.resources,
+       replayed_at = EXCLUDED.processed_at
+     WHERE m.status = 'dead-letter'`,
+    [r.id, r.sender, r.controlId, r.messageType, r.bodyHash, r.ackCode, r.ack, r.at, r.binaryId, [...r.resources]],
+  );
+}
+
+export interface DeadLetterRecord {
+  readonly id: string;
+  readonly sender: string;
+  readonly controlId: string;
+  readonly messageType: string;
+  readonly bodyHash: string;
+  readonly ackCode: string;
+  readonly ack: string;
+  readonly at: string;
+  readonly errors: readonly StoredError[];
+  readonly raw: Buffer;
+}
+
+/**
+ * Stores (or updates) a dead letter: a message that could not be mapped or stored. Returns the row id, or
+ * undefined when the same message was accepted meanwhile (then nothing changes).
+ */
+export async function recordDeadLetter(db: Queryable, r: DeadLetterRecord): Promise<string | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO hl7v2_message AS m (id, sender, control_id, message_type, body_hash, status, ack_code, ack, received_at,
+       processed_at, attempts, errors, raw)
+     VALUES ($1, $2, $3, $4, $5, 'dead-letter', $6, $7, $8, $8, 1, $9, $10)
+     ON CONFLICT (sender, control_id) DO UPDATE SET
+       ack_code = EXCLUDED.ack_code, ack = EXCLUDED.ack, processed_at = EXCLUDED.processed_at, attempts = m.attempts + 1,
+       errors = EXCLUDED.errors, raw = EXCLUDED.raw, body_hash = EXCLUDED.body_hash, message_type = EXCLUDED.message_type
+     WHERE m.status = 'dead-letter'
+     RETURNING id`,
+    [r.id, r.sender, r.controlId, r.messageType, r.bodyHash, r.ackCode, r.ack, r.at, JSON.stringify(r.errors), r.raw],
+  );
+  return rows[0]?.id;
+}
+
+export interface DeadLetterQuery {
+  readonly sender?: string;
+  readonly messageType?: string;
+  /** Keyset paging: rows after this (received_at, id). */
+  readonly after?: { readonly receivedAt: string; readonly id: string };
+  readonly limit: number;
+}
+
+export async function listDeadLetters(db: Queryable, q: DeadLetterQuery): Promise<MessageRow[]> {
+  const where = [`status = 'dead-letter'`];
+  const params: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => {
+    let text = sql;
+    for (const value of values) {
+      params.push(value);
+      text = text.replace('?', `$${params.length}`);
+    }
+    where.push(text);
+  };
+  if (q.sender) add('sender = ?', q.sender);
+  if (q.messageType) add('message_type = ?', q.messageType);
+  if (q.after) add('(received_at, id) > (?::timestamptz, ?)', q.after.receivedAt, q.after.id);
+  params.push(q.limit);
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM hl7v2_message WHERE ${where.join(' AND ')} ORDER BY received_at, id LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toRow);
+}
+
+/** Takes every transaction-scoped advisory lock a message needs in one statement, in sorted order (no deadlock between messages). */
+export async function lockKeys(tx: Queryable, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  await tx.query('SELECT pg_advisory_xact_lock(hashtext(k)) FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k) AS u ORDER BY k', [[...keys]]);
+}
+
+export interface IdentifierKey {
+  readonly resourceType: string;
+  readonly system: string;
+  readonly value: string;
+}
+
+/** Current (not deleted) resources carrying each identifier, in one query: `resourceType|system|value` → ids. */
+export async function findByIdentifiers(tx: Queryable, keys: readonly IdentifierKey[]): Promise<Map<string, string[]>> {
+  return findByTokens(tx, keys.map((k) => ({ ...k, param: 'identifier' })));
+}
