@@ -7,6 +7,7 @@ const USAGE = `carnet ${CARNET_VERSION} — shared health record (FHIR R4)
 Usage:
   carnet serve                      start the API (PORT, DATABASE_URL, CARNET_DATA_DIR, …)
   carnet import <file|dir>...       load FHIR Bundles (.json, .json.gz) and NDJSON (.ndjson, .ndjson.gz)
+  carnet generate [--persons N]     write a synthetic Québec population and its ground truth (docs/demo-data.md)
   carnet hl7                        run only the HL7 v2 gateway (MLLP on CARNET_MLLP_PORT, POST /hl7v2 on PORT)
   carnet migrate                    apply database migrations and exit
   carnet reindex                    rebuild the search index from the stored resources
@@ -20,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     case 'import':
       return (await import('./import.js')).importCommand(rest);
+    case 'generate':
+      return (await import('./generate.js')).generateCommand(rest);
     case 'hl7':
       await (await import('./hl7.js')).hl7Command();
       return -1;

@@ -15,6 +15,10 @@ export interface CarnetConfig {
   readonly logLevel: string;
   /** Load the demo patients into an empty embedded database at first start. */
   readonly demo: boolean;
+  /** Size of the generated demo population (CARNET_DEMO_PERSONS). */
+  readonly demoPersons: number;
+  /** Seed of the generated demo population (CARNET_DEMO_SEED): the same seed gives the same population. */
+  readonly demoSeed: string;
   /** The HL7 v2 gateway (MLLP listener, /hl7v2). */
   readonly hl7: Hl7Config;
   /** API processes sharing the port (PostgreSQL only: the embedded database belongs to one process). */
@@ -56,6 +60,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
+    demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 2000),
+    demoSeed: env.CARNET_DEMO_SEED || 'carnet',
     hl7: loadHl7Config(env, host),
     workers,
   };

@@ -20,7 +20,7 @@ export async function discoverFiles(paths: readonly string[]): Promise<string[]>
     const info = await stat(path);
     if (info.isDirectory()) {
       for (const name of (await readdir(path)).sort()) await walk(join(path, name));
-    } else if (IMPORTABLE.test(path) && !/(^|\/)(manifest|counts|package)\.json$/i.test(path)) {
+    } else if (IMPORTABLE.test(path) && !/(^|\/)(manifest|counts|package|ground-truth)\.json$/i.test(path)) {
       found.add(path);
     }
   };
