@@ -1,0 +1,73 @@
+import { blockingKeys } from './blocking.js';
+import { decide, type DecisionGuards, type MatchDecision, type ScoredCandidate } from './decision.js';
+import { DEFAULT_BLOCK_CAP } from './defaults.js';
+import { compileModel, scorePair, type CompiledModel, type MatchModel } from './model.js';
+import type { MatchRecord } from './record.js';
+
+/**
+ * Incremental linkage in memory: the same blocking, scoring and decision rules as the database-backed
+ * matcher, for batch deduplication of a file and for measuring accuracy on labelled data sets.
+ * Records are linked in arrival order, each against the persons formed so far.
+ */
+export interface LinkOutcome {
+  readonly recordId: string;
+  readonly personId: string;
+  readonly decision: MatchDecision;
+  readonly candidates: number;
+}
+
+export class MemoryLinker {
+  private readonly compiled: CompiledModel;
+  private readonly blocks = new Map<string, string[]>();
+  private readonly records = new Map<string, MatchRecord>();
+  readonly personOf = new Map<string, string>();
+  private nextPerson = 1;
+
+  constructor(readonly model: MatchModel, private readonly options: { blockCap?: number; guards?: DecisionGuards } = {}) {
+    this.compiled = compileModel(model);
+  }
+
+  /** Records sharing a blocking key with `record` (each key contributing at most `blockCap`). */
+  candidatesOf(record: MatchRecord): MatchRecord[] {
+    const cap = this.options.blockCap ?? DEFAULT_BLOCK_CAP;
+    const seen = new Set<string>();
+    const out: MatchRecord[] = [];
+    for (const key of blockingKeys(record)) {
+      const ids = this.blocks.get(key);
+      if (!ids) continue;
+      for (const id of ids.length > cap ? ids.slice(0, cap) : ids) {
+        if (seen.has(id) || id === record.id) continue;
+        seen.add(id);
+        out.push(this.records.get(id) as MatchRecord);
+      }
+    }
+    return out;
+  }
+
+  score(record: MatchRecord): ScoredCandidate[] {
+    return this.candidatesOf(record).map((candidate) => ({
+      record: candidate,
+      personId: this.personOf.get(candidate.id) as string,
+      score: scorePair(this.compiled, record, candidate),
+    }));
+  }
+
+  /** Matches and indexes one record; returns the person it now belongs to. */
+  add(record: MatchRecord): LinkOutcome {
+    const scored = this.score(record);
+    const decision = decide(record, scored, this.model, this.options.guards);
+    const personId = decision.kind === 'link' ? decision.personId : `P${this.nextPerson++}`;
+    this.records.set(record.id, record);
+    this.personOf.set(record.id, personId);
+    for (const key of blockingKeys(record)) {
+      const ids = this.blocks.get(key);
+      if (ids) ids.push(record.id);
+      else this.blocks.set(key, [record.id]);
+    }
+    return { recordId: record.id, personId, decision, candidates: scored.length };
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+}
