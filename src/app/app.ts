@@ -5,6 +5,8 @@ import type { CarnetConfig } from '../config/config.js';
 import type { FhirContext } from '../fhir/context.js';
 import { fhirDefinitions } from '../fhir/definitions.js';
 import { buildServer } from '../http/server.js';
+import { DEFAULT_MPI_CONFIG } from '../mpi/service/config.js';
+import { mpiAfterWrite } from '../mpi/service/matcher.js';
 import type { Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open-database.js';
@@ -39,6 +41,8 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     clock: overrides.clock ?? (() => new Date()),
     newId: overrides.newId ?? randomUUID,
     log,
+    // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
+    ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
   };
   const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log });
   return {

@@ -13,6 +13,8 @@ export interface CarnetConfig {
   readonly logLevel: string;
   /** Load the demo patients into an empty embedded database at first start. */
   readonly demo: boolean;
+  /** Master patient index: match every Patient written to a Person (on by default). */
+  readonly mpi: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -46,5 +48,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
     demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
+    mpi: (env.CARNET_MPI || 'on').toLowerCase() !== 'off',
   };
 }

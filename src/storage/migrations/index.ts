@@ -1,4 +1,5 @@
 import { resourceStore } from './001-resource-store.js';
+import { mpi } from './004-mpi.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -7,4 +8,4 @@ export type { Migration } from './migration.js';
  * Ordered, versioned schema migrations, one file each (`NNN-<area>.ts`). Each is applied once, in order,
  * inside a transaction; the same SQL runs on PostgreSQL 15+ and on PGlite.
  */
-export const MIGRATIONS: readonly Migration[] = [resourceStore];
+export const MIGRATIONS: readonly Migration[] = [resourceStore, mpi];
