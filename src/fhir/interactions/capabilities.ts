@@ -39,7 +39,10 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
         .filter((sp) => sp.type === 'token' && sp.code && !sp.code.startsWith('_'))
         .map((sp) => ({ name: sp.code as string, definition: sp.url as string, type: 'token' as const })),
     ],
-    operation: typeOperations.map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` })),
+    operation: [
+      ...typeOperations.map((name) => ({ name, definition: `http://hl7.org/fhir/OperationDefinition/Resource-${name}` })),
+      ...operationsOf(type),
+    ],
   }));
 
   return {
@@ -61,9 +64,20 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
         documentation: `Result parameters: ${[...RESULT_PARAMS].join(', ')}. Search supports _id and every token parameter.`,
         resource,
         interaction: [...new Set(systemInteractions)].map((code) => ({ code })),
+        operation: operationsOf('$'),
       },
     ],
   };
+}
+
+/** Operations routed for one resource type only (`Patient/$match`…), or at the system level (`$`). */
+function operationsOf(type: string): { name: string; definition: string }[] {
+  const names = ROUTES.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type))
+    .map((r) => r.operation as string);
+  return [...new Set(names)].map((name) => ({
+    name,
+    definition: ['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`,
+  }));
 }
 
 export const capabilities: Handler = async ({ ctx }) => ({ status: 200, body: buildCapabilityStatement(ctx.fhirBaseUrl, ctx.clock()) });
