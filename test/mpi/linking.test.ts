@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import type { Patient, Person } from '@medplum/fhirtypes';
+import type { Person } from '@medplum/fhirtypes';
 import { after, before, describe, test } from 'node:test';
 import { linkedPatientIds } from '../../src/mpi/store/link-store.js';
 import { NAM_SYSTEM } from '../../src/mpi/record.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
-
-export function patient(source: string, mrn: string, given: string, family: string, birthDate: string, extra: Partial<Patient> = {}): Patient {
-  return {
-    resourceType: 'Patient',
-    identifier: [{ system: source, value: mrn }],
-    name: [{ use: 'official', family, given: given.split(' ') }],
-    birthDate,
-    gender: 'female',
-    ...extra,
-  };
-}
+import { patient } from './support.js';
 
 async function personOf(t: TestCarnet, patientId: string): Promise<Person> {
   const { rows } = await t.carnet.db.query<{ person_id: string }>('SELECT person_id FROM mpi_record WHERE patient_id = $1', [patientId]);

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { linkedPatientIds } from '../../src/mpi/store/link-store.js';
 import { NAM_SYSTEM } from '../../src/mpi/record.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
-import { patient } from './linking.test.js';
+import { patient } from './support.js';
 
 const param = (p: Parameters, name: string) => p.parameter?.find((x) => x.name === name);
 
