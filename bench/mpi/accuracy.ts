@@ -1,4 +1,5 @@
 import { blockingKeys } from '../../src/mpi/blocking.js';
+import type { DecisionGuards } from '../../src/mpi/decision.js';
 import { estimateU, expectationMaximisation, seededRandom, withEstimates } from '../../src/mpi/em.js';
 import { MemoryLinker } from '../../src/mpi/linker.js';
 import { comparisonVector, type MatchModel } from '../../src/mpi/model.js';
@@ -42,9 +43,9 @@ export function blockingRecall(set: LabelledSet): number {
   return truePairs === 0 ? 1 : found.size / truePairs;
 }
 
-export function runAccuracy(set: LabelledSet, model: MatchModel, modelName: string): AccuracyResult {
+export function runAccuracy(set: LabelledSet, model: MatchModel, modelName: string, guards: DecisionGuards = {}): AccuracyResult {
   const started = performance.now();
-  const linker = new MemoryLinker(model);
+  const linker = new MemoryLinker(model, { guards });
   const clusters = new Clusters();
   let reviewQueue = 0;
   let reviewTrue = 0;

@@ -74,7 +74,8 @@ function compareBirthDate(a: MatchRecord, b: MatchRecord): number | null {
   const [ya, ma, dda] = da.split('-');
   const [yb, mb, ddb] = db.split('-');
   if (ya === yb && ma === ddb && dda === mb) return 1; // day and month swapped (US vs Canadian order)
-  if (editDistance(da.replace(/-/g, ''), db.replace(/-/g, ''), 1) <= 1) return 1; // one keystroke
+  // One keystroke within the same year (a mistyped year digit can move a date by decades: weaker level).
+  if (ya === yb && editDistance(da.replace(/-/g, ''), db.replace(/-/g, ''), 1) <= 1) return 1;
   const same = Number(ya === yb) + Number(ma === mb) + Number(dda === ddb);
   if (same >= 2) return 2;
   return 3;
@@ -110,7 +111,7 @@ export const COMPARATORS: Readonly<Record<FieldName, Comparator>> = {
   },
   birthDate: {
     field: 'birthDate',
-    levels: ['exact', 'day/month swapped or one digit off', 'two of year, month, day', 'different'],
+    levels: ['exact', 'day/month swapped or one digit off in the same year', 'two of year, month, day', 'different'],
     compare: compareBirthDate,
   },
   sex: { field: 'sex', levels: ['same', 'different'], compare: (a, b) => (!a.sex || !b.sex ? null : a.sex === b.sex ? 0 : 1) },

@@ -11,7 +11,7 @@ import type { MatchRecord } from './record.js';
  *
  * Guards that turn an automatic link into a review, because a wrong merge is the worst error an MPI makes:
  * two persons above the upper threshold (ambiguous), a given name or a date of birth that plainly differs
- * (twins and other household members agree on everything else) unless the same health-insurance number
+ * (twins and other household members agree on everything else) or is missing, unless the same health-insurance number
  * vouches for the record, a different health-insurance number
  * without overwhelming other evidence, a person that a
  * human already said is not this record's person, and a person that already has another record from the
@@ -33,7 +33,7 @@ export interface PersonCandidate {
   readonly guard?: Guard;
 }
 
-export type Guard = 'ambiguous' | 'nam-conflict' | 'given-name-differs' | 'birth-date-differs' | 'rejected-before' | 'same-source';
+export type Guard = 'ambiguous' | 'missing-key-field' | 'nam-conflict' | 'given-name-differs' | 'birth-date-differs' | 'rejected-before' | 'same-source';
 
 export type MatchDecision =
   | { readonly kind: 'link'; readonly personId: string; readonly best: PersonCandidate; readonly review: readonly PersonCandidate[] }
@@ -47,6 +47,11 @@ export interface DecisionGuards {
   readonly sameSourceGuard?: boolean;
   /** Most candidates kept for review. */
   readonly maxReview?: number;
+  /**
+   * Whether a missing given name, family name or date of birth blocks an automatic link (unless the NAM
+   * agrees). Default true: without them namesakes, twins and Jr/Sr are indistinguishable.
+   */
+  readonly keyFieldGuard?: boolean;
 }
 
 export function bestPerPerson(candidates: readonly ScoredCandidate[]): Map<string, ScoredCandidate> {
@@ -86,6 +91,10 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
     const givenDiffers = isLast(c, givenIndex, 5);
     const birthDiffers = isLast(c, birthIndex, 4);
     const namVouches = namIndex >= 0 && c.score.levels[namIndex] === 0 && !(givenDiffers && birthDiffers);
+    // Family name and date of birth alone are shared by namesakes born the same day (3 Tremblays a day in
+    // Québec): an automatic link needs given name, family name and date of birth on both sides.
+    const missingKey = [givenIndex, index('family'), birthIndex].some((i) => i >= 0 && c.score.levels[i] === null);
+    if (missingKey && (guards.keyFieldGuard ?? true) && !(namIndex >= 0 && c.score.levels[namIndex] === 0)) return 'missing-key-field';
     if (givenDiffers && !namVouches) return 'given-name-differs';
     if (birthDiffers && !namVouches) return 'birth-date-differs';
     if (isLast(c, namIndex, 3) && c.score.weight < model.upper + model.namConflictMargin) return 'nam-conflict';

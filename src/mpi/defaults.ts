@@ -24,7 +24,7 @@ export const DEFAULT_MODEL: MatchModel = {
     { field: 'email', m: [0.8, 0.08, 0.04, 0.08], u: [0.00001, 0.0001, 0.001, 0.99889] },
   ],
   upper: 20,
-  lower: 8,
+  lower: 12,
   transpositionPenalty: 2,
   householdCap: 16,
   namConflictMargin: 8,

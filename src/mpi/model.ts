@@ -97,7 +97,11 @@ export function scorePair(compiled: CompiledModel, a: MatchRecord, b: MatchRecor
   if (gi < 0 || fi < 0) return { weight, levels, transposed: false };
   const given = levels[gi];
   const family = levels[fi];
-  if ((given ?? 0) <= 1 && (family ?? 0) <= 1) return { weight, levels, transposed: false };
+  // Only a record with both names on both sides can have them swapped.
+  const complete = (r: MatchRecord) => r.given.length > 0 && r.family.length > 0;
+  if (given === null || family === null || (given <= 1 && family <= 1) || !complete(a) || !complete(b)) {
+    return { weight, levels, transposed: false };
+  }
   const swap = swapped(a);
   const swappedLevels = [...levels];
   swappedLevels[gi] = COMPARATORS.given.compare(swap, b);

@@ -13,6 +13,8 @@ export interface MpiConfig {
   readonly survivorship: SurvivorshipRules;
   /** A second record from the same source system never links automatically (it is a merge question). */
   readonly sameSourceGuard: boolean;
+  /** A missing given name, family name or date of birth blocks automatic links (see decision.ts). */
+  readonly keyFieldGuard: boolean;
   /** Most review candidates queued for one record. */
   readonly maxReview: number;
   /** The system of the enterprise person identifier carried by every Person. */
@@ -27,6 +29,7 @@ export const DEFAULT_MPI_CONFIG: MpiConfig = {
   identifierRules: DEFAULT_IDENTIFIER_RULES,
   survivorship: DEFAULT_SURVIVORSHIP,
   sameSourceGuard: true,
+  keyFieldGuard: true,
   maxReview: 5,
   enterpriseIdSystem: ENTERPRISE_ID_SYSTEM,
   systemActor: 'carnet-mpi',

@@ -43,7 +43,7 @@ async function decideFor(tx: Queryable, config: MpiConfig, record: MatchRecord):
   const { scored } = await scoreCandidates(tx, config, record, record.id);
   const distinct = await distinctPartners(tx, record.id);
   const rejectedPersons = new Set(scored.filter((s) => distinct.has(s.record.id)).map((s) => s.personId));
-  return decide(record, scored, config.model, { rejectedPersons, sameSourceGuard: config.sameSourceGuard, maxReview: config.maxReview });
+  return decide(record, scored, config.model, { rejectedPersons, sameSourceGuard: config.sameSourceGuard, keyFieldGuard: config.keyFieldGuard, maxReview: config.maxReview });
 }
 
 function reviewRows(record: MatchRecord, decision: MatchDecision) {
