@@ -117,7 +117,7 @@ export interface DedupeResult {
 export function dedupeRun(config: MpiConfig, random: () => number, records: number): DedupeResult {
   const data = population(random, Math.round(records / 1.3), 0.3).slice(0, records);
   const truth = new Map(data.map((r) => [r.id, String(r.entity)]));
-  const linker = new MemoryLinker(config.model, { blockCap: config.blockCap, guards: { sameSourceGuard: config.sameSourceGuard, keyFieldGuard: config.keyFieldGuard } });
+  const linker = new MemoryLinker(config.model, { blockCap: config.blockCap, maxCandidates: config.maxCandidates, guards: { sameSourceGuard: config.sameSourceGuard, keyFieldGuard: config.keyFieldGuard } });
   const clusters = new Clusters();
   let reviewQueue = 0;
   const started = performance.now();

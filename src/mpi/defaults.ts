@@ -33,3 +33,9 @@ export const DEFAULT_MODEL: MatchModel = {
 
 /** Most records a single blocking key may bring as candidates (a key shared by more is too common to help). */
 export const DEFAULT_BLOCK_CAP = 200;
+
+/**
+ * Most candidate records scored for one match: those sharing the most blocking keys with it. A true
+ * duplicate shares several keys (NAM, names, date, phone…); a namesake shares one or two.
+ */
+export const DEFAULT_MAX_CANDIDATES = 100;

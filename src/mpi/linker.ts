@@ -1,6 +1,6 @@
 import { blockingKeys } from './blocking.js';
 import { decide, type DecisionGuards, type MatchDecision, type ScoredCandidate } from './decision.js';
-import { DEFAULT_BLOCK_CAP } from './defaults.js';
+import { DEFAULT_BLOCK_CAP, DEFAULT_MAX_CANDIDATES } from './defaults.js';
 import { compileModel, scorePair, type CompiledModel, type MatchModel } from './model.js';
 import type { MatchRecord } from './record.js';
 
@@ -23,25 +23,24 @@ export class MemoryLinker {
   readonly personOf = new Map<string, string>();
   private nextPerson = 1;
 
-  constructor(readonly model: MatchModel, private readonly options: { blockCap?: number; guards?: DecisionGuards } = {}) {
+  constructor(readonly model: MatchModel, private readonly options: { blockCap?: number; maxCandidates?: number; guards?: DecisionGuards } = {}) {
     this.compiled = compileModel(model);
   }
 
-  /** Records sharing a blocking key with `record` (each key contributing at most `blockCap`). */
+  /** Records sharing a blocking key with `record`, ranked as the database-backed matcher ranks them. */
   candidatesOf(record: MatchRecord): MatchRecord[] {
     const cap = this.options.blockCap ?? DEFAULT_BLOCK_CAP;
-    const seen = new Set<string>();
-    const out: MatchRecord[] = [];
+    const shared = new Map<string, number>();
     for (const key of blockingKeys(record)) {
       const ids = this.blocks.get(key);
       if (!ids) continue;
       for (const id of ids.length > cap ? ids.slice(0, cap) : ids) {
-        if (seen.has(id) || id === record.id) continue;
-        seen.add(id);
-        out.push(this.records.get(id) as MatchRecord);
+        if (id !== record.id) shared.set(id, (shared.get(id) ?? 0) + 1);
       }
     }
-    return out;
+    const limit = this.options.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
+    const ranked = [...shared].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    return ranked.slice(0, limit).map(([id]) => this.records.get(id) as MatchRecord);
   }
 
   score(record: MatchRecord): ScoredCandidate[] {

@@ -1,4 +1,4 @@
-import { DEFAULT_BLOCK_CAP, DEFAULT_MODEL } from '../defaults.js';
+import { DEFAULT_BLOCK_CAP, DEFAULT_MAX_CANDIDATES, DEFAULT_MODEL } from '../defaults.js';
 import { ENTERPRISE_ID_SYSTEM } from '../enterprise-id.js';
 import { compileModel, type CompiledModel, type MatchModel } from '../model.js';
 import { DEFAULT_IDENTIFIER_RULES, type IdentifierRules } from '../record.js';
@@ -9,6 +9,8 @@ export interface MpiConfig {
   readonly model: MatchModel;
   /** Most records one blocking key may contribute as candidates. */
   readonly blockCap: number;
+  /** Most candidate records scored per match (those sharing the most blocking keys). */
+  readonly maxCandidates: number;
   readonly identifierRules: IdentifierRules;
   readonly survivorship: SurvivorshipRules;
   /** A second record from the same source system never links automatically (it is a merge question). */
@@ -26,6 +28,7 @@ export interface MpiConfig {
 export const DEFAULT_MPI_CONFIG: MpiConfig = {
   model: DEFAULT_MODEL,
   blockCap: DEFAULT_BLOCK_CAP,
+  maxCandidates: DEFAULT_MAX_CANDIDATES,
   identifierRules: DEFAULT_IDENTIFIER_RULES,
   survivorship: DEFAULT_SURVIVORSHIP,
   sameSourceGuard: true,

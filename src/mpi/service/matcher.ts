@@ -33,7 +33,7 @@ export function featuresOf(config: MpiConfig, patient: Patient): MatchRecord {
 
 /** Scores a record against the candidates its blocking keys bring (reads only; no locks). */
 export async function scoreCandidates(tx: Queryable, config: MpiConfig, record: MatchRecord, excludeId: string | null): Promise<{ scored: ScoredCandidate[]; candidates: IndexedRecord[] }> {
-  const candidates = await candidatesByKeys(tx, blockingKeys(record), config.blockCap, excludeId);
+  const candidates = await candidatesByKeys(tx, blockingKeys(record), config.blockCap, excludeId, config.maxCandidates);
   const compiled = compiledModel(config);
   const scored = candidates.map((c) => ({ record: c.features, personId: c.personId, score: scorePair(compiled, record, c.features) }));
   return { scored, candidates };

@@ -133,17 +133,23 @@ export async function deleteRecord(tx: Queryable, patientId: string): Promise<vo
 }
 
 /**
- * Matchable records sharing at least one blocking key, each key contributing at most `cap` records
- * (a key shared by more is too common to discriminate): one statement, one index range scan per key.
+ * Matchable records sharing at least one blocking key, best first: each key contributes at most `cap`
+ * records (a key shared by more is too common to discriminate), records sharing more keys rank first,
+ * and only the `limit` best are fetched and scored. One statement, one index range scan per key.
  */
-export async function candidatesByKeys(tx: Queryable, keys: readonly string[], cap: number, excludePatientId: string | null): Promise<IndexedRecord[]> {
+export async function candidatesByKeys(tx: Queryable, keys: readonly string[], cap: number, excludePatientId: string | null, limit: number): Promise<IndexedRecord[]> {
   if (keys.length === 0) return [];
   const { rows } = await tx.query<Row>(
-    `SELECT ${RECORD_COLUMNS} FROM mpi_record r
-      WHERE r.matchable AND r.patient_id IS DISTINCT FROM $3 AND r.patient_id IN (
-        SELECT b.patient_id FROM unnest($1::text[]) AS k(key)
-          CROSS JOIN LATERAL (SELECT patient_id FROM mpi_block WHERE mpi_block.key = k.key LIMIT $2) b)`,
-    [[...new Set(keys)], cap, excludePatientId],
+    `WITH hits AS (
+       SELECT b.patient_id FROM unnest($1::text[]) AS k(key)
+         CROSS JOIN LATERAL (SELECT patient_id FROM mpi_block WHERE mpi_block.key = k.key LIMIT $2) b
+     ), ranked AS (
+       SELECT patient_id, count(*) AS shared FROM hits WHERE patient_id IS DISTINCT FROM $3
+        GROUP BY patient_id ORDER BY count(*) DESC, patient_id LIMIT $4
+     )
+     SELECT ${RECORD_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM ranked JOIN mpi_record r ON r.patient_id = ranked.patient_id
+      WHERE r.matchable ORDER BY ranked.shared DESC, r.patient_id`,
+    [[...new Set(keys)], cap, excludePatientId, limit],
   );
   return rows.map(toRecord);
 }
