@@ -87,7 +87,17 @@ function exactOr(levels: (a: string, b: string) => number) {
 
 const comparePostal = exactOr((x, y) => (editDistance(x, y, 1) <= 1 || (x.length >= 6 && x.slice(0, 3) === y.slice(0, 3)) ? 1 : 2));
 const comparePhone = exactOr((x, y) => (editDistance(x, y, 1) <= 1 || x.slice(-7) === y.slice(-7) ? 1 : 2));
-const compareNam = exactOr((x, y) => (editDistance(x, y, 1) <= 1 ? 1 : 2));
+/**
+ * A Québec NAM (4 letters, 8 digits) is built from the name and the date of birth; its last two digits
+ * are what tells apart namesakes born the same day. A difference confined to them is therefore a
+ * different person, not a typo.
+ */
+const QUEBEC_NAM = /^[A-Z]{4}\d{8}$/;
+const compareNam = exactOr((x, y) => {
+  if (editDistance(x, y, 1) > 1) return 2;
+  const sequenceOnly = QUEBEC_NAM.test(x) && QUEBEC_NAM.test(y) && x.slice(0, 10) === y.slice(0, 10);
+  return sequenceOnly ? 2 : 1;
+});
 const compareCity = exactOr((x, y) => (jaroWinkler(x, y) >= 0.88 ? 1 : 2));
 const compareStreet = exactOr((x, y) => {
   const jw = jaroWinkler(x, y);
@@ -117,7 +127,7 @@ export const COMPARATORS: Readonly<Record<FieldName, Comparator>> = {
   sex: { field: 'sex', levels: ['same', 'different'], compare: (a, b) => (!a.sex || !b.sex ? null : a.sex === b.sex ? 0 : 1) },
   postalCode: { field: 'postalCode', levels: ['exact', 'one character off or same area (FSA)', 'different'], compare: (a, b) => comparePostal(a.postalCode, b.postalCode) },
   phone: { field: 'phone', levels: ['exact', 'one digit off or same local number', 'different'], compare: (a, b) => comparePhone(a.phone, b.phone) },
-  nam: { field: 'nam', levels: ['exact', 'one character off', 'different'], compare: (a, b) => compareNam(a.nam, b.nam) },
+  nam: { field: 'nam', levels: ['exact', 'one character off (not in a Québec NAM\'s sequence digits)', 'different'], compare: (a, b) => compareNam(a.nam, b.nam) },
   city: { field: 'city', levels: ['exact', 'Jaro-Winkler ≥ 0.88', 'different'], compare: (a, b) => compareCity(a.city, b.city) },
   street: { field: 'street', levels: ['exact', 'Jaro-Winkler ≥ 0.9', 'Jaro-Winkler ≥ 0.75', 'different'], compare: (a, b) => compareStreet(a.street, b.street) },
   email: { field: 'email', levels: ['exact', 'same user name or two characters off', 'Jaro-Winkler ≥ 0.85', 'different'], compare: (a, b) => compareEmail(a.email, b.email) },

@@ -114,7 +114,8 @@ describe('comparators', () => {
   test('NAM exact or one character off; postal code by area', () => {
     const nam = (a: string, b: string) => COMPARATORS.nam.compare(person('x', 'y', { nam: a }), person('x', 'y', { nam: b }));
     assert.equal(nam('TREM80030712', 'TREM80030712'), 0);
-    assert.equal(nam('TREM80030712', 'TREM80030721'), 1);
+    assert.equal(nam('TREM80030712', 'TERM80030712'), 1);
+    assert.equal(nam('TREM80030712', 'TREM80030721'), 2, 'the last two characters tell namesakes born the same day apart');
     assert.equal(nam('TREM80030712', 'GAGN75121501'), 2);
     const postal = (a: string, b: string) => COMPARATORS.postalCode.compare(person('x', 'y', { postalCode: a }), person('x', 'y', { postalCode: b }));
     assert.equal(postal('H2X1Y4', 'H2X3A1'), 1);
