@@ -14,6 +14,7 @@ import { estimatedModel, runAccuracy, type AccuracyResult } from './mpi/accuracy
 import { loadSets } from './mpi/datasets.js';
 import { dedupeRun, loadIndex, makeQueries, measureMatches, type DedupeResult, type MatchLatency } from './mpi/throughput.js';
 import { population } from './mpi/synthetic.js';
+import { measureWrites } from './mpi/write-path.js';
 
 /**
  * `npm run bench:mpi` — accuracy of the MPI on labelled record-linkage sets (FEBRL 1–4, splink fake
@@ -29,11 +30,12 @@ const USAGE = `Usage: npm run bench:mpi -- [options]
   --db <pglite|postgres>  database for the latency runs; default postgres
   --pg-url <url>          PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres
   --dedupe <n>            records of the in-memory deduplication run; default 100000 (0: skip)
+  --writes <n>            POST Patient requests timed with the matcher on and off; default 1000 (0: skip)
   --skip-accuracy         --skip-throughput   skip a part
   --keep-db               keep the bench database`;
 
 interface Options {
-  data: string; sets: string[]; sizes: number[]; queries: number; db: 'pglite' | 'postgres'; pgUrl: string; dedupe: number;
+  data: string; sets: string[]; sizes: number[]; queries: number; db: 'pglite' | 'postgres'; pgUrl: string; dedupe: number; writes: number;
   skipAccuracy: boolean; skipThroughput: boolean; keepDb: boolean;
 }
 
@@ -41,7 +43,7 @@ function parse(argv: string[]): Options {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const o: Options = {
     data: resolve(repoRoot, '..', 'shared', 'data', 'record-linkage'), sets: [], sizes: [100_000, 1_000_000], queries: 2000,
-    db: 'postgres', pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', dedupe: 100_000, skipAccuracy: false, skipThroughput: false, keepDb: false,
+    db: 'postgres', pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', dedupe: 100_000, writes: 1000, skipAccuracy: false, skipThroughput: false, keepDb: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -53,6 +55,7 @@ function parse(argv: string[]): Options {
     else if (a === '--db') o.db = next() as Options['db'];
     else if (a === '--pg-url') o.pgUrl = next();
     else if (a === '--dedupe') o.dedupe = Number(next());
+    else if (a === '--writes') o.writes = Number(next());
     else if (a === '--skip-accuracy') o.skipAccuracy = true;
     else if (a === '--skip-throughput') o.skipThroughput = true;
     else if (a === '--keep-db') o.keepDb = true;
@@ -156,6 +159,24 @@ async function main(): Promise<void> {
       }
     }
     json.latency = latencies;
+    if (o.writes > 0) {
+      const records = population(seededRandom(3), Math.round(o.writes / 1.3), 0.3).slice(0, o.writes + 50);
+      const rows: string[] = [];
+      const writes: Record<string, unknown> = {};
+      for (const mpi of [false, true]) {
+        const { db, drop, description } = await benchDatabase(o);
+        try {
+          const latency = await measureWrites(db, mpi, records, 50);
+          writes[mpi ? 'on' : 'off'] = latency;
+          rows.push(`| ${mpi ? 'on' : 'off'} | ${description} | ${latency.count} | ${ms(latency.p50)} | ${ms(latency.p95)} | ${ms(latency.p99)} |`);
+        } finally {
+          await drop();
+        }
+      }
+      json.writes = writes;
+      report.push('## POST Patient through the server, matcher on and off (30 % of records are duplicates from a second source)', '',
+        '| matcher | database | requests | p50 ms | p95 ms | p99 ms |', '|---|---|---|---|---|---|', ...rows, '');
+    }
     if (o.dedupe > 0) {
       const d: DedupeResult = dedupeRun(DEFAULT_MPI_CONFIG, seededRandom(5), o.dedupe);
       json.dedupe = d;

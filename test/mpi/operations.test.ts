@@ -164,3 +164,25 @@ describe('MPI operations through the server', () => {
     assert.ok(['match', 'merge', 'unmerge', 'mpi-link'].every((n) => patientOps.includes(n)));
   });
 });
+
+describe('with the MPI turned off (CARNET_MPI=off)', () => {
+  let t: TestCarnet;
+  before(async () => {
+    t = await startTestCarnet({ env: { CARNET_MPI: 'off' } });
+  });
+  after(() => t.close());
+
+  test('Patients get no Person, $match answers 501, $merge still works', async () => {
+    const a = (await t.request('POST', '/fhir/Patient', { body: patient('urn:x', '1', 'Ann', 'Roy', '1970-01-01') })).body.id as string;
+    const b = (await t.request('POST', '/fhir/Patient', { body: patient('urn:x', '2', 'Ann', 'Roy', '1970-01-01') })).body.id as string;
+    const { rows } = await t.carnet.db.query(`SELECT 1 FROM resource WHERE resource_type = 'Person'`);
+    assert.equal(rows.length, 0);
+    const match = await t.request('POST', '/fhir/Patient/$match', { body: patient('urn:x', '3', 'Ann', 'Roy', '1970-01-01') });
+    assert.equal(match.status, 501);
+    const merged = await t.request('POST', '/fhir/Patient/$merge', { body: { resourceType: 'Parameters', parameter: [
+      { name: 'source-patient', valueReference: { reference: `Patient/${a}` } }, { name: 'target-patient', valueReference: { reference: `Patient/${b}` } },
+      { name: 'actor', valueString: 'hl7-gateway' }] } });
+    assert.equal(merged.status, 200, JSON.stringify(merged.body));
+    assert.equal(((await t.request('GET', `/fhir/Patient/${a}`)).body as Patient).active, false);
+  });
+});

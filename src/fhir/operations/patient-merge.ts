@@ -5,7 +5,6 @@ import { searchCurrent } from '../../storage/resource-store.js';
 import { parseCriteriaString } from '../criteria.js';
 import { errors, informational } from '../outcomes.js';
 import type { Handler, HandlerInput } from '../router/types.js';
-import { mpiOf } from './mpi-context.js';
 import { OperationInput, parameters, referencedId } from './parameters.js';
 
 /**
@@ -40,7 +39,6 @@ function output(request: HandlerInput['request'], result: MergeResult, text: str
 }
 
 export const patientMerge: Handler = async ({ request, ctx }) => {
-  const config = mpiOf(ctx);
   const input = OperationInput.of(request);
   const actor = input.requiredString('actor');
   const reason = input.string('reason');
@@ -48,7 +46,7 @@ export const patientMerge: Handler = async ({ request, ctx }) => {
   const result = await withRetries(ctx.db, async (tx) => {
     const sourceId = (await patientParameter(tx, input, 'source', true)) as string;
     const targetId = (await patientParameter(tx, input, 'target', true)) as string;
-    return mergePatients(tx, ctx, config, { sourceId, targetId, actor, ...(reason ? { reason } : {}), preview });
+    return mergePatients(tx, ctx, { sourceId, targetId, actor, ...(reason ? { reason } : {}), preview });
   });
   const text = preview
     ? `Preview: merging would move ${result.moved} resource(s) to the target; nothing was changed`
@@ -57,14 +55,13 @@ export const patientMerge: Handler = async ({ request, ctx }) => {
 };
 
 export const patientUnmerge: Handler = async ({ request, ctx }) => {
-  const config = mpiOf(ctx);
   const input = OperationInput.of(request);
   const actor = input.requiredString('actor');
   const reason = input.string('reason');
   const result = await withRetries(ctx.db, async (tx) => {
     const sourceId = (await patientParameter(tx, input, 'source', true)) as string;
     const targetId = await patientParameter(tx, input, 'target', false);
-    return unmergePatients(tx, ctx, config, { sourceId, actor, ...(targetId ? { targetId } : {}), ...(reason ? { reason } : {}) });
+    return unmergePatients(tx, ctx, { sourceId, actor, ...(targetId ? { targetId } : {}), ...(reason ? { reason } : {}) });
   });
   const text = `Unmerged: Patient/${result.source.id} and Patient/${result.target.id} are separate again; ${result.moved} resource(s) moved back (merge ${result.mergeId})`;
   return { status: 200, body: parameters([{ name: 'outcome', resource: informational(text) }, { name: 'source', resource: result.source }, { name: 'result', resource: result.target }]) };

@@ -10,7 +10,6 @@ import { logDecision } from '../store/decision-log.js';
 import { moveRecord, readPerson, readRecord } from '../store/link-store.js';
 import { activeMergeOf, insertMerge, markUnmerged, type MergeDetail } from '../store/merges.js';
 import { obsoleteCandidates } from '../store/review-queue.js';
-import type { MpiConfig } from './config.js';
 import type { Actor } from './links.js';
 import { refreshPersons } from './persons.js';
 
@@ -77,7 +76,12 @@ function updateOp(resource: Resource): WriteOp {
   return { kind: 'update', resourceType: resource.resourceType, id: resource.id as string, resource };
 }
 
-export async function mergePatients(tx: Queryable, ctx: FhirContext, config: MpiConfig, input: MergeInput): Promise<MergeResult> {
+/**
+ * Merges `sourceId` into `targetId` inside the caller's transaction (the HL7 v2 gateway calls this for
+ * A40). Works with the MPI off too: only the Person bookkeeping is then skipped.
+ */
+export async function mergePatients(tx: Queryable, ctx: FhirContext, input: MergeInput): Promise<MergeResult> {
+  const config = ctx.mpi;
   if (input.sourceId === input.targetId) throw errors.invalid('The source and target of a merge must be different Patients');
   const source = await currentPatient(tx, input.sourceId, 'source');
   const target = await currentPatient(tx, input.targetId, 'target');
@@ -107,7 +111,7 @@ export async function mergePatients(tx: Queryable, ctx: FhirContext, config: Mpi
   const targetRecord = await readRecord(tx, input.targetId);
 
   const at = ctx.clock().toISOString();
-  if (sourceRecord && targetRecord && sourceRecord.personId !== targetRecord.personId) {
+  if (config && sourceRecord && targetRecord && sourceRecord.personId !== targetRecord.personId) {
     await moveRecord(tx, input.sourceId, targetRecord.personId, 'manual', null, at);
     await refreshPersons(tx, ctx, config, [sourceRecord.personId, targetRecord.personId]);
   }
@@ -130,7 +134,8 @@ export interface UnmergeInput extends Actor {
   readonly targetId?: string;
 }
 
-export async function unmergePatients(tx: Queryable, ctx: FhirContext, config: MpiConfig, input: UnmergeInput): Promise<MergeResult> {
+export async function unmergePatients(tx: Queryable, ctx: FhirContext, input: UnmergeInput): Promise<MergeResult> {
+  const config = ctx.mpi;
   const merge = await activeMergeOf(tx, input.sourceId);
   if (!merge) throw errors.notFound(`Patient/${input.sourceId} has no merge to undo`);
   if (input.targetId && input.targetId !== merge.targetId) {
@@ -156,7 +161,7 @@ export async function unmergePatients(tx: Queryable, ctx: FhirContext, config: M
   const at = ctx.clock().toISOString();
   const record = await readRecord(tx, merge.sourceId);
   const formerPerson = detail.sourcePerson ? await readPerson(tx, detail.sourcePerson) : undefined;
-  if (record && formerPerson && record.personId !== formerPerson.personId) {
+  if (config && record && formerPerson && record.personId !== formerPerson.personId) {
     await moveRecord(tx, merge.sourceId, formerPerson.personId, 'manual', null, at);
     await refreshPersons(tx, ctx, config, [record.personId, formerPerson.personId]);
   }
