@@ -93,11 +93,13 @@ const comparePhone = exactOr((x, y) => (editDistance(x, y, 1) <= 1 || x.slice(-7
  * different person, not a typo.
  */
 const QUEBEC_NAM = /^[A-Z]{4}\d{8}$/;
-const compareNam = exactOr((x, y) => {
-  if (editDistance(x, y, 1) > 1) return 2;
-  const sequenceOnly = QUEBEC_NAM.test(x) && QUEBEC_NAM.test(y) && x.slice(0, 10) === y.slice(0, 10);
-  return sequenceOnly ? 2 : 1;
-});
+
+/** Two Québec NAMs equal but for their sequence digits: namesakes born the same day, by construction. */
+export function namesakeNams(x: string | undefined, y: string | undefined): boolean {
+  return Boolean(x && y && x !== y && QUEBEC_NAM.test(x) && QUEBEC_NAM.test(y) && x.slice(0, 10) === y.slice(0, 10));
+}
+
+const compareNam = exactOr((x, y) => (editDistance(x, y, 1) > 1 || namesakeNams(x, y) ? 2 : 1));
 const compareCity = exactOr((x, y) => (jaroWinkler(x, y) >= 0.88 ? 1 : 2));
 const compareStreet = exactOr((x, y) => {
   const jw = jaroWinkler(x, y);

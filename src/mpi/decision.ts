@@ -1,3 +1,4 @@
+import { namesakeNams } from './comparators.js';
 import type { MatchModel, PairScore } from './model.js';
 import type { MatchRecord } from './record.js';
 
@@ -13,7 +14,8 @@ import type { MatchRecord } from './record.js';
  * two persons above the upper threshold (ambiguous), a given name or a date of birth that plainly differs
  * (twins and other household members agree on everything else) or is missing, unless the same health-insurance number
  * vouches for the record, a different health-insurance number
- * without overwhelming other evidence, a person that a
+ * without overwhelming other evidence (never for Québec NAMs differing only in their sequence digits,
+ * which is how namesakes born the same day differ), a person that a
  * human already said is not this record's person, and a person that already has another record from the
  * same source system (a duplicate within one source is a merge decision, not a link).
  */
@@ -97,7 +99,9 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
     if (missingKey && (guards.keyFieldGuard ?? true) && !(namIndex >= 0 && c.score.levels[namIndex] === 0)) return 'missing-key-field';
     if (givenDiffers && !namVouches) return 'given-name-differs';
     if (birthDiffers && !namVouches) return 'birth-date-differs';
-    if (isLast(c, namIndex, 3) && c.score.weight < model.upper + model.namConflictMargin) return 'nam-conflict';
+    if (isLast(c, namIndex, 3) && (c.score.weight < model.upper + model.namConflictMargin || namesakeNams(record.nam, c.record.nam))) {
+      return 'nam-conflict';
+    }
     if (sourceConflict(c.personId)) return 'same-source';
     return undefined;
   };

@@ -68,6 +68,13 @@ describe('decisions and thresholds', () => {
     const d = decide(twin2, [{ record: twin1, personId: 'P1', score: scorePair(compiled, twin2, twin1) }], DEFAULT_MODEL);
     assert.notEqual(d.kind, 'link');
   });
+  test('namesakes born the same day (NAMs differing in their sequence digits) are never linked automatically', () => {
+    const home = { postalCode: 'H2X1Y4', city: 'montreal' };
+    const a = rec('Marie', 'Tremblay', '1950-03-04', { ...home, nam: 'TREM50530411' });
+    const b = rec('Marie', 'Tremblay', '1950-03-04', { ...home, nam: 'TREM50530412' });
+    const d = decide(a, [{ record: b, personId: 'P1', score: scorePair(compiled, a, b) }], DEFAULT_MODEL);
+    assert.ok(d.kind === 'review' && d.review[0]?.guard === 'nam-conflict');
+  });
   test('guards: two certain persons, a human rejection, a second record from the same source', () => {
     const twin = rec('Marie', 'Tremblay', '1980-03-07', { nam: 'TREM80530712' });
     const ambiguous = decide(incoming, [candidate(twin, 'P1'), candidate({ ...twin, id: 'other' }, 'P2')], DEFAULT_MODEL);
