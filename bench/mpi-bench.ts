@@ -140,13 +140,14 @@ async function main(): Promise<void> {
       try {
         await migrate(db);
         const random = seededRandom(size);
-        const indexed = population(random, size, 0.1);
+        const registry = new Map<string, number>();
+        const indexed = population(random, size, 0.1, registry);
         const loadStarted = performance.now();
         await loadIndex(db, indexed, (done) => {
           if (done % 100_000 === 0 || done === indexed.length) console.error(`index ${size}: ${done}/${indexed.length} records`);
         });
         const loadSeconds = (performance.now() - loadStarted) / 1000;
-        const queries = makeQueries(random, indexed, size, o.queries + 100);
+        const queries = makeQueries(random, indexed, size, o.queries + 100, registry);
         const result = await measureMatches(db, DEFAULT_MPI_CONFIG, queries, size, indexed.length, 100);
         latencies.push(result);
         report.push(`## Single-record match against ${size.toLocaleString('en')} persons (${indexed.length.toLocaleString('en')} records) on ${description}`, '',

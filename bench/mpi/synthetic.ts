@@ -57,7 +57,10 @@ function givenName(random: () => number, female: boolean): string {
 const digit = (random: () => number) => String(Math.floor(random() * 10));
 const pad = (n: number) => String(n).padStart(2, '0');
 
-function base(random: () => number, entity: number): SyntheticRecord {
+/** NAM sequence digits already given per 10-character prefix: real NAMs are unique, so are these. */
+export type NamRegistry = Map<string, number>;
+
+function base(random: () => number, entity: number, registry: NamRegistry): SyntheticRecord {
   const female = random() < 0.5;
   const given = givenName(random, female);
   const family = surname(random);
@@ -65,7 +68,10 @@ function base(random: () => number, entity: number): SyntheticRecord {
   const month = 1 + Math.floor(random() * 12);
   const day = 1 + Math.floor(random() * 28);
   const familyTokens = nameTokens(family);
-  const nam = `${familyTokens.join('').toUpperCase().padEnd(3, 'X').slice(0, 3)}${given.charAt(0).toUpperCase()}${String(year).slice(2)}${pad(month + (female ? 50 : 0))}${pad(day)}${digit(random)}${digit(random)}`;
+  const prefix = `${familyTokens.join('').toUpperCase().padEnd(3, 'X').slice(0, 3)}${given.charAt(0).toUpperCase()}${String(year).slice(2)}${pad(month + (female ? 50 : 0))}${pad(day)}`;
+  const sequence = registry.get(prefix) ?? 10 + Math.floor(random() * 10);
+  registry.set(prefix, sequence + 1);
+  const nam = `${prefix}${pad(sequence % 100)}`;
   const fsa = `${FSA_LETTERS.charAt(Math.floor(random() * 8))}${digit(random)}${FSA_LETTERS.charAt(Math.floor(random() * FSA_LETTERS.length))}`;
   return compact({
     id: `e${entity}`,
@@ -112,10 +118,10 @@ export function perturb(random: () => number, record: SyntheticRecord, id: strin
 }
 
 /** `persons` distinct people, `duplicateShare` of them also registered by a second source. */
-export function population(random: () => number, persons: number, duplicateShare: number): SyntheticRecord[] {
+export function population(random: () => number, persons: number, duplicateShare: number, registry: NamRegistry = new Map()): SyntheticRecord[] {
   const out: SyntheticRecord[] = [];
   for (let i = 0; i < persons; i++) {
-    const person = base(random, i);
+    const person = base(random, i, registry);
     out.push(person);
     if (random() < duplicateShare) out.push(perturb(random, person, `e${i}d`, 'urn:bench:clinic'));
   }

@@ -8,7 +8,7 @@ import type { MatchRecord } from '../../src/mpi/record.js';
 import type { Database } from '../../src/storage/database.js';
 import { summarize, type LatencySummary } from '../stats.js';
 import { Clusters, pairMetrics, type PairMetrics } from './metrics.js';
-import { perturb, population, syntheticPerson, type SyntheticRecord } from './synthetic.js';
+import { perturb, population, syntheticPerson, type NamRegistry, type SyntheticRecord } from './synthetic.js';
 
 /**
  * Throughput of the database-backed matcher: an index of N synthetic persons is bulk-loaded (unnest
@@ -62,7 +62,7 @@ export interface MatchLatency {
   readonly newPersonsLinked: number;
 }
 
-export function makeQueries(random: () => number, indexed: readonly SyntheticRecord[], persons: number, count: number): SyntheticRecord[] {
+export function makeQueries(random: () => number, indexed: readonly SyntheticRecord[], persons: number, count: number, registry: NamRegistry): SyntheticRecord[] {
   const originals = indexed.filter((r) => !r.id.endsWith('d'));
   const queries: SyntheticRecord[] = [];
   for (let i = 0; i < count; i++) {
@@ -70,7 +70,7 @@ export function makeQueries(random: () => number, indexed: readonly SyntheticRec
       const person = originals[Math.floor(random() * originals.length)] as SyntheticRecord;
       queries.push(perturb(random, person, `q${i}`, 'urn:bench:pharmacy'));
     } else {
-      queries.push({ ...syntheticPerson(random, persons + i), id: `q${i}`, source: 'urn:bench:pharmacy' });
+      queries.push({ ...syntheticPerson(random, persons + i, registry), id: `q${i}`, source: 'urn:bench:pharmacy' });
     }
   }
   return queries;

@@ -99,7 +99,20 @@ export function namesakeNams(x: string | undefined, y: string | undefined): bool
   return Boolean(x && y && x !== y && QUEBEC_NAM.test(x) && QUEBEC_NAM.test(y) && x.slice(0, 10) === y.slice(0, 10));
 }
 
-const compareNam = exactOr((x, y) => (editDistance(x, y, 1) > 1 || namesakeNams(x, y) ? 2 : 1));
+/**
+ * One character off is a typo only when it is not explained by the other fields: a Québec NAM embeds the
+ * date of birth, so two NAMs one digit apart with dates of birth that differ are two people's NAMs (the
+ * date difference is already counted by the birthDate comparison).
+ */
+function compareNam(a: MatchRecord, b: MatchRecord): number | null {
+  const x = a.nam;
+  const y = b.nam;
+  if (!x || !y) return null;
+  if (x === y) return 0;
+  if (editDistance(x, y, 1) > 1 || namesakeNams(x, y)) return 2;
+  if (QUEBEC_NAM.test(x) && QUEBEC_NAM.test(y) && a.birthDate && b.birthDate && a.birthDate !== b.birthDate) return 2;
+  return 1;
+}
 const compareCity = exactOr((x, y) => (jaroWinkler(x, y) >= 0.88 ? 1 : 2));
 const compareStreet = exactOr((x, y) => {
   const jw = jaroWinkler(x, y);
@@ -129,7 +142,7 @@ export const COMPARATORS: Readonly<Record<FieldName, Comparator>> = {
   sex: { field: 'sex', levels: ['same', 'different'], compare: (a, b) => (!a.sex || !b.sex ? null : a.sex === b.sex ? 0 : 1) },
   postalCode: { field: 'postalCode', levels: ['exact', 'one character off or same area (FSA)', 'different'], compare: (a, b) => comparePostal(a.postalCode, b.postalCode) },
   phone: { field: 'phone', levels: ['exact', 'one digit off or same local number', 'different'], compare: (a, b) => comparePhone(a.phone, b.phone) },
-  nam: { field: 'nam', levels: ['exact', 'one character off (not in a Québec NAM\'s sequence digits)', 'different'], compare: (a, b) => compareNam(a.nam, b.nam) },
+  nam: { field: 'nam', levels: ['exact', 'one character off (a typo: not in the sequence digits, dates of birth agreeing)', 'different'], compare: compareNam },
   city: { field: 'city', levels: ['exact', 'Jaro-Winkler ≥ 0.88', 'different'], compare: (a, b) => compareCity(a.city, b.city) },
   street: { field: 'street', levels: ['exact', 'Jaro-Winkler ≥ 0.9', 'Jaro-Winkler ≥ 0.75', 'different'], compare: (a, b) => compareStreet(a.street, b.street) },
   email: { field: 'email', levels: ['exact', 'same user name or two characters off', 'Jaro-Winkler ≥ 0.85', 'different'], compare: (a, b) => compareEmail(a.email, b.email) },
