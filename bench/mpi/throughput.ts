@@ -85,7 +85,7 @@ export async function measureMatches(db: Database, config: MpiConfig, queries: r
   let newLinked = 0;
   for (const [i, q] of queries.entries()) {
     const started = performance.now();
-    const { scored } = await scoreCandidates(db, config, q, q.id);
+    const { scored } = await scoreCandidates(db, config, q, q.id, true);
     const decision = decide(q, scored, config.model, { sameSourceGuard: config.sameSourceGuard, keyFieldGuard: config.keyFieldGuard, maxReview: config.maxReview });
     const ms = performance.now() - started;
     if (i < warmup) continue;

@@ -1,4 +1,4 @@
-import { namesakeNams } from './comparators.js';
+import { COMPARATORS, namesakeNams } from './comparators.js';
 import type { MatchModel, PairScore } from './model.js';
 import type { MatchRecord } from './record.js';
 
@@ -18,6 +18,10 @@ import type { MatchRecord } from './record.js';
  * which is how namesakes born the same day differ), a person that a
  * human already said is not this record's person, and a person that already has another record from the
  * same source system (a duplicate within one source is a merge decision, not a link).
+ */
+/**
+ * A candidate record with its score. For persons that reach the upper threshold, callers pass every
+ * record of the person (not only those blocking retrieved), so that guards see all of its NAMs.
  */
 export interface ScoredCandidate {
   readonly record: MatchRecord;
@@ -99,9 +103,10 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
     if (missingKey && (guards.keyFieldGuard ?? true) && !(namIndex >= 0 && c.score.levels[namIndex] === 0)) return 'missing-key-field';
     if (givenDiffers && !namVouches) return 'given-name-differs';
     if (birthDiffers && !namVouches) return 'birth-date-differs';
-    if (isLast(c, namIndex, 3) && (c.score.weight < model.upper + model.namConflictMargin || namesakeNams(record.nam, c.record.nam))) {
-      return 'nam-conflict';
-    }
+    // Any record of the person (not only the best-scoring one) whose NAM differs speaks against it.
+    const conflicting = namIndex >= 0 ? candidates.filter((o) => o.personId === c.personId && COMPARATORS.nam.compare(record, o.record) === 2) : [];
+    if (conflicting.some((o) => namesakeNams(record.nam, o.record.nam))) return 'nam-conflict';
+    if (conflicting.length > 0 && c.score.weight < model.upper + model.namConflictMargin) return 'nam-conflict';
     if (sourceConflict(c.personId)) return 'same-source';
     return undefined;
   };

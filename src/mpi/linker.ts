@@ -21,6 +21,7 @@ export class MemoryLinker {
   private readonly blocks = new Map<string, string[]>();
   private readonly records = new Map<string, MatchRecord>();
   readonly personOf = new Map<string, string>();
+  private readonly members = new Map<string, string[]>();
   private nextPerson = 1;
 
   constructor(readonly model: MatchModel, private readonly options: { blockCap?: number; maxCandidates?: number; guards?: DecisionGuards } = {}) {
@@ -44,11 +45,19 @@ export class MemoryLinker {
   }
 
   score(record: MatchRecord): ScoredCandidate[] {
-    return this.candidatesOf(record).map((candidate) => ({
-      record: candidate,
-      personId: this.personOf.get(candidate.id) as string,
-      score: scorePair(this.compiled, record, candidate),
-    }));
+    const scored = this.candidatesOf(record).map((candidate) => this.scored(record, candidate));
+    // As the database-backed matcher does: every record of a person that could be linked automatically.
+    const known = new Set(scored.map((s) => s.record.id));
+    for (const personId of new Set(scored.filter((s) => s.score.weight >= this.model.upper).map((s) => s.personId))) {
+      for (const id of this.members.get(personId) ?? []) {
+        if (!known.has(id) && id !== record.id) scored.push(this.scored(record, this.records.get(id) as MatchRecord));
+      }
+    }
+    return scored;
+  }
+
+  private scored(record: MatchRecord, candidate: MatchRecord): ScoredCandidate {
+    return { record: candidate, personId: this.personOf.get(candidate.id) as string, score: scorePair(this.compiled, record, candidate) };
   }
 
   /** Matches and indexes one record; returns the person it now belongs to. */
@@ -58,6 +67,9 @@ export class MemoryLinker {
     const personId = decision.kind === 'link' ? decision.personId : `P${this.nextPerson++}`;
     this.records.set(record.id, record);
     this.personOf.set(record.id, personId);
+    const members = this.members.get(personId);
+    if (members) members.push(record.id);
+    else this.members.set(personId, [record.id]);
     for (const key of blockingKeys(record)) {
       const ids = this.blocks.get(key);
       if (ids) ids.push(record.id);

@@ -75,6 +75,14 @@ describe('decisions and thresholds', () => {
     const d = decide(a, [{ record: b, personId: 'P1', score: scorePair(compiled, a, b) }], DEFAULT_MODEL);
     assert.ok(d.kind === 'review' && d.review[0]?.guard === 'nam-conflict');
   });
+  test('a person with another record carrying a namesake NAM is not linked through its record without NAM', () => {
+    const incoming = rec('Marie', 'Tremblay', '1994-09-18', { nam: 'TREM94591815' });
+    const withoutNam = rec('Marie', 'Tremblay', '1994-09-18');
+    const otherNam = rec('Marie', 'Tremblay', '1994-09-18', { nam: 'TREM94591812' });
+    const scored = [withoutNam, otherNam].map((record) => ({ record, personId: 'P1', score: scorePair(compiled, incoming, record) }));
+    const d = decide(incoming, scored, DEFAULT_MODEL);
+    assert.ok(d.kind === 'review' && d.review[0]?.guard === 'nam-conflict');
+  });
   test('guards: two certain persons, a human rejection, a second record from the same source', () => {
     const twin = rec('Marie', 'Tremblay', '1980-03-07', { nam: 'TREM80530712' });
     const ambiguous = decide(incoming, [candidate(twin, 'P1'), candidate({ ...twin, id: 'other' }, 'P2')], DEFAULT_MODEL);

@@ -29,7 +29,7 @@ export const patientMatch: Handler = async ({ request, ctx, reader }) => {
   const count = input.integer('count', 1, 100) ?? 10;
 
   const record = { ...featuresOf(config, resource as Patient), id: resource.id ?? '' };
-  const { scored } = await scoreCandidates(reader, config, record, resource.id ?? null);
+  const { scored } = await scoreCandidates(reader, config, record, resource.id ?? null, true);
   const decision = decide(record, scored, config.model, { sameSourceGuard: false, maxReview: count });
   const { upper, lower } = config.model;
   const possibleFloor = lower - 4;

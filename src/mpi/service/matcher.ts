@@ -32,15 +32,27 @@ export function featuresOf(config: MpiConfig, patient: Patient): MatchRecord {
 }
 
 /** Scores a record against the candidates its blocking keys bring (reads only; no locks). */
-export async function scoreCandidates(tx: Queryable, config: MpiConfig, record: MatchRecord, excludeId: string | null): Promise<{ scored: ScoredCandidate[]; candidates: IndexedRecord[] }> {
+export async function scoreCandidates(tx: Queryable, config: MpiConfig, record: MatchRecord, excludeId: string | null, siblings = false): Promise<{ scored: ScoredCandidate[]; candidates: IndexedRecord[] }> {
   const candidates = await candidatesByKeys(tx, blockingKeys(record), config.blockCap, excludeId, config.maxCandidates);
   const compiled = compiledModel(config);
   const scored = candidates.map((c) => ({ record: c.features, personId: c.personId, score: scorePair(compiled, record, c.features) }));
-  return { scored, candidates };
+  return { scored: siblings ? await withSiblings(tx, config, record, scored) : scored, candidates };
+}
+
+/** Adds the records of persons that could be linked automatically but were not retrieved by blocking. */
+async function withSiblings(tx: Queryable, config: MpiConfig, record: MatchRecord, scored: ScoredCandidate[]): Promise<ScoredCandidate[]> {
+  const persons = [...new Set(scored.filter((s) => s.score.weight >= config.model.upper).map((s) => s.personId))];
+  if (persons.length === 0) return scored;
+  const known = new Set(scored.map((s) => s.record.id));
+  const compiled = compiledModel(config);
+  const siblings = (await recordsOfPersons(tx, persons))
+    .filter((r) => !known.has(r.patientId) && r.patientId !== record.id)
+    .map((r) => ({ record: r.features, personId: r.personId, score: scorePair(compiled, record, r.features) }));
+  return siblings.length > 0 ? [...scored, ...siblings] : scored;
 }
 
 async function decideFor(tx: Queryable, config: MpiConfig, record: MatchRecord): Promise<MatchDecision> {
-  const { scored } = await scoreCandidates(tx, config, record, record.id);
+  const scored = await withSiblings(tx, config, record, (await scoreCandidates(tx, config, record, record.id)).scored);
   const distinct = await distinctPartners(tx, record.id);
   const rejectedPersons = new Set(scored.filter((s) => distinct.has(s.record.id)).map((s) => s.personId));
   return decide(record, scored, config.model, { rejectedPersons, sameSourceGuard: config.sameSourceGuard, keyFieldGuard: config.keyFieldGuard, maxReview: config.maxReview });
