@@ -9,6 +9,8 @@ import { searchRegistry } from '../fhir/search/registry.js';
 import { Hl7Gateway } from '../hl7v2/gateway/gateway.js';
 import { MllpListener } from '../hl7v2/listen/mllp-server.js';
 import { buildServer } from '../http/server.js';
+import { DEFAULT_MPI_CONFIG } from '../mpi/service/config.js';
+import { mpiAfterWrite } from '../mpi/service/matcher.js';
 import type { Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open-database.js';
@@ -54,6 +56,8 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     clock: overrides.clock ?? (() => new Date()),
     newId: overrides.newId ?? randomUUID,
     log,
+    // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
+    ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
   };
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);

@@ -23,6 +23,8 @@ export interface CarnetConfig {
   readonly hl7: Hl7Config;
   /** API processes sharing the port (PostgreSQL only: the embedded database belongs to one process). */
   readonly workers: number;
+  /** Master patient index: match every Patient written to a Person (on by default). */
+  readonly mpi: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -64,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     demoSeed: env.CARNET_DEMO_SEED || 'carnet',
     hl7: loadHl7Config(env, host),
     workers,
+    mpi: (env.CARNET_MPI || 'on').toLowerCase() !== 'off',
   };
 }

@@ -1,4 +1,6 @@
+import type { MpiConfig } from '../mpi/service/config.js';
 import type { Database } from '../storage/database.js';
+import type { AfterWriteHook } from './write/hooks.js';
 
 /** The slice of a logger Carnet's domain code uses (pino satisfies it). Never pass health data to it. */
 export interface Log {
@@ -15,4 +17,8 @@ export interface FhirContext {
   readonly clock: () => Date;
   readonly newId: () => string;
   readonly log: Log;
+  /** Run in each write's transaction after its versions are stored (see write/hooks.ts). */
+  readonly afterWrite?: readonly AfterWriteHook[];
+  /** The master patient index configuration; absent when the MPI is turned off. */
+  readonly mpi?: MpiConfig;
 }

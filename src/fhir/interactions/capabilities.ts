@@ -70,9 +70,12 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
       type: p.type,
       documentation: PARAM_DOCS[p.type] ?? '',
     })),
-    operation: [...new Map(operationRoutes
-      .filter((r) => !r.onlyTypes || r.onlyTypes.includes(type))
-      .map((r) => [r.operation, { name: r.operation as string, definition: r.definition ?? `http://hl7.org/fhir/OperationDefinition/Resource-${r.operation}` }])).values()],
+    operation: [
+      ...new Map(operationRoutes
+        .filter((r) => !r.onlyTypes || r.onlyTypes.includes(type))
+        .map((r) => [r.operation, { name: r.operation as string, definition: r.definition ?? `http://hl7.org/fhir/OperationDefinition/Resource-${r.operation}` }])).values(),
+      ...operationsOf(type),
+    ],
   }));
 
   return {
@@ -94,9 +97,20 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
         documentation: `Every standard R4 search parameter of every type is indexed and searchable, with chaining (any depth), _has, _list, _text and _content. Result parameters: ${[...RESULT_PARAMS].join(', ')}. Compartment search: GET Patient/[id]/[type]. Paging is keyset-based (_cursor).`,
         resource,
         interaction: [...new Set(systemInteractions)].map((code) => ({ code })),
+        operation: operationsOf('$'),
       },
     ],
   };
+}
+
+/** Operations routed for one resource type only (`Patient/$match`…), or at the system level (`$`). */
+function operationsOf(type: string): { name: string; definition: string }[] {
+  const names = ROUTES.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type))
+    .map((r) => r.operation as string);
+  return [...new Set(names)].map((name) => ({
+    name,
+    definition: ['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`,
+  }));
 }
 
 export const capabilities: Handler = async ({ ctx }) => ({ status: 200, body: buildCapabilityStatement(ctx.fhirBaseUrl, ctx.clock()) });

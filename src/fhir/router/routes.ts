@@ -10,6 +10,10 @@ import { everything } from '../operations/everything.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
+import { mpiDecisions, mpiLink, mpiLinks, mpiUnlink } from '../operations/mpi-links.js';
+import { mpiReviewDecide, mpiReviewList } from '../operations/mpi-review.js';
+import { patientMatch } from '../operations/patient-match.js';
+import { patientMerge, patientUnmerge } from '../operations/patient-merge.js';
 import type { Handler } from './types.js';
 
 /** Interaction codes as the CapabilityStatement names them (R4 TypeRestfulInteraction/SystemRestfulInteraction). */
@@ -47,6 +51,16 @@ export const ROUTES: readonly Route[] = [
   { method: 'DELETE', pattern: [':type'], interaction: 'delete', withQuery: true, handler: conditionalDelete },
   { method: 'GET', pattern: [':type', '_history'], interaction: 'history-type', handler: historyHandler },
   { method: 'POST', pattern: [':type', '$validate'], interaction: 'operation', operation: 'validate', handler: validate },
+  // Master patient index (docs/mpi.md).
+  { method: 'POST', pattern: ['Patient', '$match'], interaction: 'operation', operation: 'match', handler: patientMatch },
+  { method: 'POST', pattern: ['Patient', '$merge'], interaction: 'operation', operation: 'merge', handler: patientMerge },
+  { method: 'POST', pattern: ['Patient', '$unmerge'], interaction: 'operation', operation: 'unmerge', handler: patientUnmerge },
+  { method: 'GET', pattern: ['Patient', ':id', '$mpi-links'], interaction: 'operation', operation: 'mpi-links', handler: mpiLinks },
+  { method: 'POST', pattern: ['Patient', ':id', '$mpi-link'], interaction: 'operation', operation: 'mpi-link', handler: mpiLink },
+  { method: 'POST', pattern: ['Patient', ':id', '$mpi-unlink'], interaction: 'operation', operation: 'mpi-unlink', handler: mpiUnlink },
+  { method: 'GET', pattern: ['$mpi-review'], interaction: 'operation', operation: 'mpi-review', handler: mpiReviewList },
+  { method: 'POST', pattern: ['$mpi-review'], interaction: 'operation', operation: 'mpi-review', handler: mpiReviewDecide },
+  { method: 'GET', pattern: ['$mpi-decisions'], interaction: 'operation', operation: 'mpi-decisions', handler: mpiDecisions },
   { method: 'GET', pattern: [':type', ':id'], interaction: 'read', handler: read },
   { method: 'PUT', pattern: [':type', ':id'], interaction: 'update', handler: update },
   { method: 'PATCH', pattern: [':type', ':id'], interaction: 'patch', handler: patch },

@@ -83,6 +83,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
     await checkReferentialIntegrity(tx, ctx, versions, entryOf);
   }
   await writeVersions(tx, versions);
+  for (const hook of ctx.afterWrite ?? []) await hook(tx, ctx, versions);
   return results;
 }
 

@@ -1,0 +1,121 @@
+import { COMPARATORS, namesakeNams } from './comparators.js';
+import type { MatchModel, PairScore } from './model.js';
+import type { MatchRecord } from './record.js';
+
+/**
+ * The decision for an incoming record, from its scores against the records of candidate persons (pure).
+ *
+ * - one person at or above the upper threshold, and no guard against it: link automatically;
+ * - otherwise, any person at or above the lower threshold: the record starts a new person and each such
+ *   person is queued for human review (nothing is linked on a guess);
+ * - otherwise: a new person.
+ *
+ * Guards that turn an automatic link into a review, because a wrong merge is the worst error an MPI makes:
+ * two persons above the upper threshold (ambiguous), a given name or a date of birth that plainly differs
+ * (twins and other household members agree on everything else) or is missing, unless the same health-insurance number
+ * vouches for the record, a different health-insurance number
+ * without overwhelming other evidence (never for Québec NAMs differing only in their sequence digits,
+ * which is how namesakes born the same day differ), a person that a
+ * human already said is not this record's person, and a person that already has another record from the
+ * same source system (a duplicate within one source is a merge decision, not a link).
+ */
+/**
+ * A candidate record with its score. For persons that reach the upper threshold, callers pass every
+ * record of the person (not only those blocking retrieved), so that guards see all of its NAMs.
+ */
+export interface ScoredCandidate {
+  readonly record: MatchRecord;
+  readonly personId: string;
+  readonly score: PairScore;
+}
+
+export interface PersonCandidate {
+  readonly personId: string;
+  readonly weight: number;
+  /** The candidate person's record that scored best. */
+  readonly recordId: string;
+  readonly score: PairScore;
+  /** Why an automatic link was not made, when the weight alone would have allowed it. */
+  readonly guard?: Guard;
+}
+
+export type Guard = 'ambiguous' | 'missing-key-field' | 'nam-conflict' | 'given-name-differs' | 'birth-date-differs' | 'rejected-before' | 'same-source';
+
+export type MatchDecision =
+  | { readonly kind: 'link'; readonly personId: string; readonly best: PersonCandidate; readonly review: readonly PersonCandidate[] }
+  | { readonly kind: 'review'; readonly review: readonly PersonCandidate[] }
+  | { readonly kind: 'new' };
+
+export interface DecisionGuards {
+  /** Persons a human decided are not this record's person. */
+  readonly rejectedPersons?: ReadonlySet<string>;
+  /** Whether a second record from the same source blocks an automatic link (default true). */
+  readonly sameSourceGuard?: boolean;
+  /** Most candidates kept for review. */
+  readonly maxReview?: number;
+  /**
+   * Whether a missing given name, family name or date of birth blocks an automatic link (unless the NAM
+   * agrees). Default true: without them namesakes, twins and Jr/Sr are indistinguishable.
+   */
+  readonly keyFieldGuard?: boolean;
+}
+
+export function bestPerPerson(candidates: readonly ScoredCandidate[]): Map<string, ScoredCandidate> {
+  const best = new Map<string, ScoredCandidate>();
+  for (const c of candidates) {
+    const current = best.get(c.personId);
+    if (!current || c.score.weight > current.score.weight) best.set(c.personId, c);
+  }
+  return best;
+}
+
+export function decide(record: MatchRecord, candidates: readonly ScoredCandidate[], model: MatchModel, guards: DecisionGuards = {}): MatchDecision {
+  const index = (field: string) => model.fields.findIndex((f) => f.field === field);
+  const namIndex = index('nam');
+  const givenIndex = index('given');
+  const birthIndex = index('birthDate');
+  const isLast = (c: ScoredCandidate, i: number, levels: number) => i >= 0 && c.score.levels[i] === levels - 1;
+  const sameSourceGuard = guards.sameSourceGuard ?? true;
+  const maxReview = guards.maxReview ?? 5;
+  const persons = [...bestPerPerson(candidates).values()]
+    .filter((c) => c.score.weight >= model.lower)
+    .sort((a, b) => b.score.weight - a.score.weight || a.personId.localeCompare(b.personId));
+  if (persons.length === 0) return { kind: 'new' };
+
+  const sourceConflict = (personId: string) =>
+    sameSourceGuard && record.source !== undefined &&
+    candidates.some((c) => c.personId === personId && c.record.source === record.source && c.record.id !== record.id);
+  const certain = persons.filter((c) => c.score.weight >= model.upper);
+  const toCandidate = (c: ScoredCandidate, guard?: Guard): PersonCandidate => ({
+    personId: c.personId, weight: c.score.weight, recordId: c.record.id, score: c.score, ...(guard ? { guard } : {}),
+  });
+  const guardOf = (c: ScoredCandidate): Guard | undefined => {
+    if (certain.length > 1) return 'ambiguous';
+    if (guards.rejectedPersons?.has(c.personId)) return 'rejected-before';
+    // The same health-insurance number vouches for one differing key field (a clerical error), never two:
+    // a newborn registered under the mother's number differs in both.
+    const givenDiffers = isLast(c, givenIndex, 5);
+    const birthDiffers = isLast(c, birthIndex, 4);
+    const namVouches = namIndex >= 0 && c.score.levels[namIndex] === 0 && !(givenDiffers && birthDiffers);
+    // Family name and date of birth alone are shared by namesakes born the same day (3 Tremblays a day in
+    // Québec): an automatic link needs given name, family name and date of birth on both sides.
+    const missingKey = [givenIndex, index('family'), birthIndex].some((i) => i >= 0 && c.score.levels[i] === null);
+    if (missingKey && (guards.keyFieldGuard ?? true) && !(namIndex >= 0 && c.score.levels[namIndex] === 0)) return 'missing-key-field';
+    if (givenDiffers && !namVouches) return 'given-name-differs';
+    if (birthDiffers && !namVouches) return 'birth-date-differs';
+    // Any record of the person (not only the best-scoring one) whose NAM differs speaks against it.
+    const conflicting = namIndex >= 0 ? candidates.filter((o) => o.personId === c.personId && COMPARATORS.nam.compare(record, o.record) === 2) : [];
+    if (conflicting.some((o) => namesakeNams(record.nam, o.record.nam))) return 'nam-conflict';
+    if (conflicting.length > 0 && c.score.weight < model.upper + model.namConflictMargin) return 'nam-conflict';
+    if (sourceConflict(c.personId)) return 'same-source';
+    return undefined;
+  };
+  const reviewable = persons.filter((c) => !guards.rejectedPersons?.has(c.personId));
+  const top = certain[0];
+  if (top && !guardOf(top)) {
+    const review = reviewable.filter((c) => c !== top).slice(0, maxReview).map((c) => toCandidate(c));
+    return { kind: 'link', personId: top.personId, best: toCandidate(top), review };
+  }
+  const review = reviewable.slice(0, maxReview).map((c) => toCandidate(c, c.score.weight >= model.upper ? guardOf(c) : undefined));
+  return review.length > 0 ? { kind: 'review', review } : { kind: 'new' };
+}

@@ -1,0 +1,188 @@
+import type { Queryable } from '../../storage/database.js';
+import type { MatchRecord } from '../record.js';
+
+/**
+ * The SQL of the MPI: match index, blocking keys, persons, distinct pairs. Callers pass a transaction.
+ * Decisions, candidates and merges have their own modules.
+ */
+export type Assurance = 'auto' | 'manual';
+
+export interface IndexedRecord {
+  readonly patientId: string;
+  readonly personId: string;
+  readonly assurance: Assurance;
+  readonly matchable: boolean;
+  readonly source: string | null;
+  readonly features: MatchRecord;
+  readonly weight: number | null;
+}
+
+type Row = Record<string, unknown>;
+
+function toRecord(row: Row): IndexedRecord {
+  return {
+    patientId: row.patient_id as string,
+    personId: row.person_id as string,
+    assurance: row.assurance as Assurance,
+    matchable: row.matchable as boolean,
+    source: (row.source as string | null) ?? null,
+    features: JSON.parse(row.features as string) as MatchRecord,
+    weight: row.weight === null || row.weight === undefined ? null : Number(row.weight),
+  };
+}
+
+const RECORD_COLUMNS = 'patient_id, person_id, assurance, matchable, source, features, weight';
+
+/**
+ * Serialises matchers that could see each other's records: every transaction matching a record takes
+ * the advisory locks of its blocking keys, in one global order (so no two matchers deadlock on them).
+ */
+export async function lockBlockingKeys(tx: Queryable, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const sorted = [...new Set(keys)].sort();
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('mpi:' || k)) FROM unnest($1::text[]) AS k`, [sorted]);
+}
+
+/** Serialises changes to one Person's links, so that its golden record is computed from all of them. */
+export async function lockPersons(tx: Queryable, personIds: readonly string[]): Promise<void> {
+  const sorted = [...new Set(personIds)].sort();
+  if (sorted.length === 0) return;
+  await tx.query(`SELECT pg_advisory_xact_lock(hashtext('mpi-person:' || p)) FROM unnest($1::text[]) AS p`, [sorted]);
+}
+
+export async function nextEnterpriseSequence(tx: Queryable): Promise<number> {
+  const { rows } = await tx.query<{ n: number | string }>(`SELECT nextval('mpi_enterprise_seq') AS n`);
+  return Number(rows[0]?.n);
+}
+
+export interface PersonRow {
+  readonly personId: string;
+  readonly enterpriseId: string;
+  readonly active: boolean;
+}
+
+export async function insertPerson(tx: Queryable, person: PersonRow, at: string): Promise<void> {
+  await tx.query('INSERT INTO mpi_person (person_id, enterprise_id, active, created_at) VALUES ($1, $2, $3, $4)', [person.personId, person.enterpriseId, person.active, at]);
+}
+
+export async function setPersonActive(tx: Queryable, personId: string, active: boolean): Promise<void> {
+  await tx.query('UPDATE mpi_person SET active = $2 WHERE person_id = $1', [personId, active]);
+}
+
+export async function readPerson(tx: Queryable, personId: string): Promise<PersonRow | undefined> {
+  const { rows } = await tx.query<Row>('SELECT person_id, enterprise_id, active FROM mpi_person WHERE person_id = $1', [personId]);
+  const row = rows[0];
+  return row ? { personId: row.person_id as string, enterpriseId: row.enterprise_id as string, active: row.active as boolean } : undefined;
+}
+
+export async function readRecord(tx: Queryable, patientId: string): Promise<IndexedRecord | undefined> {
+  const { rows } = await tx.query<Row>(`SELECT ${RECORD_COLUMNS} FROM mpi_record WHERE patient_id = $1`, [patientId]);
+  return rows[0] ? toRecord(rows[0]) : undefined;
+}
+
+export async function recordsOfPersons(tx: Queryable, personIds: readonly string[]): Promise<IndexedRecord[]> {
+  if (personIds.length === 0) return [];
+  const { rows } = await tx.query<Row>(`SELECT ${RECORD_COLUMNS} FROM mpi_record WHERE person_id = ANY($1::text[]) ORDER BY patient_id`, [[...personIds]]);
+  return rows.map(toRecord);
+}
+
+export interface RecordWrite {
+  readonly patientId: string;
+  readonly personId: string;
+  readonly assurance: Assurance;
+  readonly matchable: boolean;
+  readonly features: MatchRecord;
+  readonly weight: number | null;
+  readonly keys: readonly string[];
+}
+
+/** Inserts or replaces a record of the match index and its blocking keys. */
+export async function writeRecord(tx: Queryable, record: RecordWrite, at: string): Promise<void> {
+  await tx.query(
+    `INSERT INTO mpi_record (patient_id, person_id, assurance, matchable, source, features, weight, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (patient_id) DO UPDATE SET person_id = EXCLUDED.person_id, assurance = EXCLUDED.assurance,
+       matchable = EXCLUDED.matchable, source = EXCLUDED.source, features = EXCLUDED.features, weight = EXCLUDED.weight,
+       updated_at = EXCLUDED.updated_at`,
+    [record.patientId, record.personId, record.assurance, record.matchable, record.features.source ?? null, JSON.stringify(record.features), record.weight, at],
+  );
+  await replaceKeys(tx, record.patientId, record.matchable ? record.keys : []);
+}
+
+export async function replaceKeys(tx: Queryable, patientId: string, keys: readonly string[]): Promise<void> {
+  await tx.query('DELETE FROM mpi_block WHERE patient_id = $1', [patientId]);
+  if (keys.length === 0) return;
+  await tx.query(
+    'INSERT INTO mpi_block (key, patient_id) SELECT k, $2 FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING',
+    [[...new Set(keys)], patientId],
+  );
+}
+
+export async function moveRecord(tx: Queryable, patientId: string, personId: string, assurance: Assurance, weight: number | null, at: string): Promise<void> {
+  await tx.query('UPDATE mpi_record SET person_id = $2, assurance = $3, weight = $4, updated_at = $5 WHERE patient_id = $1', [patientId, personId, assurance, weight, at]);
+}
+
+export async function setMatchable(tx: Queryable, patientId: string, matchable: boolean, keys: readonly string[], at: string): Promise<void> {
+  await tx.query('UPDATE mpi_record SET matchable = $2, updated_at = $3 WHERE patient_id = $1', [patientId, matchable, at]);
+  await replaceKeys(tx, patientId, matchable ? keys : []);
+}
+
+export async function deleteRecord(tx: Queryable, patientId: string): Promise<void> {
+  await tx.query('DELETE FROM mpi_block WHERE patient_id = $1', [patientId]);
+  await tx.query('DELETE FROM mpi_record WHERE patient_id = $1', [patientId]);
+}
+
+/**
+ * Matchable records sharing at least one blocking key, best first: each key contributes at most `cap`
+ * records (a key shared by more is too common to discriminate), records sharing more keys rank first,
+ * and only the `limit` best are fetched and scored. One statement, one index range scan per key.
+ */
+export async function candidatesByKeys(tx: Queryable, keys: readonly string[], cap: number, excludePatientId: string | null, limit: number): Promise<IndexedRecord[]> {
+  if (keys.length === 0) return [];
+  const { rows } = await tx.query<Row>(
+    `WITH hits AS (
+       SELECT b.patient_id FROM unnest($1::text[]) AS k(key)
+         CROSS JOIN LATERAL (SELECT patient_id FROM mpi_block WHERE mpi_block.key = k.key LIMIT $2) b
+     ), ranked AS (
+       SELECT patient_id, count(*) AS shared FROM hits WHERE patient_id IS DISTINCT FROM $3
+        GROUP BY patient_id ORDER BY count(*) DESC, patient_id LIMIT $4
+     )
+     SELECT ${RECORD_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM ranked JOIN mpi_record r ON r.patient_id = ranked.patient_id
+      WHERE r.matchable ORDER BY ranked.shared DESC, r.patient_id`,
+    [[...new Set(keys)], cap, excludePatientId, limit],
+  );
+  return rows.map(toRecord);
+}
+
+export async function distinctPartners(tx: Queryable, patientId: string): Promise<Set<string>> {
+  const { rows } = await tx.query<{ other: string }>(
+    'SELECT patient_b AS other FROM mpi_distinct WHERE patient_a = $1 UNION SELECT patient_a FROM mpi_distinct WHERE patient_b = $1',
+    [patientId],
+  );
+  return new Set(rows.map((r) => r.other));
+}
+
+export async function addDistinct(tx: Queryable, patientId: string, others: readonly string[]): Promise<void> {
+  const pairs = others.filter((o) => o !== patientId).map((o) => (o < patientId ? [o, patientId] : [patientId, o]));
+  if (pairs.length === 0) return;
+  await tx.query(
+    'INSERT INTO mpi_distinct (patient_a, patient_b) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING',
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+  );
+}
+
+/** All source Patients linked to the same Person as `patientId` (itself included; itself alone if unknown). */
+export async function linkedPatientIds(db: Queryable, patientId: string): Promise<string[]> {
+  const { rows } = await db.query<{ patient_id: string }>(
+    `SELECT r2.patient_id FROM mpi_record r1 JOIN mpi_record r2 ON r2.person_id = r1.person_id
+      WHERE r1.patient_id = $1 ORDER BY r2.patient_id`,
+    [patientId],
+  );
+  return rows.length > 0 ? rows.map((r) => r.patient_id) : [patientId];
+}
+
+/** All source Patients linked to a Person. */
+export async function patientIdsOfPerson(db: Queryable, personId: string): Promise<string[]> {
+  const { rows } = await db.query<{ patient_id: string }>('SELECT patient_id FROM mpi_record WHERE person_id = $1 ORDER BY patient_id', [personId]);
+  return rows.map((r) => r.patient_id);
+}
