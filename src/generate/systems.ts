@@ -37,7 +37,7 @@ export const GENDER_IDENTITY_EXTENSION = 'http://hl7.org/fhir/StructureDefinitio
 export const DISCHARGE_DISPOSITION = 'http://terminology.hl7.org/CodeSystem/discharge-disposition';
 
 /** Québec health-insurance number (NAM), as registered by Canada Health Infoway (CA Baseline). */
-export const NAM_SYSTEM = 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id';
+export { NAM_SYSTEM } from '../fhir/naming/systems.js';
 
 /** Placeholder namespace of the demo's own identifier systems and extensions (not a real registry). */
 export const DEMO_BASE = 'https://carnet.example/fhir';

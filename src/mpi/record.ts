@@ -3,6 +3,9 @@ import {
   joinedName, nameTokens, normaliseDate, normaliseEmail, normaliseIdentifier, normalisePhone, normalisePostalCode,
   normaliseText, withoutParticles,
 } from './normalise.js';
+import { NAM_SYSTEM } from '../fhir/naming/systems.js';
+
+export { NAM_SYSTEM };
 
 /**
  * What the matcher knows of one source record: normalised demographics only. It is what the match index
@@ -36,7 +39,6 @@ export interface IdentifierRules {
 }
 
 /** Pan-Canadian naming system of the Québec health card number (NAM), and the v2 type for one. */
-export const NAM_SYSTEM = 'https://fhir.infoway-inforoute.ca/NamingSystem/ca-qc-patient-healthcare-id';
 export const DEFAULT_IDENTIFIER_RULES: IdentifierRules = { namSystems: [NAM_SYSTEM], namTypeCodes: ['JHN'] };
 
 export function isNamIdentifier(identifier: Identifier, rules: IdentifierRules): boolean {

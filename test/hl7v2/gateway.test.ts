@@ -89,7 +89,7 @@ describe('HL7 v2 gateway over MLLP', () => {
     assert.ok((await observationsOf('A4')).every((o) => o.meta?.versionId === '1'));
   });
 
-  test('ADT owns demographics; results refer to the same Patient; A40 marks the merged one and files later results under the survivor', async () => {
+  test('ADT owns demographics; results refer to the same Patient; A40 is the MPI merge, undone by $unmerge', async () => {
     const client = await RawMllpClient.connect(port);
     assert.equal(msa(await client.send(adtA01('ADT-1', 'OLD-1', 'Tremblay'))).code, 'AA');
     assert.equal(msa(await client.send(adtA01('ADT-2', 'NEW-1', 'Tremblay-Roy'))).code, 'AA');
@@ -98,15 +98,23 @@ describe('HL7 v2 gateway over MLLP', () => {
     assert.equal(merge.code, 'AA');
     assert.equal(msa(await client.send(oru({ controlId: 'M-6', mrn: 'OLD-1', order: 'A6', results: 2 }))).code, 'AA');
     client.close();
-    const byMrn = async (mrn: string) => (await search<Patient>(`Patient?identifier=${encodeURIComponent(`urn:oid:2.16.124.10.101.1.60.100|${mrn}`)}`))[0] as Patient;
-    const merged = await byMrn('OLD-1');
-    const survivor = await byMrn('NEW-1');
-    assert.equal(merged.active, false);
-    assert.deepEqual(merged.link, [{ other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' }]);
-    assert.deepEqual(survivor.link, [{ other: { reference: `Patient/${merged.id}` }, type: 'replaces' }]);
+    const byMrn = async (mrn: string, active: boolean) =>
+      (await search<Patient>(`Patient?identifier=${encodeURIComponent(`urn:oid:2.16.124.10.101.1.60.100|${mrn}`)}&active=${active}`))[0] as Patient;
+    const merged = await byMrn('OLD-1', false);
+    const survivor = await byMrn('NEW-1', true);
+    assert.deepEqual(merged.link?.filter((l) => l.type === 'replaced-by'), [{ other: { reference: `Patient/${survivor.id}` }, type: 'replaced-by' }]);
+    assert.ok(survivor.link?.some((l) => l.type === 'replaces' && l.other.reference === `Patient/${merged.id}`));
+    assert.ok(survivor.identifier?.some((i) => i.value === 'OLD-1' && i.use === 'old'), 'the survivor answers to the merged identifier');
     assert.equal(survivor.name?.[0]?.family, 'Tremblay', 'the A40 PID describes the survivor');
-    assert.equal((await observationsOf('A5'))[0]?.subject?.reference, `Patient/${merged.id}`, 'nothing is moved destructively');
+    assert.equal((await observationsOf('A5'))[0]?.subject?.reference, `Patient/${survivor.id}`, 'the merged record follows the survivor');
     assert.equal((await observationsOf('A6'))[0]?.subject?.reference, `Patient/${survivor.id}`);
+    const decisions = await t.request('GET', `/fhir/$mpi-decisions?patient=${merged.id}`);
+    assert.ok(JSON.stringify(decisions.body).includes('hl7v2:'), 'the merge is logged with the sender as actor');
+    const unmerge = await t.request('POST', '/fhir/Patient/$unmerge', { body: { resourceType: 'Parameters', parameter: [
+      { name: 'source-patient', valueReference: { reference: `Patient/${merged.id}` } }, { name: 'actor', valueString: 'archiviste' }, { name: 'reason', valueString: 'fusion erronée' },
+    ] } });
+    assert.equal(unmerge.status, 200, unmerge.text.slice(0, 300));
+    assert.equal((await observationsOf('A5'))[0]?.subject?.reference, `Patient/${merged.id}`, 'unmerge restores the merged record');
   });
 
   test('frames pipelined on one connection are stored and answered in order', async () => {

@@ -5,13 +5,17 @@ import { compartmentCondition } from '../search/compartment.js';
 import { errors } from '../outcomes.js';
 import type { FhirRequest, Handler } from '../router/types.js';
 import type { Visibility } from '../search/visibility.js';
+import type { LinkedPatients } from '../search/terminology.js';
+import type { FhirContext } from '../context.js';
+import type { Queryable } from '../../storage/database.js';
+import { linkedPatientIds } from '../../mpi/store/link-store.js';
 
 /** GET [type]?…, POST [type]/_search (form), and compartment search GET Patient/[id]/[type]?… */
 export const search: Handler = async ({ request, ctx, reader, params }) => {
   const type = params.type as string;
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
-  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), ...visibilityOf(request) });
+  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), ...visibilityOf(request), ...mpiLinks(ctx, reader) });
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: type, query }, plan, outcome) };
 };
 
@@ -23,7 +27,7 @@ export const compartmentSearch: Handler = async ({ request, ctx, reader, params 
   const scope = compartmentCondition(id, type);
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
-  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), scope: { extra: [scope] }, ...visibilityOf(request) });
+  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), scope: { extra: [scope] }, ...visibilityOf(request), ...mpiLinks(ctx, reader) });
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: `${compartment}/${id}/${type}`, query }, plan, outcome) };
 };
 
@@ -43,6 +47,11 @@ export function searchParameters(request: FhirRequest): URLSearchParams {
 
 export function visibilityOf(request: FhirRequest): { visibility?: Visibility } {
   return request.visibility ? { visibility: request.visibility } : {};
+}
+
+/** With the master patient index on, `:mdm` expands a Patient to every source record of the same person. */
+function mpiLinks(ctx: FhirContext, reader: Queryable): { linkedPatients?: LinkedPatients } {
+  return ctx.mpi ? { linkedPatients: (id) => linkedPatientIds(reader, id) } : {};
 }
 
 /** `Prefer: handling=lenient` asks unknown parameters to be ignored rather than rejected. */

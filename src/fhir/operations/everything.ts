@@ -11,6 +11,7 @@ import { fhirDefinitions } from '../definitions.js';
 import { parseHistoryInstant } from '../interactions/dates.js';
 import { errors } from '../outcomes.js';
 import { MAX_PAGE_SIZE } from '../paging.js';
+import { linkedPatientIds } from '../../mpi/store/link-store.js';
 import type { Handler } from '../router/types.js';
 
 /**
@@ -67,11 +68,13 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   if (cursor?.direction === 'prev') throw errors.invalid('$everything pages forward only');
 
   compartmentKeys ??= allCompartmentKeys();
+  // One person, one record: with the master patient index, every source record of the person.
+  const ids = ctx.mpi ? await linkedPatientIds(reader, id) : [id];
   const sql = new SqlBuilder();
   const where = [
     'NOT r.deleted',
-    `((r.resource_type = 'Patient' AND r.id = ${sql.bind(id)}) OR r.rid IN (SELECT a.rid FROM search_reference a
-       WHERE a.target = ${sql.bind(`Patient/${id}`)} AND a.param = ANY(${sql.bind(compartmentKeys, 'int[]')})))`,
+    `((r.resource_type = 'Patient' AND r.id = ANY(${sql.bind(ids, 'text[]')})) OR r.rid IN (SELECT a.rid FROM search_reference a
+       WHERE a.target = ANY(${sql.bind(ids.map((p) => `Patient/${p}`), 'text[]')}) AND a.param = ANY(${sql.bind(compartmentKeys, 'int[]')})))`,
   ];
   if (since) where.push(`r.last_updated >= ${sql.bind(parseHistoryInstant(since, '_since'), 'timestamptz')}`);
   if (types) where.push(`r.resource_type = ANY(${sql.bind(types, 'text[]')})`);
@@ -84,7 +87,10 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   );
   const matches = rows.slice(0, count).map(toRow);
   const more = rows.length > count;
-  const included = await referencedDirectory(reader, matches, types, visibility);
+  const included = [
+    ...(cursor ? [] : await personOf(reader, id, types, visibility)),
+    ...(await referencedDirectory(reader, matches, types, visibility)),
+  ];
   const last = matches[matches.length - 1];
   const plan = { summary: undefined, elements: undefined, ignored: [] } as unknown as SearchPlan;
   const body = searchBundleJson(
@@ -99,6 +105,19 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   );
   return { status: 200, body };
 };
+
+/** The MPI's Person of this patient (golden demographics, links to every source), on the first page. */
+async function personOf(reader: Parameters<Handler>[0]['reader'], patientId: string, types: string[] | undefined, visibility: Visibility | undefined): Promise<SearchRow[]> {
+  if (types && !types.includes('Person')) return [];
+  const sql = new SqlBuilder();
+  const { rows } = await reader.query<Row>(
+    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content
+      FROM mpi_record m JOIN resource r ON r.resource_type = 'Person' AND r.id = m.person_id
+      WHERE m.patient_id = ${sql.bind(patientId)} AND NOT r.deleted${visibleSql(visibility, 'r', sql)}`,
+    sql.params,
+  );
+  return rows.map(toRow);
+}
 
 /** Resources outside any patient compartment that the page refers to (one query for the page). */
 async function referencedDirectory(

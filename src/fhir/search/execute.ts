@@ -8,7 +8,7 @@ import { searchRegistry } from './registry.js';
 import {
   countQuery, includeQuery, pageQuery, revincludeQuery, type CompiledQuery, type QueryScope,
 } from './sql/query.js';
-import { resolveTerminology, type TerminologySource } from './terminology.js';
+import { resolveTerminology, type LinkedPatients, type TerminologySource } from './terminology.js';
 import type { Visibility } from './visibility.js';
 
 /**
@@ -39,6 +39,8 @@ export interface ExecuteOptions {
   readonly scope?: QueryScope;
   /** What the requester may see (access control and consent), applied to every row the search touches. */
   readonly visibility?: Visibility;
+  /** The master patient index's links, for `:mdm`. */
+  readonly linkedPatients?: LinkedPatients;
 }
 
 /** Included resources beyond this are dropped with a warning: a search answer must stay bounded. */
@@ -63,7 +65,7 @@ async function run(db: Queryable, query: CompiledQuery): Promise<Row[]> {
 
 export async function executeSearch(db: Queryable, input: SearchPlan, options: ExecuteOptions): Promise<SearchOutcome> {
   const source = databaseTerminology(db);
-  const plan: SearchPlan = { ...input, conditions: await Promise.all(input.conditions.map((c) => resolveTerminology(c, source))) };
+  const plan: SearchPlan = { ...input, conditions: await Promise.all(input.conditions.map((c) => resolveTerminology(c, source, options.linkedPatients))) };
   const scope = options.scope ?? {};
   const compile = { now: options.now, ...(options.visibility ? { visibility: options.visibility } : {}) };
   const warnings: string[] = [];

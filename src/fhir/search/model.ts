@@ -44,7 +44,7 @@ export interface QuantityValue extends NumberValue {
 export type ValueTest =
   | { readonly type: 'token'; readonly value: TokenValue }
   | { readonly type: 'token-list'; readonly values: readonly TokenValue[] }
-  | { readonly type: 'string'; readonly mode: 'prefix' | 'exact' | 'contains' | 'word'; readonly value: string }
+  | { readonly type: 'string'; readonly mode: 'prefix' | 'exact' | 'contains' | 'word' | 'key'; readonly value: string }
   | { readonly type: 'date'; readonly value: DateValue }
   | { readonly type: 'number'; readonly value: NumberValue }
   | { readonly type: 'quantity'; readonly value: QuantityValue }
@@ -71,6 +71,8 @@ export type Condition =
   | { readonly kind: 'near'; readonly latitude: number; readonly longitude: number; readonly km: number }
   /** Value-set membership or code hierarchy, resolved to token values before SQL (needs the database). */
   | { readonly kind: 'terminology'; readonly key: number; readonly mode: 'in' | 'not-in' | 'above' | 'below'; readonly value: TokenValue | string }
+  /** `:mdm`: a reference to any source record of the same person as these Patients (master patient index). */
+  | { readonly kind: 'patient-links'; readonly key: number; readonly patientIds: readonly string[] }
   | { readonly kind: 'any'; readonly conditions: readonly Condition[] }
   | { readonly kind: 'none' };
 

@@ -1,3 +1,5 @@
+import { frenchPhonetic } from '../../mpi/phonetic.js';
+
 /**
  * String normalisation shared by indexing and querying, so that both sides agree (pure).
  *
@@ -17,6 +19,14 @@ export function normalizeText(value: string): string {
     .replace(/['’ʼ`´]/g, '')
     .replace(/[^\p{L}\p{N}]+/gu, ' ')
     .trim();
+}
+
+/**
+ * The phonetic key of a name, word by word, with the master patient index's French phonetic rules
+ * (Thibodeau/Thibodeault, Tremblay/Trembley, Philippe/Filipe share a key): what `phonetic` searches.
+ */
+export function phoneticKey(value: string): string {
+  return normalizeText(value).split(' ').map(frenchPhonetic).filter(Boolean).join(' ');
 }
 
 /** The smallest string greater than every string that starts with `prefix` (for index range scans). */

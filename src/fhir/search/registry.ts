@@ -25,6 +25,8 @@ export interface ParamDef {
   readonly storage: 'index' | 'id' | 'last-updated' | 'fulltext' | 'near';
   /** For token parameters on `code` elements: the code system their required binding implies. */
   readonly impliedSystem: string | undefined;
+  /** `phonetic` string parameters: values are indexed and searched by their phonetic key. */
+  readonly phonetic: boolean;
 }
 
 export interface ComponentDef {
@@ -110,12 +112,13 @@ function build(): SearchRegistry {
         resourceType, code, key, type: sp.type as ParamType, url: sp.url, expression: sp.expression,
         targets: sp.target ?? [], components, storage: storageOf(sp),
         impliedSystem: sp.type === 'token' && sp.expression ? impliedCodeSystem(resourceType, sp.expression) : undefined,
+        phonetic: code === 'phonetic' && sp.type === 'string',
       });
     }
     for (const code of ['_text', '_content']) {
       map.set(code, {
         resourceType, code, key: paramKey(`${resourceType}.${code}`), type: 'string', url: `http://hl7.org/fhir/SearchParameter/${code === '_text' ? 'DomainResource-text' : 'Resource-content'}`,
-        expression: undefined, targets: [], components: [], storage: 'fulltext', impliedSystem: undefined,
+        expression: undefined, targets: [], components: [], storage: 'fulltext', impliedSystem: undefined, phonetic: false,
       });
     }
     byType.set(resourceType, map);

@@ -132,9 +132,22 @@ export async function expandValueSet(url: string, source: TerminologySource, dep
   });
 }
 
-/** Replaces `:in`/`:not-in`/`:above`/`:below` conditions by plain token conditions on the expanded codes. */
-export async function resolveTerminology(condition: Condition, source: TerminologySource): Promise<Condition> {
+/** Where `:mdm` finds the source records of a person (the master patient index), when there is one. */
+export type LinkedPatients = (patientId: string) => Promise<readonly string[]>;
+
+/**
+ * Replaces the conditions that need the database to be known before SQL: `:in`/`:not-in`/`:above`/
+ * `:below` become token conditions on the expanded codes, `:mdm` a reference condition on every linked
+ * source Patient.
+ */
+export async function resolveTerminology(condition: Condition, source: TerminologySource, linked?: LinkedPatients): Promise<Condition> {
+  const recurse = (c: Condition) => resolveTerminology(c, source, linked);
   switch (condition.kind) {
+    case 'patient-links': {
+      const ids = new Set<string>();
+      for (const id of condition.patientIds) for (const other of linked ? await linked(id) : [id]) ids.add(other);
+      return { kind: 'index', table: 'search_reference', key: condition.key, tests: [{ type: 'reference', targets: [...ids].map((id) => `Patient/${id}`) }] };
+    }
     case 'terminology': {
       if (condition.mode === 'in' || condition.mode === 'not-in') {
         const url = condition.value as string;
@@ -149,11 +162,11 @@ export async function resolveTerminology(condition: Condition, source: Terminolo
       return { kind: 'index', table: 'search_token', key: condition.key, tests: [{ type: 'token-list', values: codes.map((code) => ({ system: token.system, code })) }] };
     }
     case 'any':
-      return { ...condition, conditions: await Promise.all(condition.conditions.map((c) => resolveTerminology(c, source))) };
+      return { ...condition, conditions: await Promise.all(condition.conditions.map(recurse)) };
     case 'chain':
-      return { ...condition, targets: await Promise.all(condition.targets.map(async (t) => ({ ...t, inner: await Promise.all(t.inner.map((c) => resolveTerminology(c, source))) }))) };
+      return { ...condition, targets: await Promise.all(condition.targets.map(async (t) => ({ ...t, inner: await Promise.all(t.inner.map(recurse)) }))) };
     case 'has':
-      return { ...condition, inner: await Promise.all(condition.inner.map((c) => resolveTerminology(c, source))) };
+      return { ...condition, inner: await Promise.all(condition.inner.map(recurse)) };
     default:
       return condition;
   }

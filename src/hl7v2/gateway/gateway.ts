@@ -16,7 +16,7 @@ import { formatLocation, Hl7Problem, type Hl7Location } from '../message/problem
 import { findByIdentifiers, findMessage, lockKeys, readMessage, recordAccepted, recordDeadLetter, type StoredError } from '../store/message-store.js';
 import { ConceptMapCache } from './concept-maps.js';
 import { identifierCriteria } from './criteria.js';
-import { identifierResolver, type PatientResolver } from './patients.js';
+import { identifierResolver, mpiResolver, type PatientResolver } from './patients.js';
 import { KeyedSequencer } from './sequencer.js';
 
 /**
@@ -117,7 +117,7 @@ export class Hl7Gateway {
   private readonly resolver: PatientResolver;
 
   constructor(private readonly ctx: FhirContext, private readonly options: GatewayOptions) {
-    this.resolver = options.resolver ?? identifierResolver;
+    this.resolver = options.resolver ?? (ctx.mpi ? mpiResolver : identifierResolver);
   }
 
   get config(): Hl7Config {
@@ -275,6 +275,14 @@ export class Hl7Gateway {
       const result = results[i] as WriteResult;
       if (fullUrl) byRef.set(fullUrl, `${result.resourceType}/${result.id}`);
     });
+    if (this.resolver.completeMerge) {
+      for (const merge of value.merges) {
+        const survivor = byRef.get(merge.survivorRef);
+        if (!survivor) continue;
+        const actor = `hl7v2:${parsed.envelope.sender.key}`;
+        warnings.push(...(await this.resolver.completeMerge(tx, this.ctx, merge, survivor.replace(/^Patient\//, ''), actor)));
+      }
+    }
     const produced = results.filter((r) => r.outcome === 'created' || r.outcome === 'updated').map(versionedReference);
     const involved = [...new Set(results.filter((r) => r.id).map((r) => `${r.resourceType}/${r.id}`))];
     const firstPatient = value.patients[0] ? byRef.get(value.patients[0].ref) : undefined;

@@ -1,6 +1,8 @@
 import type { Patient, PatientLink } from '@medplum/fhirtypes';
 import type { FhirContext } from '../../fhir/context.js';
+import { FhirError } from '../../fhir/outcomes.js';
 import { findByCriteria } from '../../fhir/search/criteria.js';
+import { mergePatients } from '../../mpi/service/merge.js';
 import type { WriteOp } from '../../fhir/write/operations.js';
 import type { Queryable } from '../../storage/database.js';
 import type { CurrentRow } from '../../storage/resource-store.js';
@@ -34,13 +36,30 @@ export interface MergeResolution {
 export interface PatientResolver {
   resolve(tx: Queryable, ctx: FhirContext, plan: PatientPlan): Promise<PatientResolution>;
   merge(tx: Queryable, ctx: FhirContext, plan: MergePlan): Promise<MergeResolution>;
+  /** Merges that need the survivor written first (the MPI's): run after the message's writes, same transaction. */
+  completeMerge?(tx: Queryable, ctx: FhirContext, plan: MergePlan, survivorId: string, actor: string): Promise<Hl7Problem[]>;
 }
 
 async function findByIdentifier(tx: Queryable, ctx: FhirContext, criteria: string, at: PatientPlan['source']): Promise<CurrentRow | undefined> {
-  const rows = await findByCriteria(tx, 'Patient', criteria, { baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2 });
+  const rows = await findByCriteria(tx, 'Patient', criteria, { baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 10 });
   const matches: CurrentRow[] = rows.map((row) => ({ ...row, deleted: false }));
-  if (matches.length > 1) throw new Hl7Problem('205', `more than one Patient has the identifier ${decodeURIComponent(criteria.slice(11))}`, at);
-  return matches[0];
+  // After a merge the survivor carries the merged Patient's identifiers (as `old`): the identifier then
+  // designates the one Patient that was not merged away.
+  const live = matches.filter((m) => !(m.content && survivorOf(JSON.parse(m.content) as Patient)));
+  const chosen = live.length === 1 ? live : matches;
+  if (chosen.length > 1) throw new Hl7Problem('205', `more than one Patient has the identifier ${decodeURIComponent(criteria.slice(11))}`, at);
+  return chosen[0];
+}
+
+/** The Patients the merge's prior identifiers designate (a warning for each that designates none). */
+async function mergedPatients(tx: Queryable, ctx: FhirContext, plan: MergePlan, warnings: Hl7Problem[]): Promise<{ row: CurrentRow; patient: Patient }[]> {
+  const found: { row: CurrentRow; patient: Patient }[] = [];
+  for (const identifier of plan.merged) {
+    const match = await findByIdentifier(tx, ctx, identifierCriteria(identifier), plan.source);
+    if (match?.content) found.push({ row: match, patient: JSON.parse(match.content) as Patient });
+    else warnings.push(problem.warning('204', `no Patient has the prior identifier ${identifier.value}: nothing to merge`, { ...plan.source, field: 1 }));
+  }
+  return found;
 }
 
 function survivorOf(patient: Patient): string | undefined {
@@ -87,13 +106,7 @@ export const identifierResolver: PatientResolver = {
     const ops: WriteOp[] = [];
     const survivorLinks: PatientLink[] = [];
     const warnings: Hl7Problem[] = [];
-    for (const identifier of plan.merged) {
-      const match = await findByIdentifier(tx, ctx, identifierCriteria(identifier), plan.source);
-      if (!match?.content) {
-        warnings.push(problem.warning('204', `no Patient has the prior identifier ${identifier.value}: nothing to merge`, { ...plan.source, field: 1 }));
-        continue;
-      }
-      const merged = JSON.parse(match.content) as Patient;
+    for (const { row: match, patient: merged } of await mergedPatients(tx, ctx, plan, warnings)) {
       if (survivorOf(merged) === plan.survivorRef) continue;
       const link: PatientLink = { other: { reference: plan.survivorRef }, type: 'replaced-by' };
       const { meta: _meta, ...rest } = merged;
@@ -104,5 +117,30 @@ export const identifierResolver: PatientResolver = {
       survivorLinks.push({ other: { reference: `Patient/${match.id}` }, type: 'replaces' });
     }
     return { ops, survivorLinks, warnings };
+  },
+};
+
+/**
+ * With the master patient index: ADT^A40 is the MPI's merge (src/mpi/service/merge.ts) — the merged
+ * Patient is replaced by the survivor, its resources follow, the decision is logged with the sender as
+ * actor, and `Patient/$unmerge` can undo it. Patients are otherwise resolved by identifier as without the MPI.
+ */
+export const mpiResolver: PatientResolver = {
+  resolve: (tx, ctx, plan) => identifierResolver.resolve(tx, ctx, plan),
+  async merge() {
+    return { ops: [], survivorLinks: [], warnings: [] };
+  },
+  async completeMerge(tx, ctx, plan, survivorId, actor) {
+    const warnings: Hl7Problem[] = [];
+    for (const { row: match, patient: stored } of await mergedPatients(tx, ctx, plan, warnings)) {
+      if (match.id === survivorId || survivorOf(stored) === `Patient/${survivorId}`) continue;
+      try {
+        await mergePatients(tx, ctx, { sourceId: match.id, targetId: survivorId, actor, reason: 'HL7 v2 ADT^A40' });
+      } catch (error) {
+        if (!(error instanceof FhirError)) throw error;
+        warnings.push(problem.warning('205', `Patient/${match.id} could not be merged into Patient/${survivorId}: ${error.message}`, { ...plan.source, field: 1 }));
+      }
+    }
+    return warnings;
   },
 };

@@ -4,6 +4,7 @@ import { parsedExpression } from '../../expressions.js';
 import { containedKey, ofTypeKey, paramKey, searchRegistry, textKey, type ParamDef, type ParamType } from '../registry.js';
 import { fullText } from './fulltext.js';
 import { compileExpression } from './paths.js';
+import { phoneticKey } from '../normalize.js';
 import { emptyIndexRows, type IndexRows } from './rows.js';
 import {
   addDates, addNumbers, addQuantities, addReferences, addStrings, addTokens, addUris, type Keys, type ValueContext,
@@ -69,7 +70,7 @@ function indexResource(rows: IndexRows, resource: Resource, ctx: ValueContext, k
         const tokenKeys: Keys = { ...keys, text: keyOf(textKey(param)), ofType: keyOf(ofTypeKey(param)), ...(param.impliedSystem ? { system: param.impliedSystem } : {}) };
         addValues(rows, 'token', tokenKeys, values, ctx);
       }
-      else addValues(rows, param.type, keys, values, ctx);
+      else addValues(rows, param.type, param.phonetic ? { ...keys, normalize: phoneticKey } : keys, values, ctx);
     }
   }
 }

@@ -22,6 +22,8 @@ export interface Keys {
   readonly ofType?: number;
   /** The system of plain codes, when the element's binding implies one. */
   readonly system?: string;
+  /** How string values are normalised (default: case, accents and punctuation folded). */
+  readonly normalize?: (value: string) => string;
 }
 
 export interface ValueContext {
@@ -95,8 +97,8 @@ export function addTokens(rows: IndexRows, keys: Keys, values: readonly TypedVal
 
 // ---------- strings ----------
 
-function addString(rows: IndexRows, param: number, grp: number | null, value: string): void {
-  const norm = normalizeText(value).slice(0, MAX_NORM);
+function addString(rows: IndexRows, param: number, grp: number | null, value: string, normalize: (value: string) => string = normalizeText): void {
+  const norm = normalize(value).slice(0, MAX_NORM);
   if (norm === '') return;
   rows.strings.push({ param, grp, norm, exact: value.slice(0, MAX_EXACT) });
 }
@@ -117,7 +119,7 @@ export function addStrings(rows: IndexRows, keys: Keys, values: readonly TypedVa
   const add = (value: string | undefined) => {
     if (!value || seen.has(value)) return;
     seen.add(value);
-    addString(rows, keys.param, keys.grp, value);
+    addString(rows, keys.param, keys.grp, value, keys.normalize);
   };
   for (const { type, value } of values) {
     if (value === undefined || value === null) continue;

@@ -2,7 +2,7 @@ import { errors } from '../../outcomes.js';
 import { fhirDefinitions } from '../../definitions.js';
 import { parseLocalReference } from '../../references.js';
 import type { Condition, IndexTable, ValueTest } from '../model.js';
-import { normalizeText } from '../normalize.js';
+import { normalizeText, phoneticKey } from '../normalize.js';
 import { ofTypeKey, searchRegistry, textKey, type ComponentDef, type ParamDef, type ParamType } from '../registry.js';
 import { parseDate, parseNumber, parseQuantity, parseToken, splitUnescaped, splitValues, unescape } from './values.js';
 
@@ -144,6 +144,16 @@ function tokenCondition(param: ParamDef, name: string, modifier: string | undefi
 }
 
 function stringCondition(param: ParamDef, name: string, modifier: string | undefined, values: string[]): Condition {
+  if (param.phonetic && modifier === undefined) {
+    return {
+      kind: 'index', table: 'search_string', key: param.key,
+      tests: values.map((v) => {
+        const key = phoneticKey(unescape(v));
+        if (!key) throw errors.invalid(`${name}: "${v}" has no letters to sound out`);
+        return { type: 'string', mode: 'key', value: key };
+      }),
+    };
+  }
   const mode = modifier === undefined ? 'prefix' : modifier === 'exact' || modifier === 'contains' ? modifier : undefined;
   if (!mode) throw badModifier(name, modifier as string);
   return {
@@ -173,6 +183,15 @@ function referenceCondition(param: ParamDef, name: string, modifier: string | un
   const table = 'search_reference';
   if (modifier === 'identifier') {
     return { kind: 'index', table, key: param.key, tests: values.map((v) => ({ type: 'reference-identifier', value: parseToken(v, name) })) };
+  }
+  if (modifier === 'mdm') {
+    if (param.targets.length > 0 && !param.targets.includes('Patient')) throw errors.invalid(`${name}: :mdm expands references to Patients; ${param.code} never refers to one`);
+    const patientIds = values.map((v) => {
+      const targets = referenceTargets(unescape(v), ['Patient'], ctx);
+      if (targets.length !== 1 || !targets[0]?.startsWith('Patient/')) throw errors.invalid(`${name}: "${v}" is not a Patient`);
+      return (targets[0] as string).slice('Patient/'.length);
+    });
+    return { kind: 'patient-links', key: param.key, patientIds };
   }
   let types = param.targets;
   if (modifier !== undefined) {

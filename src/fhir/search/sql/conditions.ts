@@ -104,7 +104,8 @@ export function conditionSql(c: Condition, row: RowRef, sql: SqlBuilder, options
     case 'none':
       return 'FALSE';
     case 'terminology':
-      throw new Error('terminology conditions must be resolved before compiling');
+    case 'patient-links':
+      throw new Error(`${c.kind} conditions must be resolved before compiling`);
   }
 }
 

@@ -66,10 +66,11 @@ function tokenListPredicate(values: readonly TokenValue[], a: string, sql: SqlBu
   return `(${parts.join(' OR ')})`;
 }
 
-function stringPredicate(mode: 'prefix' | 'exact' | 'contains' | 'word', value: string, a: string, sql: SqlBuilder): string {
+function stringPredicate(mode: 'prefix' | 'exact' | 'contains' | 'word' | 'key', value: string, a: string, sql: SqlBuilder): string {
   const prefix = () => `(${a}.norm COLLATE "C" >= ${sql.bind(value)} AND ${a}.norm COLLATE "C" < ${sql.bind(prefixUpperBound(value))})`;
   switch (mode) {
     case 'exact': return `${a}.exact = ${sql.bind(value)}`;
+    case 'key': return `${a}.norm = ${sql.bind(value)}`;
     case 'contains': return `${a}.norm LIKE ${sql.bind(`%${escapeLike(value)}%`)}`;
     case 'word': return `(${prefix()} OR ${a}.norm LIKE ${sql.bind(`% ${escapeLike(value)}%`)})`;
     default: return prefix();
