@@ -12,19 +12,21 @@ import { openPGlite } from '../src/storage/pglite-database.js';
 import { openPostgres } from '../src/storage/postgres-database.js';
 import { estimatedModel, runAccuracy, type AccuracyResult } from './mpi/accuracy.js';
 import { loadSets } from './mpi/datasets.js';
+import { quebecSet } from './mpi/quebec.js';
 import { dedupeRun, loadIndex, makeQueries, measureMatches, type DedupeResult, type MatchLatency } from './mpi/throughput.js';
 import { population } from './mpi/synthetic.js';
 import { measureWrites } from './mpi/write-path.js';
 
 /**
  * `npm run bench:mpi` — accuracy of the MPI on labelled record-linkage sets (FEBRL 1–4, splink fake
- * data) and throughput of the database-backed matcher against 100k and 1M indexed persons, plus a full
+ * data, the generated Québec population's multi-source records) and throughput of the database-backed matcher against 100k and 1M indexed persons, plus a full
  * in-memory deduplication of 100k records. See docs/mpi.md for the figures and how to read them.
  */
 const USAGE = `Usage: npm run bench:mpi -- [options]
 
   --data <dir>            record-linkage data (febrl/, splink-fake/); default ../shared/data/record-linkage
-  --sets <a,b>            only these sets (febrl1…febrl4, splink-1000, splink-20000)
+  --sets <a,b>            only these sets (febrl1…febrl4, splink-1000, splink-20000, quebec)
+  --quebec-persons <n>    persons of the generated Québec population (multi-source ground truth); default 2000
   --sizes <n,m>           indexed persons for the latency runs; default 100000,1000000
   --queries <n>           timed matches per size; default 2000 (plus 100 warm-up)
   --db <pglite|postgres>  database for the latency runs; default postgres
@@ -35,14 +37,14 @@ const USAGE = `Usage: npm run bench:mpi -- [options]
   --keep-db               keep the bench database`;
 
 interface Options {
-  data: string; sets: string[]; sizes: number[]; queries: number; db: 'pglite' | 'postgres'; pgUrl: string; dedupe: number; writes: number;
+  data: string; sets: string[]; quebecPersons: number; sizes: number[]; queries: number; db: 'pglite' | 'postgres'; pgUrl: string; dedupe: number; writes: number;
   skipAccuracy: boolean; skipThroughput: boolean; keepDb: boolean;
 }
 
 function parse(argv: string[]): Options {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const o: Options = {
-    data: resolve(repoRoot, '..', 'shared', 'data', 'record-linkage'), sets: [], sizes: [100_000, 1_000_000], queries: 2000,
+    data: resolve(repoRoot, '..', 'shared', 'data', 'record-linkage'), sets: [], quebecPersons: 2000, sizes: [100_000, 1_000_000], queries: 2000,
     db: 'postgres', pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', dedupe: 100_000, writes: 1000, skipAccuracy: false, skipThroughput: false, keepDb: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -50,6 +52,7 @@ function parse(argv: string[]): Options {
     const next = () => argv[++i] ?? '';
     if (a === '--data') o.data = resolve(next());
     else if (a === '--sets') o.sets = next().split(',').filter(Boolean);
+    else if (a === '--quebec-persons') o.quebecPersons = Number(next());
     else if (a === '--sizes') o.sizes = next().split(',').map(Number);
     else if (a === '--queries') o.queries = Number(next());
     else if (a === '--db') o.db = next() as Options['db'];
@@ -123,6 +126,13 @@ async function main(): Promise<void> {
       const em = estimatedModel(set, DEFAULT_MODEL);
       results.push(runAccuracy(set, em.model, `EM (${em.iterations} it., λ=${em.lambda.toFixed(3)})`));
       console.error(`accuracy: ${set.name} done`);
+    }
+    // The demo population's multi-source records against the generator's ground truth (issue #4).
+    if (o.sets.length === 0 || o.sets.some((n) => n.startsWith('quebec'))) {
+      const quebec = quebecSet(o.quebecPersons);
+      results.push(runAccuracy(quebec, DEFAULT_MODEL, 'default'));
+      results.push(runAccuracy(quebec, DEFAULT_MODEL, 'default, no key-field guard', { keyFieldGuard: false }));
+      console.error(`accuracy: ${quebec.name} done`);
     }
     // The synthetic Québec-like population (our own generator: a sanity check, not an external benchmark).
     const synthetic = population(seededRandom(11), 15_000, 0.3);
