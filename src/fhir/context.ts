@@ -1,3 +1,4 @@
+import type { AuditSink } from '../audit/record.js';
 import type { Database } from '../storage/database.js';
 
 /** The slice of a logger Carnet's domain code uses (pino satisfies it). Never pass health data to it. */
@@ -15,4 +16,6 @@ export interface FhirContext {
   readonly clock: () => Date;
   readonly newId: () => string;
   readonly log: Log;
+  /** The audit trail; every interaction made for an external request (one with `access`) is recorded. */
+  readonly audit?: AuditSink;
 }

@@ -5,6 +5,7 @@ import { compartmentCondition } from '../search/compartment.js';
 import { errors } from '../outcomes.js';
 import type { FhirRequest, Handler } from '../router/types.js';
 import type { Visibility } from '../search/visibility.js';
+import { traceRows } from '../../audit/trail.js';
 
 /** GET [type]?…, POST [type]/_search (form), and compartment search GET Patient/[id]/[type]?… */
 export const search: Handler = async ({ request, ctx, reader, params }) => {
@@ -12,6 +13,7 @@ export const search: Handler = async ({ request, ctx, reader, params }) => {
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
   const outcome = await executeSearch(reader, plan, { now: ctx.clock(), ...visibilityOf(request) });
+  traceRows(request.audit, outcome.matches, outcome.included);
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: type, query }, plan, outcome) };
 };
 
@@ -24,6 +26,7 @@ export const compartmentSearch: Handler = async ({ request, ctx, reader, params 
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
   const outcome = await executeSearch(reader, plan, { now: ctx.clock(), scope: { extra: [scope] }, ...visibilityOf(request) });
+  traceRows(request.audit, outcome.matches, outcome.included);
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: `${compartment}/${id}/${type}`, query }, plan, outcome) };
 };
 

@@ -11,6 +11,7 @@ import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
 import type { Handler } from './types.js';
+import type { OperationAccess } from '../../access/fhir-access.js';
 
 /** Interaction codes as the CapabilityStatement names them (R4 TypeRestfulInteraction/SystemRestfulInteraction). */
 export type InteractionCode =
@@ -29,6 +30,11 @@ export interface Route {
   readonly definition?: string;
   /** Resource types the route exists for (default: every type). */
   readonly onlyTypes?: readonly string[];
+  /**
+   * The access policy of an `$operation` (src/access/fhir-access.ts); an operation without one is refused.
+   * Other interactions are decided from their interaction code.
+   */
+  readonly access?: OperationAccess;
   readonly handler: Handler;
 }
 
@@ -46,15 +52,15 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', pattern: [':type'], interaction: 'update', withQuery: true, handler: conditionalUpdate },
   { method: 'DELETE', pattern: [':type'], interaction: 'delete', withQuery: true, handler: conditionalDelete },
   { method: 'GET', pattern: [':type', '_history'], interaction: 'history-type', handler: historyHandler },
-  { method: 'POST', pattern: [':type', '$validate'], interaction: 'operation', operation: 'validate', handler: validate },
+  { method: 'POST', pattern: [':type', '$validate'], interaction: 'operation', operation: 'validate', access: { kind: 'authenticated' }, handler: validate },
   { method: 'GET', pattern: [':type', ':id'], interaction: 'read', handler: read },
   { method: 'PUT', pattern: [':type', ':id'], interaction: 'update', handler: update },
   { method: 'PATCH', pattern: [':type', ':id'], interaction: 'patch', handler: patch },
   { method: 'DELETE', pattern: [':type', ':id'], interaction: 'delete', handler: deleteResource },
-  { method: 'POST', pattern: [':type', ':id', '$validate'], interaction: 'operation', operation: 'validate', handler: validate },
+  { method: 'POST', pattern: [':type', ':id', '$validate'], interaction: 'operation', operation: 'validate', access: { kind: 'authenticated' }, handler: validate },
   { method: 'GET', pattern: [':type', ':id', '_history'], interaction: 'history-instance', handler: historyHandler },
   { method: 'GET', pattern: [':type', ':id', '$everything'], interaction: 'operation', operation: 'everything',
-    definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', onlyTypes: ['Patient'], handler: everything },
+    definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: everything },
   { method: 'GET', pattern: [':type', ':id', ':compartmentType'], interaction: 'search-type', handler: compartmentSearch },
   { method: 'GET', pattern: [':type', ':id', '_history', ':vid'], interaction: 'vread', handler: vread },
 ];
