@@ -63,41 +63,34 @@ export function formatScopes(scopes: ParsedScopes): string {
   return [...scopes.other, ...scopes.resources.map((s) => s.text)].join(' ');
 }
 
-/** Whether `granted` includes everything `scope` asks (used to intersect a request with a registration). */
-function covers(granted: ResourceScope, wanted: ResourceScope): boolean {
-  if (granted.context !== wanted.context) return false;
-  if (granted.type !== '*' && granted.type !== wanted.type) return false;
-  return [...wanted.permissions].every((p) => granted.permissions.has(p));
-}
+const LETTERS = ['c', 'r', 'u', 'd', 's'] as const;
 
 /**
- * The part of `requested` that `allowed` permits: resource scopes are kept when one allowed scope covers
- * them whole, and narrowed to what the allowed scopes share otherwise; other scopes when allowed lists them.
+ * The part of `requested` that `allowed` permits: each requested resource scope meets each allowed one of
+ * its context (a wildcard type meets any type and yields the narrower one; permissions are intersected);
+ * other scopes are kept when allowed lists them. A scope granted whole keeps the text it was asked with.
  */
 export function intersectScopes(requested: ParsedScopes, allowed: ParsedScopes): ParsedScopes {
-  const resources: ResourceScope[] = [];
+  const byKey = new Map<string, ResourceScope>();
   const refused = [...requested.refused];
   for (const wanted of requested.resources) {
-    if (allowed.resources.some((g) => covers(g, wanted))) {
-      resources.push(wanted);
-      continue;
-    }
-    const common = new Set<Permission>();
+    let any = false;
     for (const g of allowed.resources) {
-      if (g.context === wanted.context && (g.type === '*' || g.type === wanted.type)) {
-        for (const p of wanted.permissions) if (g.permissions.has(p)) common.add(p);
-      }
+      if (g.context !== wanted.context || (g.type !== '*' && wanted.type !== '*' && g.type !== wanted.type)) continue;
+      const type = wanted.type === '*' ? g.type : wanted.type;
+      const common = LETTERS.filter((p) => wanted.permissions.has(p) && g.permissions.has(p));
+      if (common.length === 0) continue;
+      any = true;
+      const key = `${wanted.context}/${type}`;
+      const merged = new Set<Permission>([...(byKey.get(key)?.permissions ?? []), ...common]);
+      const whole = type === wanted.type && merged.size === wanted.permissions.size;
+      byKey.set(key, { context: wanted.context, type, permissions: merged, text: whole ? wanted.text : `${key}.${LETTERS.filter((p) => merged.has(p)).join('')}` });
     }
-    if (common.size === 0) {
-      refused.push(wanted.text);
-      continue;
-    }
-    const letters = (['c', 'r', 'u', 'd', 's'] as const).filter((p) => common.has(p)).join('');
-    resources.push({ ...wanted, permissions: common, text: `${wanted.context}/${wanted.type}.${letters}` });
+    if (!any) refused.push(wanted.text);
   }
   const other = new Set([...requested.other].filter((s) => allowed.other.has(s)));
   for (const s of requested.other) if (!other.has(s)) refused.push(s);
-  return { resources, other, refused };
+  return { resources: [...byKey.values()], other, refused };
 }
 
 /** Keeps the resource scopes of the given contexts (e.g. no `system/` scopes for a person). */

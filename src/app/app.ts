@@ -61,7 +61,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   await ensureSearchIndex(db, fhirBaseUrl, log);
   const clock = overrides.clock ?? (() => new Date());
   const audit = new AuditWriter(db, log);
-  const ctx: FhirContext = { db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit };
+  const ctx: FhirContext = { db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes };
   const auth = await composeAuth(config, db, log, clock, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);

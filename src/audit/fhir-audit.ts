@@ -52,7 +52,7 @@ export function interactionRecord(ctx: FhirContext, request: FhirRequest, trail:
     entities: trail.entities,
     ...(query || summary.interaction === 'search-type' ? { query: `${request.method} ${request.path}${query ? `?${query}` : ''}` } : {}),
     ...(trail.decisions ? { decision: trail.decisions } : {}),
-    ...(trail.breakGlass ? { breakGlass: { reason: 'access under an active break-the-glass grant' } } : {}),
+    ...(trail.breakGlass ? { breakGlass: { reason: trail.breakGlassReason ?? 'access under an active break-the-glass grant', ...(trail.breakGlassExpires ? { expires: trail.breakGlassExpires } : {}) } } : {}),
     details: { status: String(summary.status), ...(summary.operation ? { operation: summary.operation } : {}) },
   });
 }

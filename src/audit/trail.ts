@@ -7,6 +7,9 @@ export class AuditTrail {
   readonly entities: string[] = [];
   private readonly reasons = new Set<string>();
   breakGlass = false;
+  /** Set by $break-the-glass: the professional's stated reason and the grant's end, for the patient's log. */
+  breakGlassReason: string | undefined;
+  breakGlassExpires: string | undefined;
   purpose: string | undefined;
   /** Set once the interaction's record was written inside its own transaction. */
   recorded = false;

@@ -1,6 +1,7 @@
 import { createCarnet } from '../app/app.js';
 import { loadConfig } from '../config/config.js';
 import { seedDemoIfEmpty } from '../demo/seed.js';
+import { demoBanner, seedDemoAccounts } from '../demo/accounts.js';
 import { CARNET_VERSION } from '../version.js';
 
 /** `carnet serve`: starts the API and logs what it is doing (URL, database, mode). */
@@ -8,6 +9,8 @@ export async function serve(): Promise<void> {
   const config = loadConfig();
   const carnet = await createCarnet(config);
   await seedDemoIfEmpty(carnet);
+  // Demo accounts are printed in demo mode only: a production start (CARNET_DEMO=off) seeds and shows none.
+  const accounts = config.demo && carnet.db.kind === 'pglite' ? await seedDemoAccounts(carnet) : undefined;
   await carnet.server.listen({ port: config.port, host: config.host });
   const mllpPort = config.hl7.mllpPort === undefined ? undefined : await carnet.mllp.listen(config.hl7.mllpPort, config.hl7.mllpHost);
   carnet.log.info(
@@ -22,6 +25,7 @@ export async function serve(): Promise<void> {
     },
     `Carnet ${CARNET_VERSION} listening at ${config.baseUrl} (FHIR R4 at ${carnet.ctx.fhirBaseUrl}) on ${carnet.db.description}`,
   );
+  if (accounts) process.stdout.write(`${demoBanner(accounts, config.baseUrl)}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

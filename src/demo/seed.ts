@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Carnet } from '../app/app.js';
 import { importPaths } from '../import/runner.js';
 import { summaryLine } from '../import/progress.js';
+import { DEMO_ORGANIZATION, seedDemoDirectory } from './accounts.js';
 
 /** The demo patients shipped with Carnet (see demo/synthea/PROVENANCE.md). */
 export const DEMO_DIR = fileURLToPath(new URL('../../../demo/synthea', import.meta.url));
@@ -16,7 +17,9 @@ export async function seedDemoIfEmpty(carnet: Carnet): Promise<boolean> {
   const { rows } = await carnet.db.query('SELECT 1 FROM resource LIMIT 1');
   if (rows.length > 0) return false;
   carnet.log.info({ dir: DEMO_DIR }, 'empty embedded database: loading the demo patients');
-  const summary = await importPaths(carnet.ctx, [DEMO_DIR]);
+  // The demo clinic wrote the demo records: its professionals see them, sensitive categories included.
+  await seedDemoDirectory(carnet);
+  const summary = await importPaths(carnet.ctx, [DEMO_DIR], undefined, { author: DEMO_ORGANIZATION });
   carnet.log.info({ resources: summary.resources, failedFiles: summary.failedFiles }, `demo data loaded: ${summaryLine(summary)}`);
   return true;
 }

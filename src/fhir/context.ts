@@ -18,4 +18,6 @@ export interface FhirContext {
   readonly log: Log;
   /** The audit trail; every interaction made for an external request (one with `access`) is recorded. */
   readonly audit?: AuditSink;
+  /** The longest a break-the-glass grant lasts (CARNET_BREAK_GLASS_MINUTES). */
+  readonly breakGlassMinutes?: number;
 }

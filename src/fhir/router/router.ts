@@ -35,6 +35,7 @@ function findRoute(request: FhirRequest): Match {
   for (const route of ROUTES) {
     const params = matchRoute(route, segments);
     if (!params) continue;
+    if (route.onlyTypes && params.type !== undefined && !route.onlyTypes.includes(params.type)) continue;
     if (route.withQuery !== undefined && route.withQuery !== hasQuery) {
       pathMatched = true;
       continue;
