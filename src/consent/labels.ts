@@ -31,8 +31,8 @@ export function detectCategories(resource: Resource): Set<Category> {
  */
 export function labelSensitive<T extends Resource>(resource: T): T {
   const detected = detectCategories(resource);
-  if (detected.size === 0) return resource;
   const present = new Set(categoriesOf(resource));
+  if (detected.size === 0 && present.size === 0) return resource;
   const missing = [...detected].filter((c) => !present.has(c)).sort();
   const security: Coding[] = [...(resource.meta?.security ?? [])];
   for (const category of missing) security.push(categoryLabel(category));

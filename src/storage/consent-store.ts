@@ -12,19 +12,17 @@ export async function replaceConsentRules(db: Queryable, consents: readonly { id
   const rules = consents.flatMap((c) => (c.patientId ? c.rules.map((r) => ({ ...r, patientId: c.patientId as string })) : []));
   if (rules.length === 0) return;
   // Lists travel as JSON (unnest cannot carry one array per row); NULL means "no condition".
-  const list = (v: readonly string[] | null) => (v === null ? null : JSON.stringify(v));
+  const json = (v: readonly string[] | null) => (v === null ? null : JSON.stringify(v));
+  const list = (column: string) => `CASE WHEN ${column} IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(${column}::json)) END`;
   await db.query(
     `INSERT INTO consent_rule (patient_id, consent_id, effect, actors, except_actors, categories, resources, purposes, period_start, period_end)
-     SELECT u.p, u.c, u.e,
-            (SELECT array_agg(x) FROM json_array_elements_text(u.a::json) x), (SELECT array_agg(x) FROM json_array_elements_text(u.x::json) x),
-            (SELECT array_agg(x) FROM json_array_elements_text(u.k::json) x), (SELECT array_agg(x) FROM json_array_elements_text(u.r::json) x),
-            (SELECT array_agg(x) FROM json_array_elements_text(u.u::json) x), u.s, u.n
+     SELECT u.p, u.c, u.e, ${list('u.a')}, ${list('u.x')}, ${list('u.k')}, ${list('u.r')}, ${list('u.u')}, u.s, u.n
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[])
          AS u(p, c, e, a, x, k, r, u, s, n)`,
     [
       rules.map((r) => r.patientId), rules.map((r) => r.consentId), rules.map((r) => r.effect),
-      rules.map((r) => list(r.actors)), rules.map((r) => list(r.exceptActors)), rules.map((r) => list(r.categories)),
-      rules.map((r) => list(r.resources)), rules.map((r) => list(r.purposes)), rules.map((r) => r.start), rules.map((r) => r.end),
+      rules.map((r) => json(r.actors)), rules.map((r) => json(r.exceptActors)), rules.map((r) => json(r.categories)),
+      rules.map((r) => json(r.resources)), rules.map((r) => json(r.purposes)), rules.map((r) => r.start), rules.map((r) => r.end),
     ],
   );
 }
