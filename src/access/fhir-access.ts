@@ -11,6 +11,7 @@ import { decideRead, decideType, decideWrite, NO_CONSENT, type Action, type Deci
 import type { Principal } from './principal.js';
 import { roleClass } from './roles.js';
 import { readVisibility } from './visibility.js';
+import type { AuditTrail } from '../audit/trail.js';
 
 /**
  * The FHIR side of access control: the router and the interactions call these, and these call the pure
@@ -124,6 +125,17 @@ export async function checkRead(request: FhirRequest, ctx: FhirContext, reader: 
   request.audit?.entity(`${facts.type}/${facts.id}`, facts.patientId);
   request.audit?.decision(decision.reason, decision.purpose, decision.breakGlass);
   if (!decision.permit) refuse(decision, facts);
+}
+
+/**
+ * Flags a search whose results include patients the professional holds an active break-the-glass grant
+ * for: the rows may have been visible only through it, and the patient must see such accesses flagged.
+ */
+export async function noteBreakGlass(principal: Principal | undefined, trail: AuditTrail, ctx: FhirContext, reader: Queryable): Promise<void> {
+  if (!principal || !trail || trail.breakGlass || trail.patients.size === 0 || roleClass(principal.role) !== 'professional') return;
+  const now = ctx.clock().toISOString();
+  const { rows } = await reader.query('SELECT 1 FROM break_glass WHERE actor = $1 AND patient_id = ANY($2::text[]) AND granted_at <= $3 AND $3 < expires_at LIMIT 1', [principal.subject, [...trail.patients], now]);
+  if (rows.length > 0) trail.decision('results include a patient under an active break-the-glass grant', 'ETREAT', true);
 }
 
 /** The write engine's options for this request: the writer's organisation and the access guard. */

@@ -4,7 +4,7 @@ import { fhirDefinitions } from '../definitions.js';
 import { errors, FhirError } from '../outcomes.js';
 import { ROUTES, type Route } from './routes.js';
 import type { FhirRequest, FhirResponse } from './types.js';
-import { authorizeRoute } from '../../access/fhir-access.js';
+import { authorizeRoute, noteBreakGlass } from '../../access/fhir-access.js';
 import { interactionRecord } from '../../audit/fhir-audit.js';
 import { AuditTrail } from '../../audit/trail.js';
 
@@ -85,6 +85,7 @@ export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, 
   }
   if (trail && matched && !trail.recorded && ctx.audit && matched.route.interaction !== 'capabilities' && access?.principal) {
     const { route, params } = matched;
+    await noteBreakGlass(access.principal, trail, ctx, reader);
     const record = interactionRecord(ctx, request, trail, {
       interaction: route.interaction, status: response.status,
       ...(route.operation ? { operation: route.operation } : {}),
