@@ -137,6 +137,18 @@ export async function startServer(options: StartOptions): Promise<ServerChild> {
   };
 }
 
+const tokens = new Map<string, Promise<{ token: string; until: number }>>();
+
+/** `Authorization` header of the bench client for a server (a token per server, renewed before it expires). */
+export async function authHeaders(baseUrl: string): Promise<{ authorization: string }> {
+  let pending = tokens.get(baseUrl);
+  if (!pending || (await pending).until <= Date.now()) {
+    pending = clientCredentialsToken(baseUrl);
+    tokens.set(baseUrl, pending);
+  }
+  return { authorization: `Bearer ${(await pending).token}` };
+}
+
 /** A token of the bench client through the real client-credentials flow (client_secret_basic). */
 export async function clientCredentialsToken(baseUrl: string): Promise<{ token: string; until: number }> {
   const response = await fetch(`${baseUrl}/auth/token`, {

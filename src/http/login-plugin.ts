@@ -32,15 +32,15 @@ function cookies(request: FastifyRequest): Record<string, string> {
 
 function langOf(request: FastifyRequest, form?: Record<string, string>): Lang {
   const asked = form?.lang ?? (request.query as Record<string, string | undefined>).lang ?? (request.query as Record<string, string | undefined>).ui_locales;
-  if (asked) return asked.startsWith('en') ? 'en' : 'fr';
-  return /^\s*en/i.test(String(request.headers['accept-language'] ?? '')) ? 'en' : 'fr';
+  // French by default (as Québec's language charter asks); English when the app or the person asks for it.
+  return asked?.startsWith('en') ? 'en' : 'fr';
 }
 
 function html(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8')
     .header('cache-control', 'no-store')
     .header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
     .header('referrer-policy', 'no-referrer')
     .send(body);
 }
