@@ -77,7 +77,7 @@ export function roleTypes(role: Role): RoleTypes {
     case 'pharmacist':
       return { read: [...PHARMACY_TYPES, ...DIRECTORY_TYPES], write: ['MedicationDispense', 'MedicationStatement', 'MedicationAdministration', 'Immunization', 'Observation', 'AllergyIntolerance', 'Communication'] };
     case 'privacy-officer':
-      return { read: [...DIRECTORY_TYPES, 'Consent', 'AuditEvent'], write: ['Consent'] };
+      return { read: [...DIRECTORY_TYPES, 'Consent'], write: ['Consent'] };
     case 'admin':
       return { read: DIRECTORY_TYPES, write: DIRECTORY_TYPES };
     case 'researcher':

@@ -3,80 +3,86 @@ import type { Parameters as FhirParameters } from '@medplum/fhirtypes';
 import { mayBreakGlass, roleClass } from '../access/roles.js';
 import { reachOf } from '../access/scopes.js';
 import { errors } from '../fhir/outcomes.js';
-import { parseLocalReference } from '../fhir/references.js';
 import type { Handler } from '../fhir/router/types.js';
-import { readAudit, searchAudit } from '../storage/audit-store.js';
+import { searchAudit } from '../storage/audit-store.js';
+import type { Queryable } from '../storage/database.js';
+import type { Principal } from '../access/principal.js';
 import { readCurrent } from '../storage/resource-store.js';
 
 /**
- * The access log (`GET /fhir/AuditEvent?patient=…`, `GET /fhir/AuditEvent/[id]`): a patient or proxy
- * lists every access to the records they hold, newest first; a privacy officer any patient's or all.
- * And break-the-glass (`POST /fhir/Patient/[id]/$break-the-glass`).
+ * The access log of a record (`GET /fhir/Patient/[id]/$access-log`): every access to it, newest first —
+ * for the patient, their proxies and privacy officers. (Carnet's audit trail is its own append-only table,
+ * not AuditEvent resources of the store.) And break-the-glass (`POST /fhir/Patient/[id]/$break-the-glass`).
  */
-const PARAMS = new Set(['patient', 'date', '_count', '_cursor', '_format', '_pretty']);
+const PARAMS = new Set(['date', '_count', '_cursor', '_format', '_pretty']);
 const MAX_COUNT = 500;
 
-function reviewer(role: string, platform: boolean): boolean {
-  return role === 'privacy-officer' || platform;
-}
-
 function dateBound(value: string): { since?: string; until?: string } {
-  const match = /^(ge|gt|le|lt|eq)?(\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?)$/.exec(value);
+  const match = /^(ge|gt|le|lt)?(\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?)$/.exec(value);
   if (!match) throw errors.invalid(`date: "${value}" is not a date with an optional ge/gt/le/lt prefix`);
   const instant = new Date(Date.parse(match[2] as string)).toISOString();
   const prefix = match[1] ?? 'ge';
   return prefix === 'le' || prefix === 'lt' ? { until: instant } : { since: instant };
 }
 
-export const auditSearch: Handler = async ({ request, ctx, reader }) => {
-  for (const name of request.query.keys()) if (!PARAMS.has(name)) throw errors.invalid(`The access log does not take the parameter "${name}"`);
-  const principal = request.access?.principal;
-  const asked = request.query.getAll('patient').flatMap((v) => v.split(',')).map((v) => parseLocalReference(v.includes('/') ? v : `Patient/${v}`, ctx.fhirBaseUrl)?.id ?? v);
-  let patients: string[] | undefined = asked.length ? asked : undefined;
-  if (principal && !reviewer(principal.role, principal.platform)) {
-    if (roleClass(principal.role) !== 'own-record') throw errors.forbidden('The access log is for patients, their proxies and privacy officers');
-    const own = principal.launchPatient && reachOf(principal.scopes, 'AuditEvent', 's') === 'patient' ? [principal.launchPatient] : principal.patients;
-    if (patients?.some((p) => !own.includes(p))) throw errors.forbidden('A patient or proxy sees the access log of their own records only');
-    patients ??= [...own];
-    if (patients.length === 0) throw errors.forbidden('This account holds no patient record');
-  }
-  const count = Math.min(Number(request.query.get('_count') ?? 50), MAX_COUNT);
+/** Who may read the access log of `patientId` (a decision with its reason, for the trail). */
+function mayReadLog(principal: Principal | undefined, patientId: string): string | undefined {
+  if (!principal) return undefined;
+  if (principal.role === 'privacy-officer' || principal.platform) return undefined;
+  if (roleClass(principal.role) !== 'own-record') return 'The access log is for the patient, their proxies and privacy officers';
+  const reach = reachOf(principal.scopes, 'Patient', 'r');
+  if (!reach) return 'no granted scope reads Patient';
+  const own = reach === 'patient' ? (principal.launchPatient ? [principal.launchPatient] : []) : principal.patients;
+  return own.includes(patientId) ? undefined : 'A patient or proxy reads the access log of their own records only';
+}
+
+/** A page of audit records as a searchset Bundle (stored JSON served as is). */
+export function auditBundle(self: string, records: readonly { uid: string; content: string }[], next: string | undefined, total: number | undefined): string {
+  const links = [{ relation: 'self', url: self }, ...(next ? [{ relation: 'next', url: next }] : [])];
+  const entries = records.map((r) => `{"fullUrl":${JSON.stringify(`urn:uuid:${r.uid}`)},"resource":${r.content},"search":{"mode":"match"}}`);
+  return `{"resourceType":"Bundle","type":"searchset"${total === undefined ? '' : `,"total":${total}`},"link":${JSON.stringify(links)},"entry":[${entries.join(',')}]}`;
+}
+
+export interface LogPage {
+  readonly patients?: readonly string[];
+  readonly query: URLSearchParams;
+}
+
+/** Reads one page of the audit trail from query parameters (date, _count, _cursor). */
+export async function auditPage(reader: Queryable, q: LogPage, selfBase: string): Promise<string> {
+  for (const name of q.query.keys()) if (!PARAMS.has(name) && name !== 'patient') throw errors.invalid(`The access log does not take the parameter "${name}"`);
+  const count = Math.min(Number(q.query.get('_count') ?? 50), MAX_COUNT);
   if (!Number.isInteger(count) || count < 1) throw errors.invalid('_count must be a positive integer');
-  const bounds = request.query.getAll('date').map(dateBound);
-  const cursor = request.query.get('_cursor');
+  const cursor = q.query.get('_cursor');
   if (cursor !== null && !/^\d+$/.test(cursor)) throw errors.invalid('_cursor is not a cursor this server gave');
   const rows = await searchAudit(reader, {
-    ...(patients ? { patients } : {}),
-    ...Object.assign({}, ...bounds),
+    ...(q.patients ? { patients: q.patients } : {}),
+    ...Object.assign({}, ...q.query.getAll('date').map(dateBound)),
     ...(cursor ? { beforeId: Number(cursor) } : {}),
     limit: count + 1,
   });
-  for (const p of patients ?? []) request.audit?.patients.add(p);
   const page = rows.slice(0, count);
-  const self = `${ctx.fhirBaseUrl}/AuditEvent?${request.query.toString()}`;
-  const links = [{ relation: 'self', url: self }];
   const last = page[page.length - 1];
+  let next: string | undefined;
   if (rows.length > count && last) {
-    const next = new URLSearchParams(request.query);
-    next.set('_cursor', String(last.id));
-    links.push({ relation: 'next', url: `${ctx.fhirBaseUrl}/AuditEvent?${next.toString()}` });
+    const params = new URLSearchParams(q.query);
+    params.set('_cursor', String(last.id));
+    next = `${selfBase}?${params.toString()}`;
   }
-  const entries = page.map((r) => `{"fullUrl":${JSON.stringify(`${ctx.fhirBaseUrl}/AuditEvent/${r.uid}`)},"resource":${r.content},"search":{"mode":"match"}}`);
-  const total = !cursor && rows.length <= count ? `,"total":${page.length}` : '';
-  return { status: 200, body: `{"resourceType":"Bundle","type":"searchset"${total},"link":${JSON.stringify(links)},"entry":[${entries.join(',')}]}` };
-};
+  const self = q.query.toString() ? `${selfBase}?${q.query.toString()}` : selfBase;
+  return auditBundle(self, page, next, !cursor && rows.length <= count ? page.length : undefined);
+}
 
-export const auditRead: Handler = async ({ request, reader, params }) => {
-  const row = await readAudit(reader, params.id as string);
-  const principal = request.access?.principal;
-  const visible = row && (!principal || reviewer(principal.role, principal.platform)
-    || (roleClass(principal.role) === 'own-record' && row.patients.some((p) => principal.patients.includes(p))));
-  if (!row || !visible) throw errors.notFound(`AuditEvent/${params.id} does not exist`);
-  return { status: 200, body: row.content };
-};
-
-export const auditWrite: Handler = async () => {
-  throw errors.methodNotAllowed('AuditEvents are recorded by Carnet itself: the audit trail is append-only');
+/** GET Patient/[id]/$access-log */
+export const accessLog: Handler = async ({ request, ctx, reader, params }) => {
+  const id = params.id as string;
+  for (const name of request.query.keys()) if (!PARAMS.has(name)) throw errors.invalid(`$access-log does not take the parameter "${name}"`);
+  const refusal = mayReadLog(request.access?.principal, id);
+  if (refusal) throw errors.forbidden(refusal);
+  request.audit?.entity(`Patient/${id}`, id);
+  request.audit?.decision('access log of the patient\'s own record');
+  const body = await auditPage(reader, { patients: [id], query: request.query }, `${ctx.fhirBaseUrl}/Patient/${id}/$access-log`);
+  return { status: 200, body };
 };
 
 /** POST Patient/[id]/$break-the-glass — an emergency override with a stated reason, limited in time. */

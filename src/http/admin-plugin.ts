@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { administration, auditReview } from '../access/route-policies.js';
 import { verifyAuditChain } from '../audit/verify.js';
+import { auditPage } from '../audit/access-log.js';
 import { AccountError, createClient, createUser, type ClientInput, type UserInput } from '../auth/accounts.js';
 import type { AuthServices } from '../auth/services.js';
 import { hashSecret } from '../auth/passwords.js';
@@ -63,6 +64,18 @@ export async function adminPlugin(app: FastifyInstance, options: { auth: AuthSer
     } catch (error) {
       if (error instanceof AccountError) return problem(reply, 400, error.message);
       throw error;
+    }
+  });
+
+  // The whole audit trail (or some patients'), newest first, for privacy officers.
+  app.get('/auth/admin/audit', { config: { access: auditReview } }, async (request, reply) => {
+    const url = new URL(request.url, auth.issuer);
+    const patients = url.searchParams.getAll('patient').flatMap((p) => p.split(',')).map((p) => p.replace(/^Patient\//, ''));
+    try {
+      const body = await auditPage(auth.db, { ...(patients.length ? { patients } : {}), query: url.searchParams }, `${auth.issuer}/auth/admin/audit`);
+      return reply.type('application/fhir+json').send(body);
+    } catch (error) {
+      return problem(reply, 400, (error as Error).message);
     }
   });
 

@@ -41,8 +41,8 @@ describe('audit trail', () => {
   });
   after(() => t.close());
 
-  const log = async (token: string, query = `patient=${pm}`) => {
-    const r = await t.request('GET', `/fhir/AuditEvent?${query}`, { token });
+  const log = async (token: string, patientId = pm, query = '') => {
+    const r = await t.request('GET', `/fhir/Patient/${patientId}/$access-log${query}`, { token });
     return { status: r.status, events: ((r.body as Bundle | undefined)?.entry ?? []).map((e) => e.resource as AuditEvent) };
   };
   const detail = (e: AuditEvent, type: string) => e.entity?.flatMap((x) => x.detail ?? []).find((d) => d.type === type)?.valueString;
@@ -120,14 +120,19 @@ describe('audit trail', () => {
   });
 
   test('the access log belongs to the patient: nobody else\'s, not for professionals; privacy officers review all', async () => {
-    assert.equal((await log(patient, 'patient=someone-else')).status, 403);
+    await t.request('PUT', '/fhir/Patient/other', { body: { resourceType: 'Patient', id: 'other' } });
+    assert.equal((await log(patient, 'other')).status, 403);
     assert.equal((await log(drB)).status, 403);
-    const all = await log(privacy, '_count=5');
+    const one = await log(privacy, pm, '?_count=2');
+    assert.equal(one.status, 200);
+    assert.equal(one.events.length, 2);
+    const all = await t.request('GET', '/auth/admin/audit?_count=5', { token: privacy });
     assert.equal(all.status, 200);
-    assert.equal(all.events.length, 5);
-    const one = all.events[0] as AuditEvent;
-    assert.equal((await t.request('GET', `/fhir/AuditEvent/${one.id}`, { token: privacy })).status, 200);
-    assert.equal((await t.request('POST', '/fhir/AuditEvent', { body: one })).status, 405, 'append-only');
+    assert.equal(all.body.entry.length, 5);
+    const next = all.body.link.find((l: { relation: string }) => l.relation === 'next').url.replace('http://carnet.test', '');
+    const page2 = await t.request('GET', next, { token: privacy });
+    assert.ok(page2.body.entry.every((e: { resource: AuditEvent }) => !all.body.entry.some((f: { resource: AuditEvent }) => f.resource.id === e.resource.id)), 'pages do not repeat');
+    assert.equal((await t.request('GET', '/auth/admin/audit', { token: drB })).status, 403);
   });
 
   test('the chain verifies; a row changed with SQL is named as the first broken link', async () => {

@@ -12,7 +12,7 @@ import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
 import type { Handler } from './types.js';
 import type { OperationAccess } from '../../access/fhir-access.js';
-import { auditRead, auditSearch, auditWrite, breakTheGlass } from '../../audit/access-log.js';
+import { accessLog, breakTheGlass } from '../../audit/access-log.js';
 
 /** Interaction codes as the CapabilityStatement names them (R4 TypeRestfulInteraction/SystemRestfulInteraction). */
 export type InteractionCode =
@@ -47,13 +47,6 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: ['metadata'], interaction: 'capabilities', handler: capabilities },
   { method: 'POST', pattern: [], interaction: 'transaction', handler: batchOrTransaction },
   { method: 'GET', pattern: ['_history'], interaction: 'history-system', handler: historyHandler },
-  // The audit trail is not stored as resources: its own routes answer for AuditEvent (the access log).
-  { method: 'GET', pattern: [':type'], interaction: 'search-type', onlyTypes: ['AuditEvent'], handler: auditSearch },
-  { method: 'GET', pattern: [':type', ':id'], interaction: 'read', onlyTypes: ['AuditEvent'], handler: auditRead },
-  { method: 'POST', pattern: [':type'], interaction: 'create', onlyTypes: ['AuditEvent'], handler: auditWrite },
-  { method: 'PUT', pattern: [':type', ':id'], interaction: 'update', onlyTypes: ['AuditEvent'], handler: auditWrite },
-  { method: 'PATCH', pattern: [':type', ':id'], interaction: 'patch', onlyTypes: ['AuditEvent'], handler: auditWrite },
-  { method: 'DELETE', pattern: [':type', ':id'], interaction: 'delete', onlyTypes: ['AuditEvent'], handler: auditWrite },
   { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type', '_search'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type'], interaction: 'create', handler: create },
@@ -69,6 +62,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: [':type', ':id', '_history'], interaction: 'history-instance', handler: historyHandler },
   { method: 'GET', pattern: [':type', ':id', '$everything'], interaction: 'operation', operation: 'everything',
     definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: everything },
+  { method: 'GET', pattern: [':type', ':id', '$access-log'], interaction: 'operation', operation: 'access-log',
+    definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
   { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',
     definition: 'urn:carnet:OperationDefinition/Patient-break-the-glass', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: breakTheGlass },
   { method: 'GET', pattern: [':type', ':id', ':compartmentType'], interaction: 'search-type', handler: compartmentSearch },
