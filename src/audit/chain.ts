@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditRecord } from './record.js';
 
 /**
  * The hash chain of the audit trail (pure). Each sealed row commits to the previous one:
@@ -8,16 +9,9 @@ import { createHash } from 'node:crypto';
  */
 export const GENESIS = '0'.repeat(64);
 
-export interface ChainRow {
+/** An audit record at its place in the chain. */
+export interface ChainRow extends AuditRecord {
   readonly chainSeq: number;
-  readonly uid: string;
-  readonly recorded: string;
-  readonly action: string;
-  readonly agent: string;
-  readonly patients: readonly string[];
-  readonly outcome: string;
-  readonly breakGlass: boolean;
-  readonly content: string;
   readonly prevHash: string;
 }
 
