@@ -60,7 +60,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const fhirBaseUrl = `${config.baseUrl}/fhir`;
   await ensureSearchIndex(db, fhirBaseUrl, log);
   const clock = overrides.clock ?? (() => new Date());
-  const audit = new AuditWriter(db, log);
+  const audit = new AuditWriter(db, log, { reads: config.auth.auditReads });
   const ctx: FhirContext = { db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes };
   const auth = await composeAuth(config, db, log, clock, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });

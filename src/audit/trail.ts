@@ -15,7 +15,8 @@ export class AuditTrail {
   recorded = false;
 
   entity(reference: string, patientId?: string | null): void {
-    if (this.entities.length < 1000) this.entities.push(reference);
+    // The patients are always complete; the resources are capped to keep a record of a large search small.
+    if (this.entities.length < 200) this.entities.push(reference);
     if (patientId) this.patients.add(patientId);
   }
 

@@ -30,6 +30,8 @@ export interface AccessClaims {
 
 export class TokenService {
   private revoked = new Set<string>();
+  /** Imported verification keys by kid (importing a JWK costs more than verifying a signature). */
+  private readonly verifiers = new Map<string, Promise<CryptoKey | Uint8Array>>();
   private revokedSeenUntil: string | undefined;
   private revokedCheckedAt = 0;
 
@@ -64,9 +66,15 @@ export class TokenService {
   async verify(token: string): Promise<(AccessClaims & JWTPayload) | undefined> {
     try {
       const { payload } = await jwtVerify(token, async (header) => {
-        const jwk = await this.keys.publicKey(header.kid);
-        if (!jwk) throw new joseErrors.JWKSNoMatchingKey();
-        return importJWK(jwk, SIGNING_ALG);
+        const kid = header.kid ?? '';
+        let key = this.verifiers.get(kid);
+        if (!key) {
+          const jwk = await this.keys.publicKey(kid);
+          if (!jwk) throw new joseErrors.JWKSNoMatchingKey();
+          key = importJWK(jwk, SIGNING_ALG);
+          this.verifiers.set(kid, key);
+        }
+        return key;
       }, { issuer: this.issuer, audience: this.audience, algorithms: [SIGNING_ALG], typ: 'at+jwt', currentDate: this.clock() });
       const claims = payload as AccessClaims & JWTPayload;
       if (await this.isRevoked(claims.jti, claims.grant)) return undefined;

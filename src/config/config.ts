@@ -33,6 +33,8 @@ export interface AuthConfig {
   readonly loginMaxFailures: number;
   readonly loginLockMinutes: number;
   readonly breakGlassMinutes: number;
+  /** `durable`: a read is answered once its audit record is committed; `async`: once it is queued. */
+  readonly auditReads: 'durable' | 'async';
 }
 
 /** The secret demo mode uses when CARNET_SECRET is not set: a production start refuses it. */
@@ -77,6 +79,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
   };
 }
 
+function auditReadsFrom(raw: string | undefined): 'durable' | 'async' {
+  if (raw === undefined || raw === '' || raw === 'durable') return 'durable';
+  if (raw === 'async') return 'async';
+  throw new ConfigError(`CARNET_AUDIT_READS must be "durable" or "async" (got "${raw}")`);
+}
+
 function loadAuthConfig(env: NodeJS.ProcessEnv, demo: boolean): AuthConfig {
   const secret = env.CARNET_SECRET || (demo ? DEMO_SECRET : '');
   if (!demo) {
@@ -101,5 +109,6 @@ function loadAuthConfig(env: NodeJS.ProcessEnv, demo: boolean): AuthConfig {
     loginMaxFailures: intFrom(env, 'CARNET_LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: intFrom(env, 'CARNET_LOGIN_LOCK_MINUTES', 15, 1, 1440),
     breakGlassMinutes: intFrom(env, 'CARNET_BREAK_GLASS_MINUTES', 240, 5, 1440),
+    auditReads: auditReadsFrom(env.CARNET_AUDIT_READS),
   };
 }

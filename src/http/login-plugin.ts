@@ -145,6 +145,12 @@ export async function loginPlugin(app: FastifyInstance, options: { auth: AuthSer
       const pending = await findAuthRequest(database, q.resume, clock());
       const client = pending ? await findClient(database, pending.clientId) : undefined;
       if (!pending || !client) return fail(lang === 'fr' ? 'La demande a expiré.' : 'The request has expired.');
+      // The language switch shows the step the person is at (the login form until the password is given).
+      if (pending.step === 'totp') return html(reply, 200, totpPage({ ...frameOf(request, reply, pending, lang), action: '/auth/totp' }));
+      if (pending.step !== 'login') {
+        const user = pending.userId ? await findUser(database, pending.userId) : undefined;
+        if (user && !user.disabled) return proceed(request, reply, pending, user, lang);
+      }
       return loginForm(request, reply, pending, client, lang);
     }
     const client = q.client_id ? await findClient(database, q.client_id) : undefined;

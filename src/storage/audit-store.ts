@@ -105,8 +105,3 @@ export async function searchAudit(db: Queryable, q: AuditQuery): Promise<(AuditR
   );
   return rows.map(toRecord);
 }
-
-export async function readAudit(db: Queryable, uid: string): Promise<(AuditRecord & { id: number }) | undefined> {
-  const { rows } = await db.query<Row>('SELECT id, uid, recorded, action, agent, patients, outcome, break_glass, content FROM audit_event WHERE uid = $1', [uid]);
-  return rows[0] ? toRecord(rows[0]) : undefined;
-}

@@ -33,7 +33,9 @@ describe('OAuth 2.0 / OpenID Connect / SMART', () => {
     assert.equal(smart.body.token_endpoint, 'http://carnet.test/auth/token');
     const jwks = await t.request('GET', '/auth/jwks', { token: null });
     assert.ok(jwks.body.keys.length >= 1 && jwks.body.keys.every((k: { d?: string }) => k.d === undefined), 'public keys only');
-    assert.equal((await t.request('GET', '/fhir/metadata', { token: null })).status, 200);
+    const metadata = await t.request('GET', '/fhir/metadata', { token: null });
+    assert.equal(metadata.status, 200);
+    assert.equal(metadata.body.rest[0].security.service[0].coding[0].code, 'SMART-on-FHIR');
   });
 
   test('deny by default: no token, a bad token, a route that does not fit the principal', async () => {

@@ -119,6 +119,22 @@ describe('audit hash chain', () => {
   });
 });
 
+describe('production start', () => {
+  test('CARNET_DEMO=off refuses to start without a secret of its own or with demo secrets', async () => {
+    const { loadConfig, ConfigError, DEMO_SECRET, DEMO_CLIENT_SECRET } = await import('../../src/config/config.js');
+    assert.throws(() => loadConfig({ CARNET_DEMO: 'off' }), ConfigError);
+    assert.throws(() => loadConfig({ CARNET_DEMO: 'off', CARNET_SECRET: DEMO_SECRET }), ConfigError);
+    assert.throws(() => loadConfig({ CARNET_DEMO: 'off', CARNET_SECRET: 'short' }), ConfigError);
+    const secret = 'x'.repeat(40);
+    assert.throws(() => loadConfig({ CARNET_DEMO: 'off', CARNET_SECRET: secret, CARNET_BOOTSTRAP_CLIENT_ID: 'ops', CARNET_BOOTSTRAP_CLIENT_SECRET: DEMO_CLIENT_SECRET }), ConfigError);
+    assert.throws(() => loadConfig({ CARNET_DEMO: 'off', CARNET_SECRET: secret, CARNET_BOOTSTRAP_CLIENT_ID: 'ops' }), ConfigError, 'both or neither');
+    const ok = loadConfig({ CARNET_DEMO: 'off', CARNET_SECRET: secret, CARNET_BOOTSTRAP_CLIENT_ID: 'ops', CARNET_BOOTSTRAP_CLIENT_SECRET: 'y'.repeat(40) });
+    assert.equal(ok.demo, false);
+    assert.equal(ok.auth.bootstrapClient?.id, 'ops');
+    assert.equal(loadConfig({}).auth.secret, DEMO_SECRET, 'demo mode runs with the demo secret');
+  });
+});
+
 describe('TOTP (RFC 6238) and secrets', () => {
   const secret = base32Encode(Buffer.from('12345678901234567890'));
   test('the RFC 6238 SHA-1 test vectors (last 6 digits)', () => {

@@ -164,7 +164,8 @@ export const access: Migration = {
     -- chain (chain_seq, prev_hash, hash) by the audit writer; a sealed row never changes.
     CREATE TABLE audit_event (
       id          bigserial   PRIMARY KEY,
-      uid         text        NOT NULL UNIQUE,
+      -- The AuditEvent id (a random UUID; not indexed: records are found by patient or by position).
+      uid         text        NOT NULL,
       recorded    timestamptz NOT NULL,
       action      text        NOT NULL,
       agent       text        NOT NULL,
@@ -178,7 +179,6 @@ export const access: Migration = {
     );
     CREATE INDEX audit_event_patients_idx ON audit_event USING gin (patients);
     CREATE INDEX audit_event_unsealed_idx ON audit_event (id) WHERE chain_seq IS NULL;
-    CREATE INDEX audit_event_recorded_idx ON audit_event (recorded);
     -- Append-only: a sealed row is never updated, no row is ever deleted (the hash chain shows it if
     -- someone with the rights to drop these rules does it anyway).
     CREATE RULE audit_event_no_delete AS ON DELETE TO audit_event DO INSTEAD NOTHING;
