@@ -67,6 +67,8 @@ export async function startServer(options: StartOptions): Promise<ServerChild> {
       CARNET_SECRET: BENCH_SECRET,
       CARNET_BOOTSTRAP_CLIENT_ID: BENCH_CLIENT.id,
       CARNET_BOOTSTRAP_CLIENT_SECRET: BENCH_CLIENT.secret,
+      // Lets a run compare the audit trail's read modes (docs/security.md): CARNET_AUDIT_READS=async npm run bench
+      ...(process.env.CARNET_AUDIT_READS ? { CARNET_AUDIT_READS: process.env.CARNET_AUDIT_READS } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
