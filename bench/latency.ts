@@ -1,6 +1,7 @@
 import type { LoadedResources } from './load.js';
 import { Progress } from './progress.js';
 import { perSecond, seededRandom, summarize, type LatencySummary } from './stats.js';
+import { authHeaders } from './server.js';
 
 /** Latency of single-resource interactions (read, vread, update) against the loaded data. */
 
@@ -40,9 +41,11 @@ interface MeasureOptions {
 async function send(baseUrl: string, call: Call, prefer: string): Promise<{ status: number; text: string }> {
   const response = await fetch(`${baseUrl}${call.path.startsWith('/') ? call.path : `/fhir/${call.path}`}`, {
     method: call.method,
-    headers: call.body
-      ? { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: `return=${prefer}` }
-      : { accept: 'application/fhir+json' },
+    headers: {
+      ...(call.body ? { 'content-type': 'application/fhir+json', prefer: `return=${prefer}` } : {}),
+      accept: 'application/fhir+json',
+      ...(call.path === '/healthz' ? {} : await authHeaders(baseUrl)),
+    },
     ...(call.body ? { body: call.body } : {}),
   });
   return { status: response.status, text: await response.text() };

@@ -1,6 +1,7 @@
 import type { PreparedBundle } from './bundles.js';
 import { Progress } from './progress.js';
 import { perSecond, summarize, type LatencySummary } from './stats.js';
+import { authHeaders } from './server.js';
 
 /** Loading transaction bundles through POST /fhir, at a fixed concurrency. */
 
@@ -93,7 +94,7 @@ export async function loadPhase(options: LoadOptions): Promise<LoadPhaseResult> 
       try {
         const response = await fetch(`${options.baseUrl}/fhir`, {
           method: 'POST',
-          headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: `return=${options.prefer}` },
+          headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', prefer: `return=${options.prefer}`, ...(await authHeaders(options.baseUrl)) },
           body: bundle.body,
         });
         const text = await response.text();

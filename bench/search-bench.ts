@@ -12,7 +12,7 @@ import { LoadedResources, loadPhase, type LoadPhaseResult } from './load.js';
 import { assertLocal, benchDatabaseName, createDatabase, dropDatabase, serverVersion } from './postgres.js';
 import { log } from './progress.js';
 import { clinicianQueries, samplePatients, type QueryTemplate } from './search-queries.js';
-import { startServer, type ServerChild } from './server.js';
+import { authHeaders, startServer, type ServerChild } from './server.js';
 import { summarize, type LatencySummary } from './stats.js';
 
 interface Options {
@@ -89,7 +89,7 @@ async function timeQuery(server: ServerChild, template: QueryTemplate, requests:
   for (let i = 0; i < warmup + requests; i++) {
     const url = `${server.baseUrl}/fhir/${urls[i % urls.length]}`;
     const t0 = performance.now();
-    const response = await fetch(url, { headers: { accept: 'application/fhir+json' } });
+    const response = await fetch(url, { headers: { accept: 'application/fhir+json', ...(await authHeaders(server.baseUrl)) } });
     const text = await response.text();
     const ms = performance.now() - t0;
     if (i < warmup) continue;

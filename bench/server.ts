@@ -5,9 +5,18 @@ import { resolve } from 'node:path';
 
 /** The real Carnet server as a child process (`node dist/src/cli/carnet.js serve`) and its resource use. */
 
+/** The system client every bench/test server child registers at startup (CARNET_BOOTSTRAP_CLIENT_*). */
+export const BENCH_CLIENT = { id: 'carnet-bench', secret: 'carnet-bench-secret-not-for-production-0123456789' };
+/** The server secret of bench/test children (a production start refuses to run without one). */
+const BENCH_SECRET = 'carnet-bench-server-secret-not-for-production-0123456789';
+
 export interface ServerChild {
   readonly pid: number;
   readonly baseUrl: string;
+  /** An access token of the bootstrap client (client credentials over HTTP), renewed before it expires. */
+  token(): Promise<string>;
+  /** Headers carrying that token. */
+  authorization(): Promise<Record<string, string>>;
   readonly sampler: ProcessSampler;
   /** The last lines the server wrote, for error reports. */
   recentOutput(): string;
@@ -55,6 +64,11 @@ export async function startServer(options: StartOptions): Promise<ServerChild> {
       LOG_LEVEL: 'warn',
       CARNET_DEMO: 'off',
       NODE_ENV: 'production',
+      CARNET_SECRET: BENCH_SECRET,
+      CARNET_BOOTSTRAP_CLIENT_ID: BENCH_CLIENT.id,
+      CARNET_BOOTSTRAP_CLIENT_SECRET: BENCH_CLIENT.secret,
+      // Lets a run compare the audit trail's read modes (docs/security.md): CARNET_AUDIT_READS=async npm run bench
+      ...(process.env.CARNET_AUDIT_READS ? { CARNET_AUDIT_READS: process.env.CARNET_AUDIT_READS } : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -96,9 +110,19 @@ export async function startServer(options: StartOptions): Promise<ServerChild> {
 
   const sampler = new ProcessSampler(pid);
   sampler.start();
+  let current: { token: string; until: number } | undefined;
+  const token = async (): Promise<string> => {
+    if (current && current.until > Date.now()) return current.token;
+    current = await clientCredentialsToken(baseUrl);
+    return current.token;
+  };
   return {
     pid,
     baseUrl,
+    token,
+    async authorization() {
+      return { authorization: `Bearer ${await token()}` };
+    },
     sampler,
     recentOutput,
     async stop() {
@@ -113,6 +137,33 @@ export async function startServer(options: StartOptions): Promise<ServerChild> {
       }
     },
   };
+}
+
+const tokens = new Map<string, Promise<{ token: string; until: number }>>();
+
+/** `Authorization` header of the bench client for a server (a token per server, renewed before it expires). */
+export async function authHeaders(baseUrl: string): Promise<{ authorization: string }> {
+  let pending = tokens.get(baseUrl);
+  if (!pending || (await pending).until <= Date.now()) {
+    pending = clientCredentialsToken(baseUrl);
+    tokens.set(baseUrl, pending);
+  }
+  return { authorization: `Bearer ${(await pending).token}` };
+}
+
+/** A token of the bench client through the real client-credentials flow (client_secret_basic). */
+export async function clientCredentialsToken(baseUrl: string): Promise<{ token: string; until: number }> {
+  const response = await fetch(`${baseUrl}/auth/token`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${BENCH_CLIENT.id}:${BENCH_CLIENT.secret}`).toString('base64')}`,
+    },
+    body: 'grant_type=client_credentials&scope=system/*.cruds',
+  });
+  if (!response.ok) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+  const body = (await response.json()) as { access_token: string; expires_in: number };
+  return { token: body.access_token, until: Date.now() + (body.expires_in - 30) * 1000 };
 }
 
 /** CPU seconds used so far by the server, by all postgres processes of this machine, by this bench process, and by the machine. */

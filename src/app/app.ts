@@ -14,6 +14,15 @@ import { mpiAfterWrite } from '../mpi/service/matcher.js';
 import type { Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open-database.js';
+import { AuditWriter } from '../audit/writer.js';
+import { ensureBootstrapClient } from '../auth/accounts.js';
+import { Authority } from '../auth/authority.js';
+import { ClientAuthenticator } from '../auth/client-auth.js';
+import { KeyRing } from '../auth/keys.js';
+import { LoginService } from '../auth/login.js';
+import { SecretBox } from '../auth/secrets.js';
+import type { AuthServices } from '../auth/services.js';
+import { TokenService } from '../auth/tokens.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
 export interface Carnet {
@@ -26,6 +35,8 @@ export interface Carnet {
   readonly hl7: Hl7Gateway;
   /** The MLLP listener (not listening until `listen` is called: `carnet serve` and `carnet hl7` do). */
   readonly mllp: MllpListener;
+  /** Identity, tokens and the audit writer. */
+  readonly auth: AuthServices;
   close(): Promise<void>;
 }
 
@@ -50,24 +61,39 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   searchRegistry();
   const fhirBaseUrl = `${config.baseUrl}/fhir`;
   await ensureSearchIndex(db, fhirBaseUrl, log);
+  const clock = overrides.clock ?? (() => new Date());
+  const audit = new AuditWriter(db, log, { reads: config.auth.auditReads });
   const ctx: FhirContext = {
-    db,
-    fhirBaseUrl,
-    clock: overrides.clock ?? (() => new Date()),
-    newId: overrides.newId ?? randomUUID,
-    log,
+    db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes,
     // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
     ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
   };
+  const auth = await composeAuth(config, db, log, clock, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);
-  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false });
+  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth });
   return {
-    config, db, ctx, server, log, schemaVersion, hl7, mllp,
+    config, db, ctx, server, log, schemaVersion, hl7, mllp, auth,
     async close() {
       await mllp.close();
       await server.close();
+      await audit.close();
       await db.close();
     },
+  };
+}
+
+async function composeAuth(config: CarnetConfig, db: Database, log: Logger, clock: () => Date, audit: AuditWriter, fhirBaseUrl: string): Promise<AuthServices> {
+  const box = new SecretBox(config.auth.secret);
+  const keys = new KeyRing(db, box, log, { rotationDays: config.auth.signingKeyRotationDays, maxTokenSeconds: Math.max(config.auth.accessTokenSeconds, 3600), clock });
+  await keys.refresh(true);
+  const tokens = new TokenService(keys, db, config.baseUrl, fhirBaseUrl, config.auth.accessTokenSeconds, clock);
+  if (await ensureBootstrapClient(db, config.auth.bootstrapClient, clock())) log.info({ client: config.auth.bootstrapClient?.id }, 'bootstrap system client registered');
+  return {
+    config: config.auth, db, clock, issuer: config.baseUrl, fhirBaseUrl, secureCookies: config.baseUrl.startsWith('https://'),
+    box, keys, tokens, audit,
+    authority: new Authority(db, tokens, { fhirBaseUrl, refreshDays: config.auth.refreshTokenDays, clock }),
+    clients: new ClientAuthenticator(db, `${config.baseUrl}/auth/token`, clock),
+    login: new LoginService(db, box, audit, config.auth, clock),
   };
 }

@@ -11,6 +11,7 @@ Usage:
   carnet hl7                        run only the HL7 v2 gateway (MLLP on CARNET_MLLP_PORT, POST /hl7v2 on PORT)
   carnet migrate                    apply database migrations and exit
   carnet reindex                    rebuild the search index from the stored resources
+  carnet audit verify               prove the audit trail's hash chain intact, or name the first broken link
   carnet --version`;
 
 async function main(argv: string[]): Promise<number> {
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./migrate.js')).migrateCommand();
     case 'reindex':
       return (await import('./reindex.js')).reindexCommand();
+    case 'audit':
+      return (await import('./audit.js')).auditCommand(rest);
     case '--version':
     case 'version':
       console.log(CARNET_VERSION);

@@ -2,6 +2,7 @@ import { createCarnet } from '../app/app.js';
 import { loadConfig } from '../config/config.js';
 import { isSupervisor, superviseWorkers } from './cluster.js';
 import { seedDemoIfEmpty } from '../demo/seed.js';
+import { demoBanner, seedDemoAccounts } from '../demo/accounts.js';
 import { CARNET_VERSION } from '../version.js';
 
 /** `carnet serve`: starts the API and logs what it is doing (URL, database, mode). */
@@ -13,6 +14,8 @@ export async function serve(): Promise<void> {
   }
   const carnet = await createCarnet(config);
   await seedDemoIfEmpty(carnet);
+  // Demo accounts are printed in demo mode only: a production start (CARNET_DEMO=off) seeds and shows none.
+  const accounts = config.demo && carnet.db.kind === 'pglite' ? await seedDemoAccounts(carnet) : undefined;
   await carnet.server.listen({ port: config.port, host: config.host });
   const mllpPort = config.hl7.mllpPort === undefined ? undefined : await carnet.mllp.listen(config.hl7.mllpPort, config.hl7.mllpHost);
   carnet.log.info(
@@ -27,6 +30,7 @@ export async function serve(): Promise<void> {
     },
     `Carnet ${CARNET_VERSION} listening at ${config.baseUrl} (FHIR R4 at ${carnet.ctx.fhirBaseUrl}) on ${carnet.db.description}`,
   );
+  if (accounts) process.stdout.write(`${demoBanner(accounts, config.baseUrl)}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -25,7 +25,30 @@ export interface CarnetConfig {
   readonly workers: number;
   /** Master patient index: match every Patient written to a Person (on by default). */
   readonly mpi: boolean;
+  /** Identity, tokens, consent and audit (docs/security.md). */
+  readonly auth: AuthConfig;
 }
+
+export interface AuthConfig {
+  /** Derives the keys that encrypt signing keys and TOTP secrets at rest and sign CSRF tokens. */
+  readonly secret: string;
+  /** A system client with full `system/*.cruds` access, registered at startup when both are set. */
+  readonly bootstrapClient: { readonly id: string; readonly secret: string } | undefined;
+  readonly accessTokenSeconds: number;
+  readonly refreshTokenDays: number;
+  readonly signingKeyRotationDays: number;
+  readonly sessionHours: number;
+  readonly loginMaxFailures: number;
+  readonly loginLockMinutes: number;
+  readonly breakGlassMinutes: number;
+  /** `durable`: a read is answered once its audit record is committed; `async`: once it is queued. */
+  readonly auditReads: 'durable' | 'async';
+}
+
+/** The secret demo mode uses when CARNET_SECRET is not set: a production start refuses it. */
+export const DEMO_SECRET = 'carnet-demo-secret-do-not-use-in-production';
+/** The demo system client's secret (seeded in demo mode only; refused as a bootstrap secret in production). */
+export const DEMO_CLIENT_SECRET = 'demo-system-secret-do-not-use-in-production';
 
 export class ConfigError extends Error {}
 
@@ -52,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
   if (workers > 1 && !databaseUrl) {
     throw new ConfigError('CARNET_WORKERS above 1 needs DATABASE_URL: the embedded database can be opened by one process only');
   }
+  const demo = (env.CARNET_DEMO || 'on').toLowerCase() !== 'off';
   return {
     port,
     host,
@@ -61,11 +85,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     databasePoolSize: intFrom(env, 'CARNET_DB_POOL_SIZE', 10, 1, 500),
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     logLevel: env.LOG_LEVEL || 'info',
-    demo: (env.CARNET_DEMO || 'on').toLowerCase() !== 'off',
+    demo,
     demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 2000),
     demoSeed: env.CARNET_DEMO_SEED || 'carnet',
     hl7: loadHl7Config(env, host),
     workers,
     mpi: (env.CARNET_MPI || 'on').toLowerCase() !== 'off',
+    auth: loadAuthConfig(env, demo),
+  };
+}
+
+function auditReadsFrom(raw: string | undefined): 'durable' | 'async' {
+  if (raw === undefined || raw === '' || raw === 'durable') return 'durable';
+  if (raw === 'async') return 'async';
+  throw new ConfigError(`CARNET_AUDIT_READS must be "durable" or "async" (got "${raw}")`);
+}
+
+function loadAuthConfig(env: NodeJS.ProcessEnv, demo: boolean): AuthConfig {
+  const secret = env.CARNET_SECRET || (demo ? DEMO_SECRET : '');
+  if (!demo) {
+    if (!env.CARNET_SECRET) throw new ConfigError('CARNET_SECRET must be set when CARNET_DEMO=off (at least 32 random characters)');
+    if (secret === DEMO_SECRET) throw new ConfigError('CARNET_SECRET is the demo secret: choose a secret of your own for production');
+  }
+  if (secret.length < 32) throw new ConfigError('CARNET_SECRET must be at least 32 characters long');
+  const id = env.CARNET_BOOTSTRAP_CLIENT_ID || '';
+  const clientSecret = env.CARNET_BOOTSTRAP_CLIENT_SECRET || '';
+  if (Boolean(id) !== Boolean(clientSecret)) throw new ConfigError('CARNET_BOOTSTRAP_CLIENT_ID and CARNET_BOOTSTRAP_CLIENT_SECRET must be set together');
+  if (clientSecret && !demo && (clientSecret.length < 32 || clientSecret === DEMO_CLIENT_SECRET)) {
+    throw new ConfigError('CARNET_BOOTSTRAP_CLIENT_SECRET must be at least 32 characters and not a demo secret when CARNET_DEMO=off');
+  }
+  if (id && !/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new ConfigError('CARNET_BOOTSTRAP_CLIENT_ID may hold letters, digits, ".", "_" and "-" (at most 64)');
+  return {
+    secret,
+    bootstrapClient: id ? { id, secret: clientSecret } : undefined,
+    accessTokenSeconds: intFrom(env, 'CARNET_ACCESS_TOKEN_SECONDS', 300, 30, 86_400),
+    refreshTokenDays: intFrom(env, 'CARNET_REFRESH_TOKEN_DAYS', 30, 1, 365),
+    signingKeyRotationDays: intFrom(env, 'CARNET_SIGNING_KEY_ROTATION_DAYS', 30, 1, 3650),
+    sessionHours: intFrom(env, 'CARNET_SESSION_HOURS', 8, 1, 720),
+    loginMaxFailures: intFrom(env, 'CARNET_LOGIN_MAX_FAILURES', 5, 1, 100),
+    loginLockMinutes: intFrom(env, 'CARNET_LOGIN_LOCK_MINUTES', 15, 1, 1440),
+    breakGlassMinutes: intFrom(env, 'CARNET_BREAK_GLASS_MINUTES', 240, 5, 1440),
+    auditReads: auditReadsFrom(env.CARNET_AUDIT_READS),
   };
 }

@@ -5,6 +5,7 @@ import type { Carnet } from '../app/app.js';
 import { loadPopulation, type LoadProgress } from '../generate/load.js';
 import { generatePopulation } from '../generate/population.js';
 import { rate } from '../import/progress.js';
+import { DEMO_ORGANIZATION, seedDemoDirectory } from './accounts.js';
 
 /** Synthea sample patients kept for the importer's tests (see demo/synthea/PROVENANCE.md). */
 export const DEMO_DIR = fileURLToPath(new URL('../../../demo/synthea', import.meta.url));
@@ -54,7 +55,10 @@ export async function seedDemoIfEmpty(carnet: Carnet, progress: LoadProgress = p
   const { demoPersons: persons, demoSeed: seed } = carnet.config;
   carnet.log.info({ persons, seed }, 'empty embedded database: generating the demo population');
   const population = generatePopulation({ persons, seed });
-  const { summary, groundTruth } = await loadPopulation(carnet.ctx, population, progress);
+  // The demo clinic stands as the writer of the demo records: its professionals (the demo accounts) see
+  // them, sensitive categories included; other organisations see what consent allows.
+  await seedDemoDirectory(carnet);
+  const { summary, groundTruth } = await loadPopulation(carnet.ctx, population, progress, Date.now, DEMO_ORGANIZATION);
   let groundTruthFile: string | undefined;
   if (!carnet.config.dataDir.startsWith('memory://')) {
     try {

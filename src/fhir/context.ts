@@ -1,4 +1,5 @@
 import type { MpiConfig } from '../mpi/service/config.js';
+import type { AuditSink } from '../audit/record.js';
 import type { Database } from '../storage/database.js';
 import type { AfterWriteHook } from './write/hooks.js';
 
@@ -21,4 +22,8 @@ export interface FhirContext {
   readonly afterWrite?: readonly AfterWriteHook[];
   /** The master patient index configuration; absent when the MPI is turned off. */
   readonly mpi?: MpiConfig;
+  /** The audit trail; every interaction made for an external request (one with `access`) is recorded. */
+  readonly audit?: AuditSink;
+  /** The longest a break-the-glass grant lasts (CARNET_BREAK_GLASS_MINUTES). */
+  readonly breakGlassMinutes?: number;
 }

@@ -7,6 +7,8 @@ import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes
 export type ErrorCategory =
   | 'invalid' // 400: malformed or unacceptable input
   | 'unprocessable' // 422: well-formed but fails validation rules
+  | 'unauthorized' // 401: no or no valid access token
+  | 'forbidden' // 403: authenticated, but the policy denies it
   | 'not-found' // 404
   | 'gone' // 410: deleted
   | 'conflict' // 409
@@ -21,6 +23,8 @@ export type ErrorCategory =
 const STATUS: Record<ErrorCategory, number> = {
   invalid: 400,
   unprocessable: 422,
+  unauthorized: 401,
+  forbidden: 403,
   'not-found': 404,
   gone: 410,
   conflict: 409,
@@ -36,6 +40,8 @@ const STATUS: Record<ErrorCategory, number> = {
 const ISSUE_CODE: Record<ErrorCategory, OperationOutcomeIssue['code']> = {
   invalid: 'invalid',
   unprocessable: 'processing',
+  unauthorized: 'login',
+  forbidden: 'forbidden',
   'not-found': 'not-found',
   gone: 'deleted',
   conflict: 'conflict',
@@ -103,6 +109,8 @@ export function informational(text: string): OperationOutcome {
 export const errors = {
   invalid: (text: string, expression?: string[]) => new FhirError('invalid', text, [issue('error', 'invalid', text, expression)]),
   notFound: (text: string) => new FhirError('not-found', text),
+  unauthorized: (text: string) => new FhirError('unauthorized', text),
+  forbidden: (text: string) => new FhirError('forbidden', text),
   gone: (text: string) => new FhirError('gone', text),
   conflict: (text: string) => new FhirError('conflict', text),
   preconditionFailed: (text: string) => new FhirError('precondition-failed', text),

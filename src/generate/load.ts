@@ -29,9 +29,9 @@ export interface LoadedPopulation {
   readonly groundTruth: GroundTruth;
 }
 
-async function writeBundle(tx: Queryable, ctx: FhirContext, bundle: Bundle, summary: ImportSummary): Promise<void> {
+async function writeBundle(tx: Queryable, ctx: FhirContext, bundle: Bundle, summary: ImportSummary, author: string | undefined): Promise<void> {
   const plan = planBundle(bundle);
-  countResults(summary, await executeWrites(tx, ctx, plan.ops, { transaction: true, entryIndexes: plan.entryIndexes }));
+  countResults(summary, await executeWrites(tx, ctx, plan.ops, { transaction: true, entryIndexes: plan.entryIndexes, ...(author ? { author } : {}) }));
 }
 
 /**
@@ -39,20 +39,24 @@ async function writeBundle(tx: Queryable, ctx: FhirContext, bundle: Bundle, summ
  * half-way leaves an empty database that the next start fills again — writing the directory, then ten
  * persons per batch of writes.
  */
-export async function loadPopulation(ctx: FhirContext, population: Population, progress: LoadProgress = silentProgress, now: () => number = Date.now): Promise<LoadedPopulation> {
+export async function loadPopulation(
+  ctx: FhirContext, population: Population, progress: LoadProgress = silentProgress, now: () => number = Date.now,
+  /** The organisation recorded as the writer (consent rules on sensitive categories depend on it). */
+  author?: string,
+): Promise<LoadedPopulation> {
   const started = now();
   const conditional = conditionalReferences(population.directory.resources);
   progress.start(population.people.length);
   const { summary, done } = await withRetries(ctx.db, async (tx) => {
     const summary = emptySummary();
     const done: PersonBundle[] = [];
-    await writeBundle(tx, ctx, directoryBundle(population.directory.resources), summary);
+    await writeBundle(tx, ctx, directoryBundle(population.directory.resources), summary, author);
     summary.filesDone++;
     let batch: PersonBundle[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       const entry = batch.flatMap((record) => personBundle(record.resources, conditional).entry ?? []);
-      await writeBundle(tx, ctx, { resourceType: 'Bundle', type: 'transaction', entry }, summary);
+      await writeBundle(tx, ctx, { resourceType: 'Bundle', type: 'transaction', entry }, summary, author);
       for (const record of batch) done.push({ ...record, resources: [] });
       summary.filesDone += batch.length;
       batch = [];

@@ -3,6 +3,7 @@ import type { FhirContext } from '../fhir/context.js';
 import { errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
 import type { FhirRequest, FhirResponse } from '../fhir/router/types.js';
+import { challenge } from './auth-hook.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -23,6 +24,9 @@ function acceptsJson(request: FastifyRequest, query: URLSearchParams): boolean {
 }
 
 export function toFhirRequest(request: FastifyRequest, path: string, query: URLSearchParams): FhirRequest {
+  // Every request from the network carries `access` (its principal, if it sent a valid token): the router
+  // then applies the policy engine and records the audit trail.
+  const access = { principal: request.principal, address: request.ip };
   const h = (name: string) => header(request, name);
   const entries = Object.entries({
     ifMatch: h('if-match'),
@@ -32,11 +36,13 @@ export function toFhirRequest(request: FastifyRequest, path: string, query: URLS
     prefer: h('prefer'),
     contentType: h('content-type'),
   }).filter(([, v]) => v !== undefined);
-  return { method: request.method, path, query, headers: Object.fromEntries(entries), body: request.body };
+  return { method: request.method, path, query, headers: Object.fromEntries(entries), body: request.body, access };
 }
 
 export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyReply {
   reply.code(response.status);
+  if (response.status === 401) reply.header('www-authenticate', challenge(401, 'invalid_token'));
+  if (response.status === 403) reply.header('www-authenticate', challenge(403, 'insufficient_scope'));
   for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
   if (response.body === undefined) return reply.send();
   reply.type(FHIR_JSON);
@@ -72,6 +78,8 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     }
     return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), ctx));
   };
-  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir', handler });
-  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir/*', handler });
+  // The FHIR router decides access for each interaction with the policy engine (src/access/).
+  const config = { access: 'fhir' as const };
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir', handler, config });
+  app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir/*', handler, config });
 }

@@ -6,6 +6,12 @@ import { CARNET_VERSION } from '../version.js';
 import { fhirPlugin, sendFhir } from './fhir-plugin.js';
 import type { Hl7Gateway } from '../hl7v2/gateway/gateway.js';
 import { hl7Plugin } from '../hl7v2/listen/http-plugin.js';
+import type { AuthServices } from '../auth/services.js';
+import { challenge, installAuthHook } from './auth-hook.js';
+import { oauthPlugin } from './oauth-plugin.js';
+import { loginPlugin } from './login-plugin.js';
+import { adminPlugin } from './admin-plugin.js';
+import { auditRoutesHook, rejectedTokenRecord } from './route-audit.js';
 
 export interface ServerOptions {
   readonly ctx: FhirContext;
@@ -15,6 +21,8 @@ export interface ServerOptions {
   readonly hl7?: Hl7Gateway;
   /** Serve the FHIR API at /fhir (default true). */
   readonly fhir?: boolean;
+  /** Identity and tokens: the authorization server's endpoints and the authentication of every route. */
+  readonly auth: AuthServices;
 }
 
 /** Maps framework errors (body too large, bad JSON, …) to the same OperationOutcomes as domain errors. */
@@ -48,8 +56,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   app.setNotFoundHandler((request, reply) => sendFhir(reply, errorResponse(errors.notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}`))));
 
-  app.get('/healthz', async () => ({ status: 'ok', version: CARNET_VERSION, database: options.ctx.db.kind }));
-  app.get('/', async () => ({ name: 'Carnet', version: CARNET_VERSION, fhir: options.ctx.fhirBaseUrl }));
+  const { auth } = options;
+  installAuthHook(app, {
+    tokens: auth.tokens,
+    refuse: (request, reply, status, message, error) => {
+      reply.header('www-authenticate', challenge(status, error, message));
+      if (request.url.startsWith('/fhir')) {
+        const failure = status === 401 ? errors.unauthorized(message) : errors.forbidden(message);
+        return sendFhir(reply, { status, body: failure.outcome });
+      }
+      return reply.code(status).type('application/json').send({ error: error ?? (status === 401 ? 'invalid_token' : 'insufficient_scope'), error_description: message });
+    },
+    rejected: async (request) => auth.audit.record(rejectedTokenRecord(request, auth.clock())),
+  });
+  auditRoutesHook(app, auth);
+
+  const open = { config: { access: 'public' as const } };
+  app.get('/healthz', open, async () => ({ status: 'ok', version: CARNET_VERSION, database: options.ctx.db.kind }));
+  app.get('/', open, async () => ({ name: 'Carnet', version: CARNET_VERSION, fhir: options.ctx.fhirBaseUrl }));
+  await app.register(oauthPlugin, { auth });
+  await app.register(loginPlugin, { auth });
+  await app.register(adminPlugin, { auth });
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
   if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db });
   return app;

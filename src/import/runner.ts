@@ -16,15 +16,20 @@ export const CHUNK_SIZE = 500;
  * Loads files through the same write engine as the API. A transaction Bundle is one database transaction;
  * NDJSON and other Bundles are written in chunks. A file that fails is reported and the next one goes on.
  */
-export async function importPaths(ctx: FhirContext, paths: readonly string[], reporter: ImportReporter = silentReporter): Promise<ImportSummary> {
+export interface ImportOptions {
+  /** The organisation recorded as the writer of every imported version (access control: docs/security.md). */
+  readonly author?: string;
+}
+
+export async function importPaths(ctx: FhirContext, paths: readonly string[], reporter: ImportReporter = silentReporter, options: ImportOptions = {}): Promise<ImportSummary> {
   const files = await discoverFiles(paths);
   const summary = emptySummary();
   const started = Date.now();
   reporter.start(files.length);
   for (const file of files) {
     try {
-      if (isNdjson(file)) await importNdjson(ctx, file, summary);
-      else await importJson(ctx, file, summary);
+      if (isNdjson(file)) await importNdjson(ctx, file, summary, options);
+      else await importJson(ctx, file, summary, options);
     } catch (error) {
       const message = error instanceof FhirError || error instanceof Error ? error.message : String(error);
       summary.failedFiles++;
@@ -43,30 +48,30 @@ export async function importPaths(ctx: FhirContext, paths: readonly string[], re
   return summary;
 }
 
-async function write(ctx: FhirContext, ops: WriteOp[], transaction: boolean, entryIndexes?: number[]): Promise<WriteResult[]> {
-  return withRetries(ctx.db, (tx) => executeWrites(tx, ctx, ops, { transaction, ...(entryIndexes ? { entryIndexes } : {}) }));
+async function write(ctx: FhirContext, ops: WriteOp[], transaction: boolean, entryIndexes: number[] | undefined, options: ImportOptions): Promise<WriteResult[]> {
+  return withRetries(ctx.db, (tx) => executeWrites(tx, ctx, ops, { transaction, ...(entryIndexes ? { entryIndexes } : {}), ...(options.author ? { author: options.author } : {}) }));
 }
 
-async function importJson(ctx: FhirContext, file: string, summary: ImportSummary): Promise<void> {
+async function importJson(ctx: FhirContext, file: string, summary: ImportSummary, options: ImportOptions): Promise<void> {
   const content = (await readJsonFile(file)) as Resource;
   if (content?.resourceType !== 'Bundle') {
     const op = resourceWrite(content);
     if (!op) throw new FhirError('invalid', 'the file holds neither a Bundle nor a resource');
-    countResults(summary, await write(ctx, [op], false));
+    countResults(summary, await write(ctx, [op], false, undefined, options));
     return;
   }
   const plan = planBundle(content as Bundle);
   summary.skipped += plan.skipped;
   if (plan.transaction) {
-    countResults(summary, await write(ctx, plan.ops, true, plan.entryIndexes));
+    countResults(summary, await write(ctx, plan.ops, true, plan.entryIndexes, options));
     return;
   }
   for (let i = 0; i < plan.ops.length; i += CHUNK_SIZE) {
-    countResults(summary, await write(ctx, plan.ops.slice(i, i + CHUNK_SIZE), false, plan.entryIndexes.slice(i, i + CHUNK_SIZE)));
+    countResults(summary, await write(ctx, plan.ops.slice(i, i + CHUNK_SIZE), false, plan.entryIndexes.slice(i, i + CHUNK_SIZE), options));
   }
 }
 
-async function importNdjson(ctx: FhirContext, file: string, summary: ImportSummary): Promise<void> {
+async function importNdjson(ctx: FhirContext, file: string, summary: ImportSummary, options: ImportOptions): Promise<void> {
   for await (const { resources, firstLine } of readNdjsonChunks(file, CHUNK_SIZE)) {
     const ops = resources.map((resource, i) => {
       const op = resourceWrite(resource);
@@ -74,7 +79,7 @@ async function importNdjson(ctx: FhirContext, file: string, summary: ImportSumma
       return op;
     });
     try {
-      countResults(summary, await write(ctx, ops, false, ops.map((_, i) => firstLine + i)));
+      countResults(summary, await write(ctx, ops, false, ops.map((_, i) => firstLine + i), options));
     } catch (error) {
       if (error instanceof FhirError) {
         const located = /^Bundle\.entry\[\d+\]/.test(error.message)

@@ -1,4 +1,8 @@
+import type { ConsentRule } from '../consent/rules.js';
 import type { IndexRows } from '../fhir/search/extract/rows.js';
+import { SqlBuilder } from '../fhir/search/sql/builder.js';
+import type { Visibility } from '../fhir/search/visibility.js';
+import { replaceConsentRules } from './consent-store.js';
 import type { Queryable } from './database.js';
 import { deleteIndex, writeIndex } from './search-index.js';
 
@@ -11,6 +15,10 @@ export interface CurrentRow {
   readonly lastUpdated: string;
   readonly deleted: boolean;
   readonly content: string | null;
+  /** What access control decides on: the patient compartment, the writing organisation, sensitive categories. */
+  readonly patientId?: string | null;
+  readonly authorOrg?: string | null;
+  readonly sensitivity?: readonly string[];
 }
 
 export interface VersionRow extends CurrentRow {
@@ -29,6 +37,12 @@ export interface NewVersion {
   readonly content: string | null;
   /** Search index rows of this version (none for a deletion). */
   readonly index: IndexRows | null;
+  /** The organisation whose user or system wrote this version. */
+  readonly authorOrg?: string | null;
+  /** Sensitive categories (meta.security), null when none. */
+  readonly sensitivity?: readonly string[] | null;
+  /** For a Consent Carnet enforces: its rules (replacing the previous version's); null otherwise. */
+  readonly consentRules?: readonly ConsentRule[] | null;
 }
 
 type Row = Record<string, unknown>;
@@ -45,8 +59,13 @@ function toCurrent(row: Row): CurrentRow {
     lastUpdated: iso(row.last_updated),
     deleted: row.deleted as boolean,
     content: (row.content as string | null) ?? null,
+    patientId: (row.patient_id as string | null) ?? null,
+    authorOrg: (row.author_org as string | null) ?? null,
+    sensitivity: (row.sensitivity as string[] | null) ?? [],
   };
 }
+
+const CURRENT_COLUMNS = 'resource_type, id, version_id, last_updated, deleted, content, patient_id, author_org, sensitivity';
 
 function toVersion(row: Row): VersionRow {
   return { ...toCurrent(row), seq: Number(row.seq), method: row.method as string };
@@ -54,7 +73,7 @@ function toVersion(row: Row): VersionRow {
 
 export async function readCurrent(db: Queryable, resourceType: string, id: string): Promise<CurrentRow | undefined> {
   const { rows } = await db.query<Row>(
-    'SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource WHERE resource_type = $1 AND id = $2',
+    `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = $2`,
     [resourceType, id],
   );
   return rows[0] ? toCurrent(rows[0]) : undefined;
@@ -65,7 +84,7 @@ export async function lockCurrent(db: Queryable, keys: readonly { resourceType: 
   const found = new Map<string, CurrentRow>();
   if (keys.length === 0) return found;
   const { rows } = await db.query<Row>(
-    `SELECT resource_type, id, version_id, last_updated, deleted, content FROM resource
+    `SELECT ${CURRENT_COLUMNS} FROM resource
       WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
       ORDER BY resource_type, id FOR UPDATE`,
     [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
@@ -87,7 +106,7 @@ export async function existing(db: Queryable, keys: readonly { resourceType: str
 
 export async function readVersion(db: Queryable, resourceType: string, id: string, versionId: number): Promise<VersionRow | undefined> {
   const { rows } = await db.query<Row>(
-    `SELECT seq, resource_type, id, version_id, last_updated, deleted, method, content FROM resource_version
+    `SELECT seq, method, ${CURRENT_COLUMNS} FROM resource_version
       WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
     [resourceType, id, versionId],
   );
@@ -101,29 +120,38 @@ export async function readVersion(db: Queryable, resourceType: string, id: strin
 export async function writeVersions(db: Queryable, versions: readonly NewVersion[]): Promise<void> {
   if (versions.length === 0) return;
   const col = <K extends keyof NewVersion>(key: K) => versions.map((v) => v[key]);
+  // A text[] per row does not fit unnest's one-dimensional arrays: categories travel comma-joined.
+  const sensitivity = versions.map((v) => (v.sensitivity ?? []).join(','));
+  const authorOrg = versions.map((v) => v.authorOrg ?? null);
   const upsert = await db.query<{ rid: string; resource_type: string; id: string }>(
-    `INSERT INTO resource AS r (resource_type, id, version_id, last_updated, deleted, patient_id, content)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[])
+    `INSERT INTO resource AS r (resource_type, id, version_id, last_updated, deleted, patient_id, content, author_org, sensitivity)
+     SELECT u.t, u.i, u.v, u.l, u.d, u.p, u.c, u.a, CASE WHEN u.s = '' THEN NULL ELSE string_to_array(u.s, ',') END
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[], $8::text[], $9::text[])
+         AS u(t, i, v, l, d, p, c, a, s)
      ON CONFLICT (resource_type, id) DO UPDATE SET
        version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, deleted = EXCLUDED.deleted,
-       patient_id = EXCLUDED.patient_id, content = EXCLUDED.content
+       patient_id = EXCLUDED.patient_id, content = EXCLUDED.content, author_org = EXCLUDED.author_org, sensitivity = EXCLUDED.sensitivity
      WHERE r.version_id = EXCLUDED.version_id - 1
      RETURNING r.rid::text AS rid, r.resource_type, r.id`,
-    [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('patientId'), col('content')],
+    [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('patientId'), col('content'), authorOrg, sensitivity],
   );
   if (upsert.rows.length !== versions.length) {
     // A concurrent writer created or advanced one of these resources first: run the transaction again.
     throw Object.assign(new Error('Concurrent write detected; retrying'), { code: '40001' });
   }
   await db.query(
-    `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, patient_id, content)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[], $8::text[])`,
-    [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('method'), col('patientId'), col('content')],
+    `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, patient_id, content, author_org, sensitivity)
+     SELECT u.t, u.i, u.v, u.l, u.d, u.m, u.p, u.c, u.a, CASE WHEN u.s = '' THEN NULL ELSE string_to_array(u.s, ',') END
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         AS u(t, i, v, l, d, m, p, c, a, s)`,
+    [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('method'), col('patientId'), col('content'), authorOrg, sensitivity],
   );
   const ridOf = new Map(upsert.rows.map((row) => [`${row.resource_type}/${row.id}`, String(row.rid)]));
   const rid = (v: NewVersion) => ridOf.get(`${v.resourceType}/${v.id}`) as string;
   await deleteIndex(db, versions.filter((v) => v.versionId > 1).map(rid));
   await writeIndex(db, versions.filter((v) => v.index).map((v) => ({ rid: rid(v), rows: v.index as IndexRows })));
+  const consents = versions.filter((v) => v.resourceType === 'Consent');
+  if (consents.length > 0) await replaceConsentRules(db, consents.map((v) => ({ id: v.id, patientId: v.patientId, rules: v.consentRules ?? [] })));
 }
 
 export interface HistoryQuery {
@@ -135,30 +163,28 @@ export interface HistoryQuery {
   /** Keyset cursor: only versions older than this sequence number. */
   readonly beforeSeq?: number;
   readonly limit: number;
+  /** What the requester may see: a SQL condition over the version row (access control and consent). */
+  readonly visibility?: Visibility;
 }
 
 export async function readHistory(db: Queryable, q: HistoryQuery): Promise<VersionRow[]> {
+  const sql = new SqlBuilder();
   const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (q.resourceType) add('v.resource_type = ?', q.resourceType);
-  if (q.id) add('v.id = ?', q.id);
-  if (q.since) add('v.last_updated >= ?', q.since);
-  if (q.beforeSeq !== undefined) add('v.seq < ?', q.beforeSeq);
+  if (q.resourceType) where.push(`v.resource_type = ${sql.bind(q.resourceType)}`);
+  if (q.id) where.push(`v.id = ${sql.bind(q.id)}`);
+  if (q.since) where.push(`v.last_updated >= ${sql.bind(q.since)}`);
+  if (q.beforeSeq !== undefined) where.push(`v.seq < ${sql.bind(q.beforeSeq)}`);
   if (q.at) {
-    add('v.last_updated < ?', q.at.end);
+    where.push(`v.last_updated < ${sql.bind(q.at.end)}`);
     // A version stays current until the next version of the same resource is written.
-    add(`NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.resource_type = v.resource_type AND n.id = v.id
-          AND n.version_id = v.version_id + 1 AND n.last_updated < ?)`, q.at.start);
+    where.push(`NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.resource_type = v.resource_type AND n.id = v.id
+          AND n.version_id = v.version_id + 1 AND n.last_updated < ${sql.bind(q.at.start)})`);
   }
-  params.push(q.limit);
+  if (q.visibility) where.push(`(${q.visibility('v', sql)})`);
   const { rows } = await db.query<Row>(
-    `SELECT v.seq, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.method, v.content FROM resource_version v
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY v.seq DESC LIMIT $${params.length}`,
-    params,
+    `SELECT v.seq, v.method, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.content, v.patient_id, v.author_org, v.sensitivity
+       FROM resource_version v ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY v.seq DESC LIMIT ${sql.bind(q.limit)}`,
+    sql.params,
   );
   return rows.map(toVersion);
 }

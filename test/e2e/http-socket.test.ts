@@ -18,7 +18,7 @@ describe('HTTP over a socket', () => {
   test('create then read with plain application/json, as many clients send', async () => {
     const created = await fetch(`${origin}/fhir/Patient`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await t.systemToken()}` },
       body: JSON.stringify({ resourceType: 'Patient', name: [{ family: 'Gagnon', given: ['Zoé'] }] }),
     });
     assert.equal(created.status, 201);
@@ -26,7 +26,7 @@ describe('HTTP over a socket', () => {
     const location = created.headers.get('location') ?? '';
     assert.match(location, /\/fhir\/Patient\/[^/]+\/_history\/1$/);
     const id = location.split('/')[5];
-    const read = await fetch(`${origin}/fhir/Patient/${id}`);
+    const read = await fetch(`${origin}/fhir/Patient/${id}`, { headers: { authorization: `Bearer ${await t.systemToken()}` } });
     assert.equal(read.status, 200);
     assert.equal(read.headers.get('etag'), 'W/"1"');
     const body = (await read.json()) as { name: { given: string[] }[] };

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { freePort } from '../../bench/server.js';
+import { TEST_BOOTSTRAP } from '../support/harness.js';
 
 /**
  * CARNET_WORKERS=2 on PostgreSQL: two API processes share the port and one database. Runs when the suite
@@ -28,7 +29,10 @@ describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (Pos
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [resolve('dist/src/cli/carnet.js'), 'serve'], {
-      env: { ...process.env, DATABASE_URL: scoped.toString(), CARNET_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', CARNET_BASE_URL: base, CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env, DATABASE_URL: scoped.toString(), CARNET_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', CARNET_BASE_URL: base, CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'warn',
+        CARNET_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret,
+      },
       stdio: 'ignore',
     });
     for (let i = 0; i < 300; i++) {
@@ -50,15 +54,21 @@ describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (Pos
   });
 
   test('two processes serve one record: writes in one are read in the other', async () => {
+    const tokenResponse = await fetch(`${base}/auth/token`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${TEST_BOOTSTRAP.id}:${TEST_BOOTSTRAP.secret}`).toString('base64')}` },
+      body: 'grant_type=client_credentials&scope=system%2F*.cruds',
+    });
+    assert.equal(tokenResponse.status, 200, 'a token issued by one process is accepted by the other');
+    const headers = { authorization: `Bearer ${((await tokenResponse.json()) as { access_token: string }).access_token}` };
     const children = execFileSync('pgrep', ['-P', String(child?.pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
     assert.equal(children.length, 2);
     const ids = await Promise.all(Array.from({ length: 20 }, async (_, i) => {
-      const r = await fetch(`${base}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Patient', name: [{ family: `Travailleur${i}` }] }) });
+      const r = await fetch(`${base}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', ...headers }, body: JSON.stringify({ resourceType: 'Patient', name: [{ family: `Travailleur${i}` }] }) });
       assert.equal(r.status, 201);
       return ((await r.json()) as { id: string }).id;
     }));
-    for (const id of ids) assert.equal((await fetch(`${base}/fhir/Patient/${id}`)).status, 200);
-    const search = (await (await fetch(`${base}/fhir/Patient?family=travailleur&_summary=count`)).json()) as { total: number };
+    for (const id of ids) assert.equal((await fetch(`${base}/fhir/Patient/${id}`, { headers })).status, 200);
+    const search = (await (await fetch(`${base}/fhir/Patient?family=travailleur&_summary=count`, { headers })).json()) as { total: number };
     assert.equal(search.total, 20);
   });
 });

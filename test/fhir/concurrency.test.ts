@@ -14,8 +14,9 @@ describe('concurrency', () => {
   test('parallel patches of one resource: every one is applied, versions are consecutive', async () => {
     const id = (await t.request('POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: 'Compteur', given: [] }] } })).body.id as string;
     const n = 20;
+    const authorization = `Bearer ${await t.systemToken()}`;
     const results = await Promise.all(Array.from({ length: n }, (_, i) => t.carnet.server.inject({
-      method: 'PATCH', url: `/fhir/Patient/${id}`, headers: { 'content-type': 'application/json-patch+json' },
+      method: 'PATCH', url: `/fhir/Patient/${id}`, headers: { 'content-type': 'application/json-patch+json', authorization },
       payload: JSON.stringify([{ op: 'add', path: '/name/0/given/-', value: `g${i}` }]),
     })));
     assert.deepEqual(results.map((r) => r.statusCode), Array(n).fill(200));

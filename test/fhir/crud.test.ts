@@ -84,8 +84,9 @@ describe('FHIR interactions', () => {
 
   test('patch (JSON Patch): applied, validated, test operation and forbidden changes', async () => {
     const id = (await t.request('POST', '/fhir/Patient', { body: patient('Fortin') })).body.id as string;
+    const authorization = `Bearer ${await t.systemToken()}`;
     const patch = (ops: unknown, headers: Record<string, string> = {}) => t.carnet.server.inject({
-      method: 'PATCH', url: `/fhir/Patient/${id}`, headers: { 'content-type': 'application/json-patch+json', ...headers }, payload: JSON.stringify(ops),
+      method: 'PATCH', url: `/fhir/Patient/${id}`, headers: { 'content-type': 'application/json-patch+json', authorization, ...headers }, payload: JSON.stringify(ops),
     });
     const applied = await patch([{ op: 'replace', path: '/name/0/family', value: 'Fortin-Leblanc' }, { op: 'add', path: '/gender', value: 'female' }]);
     assert.equal(applied.statusCode, 200);

@@ -9,8 +9,9 @@ describe('bad input', () => {
     t = await startTestCarnet({ env: { CARNET_MAX_BODY_BYTES: '4096' } });
   });
   after(async () => t.close());
-  const raw = (method: string, url: string, payload: string, contentType = 'application/fhir+json', headers: Record<string, string> = {}) =>
-    t.carnet.server.inject({ method: method as 'POST', url, headers: { 'content-type': contentType, ...headers }, payload });
+  const auth = async () => ({ authorization: `Bearer ${await t.systemToken()}` });
+  const raw = async (method: string, url: string, payload: string, contentType = 'application/fhir+json', headers: Record<string, string> = {}) =>
+    t.carnet.server.inject({ method: method as 'POST', url, headers: { 'content-type': contentType, ...(await auth()), ...headers }, payload });
   const count = async () => (await t.request('GET', '/fhir/Patient?_summary=count')).body.total as number;
 
   test('each error answers its status with an OperationOutcome and writes nothing', async () => {
@@ -27,9 +28,9 @@ describe('bad input', () => {
       ['body too large', () => raw('POST', '/fhir/Patient', JSON.stringify({ resourceType: 'Patient', name: [{ text: 'x'.repeat(5000) }] })), 413],
       ['unknown element', () => raw('POST', '/fhir/Patient', '{"resourceType": "Patient", "colour": "blue"}'), 400],
       ['method not allowed', () => raw('PATCH', '/fhir/Patient', '[]', 'application/json-patch+json'), 405],
-      ['XML asked for', () => t.carnet.server.inject({ method: 'GET', url: '/fhir/metadata', headers: { accept: 'application/fhir+xml' } }), 406],
-      ['_format xml', () => t.carnet.server.inject({ method: 'GET', url: '/fhir/metadata?_format=xml' }), 406],
-      ['unknown path', () => t.carnet.server.inject({ method: 'GET', url: '/fhir/Patient/1/_history/1/extra' }), 404],
+      ['XML asked for', async () => t.carnet.server.inject({ method: 'GET', url: '/fhir/metadata', headers: { accept: 'application/fhir+xml', ...(await auth()) } }), 406],
+      ['_format xml', async () => t.carnet.server.inject({ method: 'GET', url: '/fhir/metadata?_format=xml', headers: await auth() }), 406],
+      ['unknown path', async () => t.carnet.server.inject({ method: 'GET', url: '/fhir/Patient/1/_history/1/extra', headers: await auth() }), 404],
     ];
     for (const [name, run, status] of cases) {
       const r = await run();

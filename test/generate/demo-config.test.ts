@@ -11,7 +11,7 @@ describe('demo configuration', () => {
   });
 
   test('CARNET_DEMO_PERSONS and CARNET_DEMO_SEED are read; bad sizes are refused', () => {
-    const c = loadConfig({ CARNET_DEMO_PERSONS: '25', CARNET_DEMO_SEED: 'montréal', CARNET_DEMO: 'OFF' });
+    const c = loadConfig({ CARNET_DEMO_PERSONS: '25', CARNET_DEMO_SEED: 'montréal', CARNET_DEMO: 'OFF', CARNET_SECRET: 'a-production-secret-of-at-least-32-characters' });
     assert.deepEqual([c.demo, c.demoPersons, c.demoSeed], [false, 25, 'montréal']);
     assert.throws(() => loadConfig({ CARNET_DEMO_PERSONS: '0' }), ConfigError);
     assert.throws(() => loadConfig({ CARNET_DEMO_PERSONS: 'many' }), ConfigError);

@@ -186,7 +186,7 @@ describe('first start', () => {
   });
 
   test('an empty embedded database gets the demo population; CARNET_DEMO=off and a second start leave it alone', async () => {
-    const off = await startTestCarnet({ env: { CARNET_DEMO: 'off', CARNET_DEMO_PERSONS: '3', CARNET_DATA_DIR: 'memory://' } });
+    const off = await startTestCarnet({ env: { CARNET_DEMO: 'off', CARNET_SECRET: 'a-production-secret-of-at-least-32-characters', CARNET_DEMO_PERSONS: '3', CARNET_DATA_DIR: 'memory://' } });
     try {
       assert.equal(await seedDemoIfEmpty(off.carnet, silentProgress), false);
       assert.equal((await counts(off)).size, 0);

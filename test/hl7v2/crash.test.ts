@@ -96,14 +96,14 @@ describe('crash safety', () => {
     client.close();
 
     const count = async (query: string) => {
-      const response = await fetch(`${server?.baseUrl}/fhir/${query}&_total=accurate&_count=1`);
+      const response = await fetch(`${server?.baseUrl}/fhir/${query}&_total=accurate&_count=1`, { headers: await server?.authorization() });
       return ((await response.json()) as Bundle).total;
     };
     assert.equal(await count('Provenance?'), MESSAGES, 'one Provenance per message');
     assert.equal(await count('DiagnosticReport?status=final'), MESSAGES, 'one report per message');
     assert.equal(await count('Observation?status=final'), MESSAGES * 3, 'three results per message, none twice');
     assert.equal(await count('Patient?active=true'), 7, 'one Patient per MRN');
-    const versions = await fetch(`${server.baseUrl}/fhir/Observation/_history?_count=1000`);
+    const versions = await fetch(`${server.baseUrl}/fhir/Observation/_history?_count=1000`, { headers: await server.authorization() });
     assert.equal(((await versions.json()) as Bundle).entry?.length, MESSAGES * 3, 'no second version of anything');
   });
 });

@@ -172,8 +172,8 @@ describe('HL7 v2 gateway over HTTP, dead letters and replay', () => {
   });
   after(() => t.close());
 
-  const post = (body: string | Buffer, contentType = 'x-application/hl7-v2+er7') =>
-    t.carnet.server.inject({ method: 'POST', url: '/hl7v2', headers: { 'content-type': contentType }, payload: body });
+  const post = async (body: string | Buffer, contentType = 'x-application/hl7-v2+er7') =>
+    t.carnet.server.inject({ method: 'POST', url: '/hl7v2', headers: { 'content-type': contentType, authorization: `Bearer ${await t.systemToken()}` }, payload: body });
 
   test('POST /hl7v2 answers the ACK: 200 AA, 400 AR, 413 too large, 415 for other media types', async () => {
     const ok = await post(oru({ controlId: 'H-1', mrn: 'H1', order: 'B1', results: 2 }), 'text/plain');
@@ -227,7 +227,7 @@ describe('HL7 v2 gateway over HTTP, dead letters and replay', () => {
     const { pino } = await import('pino');
     const fixed = await createCarnet(loadConfig({ CARNET_BASE_URL: 'http://carnet.test', CARNET_HL7_SENDERS: senders, CARNET_HL7_TIMEZONE: 'America/Toronto' }), { db: t.carnet.db, log: pino({ level: 'silent' }) });
     const [letter] = (await t.request('GET', '/hl7v2/dead-letters')).body.items;
-    const replay = await fixed.server.inject({ method: 'POST', url: `/hl7v2/dead-letters/${letter.id}/$replay` });
+    const replay = await fixed.server.inject({ method: 'POST', url: `/hl7v2/dead-letters/${letter.id}/$replay`, headers: { authorization: `Bearer ${await t.systemToken()}` } });
     await fixed.server.close();
     assert.equal(replay.statusCode, 200);
     assert.equal(replay.json().outcome, 'accepted');

@@ -73,7 +73,7 @@ describe('malformed and edge-case samples', () => {
       await t.carnet.db.query('DELETE FROM hl7v2_message');
       const count = async () => ((await t.request('GET', '/fhir/Provenance?_total=accurate&_count=1')).body as Bundle).total ?? 0;
       const before = await count();
-      const response = await t.carnet.server.inject({ method: 'POST', url: '/hl7v2', headers: { 'content-type': 'x-application/hl7-v2+er7' }, payload: fixture(file) });
+      const response = await t.carnet.server.inject({ method: 'POST', url: '/hl7v2', headers: { 'content-type': 'x-application/hl7-v2+er7', authorization: `Bearer ${await t.systemToken()}` }, payload: fixture(file) });
       const answer = msa(response.body);
       assert.equal(answer.code, ack, response.body);
       if (code) {

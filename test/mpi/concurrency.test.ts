@@ -26,8 +26,9 @@ describe(`MPI concurrency over a real socket (${usingPostgres ? 'PostgreSQL' : '
       ['Félix', 'Lavoie', '1995-05-19'], ['Léa', 'Fortin', '1969-09-09'], ['Samuel', 'Gagné', '1958-03-14'],
       ['Rosalie', 'Ouellet', '2011-06-27'], ['Thomas', 'Pelletier', '1990-10-02'],
     ] as const;
+    const authorization = `Bearer ${await t.systemToken()}`;
     const post = (body: unknown) =>
-      fetch(`${origin}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) })
+      fetch(`${origin}/fhir/Patient`, { method: 'POST', headers: { 'content-type': 'application/fhir+json', authorization }, body: JSON.stringify(body) })
         .then(async (r) => ({ status: r.status, id: ((await r.json()) as { id: string }).id }));
     const requests = people.flatMap(([given, family, birthDate], i) => {
       const nam = `${family.slice(0, 3).toUpperCase()}X${birthDate.slice(2, 4)}${birthDate.slice(5, 7)}${birthDate.slice(8, 10)}1${i}`;
@@ -47,7 +48,7 @@ describe(`MPI concurrency over a real socket (${usingPostgres ? 'PostgreSQL' : '
     assert.equal(new Set(personOf.values()).size, people.length);
     // Each Person resource lists exactly its two source records.
     for (const personId of new Set(personOf.values())) {
-      const person = await (await fetch(`${origin}/fhir/Person/${personId}`)).json() as { link?: unknown[] };
+      const person = await (await fetch(`${origin}/fhir/Person/${personId}`, { headers: { authorization } })).json() as { link?: unknown[] };
       assert.equal(person.link?.length, 2);
     }
   });

@@ -227,7 +227,8 @@ describe('search features', () => {
     });
     test('POST [type]/_search with a form body answers like GET', async () => {
       const r = await t.carnet.server.inject({
-        method: 'POST', url: '/fhir/Patient/_search', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'family=tremblay&gender=female',
+        method: 'POST', url: '/fhir/Patient/_search', payload: 'family=tremblay&gender=female',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${await t.systemToken()}` },
       });
       assert.equal(r.statusCode, 200);
       assert.deepEqual(ids(JSON.parse(r.body) as Bundle), ['Patient/p-eloise']);

@@ -14,8 +14,14 @@ import { openPostgres } from '../../src/storage/postgres-database.js';
 export interface TestCarnet {
   readonly carnet: Carnet;
   readonly base: string;
-  /** In-process HTTP request through the real server. */
-  request(method: string, url: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<TestResponse>;
+  /**
+   * In-process HTTP request through the real server. By default it carries an access token of the
+   * bootstrap system client, obtained through the real client-credentials flow; `token` sends another
+   * one, or none (`null`).
+   */
+  request(method: string, url: string, options?: { body?: unknown; headers?: Record<string, string>; token?: string | null }): Promise<TestResponse>;
+  /** The bootstrap (platform) client's current access token. */
+  systemToken(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,24 +60,48 @@ export async function openTestDatabase(): Promise<{ db: Database; drop: () => Pr
   };
 }
 
+/** The bootstrap client every test Carnet registers (CARNET_BOOTSTRAP_CLIENT_ID/SECRET). */
+export const TEST_BOOTSTRAP = { id: 'test-bootstrap', secret: 'test-bootstrap-secret-0123456789abcdef' };
+
 export async function startTestCarnet(overrides: { clock?: () => Date; newId?: () => string; env?: NodeJS.ProcessEnv } = {}): Promise<TestCarnet> {
   const { db, drop } = await openTestDatabase();
-  const config = loadConfig({ PORT: '8080', CARNET_BASE_URL: 'http://carnet.test', LOG_LEVEL: 'silent', ...overrides.env });
+  const config = loadConfig({
+    PORT: '8080', CARNET_BASE_URL: 'http://carnet.test', LOG_LEVEL: 'silent',
+    CARNET_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret, ...overrides.env,
+  });
   const carnet = await createCarnet(config, {
     db,
     log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     ...(overrides.clock ? { clock: overrides.clock } : {}),
     ...(overrides.newId ? { newId: overrides.newId } : {}),
   });
+  let system: { token: string; until: number } | undefined;
+  const systemToken = async (): Promise<string> => {
+    if (system && system.until > Date.now()) return system.token;
+    const response = await carnet.server.inject({
+      method: 'POST', url: '/auth/token',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${TEST_BOOTSTRAP.id}:${TEST_BOOTSTRAP.secret}`).toString('base64')}`,
+      },
+      payload: 'grant_type=client_credentials&scope=system/*.cruds',
+    });
+    if (response.statusCode !== 200) throw new Error(`the test harness could not get a token: ${response.statusCode} ${response.body}`);
+    const body = JSON.parse(response.body) as { access_token: string; expires_in: number };
+    system = { token: body.access_token, until: Date.now() + (body.expires_in - 30) * 1000 };
+    return system.token;
+  };
   return {
     carnet,
     base: carnet.ctx.fhirBaseUrl,
+    systemToken,
     async request(method, url, options = {}) {
       const hasBody = options.body !== undefined;
+      const token = options.token === undefined ? await systemToken() : options.token;
       const response = await carnet.server.inject({
         method: method as 'GET',
         url,
-        headers: { ...(hasBody ? { 'content-type': 'application/fhir+json' } : {}), ...options.headers },
+        headers: { ...(hasBody ? { 'content-type': 'application/fhir+json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers },
         ...(hasBody ? { payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
       });
       let body: unknown;

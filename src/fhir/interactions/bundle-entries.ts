@@ -34,6 +34,8 @@ export function entryRequest(entry: BundleEntry, index: number, outer: FhirReque
     path,
     query: new URLSearchParams(query),
     body,
+    // Each entry is asked by the same requester (and audited as its own interaction).
+    ...(outer.access ? { access: outer.access } : {}),
     headers: {
       ...(req.ifMatch ? { ifMatch: req.ifMatch } : {}),
       ...(req.ifNoneMatch ? { ifNoneMatch: req.ifNoneMatch } : {}),

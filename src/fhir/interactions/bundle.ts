@@ -8,6 +8,8 @@ import { executeWrites } from '../write/engine.js';
 import type { WriteOp, WriteResult } from '../write/operations.js';
 import { bodyResource, preferReturn, versionHeaders } from './respond.js';
 import { entryRequest, entryWrite, ORDER } from './bundle-entries.js';
+import { writeAccess } from '../../access/fhir-access.js';
+import { auditInTransaction } from '../../audit/fhir-audit.js';
 
 const STATUS_TEXT: Record<number, string> = {
   200: '200 OK', 201: '201 Created', 204: '204 No Content', 304: '304 Not Modified', 400: '400 Bad Request',
@@ -80,7 +82,8 @@ async function runTransaction(ctx: FhirContext, outer: FhirRequest, entries: Bun
 
   const responses: FhirResponse[] = new Array(entries.length);
   await withRetries(ctx.db, async (tx: Queryable) => {
-    const results = await executeWrites(tx, ctx, writes.map((w) => w.op), { transaction: true, entryIndexes: writes.map((w) => w.index) });
+    const results = await executeWrites(tx, ctx, writes.map((w) => w.op), { transaction: true, entryIndexes: writes.map((w) => w.index), ...writeAccess(outer, ctx) });
+    await auditInTransaction(tx, ctx, outer, { interaction: 'transaction', status: 200 });
     results.forEach((result, i) => {
       responses[(writes[i] as { index: number }).index] = transactionEntryResponse(ctx, outer, result);
     });

@@ -95,6 +95,7 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
       {
         mode: 'server',
         documentation: `Every standard R4 search parameter of every type is indexed and searchable, with chaining (any depth), _has, _list, _text and _content. Result parameters: ${[...RESULT_PARAMS].join(', ')}. Compartment search: GET Patient/[id]/[type]. Paging is keyset-based (_cursor).`,
+        security: smartSecurity(fhirBaseUrl),
         resource,
         interaction: [...new Set(systemInteractions)].map((code) => ({ code })),
         operation: operationsOf('$'),
@@ -111,6 +112,23 @@ function operationsOf(type: string): { name: string; definition: string }[] {
     name,
     definition: ['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`,
   }));
+}
+
+/** SMART on FHIR: the service and its OAuth endpoints (docs/security.md), next to /.well-known/smart-configuration. */
+function smartSecurity(fhirBaseUrl: string): NonNullable<NonNullable<CapabilityStatement['rest']>[number]['security']> {
+  const issuer = fhirBaseUrl.replace(/\/fhir$/, '');
+  return {
+    cors: false,
+    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+    description: 'OAuth 2.0 bearer tokens (SMART App Launch 2.0 and Backend Services); consents are enforced on every read and search.',
+    extension: [{
+      url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
+      extension: [
+        { url: 'authorize', valueUri: `${issuer}/auth/authorize` }, { url: 'token', valueUri: `${issuer}/auth/token` },
+        { url: 'revoke', valueUri: `${issuer}/auth/revoke` }, { url: 'introspect', valueUri: `${issuer}/auth/introspect` },
+      ],
+    }],
+  };
 }
 
 export const capabilities: Handler = async ({ ctx }) => ({ status: 200, body: buildCapabilityStatement(ctx.fhirBaseUrl, ctx.clock()) });

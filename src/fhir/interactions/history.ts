@@ -4,6 +4,7 @@ import { errors } from '../outcomes.js';
 import { decodeCursor, encodeCursor, pageLink, pageSize } from '../paging.js';
 import type { Handler, HandlerInput } from '../router/types.js';
 import { parseHistoryInstant, partialDateRange } from './dates.js';
+import { traceRows } from '../../audit/trail.js';
 
 const HISTORY_PARAMS = new Set(['_count', '_since', '_at', '_cursor', '_format', '_pretty']);
 
@@ -25,10 +26,12 @@ async function history({ request, ctx, reader, params }: HandlerInput): Promise<
     ...(since ? { since: parseHistoryInstant(since, '_since') } : {}),
     ...(at ? { at: partialDateRange(at, '_at') } : {}),
     ...(cursor ? { beforeSeq: Number(cursor) } : {}),
+    ...(request.visibility ? { visibility: request.visibility } : {}),
     limit: limit + 1,
   };
   const rows = limit === 0 ? [] : await readHistory(reader, query);
   const page = rows.slice(0, limit);
+  traceRows(request.audit, page);
   const self = `${ctx.fhirBaseUrl}/${[type, id, '_history'].filter(Boolean).join('/')}`;
   const link: BundleLink[] = [{ relation: 'self', url: pageLink(self, request.query, {}) }];
   const last = page[page.length - 1];

@@ -9,6 +9,7 @@ import type { LinkedPatients } from '../search/terminology.js';
 import type { FhirContext } from '../context.js';
 import type { Queryable } from '../../storage/database.js';
 import { linkedPatientIds } from '../../mpi/store/link-store.js';
+import { traceRows } from '../../audit/trail.js';
 
 /** GET [type]?…, POST [type]/_search (form), and compartment search GET Patient/[id]/[type]?… */
 export const search: Handler = async ({ request, ctx, reader, params }) => {
@@ -16,6 +17,7 @@ export const search: Handler = async ({ request, ctx, reader, params }) => {
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
   const outcome = await executeSearch(reader, plan, { now: ctx.clock(), ...visibilityOf(request), ...mpiLinks(ctx, reader) });
+  traceRows(request.audit, outcome.matches, outcome.included);
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: type, query }, plan, outcome) };
 };
 
@@ -28,6 +30,7 @@ export const compartmentSearch: Handler = async ({ request, ctx, reader, params 
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
   const outcome = await executeSearch(reader, plan, { now: ctx.clock(), scope: { extra: [scope] }, ...visibilityOf(request), ...mpiLinks(ctx, reader) });
+  traceRows(request.audit, outcome.matches, outcome.included);
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: `${compartment}/${id}/${type}`, query }, plan, outcome) };
 };
 

@@ -4,12 +4,13 @@ import { errors, informational, outcome } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
 import { validationIssues } from '../validation.js';
 import { bodyResource } from './respond.js';
+import { checkRead } from '../../access/fhir-access.js';
 
 /**
  * POST [type]/$validate and [type]/[id]/$validate — validates without storing. Answers 200 with an
  * OperationOutcome listing every issue (an empty list of errors means valid), as the R4 operation defines.
  */
-export const validate: Handler = async ({ request, reader, params }) => {
+export const validate: Handler = async ({ request, ctx, reader, params }) => {
   const type = params.type as string;
   let resource = bodyResource(request);
   let mode: string | undefined;
@@ -23,6 +24,7 @@ export const validate: Handler = async ({ request, reader, params }) => {
   if (mode === 'delete') {
     const row = params.id ? await readCurrent(reader, type, params.id) : undefined;
     if (!row || row.deleted) throw errors.notFound(`${type}/${params.id ?? ''} does not exist`);
+    await checkRead(request, ctx, reader, row);
     return { status: 200, body: informational(`${type}/${params.id} may be deleted`) };
   }
   if (resource.resourceType !== type) throw errors.invalid(`The resource is a ${resource.resourceType}, not a ${type}`);

@@ -13,6 +13,7 @@ import { errors } from '../outcomes.js';
 import { MAX_PAGE_SIZE } from '../paging.js';
 import { linkedPatientIds } from '../../mpi/store/link-store.js';
 import type { Handler } from '../router/types.js';
+import { traceRows } from '../../audit/trail.js';
 
 /**
  * GET Patient/[id]/$everything — the patient, every resource in their compartment, and the resources
@@ -39,6 +40,7 @@ type Row = Record<string, unknown>;
 const toRow = (row: Row): SearchRow => ({
   rid: String(row.rid), resourceType: row.resource_type as string, id: row.id as string, versionId: Number(row.version_id),
   lastUpdated: row.last_updated instanceof Date ? row.last_updated.toISOString() : String(row.last_updated), content: row.content as string, sortValues: [],
+  patientId: (row.patient_id as string | null | undefined) ?? null,
 });
 
 export const everything: Handler = async ({ request, ctx, reader, params }) => {
@@ -81,7 +83,7 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   if (cursor) where.push(`r.rid > ${sql.bind(cursor.rid, 'bigint')}`);
   if (visibility) where.push(`(${visibility('r', sql)})`);
   const { rows } = await reader.query<Row>(
-    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content FROM resource r
+    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.patient_id FROM resource r
       WHERE ${where.join(' AND ')} ORDER BY r.rid LIMIT ${sql.bind(count + 1, 'int')}`,
     sql.params,
   );
@@ -91,6 +93,7 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
     ...(cursor ? [] : await personOf(reader, id, types, visibility)),
     ...(await referencedDirectory(reader, matches, types, visibility)),
   ];
+  traceRows(request.audit, matches, included);
   const last = matches[matches.length - 1];
   const plan = { summary: undefined, elements: undefined, ignored: [] } as unknown as SearchPlan;
   const body = searchBundleJson(
@@ -128,7 +131,7 @@ async function referencedDirectory(
   const sql = new SqlBuilder();
   const typeFilter = types ? ` AND r.resource_type = ANY(${sql.bind(types, 'text[]')})` : '';
   const { rows } = await reader.query<Row>(
-    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content
+    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.patient_id
       FROM (SELECT DISTINCT a.target FROM search_reference a
               WHERE a.rid = ANY(${sql.bind(page.map((r) => r.rid), 'bigint[]')}) AND a.param = ANY(${sql.bind(keys, 'int[]')}) AND a.target IS NOT NULL) t
       JOIN resource r ON r.resource_type = split_part(t.target, '/', 1) AND r.id = split_part(t.target, '/', 2)

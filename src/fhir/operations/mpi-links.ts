@@ -4,7 +4,7 @@ import { readPerson, readRecord, patientIdsOfPerson } from '../../mpi/store/link
 import { withRetries } from '../../storage/database.js';
 import { errors, informational } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
-import { mpiOf } from './mpi-context.js';
+import { mpiOf, deciderOf } from './mpi-context.js';
 import { OperationInput, parameters, referencedId } from './parameters.js';
 
 /**
@@ -36,7 +36,7 @@ export const mpiLinks: Handler = async ({ ctx, reader, params }) => {
 export const mpiLink: Handler = async ({ request, ctx, params }) => {
   const config = mpiOf(ctx);
   const input = OperationInput.of(request);
-  const actor = input.requiredString('actor');
+  const actor = deciderOf(request, input);
   const reason = input.string('reason');
   const personId = referencedId(input.reference('person'), 'Person', 'person');
   if (!personId) throw errors.invalid('The "person" parameter (a Person reference) is required');
@@ -55,7 +55,7 @@ export const mpiLink: Handler = async ({ request, ctx, params }) => {
 export const mpiUnlink: Handler = async ({ request, ctx, params }) => {
   const config = mpiOf(ctx);
   const input = OperationInput.of(request);
-  const actor = input.requiredString('actor');
+  const actor = deciderOf(request, input);
   const reason = input.string('reason');
   const patientId = params.id as string;
   const result = await withRetries(ctx.db, (tx) => unlinkPatient(tx, ctx, config, { patientId, actor, ...(reason ? { reason } : {}) }));

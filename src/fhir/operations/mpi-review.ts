@@ -9,7 +9,7 @@ import { countCandidates, listCandidates, type Candidate, type CandidateStatus }
 import { withRetries, type Queryable } from '../../storage/database.js';
 import { errors, informational } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
-import { mpiOf } from './mpi-context.js';
+import { mpiOf, deciderOf } from './mpi-context.js';
 import type { MpiConfig } from '../../mpi/service/config.js';
 import { OperationInput, parameters, referencedId } from './parameters.js';
 
@@ -96,7 +96,7 @@ export const mpiReviewDecide: Handler = async ({ request, ctx }) => {
   const id = Number(input.requiredString('candidate'));
   if (!Number.isInteger(id) || id < 1) throw errors.invalid('"candidate" must be the id of a review candidate');
   const decision = input.requiredString('decision');
-  const actor = input.requiredString('actor');
+  const actor = deciderOf(request, input);
   const reason = input.string('reason');
   const who = { id, actor, ...(reason ? { reason } : {}) };
   if (decision === 'confirm') {

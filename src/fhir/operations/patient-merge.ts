@@ -5,6 +5,7 @@ import type { FhirContext } from '../context.js';
 import { findByCriteria } from '../search/criteria.js';
 import { errors, informational } from '../outcomes.js';
 import type { Handler, HandlerInput } from '../router/types.js';
+import { deciderOf } from './mpi-context.js';
 import { OperationInput, parameters, referencedId } from './parameters.js';
 
 /**
@@ -40,7 +41,7 @@ function output(request: HandlerInput['request'], result: MergeResult, text: str
 
 export const patientMerge: Handler = async ({ request, ctx }) => {
   const input = OperationInput.of(request);
-  const actor = input.requiredString('actor');
+  const actor = deciderOf(request, input);
   const reason = input.string('reason');
   const preview = input.boolean('preview') ?? false;
   const result = await withRetries(ctx.db, async (tx) => {
@@ -56,7 +57,7 @@ export const patientMerge: Handler = async ({ request, ctx }) => {
 
 export const patientUnmerge: Handler = async ({ request, ctx }) => {
   const input = OperationInput.of(request);
-  const actor = input.requiredString('actor');
+  const actor = deciderOf(request, input);
   const reason = input.string('reason');
   const result = await withRetries(ctx.db, async (tx) => {
     const sourceId = (await patientParameter(tx, ctx, input, 'source', true)) as string;

@@ -4,6 +4,9 @@ import { fhirDefinitions } from '../definitions.js';
 import { errors, FhirError } from '../outcomes.js';
 import { ROUTES, type Route } from './routes.js';
 import type { FhirRequest, FhirResponse } from './types.js';
+import { authorizeRoute, noteBreakGlass } from '../../access/fhir-access.js';
+import { interactionRecord } from '../../audit/fhir-audit.js';
+import { AuditTrail } from '../../audit/trail.js';
 
 interface Match {
   readonly route: Route;
@@ -32,6 +35,7 @@ function findRoute(request: FhirRequest): Match {
   for (const route of ROUTES) {
     const params = matchRoute(route, segments);
     if (!params) continue;
+    if (route.onlyTypes && params.type !== undefined && !route.onlyTypes.includes(params.type)) continue;
     if (route.withQuery !== undefined && route.withQuery !== hasQuery) {
       pathMatched = true;
       continue;
@@ -50,20 +54,54 @@ function findRoute(request: FhirRequest): Match {
 /**
  * The transport-free FHIR router: (request, context) → response. Every failure becomes an
  * OperationOutcome response here, so callers (HTTP, batch entries) never see exceptions from domain code.
+ * For an external request (`request.access` set) the router asks the policy engine whether the route may
+ * be used at all, hands the interaction the visibility searches apply, and records the AuditEvent — inside
+ * the transaction when the interaction runs in one, durably before the answer otherwise.
  */
 export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, reader: Queryable = ctx.db): Promise<FhirResponse> {
+  const access = request.access;
+  const trail = access ? new AuditTrail() : undefined;
+  let matched: Match | undefined;
+  let response: FhirResponse;
+  let message: string | undefined;
   try {
-    const { route, params } = findRoute(request);
+    matched = findRoute(request);
+    const { route, params } = matched;
     if (params.type !== undefined && !fhirDefinitions().resourceTypes.has(params.type)) {
       throw errors.notFound(`Unknown resource type "${params.type}"`);
     }
-    return await route.handler({ request, ctx, reader, params });
+    let input = request;
+    if (access && trail) {
+      const visibility = authorizeRoute(access, route, params, ctx.clock());
+      input = { ...request, audit: trail, ...(visibility && !request.visibility ? { visibility } : {}) };
+    }
+    response = await route.handler({ request: input, ctx, reader, params });
   } catch (error) {
     if (!(error instanceof FhirError)) {
       ctx.log.error({ err: error, method: request.method, path: request.path }, 'FHIR request failed with an internal error');
     }
-    return errorResponse(error);
+    message = error instanceof Error ? error.message : undefined;
+    response = errorResponse(error);
   }
+  if (trail && matched && !trail.recorded && ctx.audit && matched.route.interaction !== 'capabilities' && access?.principal) {
+    const { route, params } = matched;
+    await noteBreakGlass(access.principal, trail, ctx, reader);
+    const record = interactionRecord(ctx, request, trail, {
+      interaction: route.interaction, status: response.status,
+      ...(route.operation ? { operation: route.operation } : {}),
+      ...(params.type ? { resourceType: params.compartmentType ?? params.type } : {}),
+      ...(params.id && !params.compartmentType ? { id: params.id } : {}),
+      ...(message ? { message } : {}),
+    });
+    try {
+      if (reader === ctx.db) await ctx.audit.record(record);
+      else await ctx.audit.insert(reader, [record]);
+    } catch (error) {
+      ctx.log.error({ err: error, method: request.method }, 'the audit record of a FHIR request could not be written');
+      return errorResponse(new FhirError('internal', 'Internal server error'));
+    }
+  }
+  return response;
 }
 
 export function errorResponse(error: unknown): FhirResponse {

@@ -15,6 +15,9 @@ import { mpiReviewDecide, mpiReviewList } from '../operations/mpi-review.js';
 import { patientMatch } from '../operations/patient-match.js';
 import { patientMerge, patientUnmerge } from '../operations/patient-merge.js';
 import type { Handler } from './types.js';
+import type { OperationAccess } from '../../access/fhir-access.js';
+import { mpiStewardship } from '../../access/route-policies.js';
+import { accessLog, breakTheGlass } from '../../audit/access-log.js';
 
 /** Interaction codes as the CapabilityStatement names them (R4 TypeRestfulInteraction/SystemRestfulInteraction). */
 export type InteractionCode =
@@ -33,6 +36,11 @@ export interface Route {
   readonly definition?: string;
   /** Resource types the route exists for (default: every type). */
   readonly onlyTypes?: readonly string[];
+  /**
+   * The access policy of an `$operation` (src/access/fhir-access.ts); an operation without one is refused.
+   * Other interactions are decided from their interaction code.
+   */
+  readonly access?: OperationAccess;
   readonly handler: Handler;
 }
 
@@ -40,6 +48,8 @@ export interface Route {
  * The registry of everything the FHIR API implements. The router dispatches from it and the
  * CapabilityStatement is generated from it, so the two can never disagree.
  */
+const MPI_STEWARDSHIP: OperationAccess = { kind: 'policy', check: mpiStewardship };
+
 export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: ['metadata'], interaction: 'capabilities', handler: capabilities },
   { method: 'POST', pattern: [], interaction: 'transaction', handler: batchOrTransaction },
@@ -50,25 +60,29 @@ export const ROUTES: readonly Route[] = [
   { method: 'PUT', pattern: [':type'], interaction: 'update', withQuery: true, handler: conditionalUpdate },
   { method: 'DELETE', pattern: [':type'], interaction: 'delete', withQuery: true, handler: conditionalDelete },
   { method: 'GET', pattern: [':type', '_history'], interaction: 'history-type', handler: historyHandler },
-  { method: 'POST', pattern: [':type', '$validate'], interaction: 'operation', operation: 'validate', handler: validate },
+  { method: 'POST', pattern: [':type', '$validate'], interaction: 'operation', operation: 'validate', access: { kind: 'authenticated' }, handler: validate },
   // Master patient index (docs/mpi.md).
-  { method: 'POST', pattern: ['Patient', '$match'], interaction: 'operation', operation: 'match', handler: patientMatch },
-  { method: 'POST', pattern: ['Patient', '$merge'], interaction: 'operation', operation: 'merge', handler: patientMerge },
-  { method: 'POST', pattern: ['Patient', '$unmerge'], interaction: 'operation', operation: 'unmerge', handler: patientUnmerge },
-  { method: 'GET', pattern: ['Patient', ':id', '$mpi-links'], interaction: 'operation', operation: 'mpi-links', handler: mpiLinks },
-  { method: 'POST', pattern: ['Patient', ':id', '$mpi-link'], interaction: 'operation', operation: 'mpi-link', handler: mpiLink },
-  { method: 'POST', pattern: ['Patient', ':id', '$mpi-unlink'], interaction: 'operation', operation: 'mpi-unlink', handler: mpiUnlink },
-  { method: 'GET', pattern: ['$mpi-review'], interaction: 'operation', operation: 'mpi-review', handler: mpiReviewList },
-  { method: 'POST', pattern: ['$mpi-review'], interaction: 'operation', operation: 'mpi-review', handler: mpiReviewDecide },
-  { method: 'GET', pattern: ['$mpi-decisions'], interaction: 'operation', operation: 'mpi-decisions', handler: mpiDecisions },
+  { method: 'POST', pattern: ['Patient', '$match'], interaction: 'operation', operation: 'match', access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientMatch },
+  { method: 'POST', pattern: ['Patient', '$merge'], interaction: 'operation', operation: 'merge', access: MPI_STEWARDSHIP, handler: patientMerge },
+  { method: 'POST', pattern: ['Patient', '$unmerge'], interaction: 'operation', operation: 'unmerge', access: MPI_STEWARDSHIP, handler: patientUnmerge },
+  { method: 'GET', pattern: ['Patient', ':id', '$mpi-links'], interaction: 'operation', operation: 'mpi-links', access: MPI_STEWARDSHIP, handler: mpiLinks },
+  { method: 'POST', pattern: ['Patient', ':id', '$mpi-link'], interaction: 'operation', operation: 'mpi-link', access: MPI_STEWARDSHIP, handler: mpiLink },
+  { method: 'POST', pattern: ['Patient', ':id', '$mpi-unlink'], interaction: 'operation', operation: 'mpi-unlink', access: MPI_STEWARDSHIP, handler: mpiUnlink },
+  { method: 'GET', pattern: ['$mpi-review'], interaction: 'operation', operation: 'mpi-review', access: MPI_STEWARDSHIP, handler: mpiReviewList },
+  { method: 'POST', pattern: ['$mpi-review'], interaction: 'operation', operation: 'mpi-review', access: MPI_STEWARDSHIP, handler: mpiReviewDecide },
+  { method: 'GET', pattern: ['$mpi-decisions'], interaction: 'operation', operation: 'mpi-decisions', access: MPI_STEWARDSHIP, handler: mpiDecisions },
   { method: 'GET', pattern: [':type', ':id'], interaction: 'read', handler: read },
   { method: 'PUT', pattern: [':type', ':id'], interaction: 'update', handler: update },
   { method: 'PATCH', pattern: [':type', ':id'], interaction: 'patch', handler: patch },
   { method: 'DELETE', pattern: [':type', ':id'], interaction: 'delete', handler: deleteResource },
-  { method: 'POST', pattern: [':type', ':id', '$validate'], interaction: 'operation', operation: 'validate', handler: validate },
+  { method: 'POST', pattern: [':type', ':id', '$validate'], interaction: 'operation', operation: 'validate', access: { kind: 'authenticated' }, handler: validate },
   { method: 'GET', pattern: [':type', ':id', '_history'], interaction: 'history-instance', handler: historyHandler },
   { method: 'GET', pattern: [':type', ':id', '$everything'], interaction: 'operation', operation: 'everything',
-    definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', onlyTypes: ['Patient'], handler: everything },
+    definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: everything },
+  { method: 'GET', pattern: [':type', ':id', '$access-log'], interaction: 'operation', operation: 'access-log',
+    definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
+  { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',
+    definition: 'urn:carnet:OperationDefinition/Patient-break-the-glass', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: breakTheGlass },
   { method: 'GET', pattern: [':type', ':id', ':compartmentType'], interaction: 'search-type', handler: compartmentSearch },
   { method: 'GET', pattern: [':type', ':id', '_history', ':vid'], interaction: 'vread', handler: vread },
 ];

@@ -2,6 +2,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
 import type { Visibility } from '../search/visibility.js';
+import type { RequestAccess } from '../../access/fhir-access.js';
+import type { AuditTrail } from '../../audit/trail.js';
 
 /** A FHIR request with no HTTP in it: what the HTTP adapter, batch entries and tests all hand the router. */
 export interface FhirRequest {
@@ -13,6 +15,13 @@ export interface FhirRequest {
   readonly body?: unknown;
   /** What the requester may see, set by access control; searches apply it to every row they touch. */
   readonly visibility?: Visibility;
+  /**
+   * Who asks (set by the HTTP adapter for every external request; `principal` undefined when no token was
+   * sent). Absent for Carnet's own internal calls, which are trusted.
+   */
+  readonly access?: RequestAccess;
+  /** Collects what the interaction touched, for its AuditEvent (set by the router when `access` is). */
+  readonly audit?: AuditTrail;
 }
 
 export interface FhirRequestHeaders {

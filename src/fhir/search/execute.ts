@@ -23,6 +23,8 @@ export interface SearchRow {
   readonly lastUpdated: string;
   readonly content: string;
   readonly sortValues: readonly (string | null)[];
+  /** The patient compartment of the row (what the audit trail records as the patients a search touched). */
+  readonly patientId?: string | null;
 }
 
 export interface SearchOutcome {
@@ -55,7 +57,7 @@ function toRow(row: Row, sortCount: number): SearchRow {
   for (let i = 0; i < sortCount; i++) sortValues.push((row[`s${i}`] as string | null | undefined) ?? null);
   return {
     rid: String(row.rid), resourceType: row.resource_type as string, id: row.id as string, versionId: Number(row.version_id),
-    lastUpdated, content: row.content as string, sortValues,
+    lastUpdated, content: row.content as string, sortValues, patientId: (row.patient_id as string | null | undefined) ?? null,
   };
 }
 

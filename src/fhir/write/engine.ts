@@ -14,13 +14,44 @@ import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
 import { applyJsonPatch } from './patch.js';
 import { assertValidId, checkIfMatch, sameContent, stamp } from './versioning.js';
+import { categoriesOf } from '../../consent/categories.js';
+import { labelSensitive } from '../../consent/labels.js';
+import { consentKind, consentRulesOf } from '../../consent/rules.js';
 
 export interface WriteOptions {
   /** Transaction semantics: references between entries resolved, referential integrity checked. */
   readonly transaction: boolean;
   /** Where op i stands in the request Bundle, so errors name the right entry. */
   readonly entryIndexes?: readonly number[];
+  /** The organisation (`Organization/id`) of the user or system writing: recorded on every version. */
+  readonly author?: string;
+  /** Access control: sees every planned write before anything is stored, and throws to refuse one. */
+  readonly guard?: WriteGuard;
 }
+
+/** What access control needs to know about a version about to be written. */
+export interface VersionFacts {
+  readonly patientId: string | null;
+  readonly authorOrg: string | null;
+  readonly sensitivity: readonly string[];
+  /** A Consent Carnet enforces (patient-privacy or research). */
+  readonly privacyConsent: boolean;
+}
+
+/**
+ * One write as planned, for the guard: `read` when a conditional create matched an existing resource
+ * (whose content the response returns); `current` is the stored row before, `next` the new version's facts.
+ */
+export interface PlannedWrite {
+  readonly index: number;
+  readonly action: 'create' | 'update' | 'delete' | 'read';
+  readonly resourceType: string;
+  readonly id: string;
+  readonly current: CurrentRow | undefined;
+  readonly next: VersionFacts | undefined;
+}
+
+export type WriteGuard = (tx: Queryable, writes: readonly PlannedWrite[]) => Promise<void>;
 
 /** A write whose target is known: the id it acts on and what it will do there. */
 interface Resolved {
@@ -71,11 +102,30 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   const now = ctx.clock().toISOString();
   const versions: NewVersion[] = [];
   const results: WriteResult[] = [];
+  const planned: PlannedWrite[] = [];
   for (const r of resolved) {
     try {
-      results.push(r.noWrite ?? planVersion(r, current.get(`${r.resourceType}/${r.id}`), mapping, now, ctx, versions));
+      if (r.noWrite) {
+        results.push(r.noWrite);
+        if (r.noWrite.outcome === 'matched-existing') planned.push({ index: r.index, action: 'read', resourceType: r.resourceType, id: r.id, current: undefined, next: undefined });
+        continue;
+      }
+      const row = current.get(`${r.resourceType}/${r.id}`);
+      const plan = planVersion(r, row, mapping, now, ctx, versions, options.author);
+      results.push(plan.result);
+      const action = r.op.kind === 'delete' || r.op.kind === 'conditional-delete' ? 'delete' : row && !row.deleted ? 'update' : 'create';
+      planned.push({ index: r.index, action, resourceType: r.resourceType, id: r.id, current: row, next: plan.facts });
     } catch (error) {
       failAt(error, r.index, many);
+    }
+  }
+  if (options.guard) {
+    for (const p of planned) {
+      try {
+        await options.guard(tx, [p]);
+      } catch (error) {
+        failAt(error, p.index, many);
+      }
     }
   }
   if (options.transaction) {
@@ -187,16 +237,19 @@ async function referenceMapping(tx: Queryable, ctx: FhirContext, resolved: Resol
 }
 
 function planVersion(
-  r: Resolved, current: CurrentRow | undefined, mapping: Map<string, string>, now: string, ctx: FhirContext, out: NewVersion[],
-): WriteResult {
+  r: Resolved, current: CurrentRow | undefined, mapping: Map<string, string>, now: string, ctx: FhirContext, out: NewVersion[], author: string | undefined,
+): { result: WriteResult; facts: VersionFacts | undefined } {
   const { op, resourceType, id } = r;
   const label = `${resourceType}/${id}`;
   if (op.kind === 'delete' || op.kind === 'conditional-delete') {
     if (op.kind === 'delete') checkIfMatch(op.ifMatch, current, label);
-    if (!current || current.deleted) return { outcome: 'already-absent', status: 204, resourceType, id };
+    if (!current || current.deleted) return { result: { outcome: 'already-absent', status: 204, resourceType, id }, facts: undefined };
     const versionId = current.versionId + 1;
-    out.push({ resourceType, id, versionId, lastUpdated: now, deleted: true, method: 'DELETE', patientId: null, content: null, index: null });
-    return { outcome: 'deleted', status: 204, resourceType, id, versionId, lastUpdated: now };
+    out.push({
+      resourceType, id, versionId, lastUpdated: now, deleted: true, method: 'DELETE', patientId: null, content: null, index: null,
+      authorOrg: author ?? current.authorOrg ?? null, sensitivity: null, consentRules: resourceType === 'Consent' ? [] : null,
+    });
+    return { result: { outcome: 'deleted', status: 204, resourceType, id, versionId, lastUpdated: now }, facts: undefined };
   }
 
   let body: Resource;
@@ -213,25 +266,34 @@ function planVersion(
     throw errors.invalid(`The body is a ${String(body.resourceType)}, not a ${resourceType}`);
   }
   if (mapping.size > 0) body = rewriteReferences(body, mapping);
-  body = { ...body, id } as Resource;
+  body = labelSensitive({ ...body, id } as Resource);
+  const sensitivity = categoriesOf(body);
+  const patientId = patientCompartmentOf(body, ctx.fhirBaseUrl) ?? null;
+  // A writer with no organisation (an import, an HL7 feed) keeps the organisation that wrote before it.
+  const authorOrg = author ?? current?.authorOrg ?? null;
+  const facts: VersionFacts = { patientId, authorOrg, sensitivity, privacyConsent: consentKind(body) !== undefined };
   // Content identical to the current version is a no-op (re-imports, re-sent messages): that version was
   // validated when it was written, so it is not validated again.
   if (current && !current.deleted && current.content && sameContent(current.content, body)) {
-    return existingResult(current, 'unchanged', 200);
+    return { result: existingResult(current, 'unchanged', 200), facts };
   }
   assertValid(body);
+  const consentRules = consentRulesOf(body, ctx.fhirBaseUrl) ?? null;
   const versionId = (current?.versionId ?? 0) + 1;
   const stored = stamp(body, id, versionId, now);
   const content = JSON.stringify(stored);
   out.push({
     resourceType, id, versionId, lastUpdated: now, deleted: false,
     method: op.kind === 'create' ? 'POST' : op.kind === 'patch' ? 'PATCH' : 'PUT',
-    patientId: patientCompartmentOf(stored, ctx.fhirBaseUrl) ?? null,
+    patientId,
     content,
     index: extractIndex(stored, ctx.fhirBaseUrl),
+    authorOrg,
+    sensitivity: sensitivity.length ? sensitivity : null,
+    consentRules,
   });
   const created = versionId === 1 || Boolean(current?.deleted);
-  return { outcome: created ? 'created' : 'updated', status: created ? 201 : 200, resourceType, id, versionId, lastUpdated: now, content };
+  return { result: { outcome: created ? 'created' : 'updated', status: created ? 201 : 200, resourceType, id, versionId, lastUpdated: now, content }, facts };
 }
 
 /** In a transaction, every local reference must point at a resource that exists once it commits. */

@@ -18,6 +18,7 @@ import { ConceptMapCache } from './concept-maps.js';
 import { identifierCriteria } from './criteria.js';
 import { identifierResolver, mpiResolver, type PatientResolver } from './patients.js';
 import { KeyedSequencer } from './sequencer.js';
+import { hl7MessageRecord } from '../../audit/hl7-audit.js';
 
 /**
  * The HL7 v2 gateway: bytes in, ACK out. A message is mapped (pure), then its resources, the kept original
@@ -296,6 +297,8 @@ export class Hl7Gateway {
       id, sender: sender.key, controlId, messageType: typeCode, bodyHash: parsed.bodyHash, ackCode: 'AA', ack: delivery.ack,
       at: this.ctx.clock().toISOString(), binaryId, resources: involved,
     });
+    // The audit trail commits with the message (issue #5): MLLP carries no token, the sender is the agent.
+    await this.ctx.audit?.insert(tx, [hl7MessageRecord({ sender: sender.key, controlId, messageType: typeCode, resources: involved, now: this.ctx.clock() })]);
     return delivery;
   }
 

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { HL7_CONTENT_TYPE, type Delivery, type Hl7Gateway } from '../gateway/gateway.js';
 import { listDeadLetters, readMessage, type MessageRow } from '../store/message-store.js';
 import type { Queryable } from '../../storage/database.js';
+import { hl7Feed } from '../../access/route-policies.js';
 
 /**
  * HTTP surface of the gateway: `POST /hl7v2` (one ER7 message per request, answered with its ACK) and the
@@ -50,7 +51,10 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(ACCEPTED_TYPES, { parseAs: 'buffer', bodyLimit: gateway.config.maxMessageBytes }, (_request, body, done) => done(null, body));
 
+  // Every route: a source system's token with system/*.cu (src/access/route-policies.ts).
+  const config = { access: hl7Feed };
   app.post('/hl7v2', {
+    config,
     bodyLimit: gateway.config.maxMessageBytes,
     errorHandler: (error: FastifyError, _request, reply) => {
       if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -67,7 +71,7 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
     return sendAck(reply, await gateway.receive(body));
   });
 
-  app.get('/hl7v2/dead-letters', async (request, reply) => {
+  app.get('/hl7v2/dead-letters', { config }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     const limit = Math.min(Math.max(Number(query._count ?? 50) || 50, 1), 500);
     let after: { receivedAt: string; id: string } | undefined;
@@ -95,10 +99,10 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
     if (!row || (deadOnly && row.status !== 'dead-letter')) return problemJson(reply, 404, `No ${deadOnly ? 'dead letter' : 'message'} ${id}`);
     return { ...summary(row), ack: row.ack.split('\r'), ...(row.raw ? { message: row.raw.toString('latin1').split(/\r\n|\r|\n/) } : {}) };
   };
-  app.get('/hl7v2/dead-letters/:id', async (request, reply) => showMessage((request.params as { id: string }).id, reply, true));
-  app.get('/hl7v2/messages/:id', async (request, reply) => showMessage((request.params as { id: string }).id, reply, false));
+  app.get('/hl7v2/dead-letters/:id', { config }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, true));
+  app.get('/hl7v2/messages/:id', { config }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, false));
 
-  app.post('/hl7v2/dead-letters/:id/$replay', async (request, reply) => {
+  app.post('/hl7v2/dead-letters/:id/$replay', { config }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
     const delivery = await gateway.replay(id);
     if (!delivery) return problemJson(reply, 404, `No dead letter ${id} (already replayed, or never failed)`);

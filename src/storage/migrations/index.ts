@@ -2,6 +2,7 @@ import { resourceStore } from './001-resource-store.js';
 import { searchIndex } from './002-search-index.js';
 import { hl7v2 } from './003-hl7v2.js';
 import { mpi } from './004-mpi.js';
+import { access } from './006-access.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -10,4 +11,4 @@ export type { Migration } from './migration.js';
  * Ordered, versioned schema migrations, one file each (`NNN-<area>.ts`). Each is applied once, in order,
  * inside a transaction; the same SQL runs on PostgreSQL 15+ and on PGlite.
  */
-export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi];
+export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access];

@@ -93,7 +93,7 @@ export function pageQuery(plan: SearchPlan, scope: QueryScope, cursor: Cursor | 
   if (plan.sort.length === 0) {
     const keyset = cursor ? ` AND r.rid ${reverse ? '<' : '>'} ${sql.bind(cursor.rid, 'bigint')}` : '';
     return {
-      text: `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content FROM resource r
+      text: `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.patient_id FROM resource r
         WHERE ${where}${keyset} ORDER BY r.rid ${reverse ? 'DESC' : 'ASC'} LIMIT ${sql.bind(limit, 'int')}`,
       params: sql.params,
     };
@@ -107,8 +107,8 @@ export function pageQuery(plan: SearchPlan, scope: QueryScope, cursor: Cursor | 
   });
   const sortValues = columns.map((c, i) => (c.cast === 'timestamptz' ? `to_char(q.s${i} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS s${i}` : `q.s${i}::text AS s${i}`));
   return {
-    text: `SELECT q.rid::text AS rid, q.resource_type, q.id, q.version_id, q.last_updated, q.content, ${sortValues.join(', ')} FROM (
-        SELECT r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, ${select} FROM resource r WHERE ${where}
+    text: `SELECT q.rid::text AS rid, q.resource_type, q.id, q.version_id, q.last_updated, q.content, q.patient_id, ${sortValues.join(', ')} FROM (
+        SELECT r.rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.patient_id, ${select} FROM resource r WHERE ${where}
       ) q ${keyset}
       ORDER BY ${order.join(', ')}, q.rid ${reverse ? 'DESC' : 'ASC'} LIMIT ${sql.bind(limit, 'int')}`,
     params: sql.params,
@@ -126,7 +126,7 @@ export function includeQuery(rids: readonly string[], keys: readonly number[], t
   const sql = new SqlBuilder();
   const typeFilter = targetType ? ` AND r.resource_type = ${sql.bind(targetType)}` : '';
   return {
-    text: `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content
+    text: `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.patient_id
       FROM (SELECT DISTINCT a.target FROM search_reference a
               WHERE a.rid = ANY(${sql.bind(rids, 'bigint[]')}) AND a.param = ANY(${sql.bind(keys, 'int[]')}) AND a.target IS NOT NULL) t
       JOIN resource r ON r.resource_type = split_part(t.target, '/', 1) AND r.id = split_part(t.target, '/', 2)
@@ -140,7 +140,7 @@ export function revincludeQuery(targets: readonly string[], keys: readonly numbe
   const sql = new SqlBuilder();
   const where = `a.target = ANY(${sql.bind(targets, 'text[]')}) AND a.param = ANY(${sql.bind(keys, 'int[]')}) AND NOT r.deleted`;
   return {
-    text: `SELECT DISTINCT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content
+    text: `SELECT DISTINCT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.patient_id
       FROM search_reference a JOIN resource r ON r.rid = a.rid
       WHERE ${where}${visibleSql(visibility, 'r', sql)}`,
     params: sql.params,

@@ -1,0 +1,147 @@
+import type { Category } from '../consent/categories.js';
+import { consentDecision } from '../consent/decide.js';
+import { PURPOSE, type ConsentRule } from '../consent/rules.js';
+import { identitiesOf, type Principal } from './principal.js';
+import { isDirectoryType, mayBreakGlass, roleAllows, roleClass } from './roles.js';
+import { reachOf, type Permission } from './scopes.js';
+
+/**
+ * The policy engine: the single place where access is decided (pure).
+ *   decision = f(subject, action, resource, consents, purpose of use) → permit or deny, with the reason.
+ * Search applies the same rules as SQL (access/visibility.ts), proven equal by the property tests.
+ */
+export type Action = 'read' | 'search' | 'create' | 'update' | 'delete';
+
+export const PERMISSION_OF: Record<Action, Permission> = { read: 'r', search: 's', create: 'c', update: 'u', delete: 'd' };
+
+/** What the policy needs to know about one stored (or about to be stored) resource. */
+export interface ResourceFacts {
+  readonly type: string;
+  readonly id: string;
+  readonly patientId: string | null;
+  readonly authorOrg: string | null;
+  readonly sensitivity: readonly Category[];
+  /** A Consent whose scope Carnet enforces (patient-privacy, research): only the patient's side may write it. */
+  readonly privacyConsent?: boolean;
+}
+
+/** The patient-side facts of a decision: the patient's consent rules and an active break-the-glass grant. */
+export interface ConsentFacts {
+  readonly rules: readonly ConsentRule[];
+  readonly breakGlass: boolean;
+}
+
+export interface Decision {
+  readonly permit: boolean;
+  readonly reason: string;
+  /** The status a denial answers: 403 when the requester may know the resource exists, 404 when not. */
+  readonly status: 403 | 404 | undefined;
+  /** v3 ActReason purpose of use the access is made under. */
+  readonly purpose: string;
+  readonly breakGlass?: boolean;
+  readonly consentId?: string;
+}
+
+export const NO_CONSENT: ConsentFacts = { rules: [], breakGlass: false };
+
+export function purposeOf(principal: Principal): string {
+  switch (roleClass(principal.role)) {
+    case 'own-record': return 'PATRQT';
+    case 'professional': return PURPOSE.treatment;
+    case 'system': return principal.platform ? PURPOSE.operations : PURPOSE.treatment;
+    default: return principal.role === 'researcher' ? PURPOSE.research : PURPOSE.operations;
+  }
+}
+
+const permit = (reason: string, purpose: string, extra: Partial<Decision> = {}): Decision => ({ permit: true, reason, status: undefined, purpose, ...extra });
+const deny = (status: 403 | 404, reason: string, purpose: string, extra: Partial<Decision> = {}): Decision => ({ permit: false, reason, status, purpose, ...extra });
+
+/** The type-level decision (scopes and role), before any resource is looked at. */
+export function decideType(principal: Principal, action: Action, type: string): Decision {
+  const purpose = purposeOf(principal);
+  const letter = PERMISSION_OF[action];
+  if (!reachOf(principal.scopes, type, letter)) return deny(403, `no granted scope allows "${letter}" on ${type}`, purpose);
+  const write = action === 'create' || action === 'update' || action === 'delete';
+  if (!roleAllows(principal.role, type, write)) return deny(403, `the ${principal.role} role may not ${write ? 'write' : 'read'} ${type}`, purpose);
+  return permit(`scope and ${principal.role} role allow ${action} on ${type}`, purpose);
+}
+
+/** Whether a patient-less resource is visible: directory data to all, other data to its writer. */
+function patientless(principal: Principal, resource: ResourceFacts, purpose: string): Decision {
+  if (isDirectoryType(resource.type)) return permit('directory resource', purpose);
+  if (principal.platform) return permit('platform client', purpose);
+  if (resource.authorOrg !== null && identitiesOf(principal).includes(resource.authorOrg)) return permit('written by the requester\'s organisation', purpose);
+  return deny(404, `${resource.type} outside any patient record is visible only to the organisation that wrote it`, purpose);
+}
+
+/** May the principal see this resource (read, vread, history, search result, include)? */
+export function decideRead(principal: Principal, resource: ResourceFacts, consent: ConsentFacts, now: Date, action: 'read' | 'search' = 'read'): Decision {
+  const typeDecision = decideType(principal, action, resource.type);
+  if (!typeDecision.permit) return typeDecision;
+  const purpose = typeDecision.purpose;
+  if (reachOf(principal.scopes, resource.type, action === 'read' ? 'r' : 's') === 'patient') {
+    const inContext = principal.launchPatient !== undefined && resource.patientId === principal.launchPatient;
+    if (!inContext && !(resource.patientId === null && isDirectoryType(resource.type))) {
+      return deny(404, 'outside the token\'s patient context', purpose);
+    }
+  }
+  if (resource.patientId === null) {
+    return roleClass(principal.role) === 'own-record' || roleClass(principal.role) === 'no-patient-data'
+      ? (isDirectoryType(resource.type) ? permit('directory resource', purpose) : deny(404, `${resource.type} outside any patient record`, purpose))
+      : patientless(principal, resource, purpose);
+  }
+  switch (roleClass(principal.role)) {
+    case 'own-record':
+      return principal.patients.includes(resource.patientId)
+        ? permit(principal.role === 'proxy' ? `proxy for Patient/${resource.patientId}` : 'the patient\'s own record', purpose)
+        : deny(404, 'not the requester\'s own record', purpose);
+    case 'no-patient-data':
+      if (principal.role === 'privacy-officer' && resource.type === 'Consent') return permit('privacy officer: consents', purpose);
+      return deny(403, `the ${principal.role} role has no access to identified patient data`, purpose);
+    case 'system':
+      if (principal.platform) return permit('platform client (operations, audited)', purpose);
+      break;
+    case 'professional':
+      break;
+  }
+  if (consent.breakGlass && mayBreakGlass(principal.role)) {
+    return permit(`break-the-glass grant for Patient/${resource.patientId}`, PURPOSE.emergency, { breakGlass: true });
+  }
+  const outcome = consentDecision(
+    consent.rules,
+    { identities: identitiesOf(principal), purpose },
+    { reference: `${resource.type}/${resource.id}`, authorOrg: resource.authorOrg, sensitivity: resource.sensitivity },
+    now,
+  );
+  return outcome.permit
+    ? permit(outcome.reason, purpose, outcome.consentId ? { consentId: outcome.consentId } : {})
+    : deny(404, outcome.reason, purpose, outcome.consentId ? { consentId: outcome.consentId } : {});
+}
+
+/**
+ * May the principal write this version (create, or the new content of an update)? For an update or a
+ * delete the caller also checks `decideRead` on the current version: what one cannot see, one cannot change.
+ */
+export function decideWrite(principal: Principal, action: 'create' | 'update' | 'delete', resource: ResourceFacts): Decision {
+  const typeDecision = decideType(principal, action, resource.type);
+  if (!typeDecision.permit) return typeDecision;
+  const purpose = typeDecision.purpose;
+  const cls = roleClass(principal.role);
+  if (reachOf(principal.scopes, resource.type, PERMISSION_OF[action]) === 'patient'
+    && (principal.launchPatient === undefined || resource.patientId !== principal.launchPatient)) {
+    return deny(403, 'patient scopes write only into the token\'s patient record', purpose);
+  }
+  if (cls === 'own-record') {
+    if (resource.patientId === null || !principal.patients.includes(resource.patientId)) {
+      return deny(403, 'a patient or proxy writes only into their own record', purpose);
+    }
+    return permit(principal.role === 'proxy' ? `proxy for Patient/${resource.patientId}` : 'the patient\'s own record', purpose);
+  }
+  if (resource.privacyConsent && !principal.platform && principal.role !== 'privacy-officer') {
+    return deny(403, 'privacy and research consents are managed by the patient, a proxy or a privacy officer', purpose);
+  }
+  if (cls === 'no-patient-data' && resource.patientId !== null && principal.role !== 'privacy-officer') {
+    return deny(403, `the ${principal.role} role has no access to identified patient data`, purpose);
+  }
+  return permit(typeDecision.reason, purpose);
+}

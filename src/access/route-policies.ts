@@ -1,0 +1,34 @@
+import type { Principal } from './principal.js';
+import { reachOf } from './scopes.js';
+
+/**
+ * Access policies of HTTP routes outside the FHIR API (see src/http/auth-hook.ts): each returns why a
+ * principal is refused, or undefined to let it in.
+ */
+
+/** HL7 v2 over HTTP writes resources of every type: a system client allowed to create and update any type. */
+export function hl7Feed(principal: Principal): string | undefined {
+  if (principal.kind !== 'client') return 'the HL7 v2 gateway is for source systems (a client-credentials token)';
+  if (reachOf(principal.scopes, '*', 'c') !== 'all' || reachOf(principal.scopes, '*', 'u') !== 'all') {
+    return 'the HL7 v2 gateway needs system/*.cu (it writes resources of every type)';
+  }
+  return undefined;
+}
+
+/** Administration of users and clients: administrators and platform clients. */
+export function administration(principal: Principal): string | undefined {
+  return principal.role === 'admin' || principal.platform ? undefined : 'only administrators manage accounts and clients';
+}
+
+/** Audit trail verification: privacy officers, administrators and platform clients. */
+export function auditReview(principal: Principal): string | undefined {
+  return principal.role === 'privacy-officer' || principal.role === 'admin' || principal.platform ? undefined : 'only privacy officers and administrators review the audit trail';
+}
+
+/**
+ * Stewardship of the master patient index — links, merges, the review queue and its decision log:
+ * administrators and platform clients. Matching itself ($match) is a search, decided like one.
+ */
+export function mpiStewardship(principal: Principal): string | undefined {
+  return principal.role === 'admin' || principal.platform ? undefined : 'only administrators decide links and merges of patient records';
+}

@@ -1,0 +1,68 @@
+import type { SqlBuilder } from '../fhir/search/sql/builder.js';
+import type { Visibility } from '../fhir/search/visibility.js';
+import { identitiesOf, type Principal } from './principal.js';
+import { DIRECTORY_TYPES, mayBreakGlass, roleClass, roleTypes } from './roles.js';
+import { typesReached, type Permission } from './scopes.js';
+import { purposeOf } from './policy.js';
+
+/**
+ * The policy engine's read decision compiled to SQL over a `resource` (or `resource_version`) row, for
+ * every search path and for history: exactly `decideRead` (policy.ts), proven by the property tests.
+ * Consent rules are read from `consent_rule` and break-the-glass grants from `break_glass` inside the
+ * same statement, so a search costs no extra round trip.
+ */
+export function readVisibility(principal: Principal, now: Date, permission: Extract<Permission, 'r' | 's'> = 's'): Visibility {
+  return (a, sql) => `(${typeCondition(principal, permission, a, sql)}) AND (${roleCondition(principal, now, a, sql)})`;
+}
+
+function typeCondition(principal: Principal, permission: Permission, a: string, sql: SqlBuilder): string {
+  const reached = typesReached(principal.scopes, permission);
+  const role = roleTypes(principal.role).read;
+  const within = (types: string[]): string[] | '*' => {
+    if (types.includes('*')) return role === '*' ? '*' : [...role];
+    return role === '*' ? types : types.filter((t) => role.includes(t));
+  };
+  const anyOf = (types: string[] | '*') => (types === '*' ? 'TRUE' : types.length === 0 ? 'FALSE' : `${a}.resource_type = ANY(${sql.bind(types, 'text[]')})`);
+  const parts: string[] = [];
+  const all = within(reached.all);
+  if (all === '*' || all.length > 0) parts.push(anyOf(all));
+  const patient = within(reached.patient);
+  if (patient === '*' || patient.length > 0) {
+    const context = principal.launchPatient !== undefined ? `${a}.patient_id = ${sql.bind(principal.launchPatient)} OR ` : '';
+    parts.push(`(${anyOf(patient)} AND (${context}(${a}.patient_id IS NULL AND ${a}.resource_type = ANY(${sql.bind(DIRECTORY_TYPES, 'text[]')}))))`);
+  }
+  return parts.length === 0 ? 'FALSE' : parts.join(' OR ');
+}
+
+function roleCondition(principal: Principal, now: Date, a: string, sql: SqlBuilder): string {
+  const directory = () => `(${a}.patient_id IS NULL AND ${a}.resource_type = ANY(${sql.bind(DIRECTORY_TYPES, 'text[]')}))`;
+  switch (roleClass(principal.role)) {
+    case 'own-record':
+      return `${a}.patient_id = ANY(${sql.bind(principal.patients, 'text[]')}) OR ${directory()}`;
+    case 'no-patient-data':
+      return principal.role === 'privacy-officer' ? `${directory()} OR (${a}.resource_type = 'Consent' AND ${a}.patient_id IS NOT NULL)` : directory();
+    case 'system':
+      if (principal.platform) return 'TRUE';
+      break;
+    case 'professional':
+      break;
+  }
+  const ids = sql.bind(identitiesOf(principal), 'text[]');
+  const at = sql.bind(now.toISOString(), 'timestamptz');
+  const purpose = sql.bind(purposeOf(principal));
+  const patientless = `(${a}.patient_id IS NULL AND (${a}.resource_type = ANY(${sql.bind(DIRECTORY_TYPES, 'text[]')}) OR ${a}.author_org = ANY(${ids})))`;
+  const period = `(c.period_start IS NULL OR c.period_start <= ${at}) AND (c.period_end IS NULL OR ${at} < c.period_end)`;
+  const denied = `EXISTS (SELECT 1 FROM consent_rule c WHERE c.patient_id = ${a}.patient_id AND c.effect = 'deny' AND ${period}
+      AND (c.actors IS NULL OR c.actors && ${ids}) AND (c.except_actors IS NULL OR NOT (c.except_actors && ${ids}))
+      AND (c.categories IS NULL OR c.categories && ${a}.sensitivity)
+      AND (c.resources IS NULL OR (${a}.resource_type || '/' || ${a}.id) = ANY(c.resources))
+      AND (c.purposes IS NULL OR ${purpose} = ANY(c.purposes)))`;
+  const sensitiveOk = `(${a}.sensitivity IS NULL OR ${a}.author_org = ANY(${ids}) OR NOT EXISTS (
+      SELECT 1 FROM unnest(${a}.sensitivity) s(cat) WHERE NOT EXISTS (
+        SELECT 1 FROM consent_rule c WHERE c.patient_id = ${a}.patient_id AND c.effect = 'open' AND ${period}
+          AND s.cat = ANY(c.categories) AND (c.actors IS NULL OR c.actors && ${ids}))))`;
+  const glass = mayBreakGlass(principal.role)
+    ? `${a}.patient_id IN (SELECT g.patient_id FROM break_glass g WHERE g.actor = ${sql.bind(principal.subject)} AND g.granted_at <= ${at} AND ${at} < g.expires_at) OR `
+    : '';
+  return `${patientless} OR (${a}.patient_id IS NOT NULL AND (${glass}(NOT ${denied} AND ${sensitiveOk})))`;
+}

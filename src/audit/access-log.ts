@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { Parameters as FhirParameters } from '@medplum/fhirtypes';
+import { mayBreakGlass, roleClass } from '../access/roles.js';
+import { reachOf } from '../access/scopes.js';
+import { errors } from '../fhir/outcomes.js';
+import type { Handler } from '../fhir/router/types.js';
+import { searchAudit } from '../storage/audit-store.js';
+import type { Queryable } from '../storage/database.js';
+import type { Principal } from '../access/principal.js';
+import { readCurrent } from '../storage/resource-store.js';
+
+/**
+ * The access log of a record (`GET /fhir/Patient/[id]/$access-log`): every access to it, newest first —
+ * for the patient, their proxies and privacy officers. (Carnet's audit trail is its own append-only table,
+ * not AuditEvent resources of the store.) And break-the-glass (`POST /fhir/Patient/[id]/$break-the-glass`).
+ */
+const PARAMS = new Set(['date', '_count', '_cursor', '_format', '_pretty']);
+const MAX_COUNT = 500;
+
+function dateBound(value: string): { since?: string; until?: string } {
+  const match = /^(ge|gt|le|lt)?(\d{4}(-\d{2}(-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:\d{2})?)?)?)?)$/.exec(value);
+  if (!match) throw errors.invalid(`date: "${value}" is not a date with an optional ge/gt/le/lt prefix`);
+  const instant = new Date(Date.parse(match[2] as string)).toISOString();
+  const prefix = match[1] ?? 'ge';
+  return prefix === 'le' || prefix === 'lt' ? { until: instant } : { since: instant };
+}
+
+/** Who may read the access log of `patientId` (a decision with its reason, for the trail). */
+function mayReadLog(principal: Principal | undefined, patientId: string): string | undefined {
+  if (!principal) return undefined;
+  if (principal.role === 'privacy-officer' || principal.platform) return undefined;
+  if (roleClass(principal.role) !== 'own-record') return 'The access log is for the patient, their proxies and privacy officers';
+  const reach = reachOf(principal.scopes, 'Patient', 'r');
+  if (!reach) return 'no granted scope reads Patient';
+  const own = reach === 'patient' ? (principal.launchPatient ? [principal.launchPatient] : []) : principal.patients;
+  return own.includes(patientId) ? undefined : 'A patient or proxy reads the access log of their own records only';
+}
+
+/** A page of audit records as a searchset Bundle (stored JSON served as is). */
+export function auditBundle(self: string, records: readonly { uid: string; content: string }[], next: string | undefined, total: number | undefined): string {
+  const links = [{ relation: 'self', url: self }, ...(next ? [{ relation: 'next', url: next }] : [])];
+  const entries = records.map((r) => `{"fullUrl":${JSON.stringify(`urn:uuid:${r.uid}`)},"resource":${r.content},"search":{"mode":"match"}}`);
+  return `{"resourceType":"Bundle","type":"searchset"${total === undefined ? '' : `,"total":${total}`},"link":${JSON.stringify(links)},"entry":[${entries.join(',')}]}`;
+}
+
+export interface LogPage {
+  readonly patients?: readonly string[];
+  readonly query: URLSearchParams;
+}
+
+/** Reads one page of the audit trail from query parameters (date, _count, _cursor). */
+export async function auditPage(reader: Queryable, q: LogPage, selfBase: string): Promise<string> {
+  for (const name of q.query.keys()) if (!PARAMS.has(name) && name !== 'patient') throw errors.invalid(`The access log does not take the parameter "${name}"`);
+  const count = Math.min(Number(q.query.get('_count') ?? 50), MAX_COUNT);
+  if (!Number.isInteger(count) || count < 1) throw errors.invalid('_count must be a positive integer');
+  const cursor = q.query.get('_cursor');
+  if (cursor !== null && !/^\d+$/.test(cursor)) throw errors.invalid('_cursor is not a cursor this server gave');
+  const rows = await searchAudit(reader, {
+    ...(q.patients ? { patients: q.patients } : {}),
+    ...Object.assign({}, ...q.query.getAll('date').map(dateBound)),
+    ...(cursor ? { beforeId: Number(cursor) } : {}),
+    limit: count + 1,
+  });
+  const page = rows.slice(0, count);
+  const last = page[page.length - 1];
+  let next: string | undefined;
+  if (rows.length > count && last) {
+    const params = new URLSearchParams(q.query);
+    params.set('_cursor', String(last.id));
+    next = `${selfBase}?${params.toString()}`;
+  }
+  const self = q.query.toString() ? `${selfBase}?${q.query.toString()}` : selfBase;
+  return auditBundle(self, page, next, !cursor && rows.length <= count ? page.length : undefined);
+}
+
+/** GET Patient/[id]/$access-log */
+export const accessLog: Handler = async ({ request, ctx, reader, params }) => {
+  const id = params.id as string;
+  for (const name of request.query.keys()) if (!PARAMS.has(name)) throw errors.invalid(`$access-log does not take the parameter "${name}"`);
+  const refusal = mayReadLog(request.access?.principal, id);
+  if (refusal) throw errors.forbidden(refusal);
+  request.audit?.entity(`Patient/${id}`, id);
+  request.audit?.decision('access log of the patient\'s own record');
+  const body = await auditPage(reader, { patients: [id], query: request.query }, `${ctx.fhirBaseUrl}/Patient/${id}/$access-log`);
+  return { status: 200, body };
+};
+
+/** POST Patient/[id]/$break-the-glass — an emergency override with a stated reason, limited in time. */
+export const breakTheGlass: Handler = async ({ request, ctx, reader, params }) => {
+  const principal = request.access?.principal;
+  if (!principal) throw errors.forbidden('Break-the-glass is for professionals');
+  if (!mayBreakGlass(principal.role) || principal.kind !== 'user') throw errors.forbidden('Only a physician, nurse or pharmacist may break the glass');
+  if (reachOf(principal.scopes, 'Patient', 'r') !== 'all') throw errors.forbidden('Break-the-glass needs a user/ scope that reads Patient');
+  const body = request.body as FhirParameters | undefined;
+  if (body?.resourceType !== 'Parameters') throw errors.invalid('Send a Parameters resource with a "reason" (valueString)');
+  const reason = body.parameter?.find((p) => p.name === 'reason')?.valueString?.trim() ?? '';
+  if (reason.length < 10) throw errors.invalid('State the reason for the emergency access (at least 10 characters)');
+  const maxMinutes = ctx.breakGlassMinutes ?? 240;
+  const askedMinutes = body.parameter?.find((p) => p.name === 'minutes')?.valueInteger;
+  const minutes = Math.min(askedMinutes ?? maxMinutes, maxMinutes);
+  if (!Number.isInteger(minutes) || minutes < 1) throw errors.invalid('minutes must be a positive integer');
+  const id = params.id as string;
+  const patient = await readCurrent(reader, 'Patient', id);
+  if (!patient || patient.deleted) throw errors.notFound(`Patient/${id} does not exist`);
+  const now = ctx.clock();
+  const expires = new Date(now.getTime() + minutes * 60_000);
+  const grant = randomUUID();
+  await reader.query('INSERT INTO break_glass (id, actor, patient_id, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
+    [grant, principal.subject, id, reason, now.toISOString(), expires.toISOString()]);
+  if (request.audit) {
+    request.audit.entity(`Patient/${id}`, id);
+    request.audit.decision(`break-the-glass granted until ${expires.toISOString()}`, 'ETREAT', true);
+    request.audit.breakGlassReason = reason;
+    request.audit.breakGlassExpires = expires.toISOString();
+  }
+  ctx.log.warn({ actor: principal.subject, grant }, 'break-the-glass access granted');
+  const out: FhirParameters = {
+    resourceType: 'Parameters',
+    parameter: [
+      { name: 'grant', valueString: grant }, { name: 'patient', valueReference: { reference: `Patient/${id}` } },
+      { name: 'expires', valueInstant: expires.toISOString() }, { name: 'reason', valueString: reason },
+    ],
+  };
+  return { status: 200, body: out };
+};

@@ -1,0 +1,102 @@
+import type { Resource } from '@medplum/fhirtypes';
+import type { Carnet } from '../app/app.js';
+import { createClient, createUser } from '../auth/accounts.js';
+import { DEMO_CLIENT_SECRET } from '../config/config.js';
+import { executeWrites } from '../fhir/write/engine.js';
+import { findClient, findUserByName } from '../storage/auth-store.js';
+import { withRetries } from '../storage/database.js';
+import { otpauthUri } from '../auth/totp.js';
+
+/**
+ * Demo accounts (demo mode only, never with CARNET_DEMO=off): one per role, a demo system client and a
+ * demo SMART app, with the organisations, practitioners and the proxy's RelatedPerson they need. The
+ * patient account is linked to the first Patient of the demo data, whatever its id.
+ */
+export const DEMO_ORGANIZATION = 'Organization/demo-clinic';
+export const DEMO_PHARMACY = 'Organization/demo-pharmacy';
+/** The second factor of the demo professionals and administrators (add it to any authenticator app). */
+export const DEMO_TOTP_SECRET = 'CARNETDEMOTOTPSECRETKEY234567ABC';
+export const DEMO_APP = { id: 'demo-app', redirectUri: 'http://localhost:8080/demo/callback' };
+
+export interface DemoAccount {
+  readonly username: string;
+  readonly password: string;
+  readonly role: string;
+  readonly who: string;
+  readonly totp: boolean;
+}
+
+export const DEMO_PASSWORD = (role: string) => `demo-${role}-carnet`;
+
+function directory(patientId: string): Resource[] {
+  const licence = (system: string, value: string) => [{ system, value }];
+  return [
+    { resourceType: 'Organization', id: 'demo-clinic', active: true, name: 'Clinique démo Saint-Laurent', type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'prov' }] }] },
+    { resourceType: 'Organization', id: 'demo-pharmacy', active: true, name: 'Pharmacie démo du Plateau', type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'prov' }] }] },
+    { resourceType: 'Practitioner', id: 'demo-physician', active: true, name: [{ family: 'Tremblay', given: ['Marie'], prefix: ['Dre'] }], identifier: licence('urn:carnet:licence:cmq', 'CMQ-10001') },
+    { resourceType: 'Practitioner', id: 'demo-nurse', active: true, name: [{ family: 'Roy', given: ['Julie'] }], identifier: licence('urn:carnet:licence:oiiq', 'OIIQ-20002') },
+    { resourceType: 'Practitioner', id: 'demo-pharmacist', active: true, name: [{ family: 'Gagnon', given: ['Marc'] }], identifier: licence('urn:carnet:licence:opq', 'OPQ-30003') },
+    { resourceType: 'PractitionerRole', id: 'demo-physician-role', active: true, practitioner: { reference: 'Practitioner/demo-physician' }, organization: { reference: DEMO_ORGANIZATION }, code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'doctor' }] }] },
+    { resourceType: 'PractitionerRole', id: 'demo-nurse-role', active: true, practitioner: { reference: 'Practitioner/demo-nurse' }, organization: { reference: DEMO_ORGANIZATION }, code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'nurse' }] }] },
+    { resourceType: 'PractitionerRole', id: 'demo-pharmacist-role', active: true, practitioner: { reference: 'Practitioner/demo-pharmacist' }, organization: { reference: DEMO_PHARMACY }, code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'pharmacist' }] }] },
+    { resourceType: 'RelatedPerson', id: 'demo-proxy', active: true, patient: { reference: `Patient/${patientId}` }, name: [{ family: 'Proxy', given: ['Claude'] }], relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'GUARD', display: 'guardian' }] }] },
+  ] as Resource[];
+}
+
+const ACCOUNTS = (patientId: string) => [
+  { username: 'patient', role: 'patient', displayName: 'Patient démo', fhirUser: `Patient/${patientId}` },
+  { username: 'proxy', role: 'proxy', displayName: 'Claude Proxy', fhirUser: 'RelatedPerson/demo-proxy' },
+  { username: 'medecin', role: 'physician', displayName: 'Dre Marie Tremblay', fhirUser: 'Practitioner/demo-physician', practitionerRole: 'PractitionerRole/demo-physician-role' },
+  { username: 'infirmiere', role: 'nurse', displayName: 'Julie Roy', fhirUser: 'Practitioner/demo-nurse', practitionerRole: 'PractitionerRole/demo-nurse-role' },
+  { username: 'pharmacien', role: 'pharmacist', displayName: 'Marc Gagnon', fhirUser: 'Practitioner/demo-pharmacist', practitionerRole: 'PractitionerRole/demo-pharmacist-role' },
+  { username: 'chercheur', role: 'researcher', displayName: 'Chercheuse démo' },
+  { username: 'admin', role: 'admin', displayName: 'Administration démo' },
+  { username: 'confidentialite', role: 'privacy-officer', displayName: 'Responsable de la confidentialité' },
+];
+
+/** The demo directory (organisations, practitioners), written before the demo patients are imported. */
+export async function seedDemoDirectory(carnet: Carnet): Promise<void> {
+  const orgs = directory('placeholder').filter((r) => r.resourceType === 'Organization');
+  await withRetries(carnet.db, (tx) => executeWrites(tx, carnet.ctx, orgs.map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id as string, resource })), { transaction: true }));
+}
+
+/** Seeds the demo accounts once (when none exists); returns them for the startup banner. */
+export async function seedDemoAccounts(carnet: Carnet): Promise<DemoAccount[] | undefined> {
+  const { rows } = await carnet.db.query<{ id: string }>("SELECT id FROM resource WHERE resource_type = 'Patient' AND NOT deleted ORDER BY rid LIMIT 1");
+  const patientId = rows[0]?.id;
+  if (!patientId) return undefined;
+  const accounts = ACCOUNTS(patientId);
+  const now = carnet.ctx.clock();
+  if (!(await findUserByName(carnet.db, 'patient'))) {
+    const resources = directory(patientId);
+    await withRetries(carnet.db, (tx) => executeWrites(tx, carnet.ctx, resources.map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id as string, resource })), { transaction: true }));
+    for (const account of accounts) {
+      await createUser(carnet.db, carnet.auth.box, { ...account, password: DEMO_PASSWORD(account.role), totpSecret: DEMO_TOTP_SECRET }, now);
+    }
+  }
+  if (!(await findClient(carnet.db, 'demo-system'))) {
+    await createClient(carnet.db, { id: 'demo-system', name: 'Système démo (DME de la clinique)', kind: 'confidential', secret: DEMO_CLIENT_SECRET, scope: 'system/*.cruds', organization: DEMO_ORGANIZATION }, now);
+    await createClient(carnet.db, {
+      id: DEMO_APP.id, name: 'Application démo', kind: 'public', redirectUris: [DEMO_APP.redirectUri],
+      scope: 'openid fhirUser profile offline_access launch/patient patient/*.cruds user/*.cruds',
+    }, now);
+  }
+  const withTotp = new Set(['physician', 'nurse', 'pharmacist', 'admin', 'privacy-officer']);
+  return accounts.map((a) => ({ username: a.username, password: DEMO_PASSWORD(a.role), role: a.role, who: a.fhirUser ?? '', totp: withTotp.has(a.role) }));
+}
+
+/** The startup banner of demo mode: accounts, the demo clients and how to get the second factor. */
+export function demoBanner(accounts: readonly DemoAccount[], baseUrl: string): string {
+  const lines = [
+    '',
+    'Carnet demo accounts (demo mode only; CARNET_DEMO=off seeds none):',
+    ...accounts.map((a) => `  ${a.username.padEnd(16)} ${a.password.padEnd(30)} ${a.role.padEnd(16)} ${a.who}${a.totp ? '  (+ TOTP)' : ''}`),
+    `  TOTP of the professionals and administrators: secret ${DEMO_TOTP_SECRET}`,
+    `    (${otpauthUri(DEMO_TOTP_SECRET, 'demo')})`,
+    `  System client: demo-system / ${DEMO_CLIENT_SECRET} (system/*.cruds, ${DEMO_ORGANIZATION})`,
+    `    curl -u demo-system:${DEMO_CLIENT_SECRET} -d grant_type=client_credentials -d "scope=system/*.rs" ${baseUrl}/auth/token`,
+    `  SMART app (public, PKCE): ${DEMO_APP.id}, redirect ${DEMO_APP.redirectUri}`,
+    '',
+  ];
+  return lines.join('\n');
+}

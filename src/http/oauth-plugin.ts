@@ -1,0 +1,88 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { openidConfiguration, smartConfiguration } from '../auth/discovery.js';
+import { OAuthError } from '../auth/errors.js';
+import type { AuthServices } from '../auth/services.js';
+
+/**
+ * The OAuth 2.0 / OpenID Connect endpoints that machines call: discovery, JWKS, token (authorization_code,
+ * client_credentials, refresh_token), revocation (RFC 7009), introspection (RFC 7662), userinfo.
+ */
+export function formBody(request: FastifyRequest): Record<string, string> {
+  const body = request.body;
+  if (typeof body === 'string') return Object.fromEntries(new URLSearchParams(body));
+  if (body && typeof body === 'object') return Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  return {};
+}
+
+export function addFormParser(app: FastifyInstance): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
+}
+
+function sendOAuth(reply: FastifyReply, error: unknown, basic = false): FastifyReply {
+  const failure = error instanceof OAuthError ? error : new OAuthError('server_error', 'the request could not be processed', 500);
+  if (failure.status === 401 && basic) reply.header('www-authenticate', 'Basic realm="carnet"');
+  return reply.code(failure.status).header('cache-control', 'no-store').type('application/json').send(failure.body);
+}
+
+export async function oauthPlugin(app: FastifyInstance, options: { auth: AuthServices }): Promise<void> {
+  const { auth } = options;
+  const endpoints = { issuer: auth.issuer, fhirBaseUrl: auth.fhirBaseUrl };
+  addFormParser(app);
+  const open = { config: { access: 'public' as const } };
+
+  app.get('/.well-known/openid-configuration', open, async () => openidConfiguration(endpoints));
+  app.get('/fhir/.well-known/smart-configuration', open, async (_request, reply) => reply.type('application/json').send(smartConfiguration(endpoints)));
+  app.get('/auth/jwks', open, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await auth.keys.jwks()));
+
+  app.post('/auth/token', open, async (request, reply) => {
+    const form = formBody(request);
+    const basic = Boolean(request.headers.authorization);
+    try {
+      const grantType = form.grant_type;
+      const client = await auth.clients.authenticate(form, request.headers.authorization, grantType === 'authorization_code' || grantType === 'refresh_token');
+      let response;
+      switch (grantType) {
+        case 'client_credentials': response = await auth.authority.clientCredentials(client, form); break;
+        case 'authorization_code': response = await auth.authority.authorizationCode(client, form); break;
+        case 'refresh_token': response = await auth.authority.refresh(client, form); break;
+        default: throw new OAuthError('unsupported_grant_type', 'grant_type must be authorization_code, client_credentials or refresh_token');
+      }
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(response);
+    } catch (error) {
+      if (!(error instanceof OAuthError)) request.log.error({ err: error }, 'token endpoint failure');
+      return sendOAuth(reply, error, basic);
+    }
+  });
+
+  app.post('/auth/revoke', open, async (request, reply) => {
+    const form = formBody(request);
+    try {
+      const client = await auth.clients.authenticate(form, request.headers.authorization, true);
+      if (!form.token) throw new OAuthError('invalid_request', 'token is required');
+      await auth.authority.revoke(client, form.token);
+      return reply.code(200).header('cache-control', 'no-store').send();
+    } catch (error) {
+      return sendOAuth(reply, error, Boolean(request.headers.authorization));
+    }
+  });
+
+  app.post('/auth/introspect', open, async (request, reply) => {
+    const form = formBody(request);
+    try {
+      const client = await auth.clients.authenticate(form, request.headers.authorization, false);
+      if (client.client.kind === 'public') throw new OAuthError('invalid_client', 'public clients may not introspect', 401);
+      if (!form.token) throw new OAuthError('invalid_request', 'token is required');
+      return reply.header('cache-control', 'no-store').send(await auth.authority.introspect(form.token));
+    } catch (error) {
+      return sendOAuth(reply, error, Boolean(request.headers.authorization));
+    }
+  });
+
+  const userinfo = async (request: FastifyRequest) => {
+    const p = request.principal;
+    return { sub: p?.subject, name: p?.display, ...(p?.fhirUser ? { fhirUser: `${auth.fhirBaseUrl}/${p.fhirUser}` } : {}) };
+  };
+  const usersOnly = { config: { access: (p: { kind: string }) => (p.kind === 'user' ? undefined : 'userinfo is about a person; this token is a system\'s') } };
+  app.get('/auth/userinfo', usersOnly, userinfo);
+  app.post('/auth/userinfo', usersOnly, userinfo);
+}

@@ -1,0 +1,107 @@
+import type { AuditRecord } from '../audit/record.js';
+import type { StoredChainRow } from '../audit/chain.js';
+import type { Queryable } from './database.js';
+
+/** SQL of the audit trail (table audit_event). */
+
+type Row = Record<string, unknown>;
+
+export const AUDIT_CHAIN_LOCK = 'carnet:audit-chain';
+
+function columns(records: readonly AuditRecord[], sealed?: readonly { chainSeq: number; prevHash: string; hash: string }[]): unknown[] {
+  return [
+    records.map((r) => r.uid), records.map((r) => r.recorded), records.map((r) => r.action), records.map((r) => r.agent),
+    records.map((r) => JSON.stringify(r.patients)), records.map((r) => r.outcome), records.map((r) => r.breakGlass), records.map((r) => r.content),
+    sealed ? sealed.map((s) => s.chainSeq) : records.map(() => null),
+    sealed ? sealed.map((s) => s.prevHash) : records.map(() => null),
+    sealed ? sealed.map((s) => s.hash) : records.map(() => null),
+  ];
+}
+
+/** Appends records; sealed ones carry their chain position and hashes. */
+export async function insertAuditRecords(db: Queryable, records: readonly AuditRecord[], sealed?: readonly { chainSeq: number; prevHash: string; hash: string }[]): Promise<void> {
+  if (records.length === 0) return;
+  await db.query(
+    `INSERT INTO audit_event (uid, recorded, action, agent, patients, outcome, break_glass, content, chain_seq, prev_hash, hash)
+     SELECT u.uid, u.rec, u.act, u.agent, ARRAY(SELECT json_array_elements_text(u.pat::json)), u.outc, u.bg, u.content, u.seq, u.prev, u.hash
+       FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[], $9::bigint[], $10::text[], $11::text[])
+         AS u(uid, rec, act, agent, pat, outc, bg, content, seq, prev, hash)`,
+    columns(records, sealed),
+  );
+}
+
+/** The last sealed position of the chain (0 and the genesis hash when empty). */
+export async function chainHead(db: Queryable): Promise<{ seq: number; hash: string } | undefined> {
+  const { rows } = await db.query<Row>('SELECT chain_seq, hash FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1');
+  return rows[0] ? { seq: Number(rows[0].chain_seq), hash: rows[0].hash as string } : undefined;
+}
+
+function toRecord(row: Row): AuditRecord & { id: number } {
+  const recorded = row.recorded instanceof Date ? row.recorded.toISOString() : new Date(String(row.recorded)).toISOString();
+  return {
+    id: Number(row.id), uid: row.uid as string, recorded, action: row.action as string, agent: row.agent as string,
+    patients: (row.patients as string[]) ?? [], outcome: row.outcome as string, breakGlass: Boolean(row.break_glass), content: row.content as string,
+  };
+}
+
+/** Rows appended inside write transactions and not sealed yet, oldest first, locked. */
+export async function unsealedRecords(db: Queryable, limit: number): Promise<(AuditRecord & { id: number })[]> {
+  const { rows } = await db.query<Row>(
+    'SELECT id, uid, recorded, action, agent, patients, outcome, break_glass, content FROM audit_event WHERE chain_seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE',
+    [limit],
+  );
+  return rows.map(toRecord);
+}
+
+export async function sealRecords(db: Queryable, seals: readonly { id: number; chainSeq: number; prevHash: string; hash: string }[]): Promise<void> {
+  if (seals.length === 0) return;
+  await db.query(
+    `UPDATE audit_event a SET chain_seq = u.seq, prev_hash = u.prev, hash = u.hash
+       FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, seq, prev, hash) WHERE a.id = u.id AND a.chain_seq IS NULL`,
+    [seals.map((s) => s.id), seals.map((s) => s.chainSeq), seals.map((s) => s.prevHash), seals.map((s) => s.hash)],
+  );
+}
+
+/** Sealed rows in chain order after `afterSeq`, for verification. */
+export async function chainPage(db: Queryable, afterSeq: number, limit: number): Promise<StoredChainRow[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT id, uid, recorded, action, agent, patients, outcome, break_glass, content, chain_seq, prev_hash, hash FROM audit_event
+      WHERE chain_seq > $1 ORDER BY chain_seq LIMIT $2`,
+    [afterSeq, limit],
+  );
+  return rows.map((row) => ({ ...toRecord(row), chainSeq: Number(row.chain_seq), prevHash: row.prev_hash as string, hash: row.hash as string }));
+}
+
+export async function countUnsealed(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_event WHERE chain_seq IS NULL');
+  return Number(rows[0]?.n ?? 0);
+}
+
+export interface AuditQuery {
+  readonly patients?: readonly string[];
+  readonly since?: string;
+  readonly until?: string;
+  readonly beforeId?: number;
+  readonly limit: number;
+}
+
+/** Audit records newest first, optionally of some patients (a patient's access log). */
+export async function searchAudit(db: Queryable, q: AuditQuery): Promise<(AuditRecord & { id: number })[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (q.patients) add('patients && ?::text[]', q.patients);
+  if (q.since) add('recorded >= ?::timestamptz', q.since);
+  if (q.until) add('recorded < ?::timestamptz', q.until);
+  if (q.beforeId !== undefined) add('id < ?', q.beforeId);
+  params.push(q.limit);
+  const { rows } = await db.query<Row>(
+    `SELECT id, uid, recorded, action, agent, patients, outcome, break_glass, content FROM audit_event
+      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(toRecord);
+}
