@@ -23,6 +23,8 @@ export interface BenchOptions {
   readonly skipBaseline: boolean;
   /** API processes of the server on PostgreSQL (CARNET_WORKERS). */
   readonly workers: number;
+  /** Extra environment of the server (`--server-env KEY=VALUE`, repeatable). */
+  readonly serverEnv: Readonly<Record<string, string>>;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench/store-bench.js [options])
@@ -43,6 +45,7 @@ export const USAGE = `Usage: npm run bench -- [options]     (or: node dist/bench
                           (summarise it with: node dist/bench/profile-summary.js <file> --results <json> --phase "load c4")
   --node-arg <flag>       extra node flag for the server child, repeatable (e.g. --node-arg=--max-old-space-size=200)
   --no-baseline           skip the direct PostgreSQL bulk-insert baseline
+  --server-env <K=V>      extra environment variable of the server, repeatable (e.g. CARNET_AUDIT_READS=async)
   --workers <n>           API processes of the server on PostgreSQL (CARNET_WORKERS); default 1
   --keep-db               do not drop the PostgreSQL bench database / PGlite directory at the end
   --results <dir>         where the JSON results go; default bench/results
@@ -80,6 +83,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   let resultsDir = resolve(repoRoot, 'bench', 'results');
   let skipBaseline = false;
   let workers = 1;
+  const serverEnv: Record<string, string> = {};
 
   const args = [...argv];
   while (args.length > 0) {
@@ -139,6 +143,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       case '--node-arg':
         nodeArgs.push(value());
         break;
+      case '--server-env': {
+        const [key, ...rest] = value().split('=');
+        if (!key || rest.length === 0) throw new UsageError('--server-env takes KEY=VALUE');
+        serverEnv[key] = rest.join('=');
+        break;
+      }
       case '--workers':
         workers = positiveInt('--workers', value());
         break;
@@ -155,5 +165,5 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
         throw new UsageError(`Unknown option "${arg}"`);
     }
   }
-  return { repoRoot, dir, limit, db, pgUrl, maxSeconds, requests, warmup, serialShare, concurrency, prefer, cpuProfDir, nodeArgs, keepDb, resultsDir, skipBaseline, workers };
+  return { repoRoot, dir, limit, db, pgUrl, maxSeconds, requests, warmup, serialShare, concurrency, prefer, cpuProfDir, nodeArgs, keepDb, resultsDir, skipBaseline, workers, serverEnv };
 }

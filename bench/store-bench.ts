@@ -108,7 +108,7 @@ async function runDb(kind: DbKind, options: BenchOptions, files: readonly string
     if (s) await s.stop();
   };
   cleanups.add(stopServer);
-  server = await startServer({ repoRoot: options.repoRoot, env, cpuProfDir: options.cpuProfDir, nodeArgs: options.nodeArgs });
+  server = await startServer({ repoRoot: options.repoRoot, env: { ...env, ...options.serverEnv }, cpuProfDir: options.cpuProfDir, nodeArgs: options.nodeArgs });
   const child = server;
   const rssAfterStartMb = child.sampler.currentRssMb();
   log(`   server pid ${child.pid} at ${child.baseUrl}, RSS ${Math.round(rssAfterStartMb)} MB after start`);
