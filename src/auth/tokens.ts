@@ -28,12 +28,21 @@ export interface AccessClaims {
   readonly grant?: string;
 }
 
+/** How many verified tokens a process remembers (a few MB at most). */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export class TokenService {
   private revoked = new Set<string>();
   /** Imported verification keys by kid (importing a JWK costs more than verifying a signature). */
   private readonly verifiers = new Map<string, Promise<CryptoKey | Uint8Array>>();
   private revokedSeenUntil: string | undefined;
   private revokedCheckedAt = 0;
+  /**
+   * Tokens already verified, by their exact text: a client sends the same token on every request until it
+   * expires, and checking its signature again costs more than the rest of a read. The text includes the
+   * signature, so a hit is the same signed token; expiry and revocation are still checked on every use.
+   */
+  private readonly verified = new Map<string, AccessClaims & JWTPayload>();
 
   constructor(
     readonly keys: KeyRing,
@@ -64,6 +73,15 @@ export class TokenService {
 
   /** The verified claims of an access token, or undefined (bad signature, expired, wrong audience, revoked). */
   async verify(token: string): Promise<(AccessClaims & JWTPayload) | undefined> {
+    const known = this.verified.get(token);
+    if (known) {
+      const now = Math.floor(this.clock().getTime() / 1000);
+      if (typeof known.exp !== 'number' || known.exp <= now) {
+        this.verified.delete(token);
+        return undefined;
+      }
+      return (await this.isRevoked(known.jti, known.grant)) ? undefined : known;
+    }
     try {
       const { payload } = await jwtVerify(token, async (header) => {
         const kid = header.kid ?? '';
@@ -78,10 +96,19 @@ export class TokenService {
       }, { issuer: this.issuer, audience: this.audience, algorithms: [SIGNING_ALG], typ: 'at+jwt', currentDate: this.clock() });
       const claims = payload as AccessClaims & JWTPayload;
       if (await this.isRevoked(claims.jti, claims.grant)) return undefined;
+      this.remember(token, claims);
       return claims;
     } catch {
       return undefined;
     }
+  }
+
+  private remember(token: string, claims: AccessClaims & JWTPayload): void {
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.set(token, claims);
   }
 
   /** Marks a revocation known to this process at once (other processes learn it within a second). */
@@ -101,8 +128,17 @@ export class TokenService {
   }
 }
 
-/** The principal an access token stands for. */
+const principals = new WeakMap<object, Principal | undefined>();
+
+/** The principal an access token stands for (computed once per verified token). */
 export function principalOf(claims: AccessClaims & JWTPayload): Principal | undefined {
+  if (principals.has(claims)) return principals.get(claims);
+  const principal = principalOfClaims(claims);
+  principals.set(claims, principal);
+  return principal;
+}
+
+function principalOfClaims(claims: AccessClaims & JWTPayload): Principal | undefined {
   if (!isRole(claims.role) || typeof claims.sub !== 'string') return undefined;
   return {
     kind: claims.kind === 'client' ? 'client' : 'user',

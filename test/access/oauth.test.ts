@@ -180,6 +180,7 @@ describe('OAuth 2.0 / OpenID Connect / SMART', () => {
     const access = flow.token?.access_token as string;
     const basic = { authorization: `Basic ${Buffer.from('resource-server:rs-secret-0123456789').toString('base64')}` };
     const introspect = (token: string) => t.carnet.server.inject({ method: 'POST', url: '/auth/introspect', headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic }, payload: `token=${token}` });
+    assert.equal((await t.request('GET', `/fhir/Patient/${patientId}`, { token: access })).status, 200, 'verified once, then remembered');
     const active = (await introspect(access)).json();
     assert.equal(active.active, true);
     assert.equal(active.patient, patientId);
@@ -191,6 +192,20 @@ describe('OAuth 2.0 / OpenID Connect / SMART', () => {
     await t.carnet.server.inject({ method: 'POST', url: '/auth/revoke', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${flow.token?.refresh_token}&client_id=test-app` });
     assert.equal((await introspect(flow.token?.refresh_token as string)).json().active, false);
     assert.equal((await t.carnet.server.inject({ method: 'POST', url: '/auth/introspect', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${access}` })).statusCode, 401, 'introspection needs client authentication');
+  });
+
+  test('a remembered token still expires', async () => {
+    let now = Date.now();
+    const timed = await startTestCarnet({ clock: () => new Date(now) });
+    try {
+      const access = await timed.systemToken();
+      assert.equal((await timed.request('GET', '/fhir/Patient?_count=1', { token: access })).status, 200);
+      assert.equal((await timed.request('GET', '/fhir/Patient?_count=1', { token: access })).status, 200, 'second use: from the verified-token cache');
+      now += 3_600_000;
+      assert.equal((await timed.request('GET', '/fhir/Patient?_count=1', { token: access })).status, 401, 'expired an hour later');
+    } finally {
+      await timed.close();
+    }
   });
 
   test('signing key rotation: new tokens use the new key, tokens signed before stay valid, the JWKS publishes both', async () => {
