@@ -20,6 +20,8 @@ const USAGE = `Usage: npm run bench:hl7 -- [options]
   --connections <l>   comma-separated connection counts; default 1,4
   --patients <n>      distinct patients (messages are spread over them); default 500
   --pg-url <url>      PostgreSQL server; default $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres
+  --workers <n>       API processes of the server (CARNET_WORKERS); default 1
+  --cpu-prof <dir>    run the server under node --cpu-prof, profiles written to <dir>
   --keep-db           keep the bench database
   --help`;
 
@@ -88,7 +90,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       messages: { type: 'string' }, results: { type: 'string' }, connections: { type: 'string' }, patients: { type: 'string' },
-      'pg-url': { type: 'string' }, 'keep-db': { type: 'boolean' }, help: { type: 'boolean' },
+      'pg-url': { type: 'string' }, workers: { type: 'string' }, 'cpu-prof': { type: 'string' }, 'keep-db': { type: 'boolean' }, help: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -98,6 +100,7 @@ async function main(): Promise<number> {
   const count = Number(values.messages ?? 3000);
   const results = Number(values.results ?? 10);
   const patients = Number(values.patients ?? 500);
+  const workers = Number(values.workers ?? 1);
   const connectionCounts = (values.connections ?? '1,4').split(',').map(Number);
   const pgUrl = values['pg-url'] ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const database = `carnet_bench_hl7_${Date.now()}`;
@@ -107,7 +110,7 @@ async function main(): Promise<number> {
   const dbUrl = new URL(pgUrl);
   dbUrl.pathname = `/${database}`;
   const mllpPort = await freePort();
-  const server = await startServer({ repoRoot: repoRoot(), env: { DATABASE_URL: dbUrl.toString(), CARNET_MLLP_PORT: String(mllpPort), CARNET_DB_POOL_SIZE: '10' } });
+  const server = await startServer({ repoRoot: repoRoot(), env: { DATABASE_URL: dbUrl.toString(), CARNET_MLLP_PORT: String(mllpPort), CARNET_DB_POOL_SIZE: '10', CARNET_WORKERS: String(workers) }, cpuProfDir: values['cpu-prof'] });
   const phases: PhaseResult[] = [];
   try {
     // Warm-up (JIT, caches, connections), then one phase per connection count, each with fresh messages.
