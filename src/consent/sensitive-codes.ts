@@ -9,6 +9,8 @@ import type { Category } from './categories.js';
 const ICD10_SYSTEMS = [
   'http://hl7.org/fhir/sid/icd-10', 'http://hl7.org/fhir/sid/icd-10-cm', 'http://hl7.org/fhir/sid/icd-10-ca',
   'http://www.icd10data.com/icd10pcs', 'urn:oid:2.16.840.1.113883.6.3', 'urn:oid:2.16.840.1.113883.6.90',
+  // ICD-10-CA as Canada Health Infoway's terminology server names it (what Québec sources send).
+  'https://fhir.infoway-inforoute.ca/CodeSystem/icd10ca',
 ];
 export const SNOMED = 'http://snomed.info/sct';
 export const LOINC = 'http://loinc.org';
@@ -27,8 +29,12 @@ const SNOMED_CODES: Readonly<Record<string, Category>> = {
   // mental health
   '35489007': 'MH', '370143000': 'MH', '36923009': 'MH', '197480006': 'MH', '58214004': 'MH', '13746004': 'MH',
   '47505003': 'MH', '231504006': 'MH', '69322001': 'MH', '74732009': 'MH', '171207006': 'MH', '304891004': 'MH',
+  '21897009': 'MH', // generalized anxiety disorder
+  // psychiatry as a practice setting or specialty (DocumentReference.context.practiceSetting, PractitionerRole)
+  '394587001': 'MH', '394588006': 'MH',
   // substance use
   '7200002': 'SUD', '66214007': 'SUD', '5602001': 'SUD', '55680006': 'SUD', '191816009': 'SUD', '6525002': 'SUD', '15167005': 'SUD',
+  '56294008': 'SUD', // nicotine dependence
   // HIV
   '86406008': 'HIV', '165816005': 'HIV', '62479008': 'HIV', '91947003': 'HIV',
   // sexual and reproductive health
@@ -40,7 +46,7 @@ const LOINC_CODES: Readonly<Record<string, Category>> = {
   '44249-1': 'MH', '44261-6': 'MH', '55757-9': 'MH', '55758-7': 'MH', '69737-5': 'MH', '70274-6': 'MH',
   '72109-2': 'SUD', '75626-2': 'SUD', '82666-9': 'SUD', '82667-7': 'SUD',
   '7917-8': 'HIV', '5221-7': 'HIV', '75622-1': 'HIV', '56888-1': 'HIV', '20447-9': 'HIV', '25836-8': 'HIV',
-  '2106-3': 'SEX', '43304-5': 'SEX', '43305-2': 'SEX',
+  '2106-3': 'SEX', '43304-5': 'SEX', '43305-2': 'SEX', '21613-5': 'SEX', // Chlamydia trachomatis NAA test
 };
 
 const ATC_PREFIXES: readonly [string, Category][] = [

@@ -10,6 +10,10 @@ import {
   V3_MARITAL,
 } from './systems.js';
 import type { SensitiveCategory } from './tables/conditions.js';
+import { categoryLabel, type Category } from '../consent/categories.js';
+import { detectCategories } from '../consent/labels.js';
+
+const CONSENT_CATEGORY: Record<SensitiveCategory, Category> = { 'mental-health': 'MH', 'sexual-health': 'SEX', 'substance-use': 'SUD' };
 import { regionByCode } from './tables/places.js';
 
 /**
@@ -80,6 +84,12 @@ export class PersonRecord {
   /** Adds a clinical resource with a fresh id and the synthetic tag. */
   add<T extends Resource>(resource: T, sensitive?: SensitiveCategory): T & { id: string } {
     const stored = { ...resource, id: this.newId(), meta: meta() } as T & { id: string };
+    // Most sensitive entries say so through their codes, and Carnet labels them at write time. Where only
+    // the context tells (doxycycline for chlamydia, an addiction-medicine consult note), the source that
+    // knows the context labels the entry itself, as a clinic system flags a confidential entry.
+    if (sensitive && !detectCategories(stored).has(CONSENT_CATEGORY[sensitive])) {
+      stored.meta = { ...stored.meta, security: [categoryLabel(CONSENT_CATEGORY[sensitive])] };
+    }
     this.resources.push(stored);
     if (sensitive) this.markSensitive(sensitive, stored);
     return stored;

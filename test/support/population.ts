@@ -27,7 +27,7 @@ export function generateTestPopulation(options: Partial<PopulationOptions> = {})
 }
 
 /** Generates a population and loads it into a test Carnet through the write engine. */
-export async function loadTestPopulation(t: TestCarnet, options: Partial<PopulationOptions> = {}): Promise<{ groundTruth: GroundTruth; resources: number }> {
-  const { summary, groundTruth } = await loadPopulation(t.carnet.ctx, generatePopulation({ ...TEST_POPULATION, ...options }));
+export async function loadTestPopulation(t: TestCarnet, options: Partial<PopulationOptions> = {}, author?: string): Promise<{ groundTruth: GroundTruth; resources: number }> {
+  const { summary, groundTruth } = await loadPopulation(t.carnet.ctx, generatePopulation({ ...TEST_POPULATION, ...options }), undefined, undefined, author);
   return { groundTruth, resources: summary.resources };
 }

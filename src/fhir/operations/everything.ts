@@ -73,17 +73,22 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   // One person, one record: with the master patient index, every source record of the person.
   const ids = ctx.mpi ? await linkedPatientIds(reader, id) : [id];
   const sql = new SqlBuilder();
-  const where = [
-    'NOT r.deleted',
-    `((r.resource_type = 'Patient' AND r.id = ANY(${sql.bind(ids, 'text[]')})) OR r.rid IN (SELECT a.rid FROM search_reference a
-       WHERE a.target = ANY(${sql.bind(ids.map((p) => `Patient/${p}`), 'text[]')}) AND a.param = ANY(${sql.bind(compartmentKeys, 'int[]')})))`,
-  ];
+  // The record's members are gathered first (a materialised set: the patients' rows and every resource
+  // that refers to them through a compartment parameter), then read in write order. Left to itself the
+  // planner walks the whole resource table in rid order testing each row against the set, which costs
+  // time in proportion to the database, not to the record (139 ms vs 2 ms at 1.1M resources).
+  const members = `SELECT p.rid FROM resource p WHERE p.resource_type = 'Patient' AND p.id = ANY(${sql.bind(ids, 'text[]')})
+      UNION SELECT a.rid FROM search_reference a
+       WHERE a.target = ANY(${sql.bind(ids.map((p) => `Patient/${p}`), 'text[]')}) AND a.param = ANY(${sql.bind(compartmentKeys, 'int[]')})`;
+  const where = ['NOT r.deleted'];
   if (since) where.push(`r.last_updated >= ${sql.bind(parseHistoryInstant(since, '_since'), 'timestamptz')}`);
   if (types) where.push(`r.resource_type = ANY(${sql.bind(types, 'text[]')})`);
   if (cursor) where.push(`r.rid > ${sql.bind(cursor.rid, 'bigint')}`);
   if (visibility) where.push(`(${visibility('r', sql)})`);
   const { rows } = await reader.query<Row>(
-    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.patient_id FROM resource r
+    `WITH members AS MATERIALIZED (${members})
+     SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.content, r.patient_id
+       FROM members m JOIN resource r ON r.rid = m.rid
       WHERE ${where.join(' AND ')} ORDER BY r.rid LIMIT ${sql.bind(count + 1, 'int')}`,
     sql.params,
   );

@@ -4,7 +4,7 @@ import type { HospitalSite, Staff } from '../directory.js';
 import { coding, concept, narrative, reference, type Ref } from '../fhir.js';
 import { ageOn } from '../person.js';
 import { CONDITION_CATEGORY, CONDITION_CLINICAL, CONDITION_VERIFICATION, DISCHARGE_DISPOSITION, LOINC, SNOMED } from '../systems.js';
-import { EMERGENCY_REASONS } from '../tables/care.js';
+import { EMERGENCY_REASONS, SPECIALTY_CODES } from '../tables/care.js';
 import { CONDITIONS, type ChronicKey } from '../tables/conditions.js';
 import { DRUGS } from '../tables/medications.js';
 import { DOCUMENT_TYPES, type LabKey } from '../tables/observations.js';
@@ -161,7 +161,11 @@ function consultation(ctx: ClinicalContext, kind: ConsultKind, specialist: Staff
         creation: dateTime(day, minute + 60),
       },
     }],
-    context: { encounter: [encounter], period: { start: dateTime(day, minute) } },
+    context: {
+      encounter: [encounter],
+      period: { start: dateTime(day, minute) },
+      practiceSetting: concept([coding(SNOMED, SPECIALTY_CODES[kind][0], SPECIALTY_CODES[kind][1])], SPECIALTY_CODES[kind][l === 'fr' ? 2 : 1]),
+    },
   }, sensitive);
 }
 
