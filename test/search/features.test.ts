@@ -316,5 +316,16 @@ describe('search features', () => {
         assert.doesNotMatch(text, /Seq Scan on (resource|search_\w+)\b/, `${query}\n${text}`);
       }
     });
+    test('$everything gathers the record through the compartment index, not by walking the resource table (EXPLAIN)', async () => {
+      await t.carnet.db.query('ANALYZE');
+      const { everythingPageQuery } = await import('../../src/fhir/operations/everything.js');
+      const page = everythingPageQuery({ patientIds: ['p-eloise'], count: 200 });
+      const { rows } = await t.carnet.db.query<Record<string, string>>(`EXPLAIN ${page.text}`, page.params);
+      const text = rows.map((r) => Object.values(r)[0]).join('\n');
+      assert.match(text, /CTE Scan on members/, text);
+      assert.match(text, /search_reference_target_idx/, text);
+      assert.doesNotMatch(text, /Seq Scan on (resource|search_reference)\b/, text);
+      assert.doesNotMatch(text, /SubPlan/, `no per-row test of resource rows against the set\n${text}`);
+    });
   });
 });
