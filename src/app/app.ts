@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -53,7 +54,8 @@ export interface CarnetSurfaces {
 }
 
 export async function createCarnet(config: CarnetConfig, overrides: CarnetOverrides = {}, surfaces: CarnetSurfaces = {}): Promise<Carnet> {
-  const log = overrides.log ?? pino({ level: config.logLevel, base: { service: 'carnet' } });
+  // Under CARNET_WORKERS each API process names itself, so operators (and the workers test) can tell them apart.
+  const log = overrides.log ?? pino({ level: config.logLevel, base: { service: 'carnet', ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) } });
   const db = overrides.db ?? (await openDatabase(config));
   const { schemaVersion, applied } = await migrate(db);
   if (applied.length > 0) log.info({ applied: applied.map((m) => `${m.version}: ${m.name}`) }, 'database migrated');

@@ -116,6 +116,12 @@ export async function createClient(db: Queryable, input: ClientInput, now: Date)
 /** CARNET_BOOTSTRAP_CLIENT_*: a platform system client with system/*.cruds, registered once. */
 export async function ensureBootstrapClient(db: Queryable, bootstrap: { id: string; secret: string } | undefined, now: Date): Promise<boolean> {
   if (!bootstrap || (await findClient(db, bootstrap.id))) return false;
-  await createClient(db, { id: bootstrap.id, name: 'Bootstrap system client', kind: 'confidential', secret: bootstrap.secret, scope: 'system/*.cruds', platform: true }, now);
+  try {
+    await createClient(db, { id: bootstrap.id, name: 'Bootstrap system client', kind: 'confidential', secret: bootstrap.secret, scope: 'system/*.cruds', platform: true }, now);
+  } catch (error) {
+    // Several processes starting together (CARNET_WORKERS, replicas) race to register it: one wins.
+    if ((error as { code?: unknown }).code === '23505' || (error instanceof AccountError && (await findClient(db, bootstrap.id)))) return false;
+    throw error;
+  }
   return true;
 }

@@ -54,6 +54,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
-    process.exitCode = 1;
+    // Exit now rather than when the event loop empties: a half-started server keeps database pools and
+    // timers alive, and a cluster worker that never listens would otherwise hang unnoticed instead of
+    // being restarted by its supervisor.
+    process.exit(1);
   },
 );

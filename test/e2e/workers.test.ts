@@ -18,6 +18,7 @@ describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (Pos
   const schema = `carnet_workers_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   let child: ReturnType<typeof spawn> | undefined;
   let base = '';
+  let output = '';
 
   before(async () => {
     const admin = new pg.Client({ connectionString: url });
@@ -30,11 +31,13 @@ describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (Pos
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [resolve('dist/src/cli/carnet.js'), 'serve'], {
       env: {
-        ...process.env, DATABASE_URL: scoped.toString(), CARNET_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', CARNET_BASE_URL: base, CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'warn',
+        ...process.env, DATABASE_URL: scoped.toString(), CARNET_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', CARNET_BASE_URL: base, CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'info',
         CARNET_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret,
       },
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+    child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
     for (let i = 0; i < 300; i++) {
       try {
         if ((await fetch(`${base}/healthz`)).ok) break;
@@ -70,5 +73,9 @@ describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (Pos
     for (const id of ids) assert.equal((await fetch(`${base}/fhir/Patient/${id}`, { headers })).status, 200);
     const search = (await (await fetch(`${base}/fhir/Patient?family=travailleur&_summary=count`, { headers })).json()) as { total: number };
     assert.equal(search.total, 20);
+    // Both processes started, listen, and took part (the parallel requests came on several connections).
+    const workers = new Set([...output.matchAll(/"worker":(\d+)[^\n]*"msg":"request"/g)].map((m) => m[1]));
+    assert.equal(workers.size, 2, `requests served by workers ${[...workers].join(', ')}\n${output.slice(0, 2000)}`);
+    assert.doesNotMatch(output, /duplicate key|an API process stopped/, 'no process failed at startup');
   });
 });

@@ -149,12 +149,19 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
   switch (op.kind) {
     case 'create': {
       if (op.ifNoneExist) {
-        await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
-        const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist);
-        if (matches.length > 1) throw errors.preconditionFailed(`If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
-        const match = matches[0];
-        if (match) {
-          return { ...base, id: match.id, isNew: false, noWrite: existingResult(match, 'matched-existing', 200) };
+        // Double-checked: a committed match needs no lock (the usual case: the organisation or
+        // practitioner every bundle of a source repeats). Only a creator takes the criteria's lock, until
+        // its transaction ends, and looks again under it (read committed: it sees what a creator that held
+        // the lock before it committed), so two parallel creates still make one resource. Holding the lock
+        // on every match serialised every bundle that named the same organisation.
+        for (const locked of [false, true]) {
+          if (locked) await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
+          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist);
+          if (matches.length > 1) throw errors.preconditionFailed(`If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
+          const match = matches[0];
+          if (match) {
+            return { ...base, id: match.id, isNew: false, noWrite: existingResult(match, 'matched-existing', 200) };
+          }
         }
       }
       return { ...base, id: ctx.newId(), isNew: true };
