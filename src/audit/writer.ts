@@ -16,11 +16,15 @@ interface Waiting {
  * group-committed: every record that arrives while an append is under way goes into the next one. An
  * append is one statement that inserts the batch already sealed into the hash chain: the writer keeps the
  * chain's head in memory, and the UNIQUE chain position refuses a fork if another Carnet process appended
- * first (the head is then read again and the batch re-hashed). Rows are never updated on this path.
+ * first (the batch is then re-hashed after the new head and, while several processes keep appending, appends
+ * take turns under the chain's advisory lock instead of colliding). Rows are never updated on this path.
  * Records of writes are inserted by the write's own transaction (`insert`) and sealed into the chain, under
  * an advisory lock, by the next append or within `sealEveryMs`.
  */
 type Head = { seq: number; hash: string };
+
+/** How long a process keeps taking the chain's lock after it saw another process append. */
+const SHARED_CHAIN_MS = 30_000;
 type Seal = { chainSeq: number; prevHash: string; hash: string };
 
 function forkRefused(error: unknown): boolean {
@@ -46,6 +50,8 @@ export class AuditWriter implements AuditSink {
   private head: Head | undefined;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** Until when appends take the chain's lock (another process was seen appending). */
+  private sharedUntil = 0;
 
   constructor(
     private readonly db: Database,
@@ -120,7 +126,7 @@ export class AuditWriter implements AuditSink {
   }
 
   private async append(records: readonly AuditRecord[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    if (Date.now() >= this.sharedUntil) {
       const head = this.head ?? (await chainHead(this.db)) ?? { seq: 0, hash: GENESIS };
       const next = extend(head, records);
       try {
@@ -129,9 +135,18 @@ export class AuditWriter implements AuditSink {
         return;
       } catch (error) {
         this.head = undefined;
-        if (!forkRefused(error) || attempt >= 50) throw error;
+        if (!forkRefused(error)) throw error;
       }
+      // Another Carnet process appended first: while processes share the chain, appending optimistically
+      // would fail again and again as they alternate, so for a while they take turns under the chain's lock.
+      this.sharedUntil = Date.now() + SHARED_CHAIN_MS;
     }
+    this.head = await withRetries(this.db, async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [AUDIT_CHAIN_LOCK]);
+      const next = extend((await chainHead(tx)) ?? { seq: 0, hash: GENESIS }, records);
+      await insertAuditRecords(tx, records, next.seals);
+      return next.head;
+    });
   }
 }
 
