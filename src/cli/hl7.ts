@@ -1,6 +1,7 @@
 import { createCarnet } from '../app/app.js';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { CARNET_VERSION } from '../version.js';
+import { closeOnSignals } from './shutdown.js';
 
 /** `carnet hl7`: the HL7 v2 gateway alone (MLLP listener and POST /hl7v2, no FHIR API), e.g. in its own process. */
 export async function hl7Command(): Promise<void> {
@@ -13,14 +14,5 @@ export async function hl7Command(): Promise<void> {
     { version: CARNET_VERSION, mllp: `${config.hl7.tls ? 'tls' : 'tcp'}://${config.hl7.mllpHost}:${port}`, http: `${config.baseUrl}/hl7v2`, database: carnet.db.description },
     `Carnet ${CARNET_VERSION} HL7 v2 gateway: MLLP on port ${port}, HTTP at ${config.baseUrl}/hl7v2`,
   );
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    carnet.log.info({ signal }, 'shutting down');
-    await carnet.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  closeOnSignals(carnet);
 }

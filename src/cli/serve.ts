@@ -4,6 +4,7 @@ import { isSupervisor, superviseWorkers } from './cluster.js';
 import { seedDemoIfEmpty } from '../demo/seed.js';
 import { demoBanner, seedDemoAccounts } from '../demo/accounts.js';
 import { CARNET_VERSION } from '../version.js';
+import { closeOnSignals } from './shutdown.js';
 
 /** `carnet serve`: starts the API and logs what it is doing (URL, database, mode). */
 export async function serve(): Promise<void> {
@@ -31,14 +32,5 @@ export async function serve(): Promise<void> {
     `Carnet ${CARNET_VERSION} listening at ${config.baseUrl} (FHIR R4 at ${carnet.ctx.fhirBaseUrl}) on ${carnet.db.description}`,
   );
   if (accounts) process.stdout.write(`${demoBanner(accounts, config.baseUrl)}\n`);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    carnet.log.info({ signal }, 'shutting down');
-    await carnet.close();
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  closeOnSignals(carnet);
 }

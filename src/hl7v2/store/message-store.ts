@@ -69,7 +69,8 @@ export async function readMessage(db: Queryable, id: string): Promise<(MessageRo
   return { ...toRow(row), raw: raw ? Buffer.from(raw) : null };
 }
 
-export interface AcceptedRecord {
+/** What every outcome of a message records: which message it was and the ACK it was given. */
+interface AnsweredMessage {
   readonly id: string;
   readonly sender: string;
   readonly controlId: string;
@@ -78,6 +79,9 @@ export interface AcceptedRecord {
   readonly ackCode: string;
   readonly ack: string;
   readonly at: string;
+}
+
+export interface AcceptedRecord extends AnsweredMessage {
   readonly binaryId: string;
   readonly resources: readonly string[];
 }
@@ -100,15 +104,7 @@ export async function recordAccepted(tx: Queryable, r: AcceptedRecord): Promise<
   );
 }
 
-export interface DeadLetterRecord {
-  readonly id: string;
-  readonly sender: string;
-  readonly controlId: string;
-  readonly messageType: string;
-  readonly bodyHash: string;
-  readonly ackCode: string;
-  readonly ack: string;
-  readonly at: string;
+export interface DeadLetterRecord extends AnsweredMessage {
   readonly errors: readonly StoredError[];
   readonly raw: Buffer;
 }
