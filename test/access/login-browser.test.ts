@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { startTestCarnet, type TestCarnet } from '../support/harness.js';
+import { listenOnSocket, startTestCarnet, type TestCarnet } from '../support/harness.js';
 import { createUser, PASSWORD, pkce, REDIRECT, seedDirectory, tokenRequest } from '../support/auth.js';
 
 /**
@@ -22,8 +21,7 @@ describe('login pages in a browser', { skip: existsSync(CHROMIUM) ? false : `no 
     await seedDirectory(t);
     const patient = (await t.request('POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: 'Bouchard', given: ['Anaïs'] }] } })).body.id;
     await createUser(t, { username: 'anais', password: PASSWORD, displayName: 'Anaïs Bouchard', role: 'patient', fhirUser: `Patient/${patient}` });
-    await t.carnet.server.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(t.carnet.server.server.address() as AddressInfo).port}`;
+    origin = await listenOnSocket(t);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   after(async () => {

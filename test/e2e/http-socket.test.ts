@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { startTestCarnet, type TestCarnet } from '../support/harness.js';
+import { listenOnSocket, startTestCarnet, type TestCarnet } from '../support/harness.js';
 
 /** The same API over a real TCP socket, as a client on the network meets it. */
 describe('HTTP over a socket', () => {
@@ -10,8 +9,7 @@ describe('HTTP over a socket', () => {
 
   before(async () => {
     t = await startTestCarnet();
-    await t.carnet.server.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(t.carnet.server.server.address() as AddressInfo).port}`;
+    origin = await listenOnSocket(t);
   });
   after(() => t.close());
 

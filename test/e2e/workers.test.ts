@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pg from 'pg';
 import { freePort } from '../../bench/server.js';
-import { TEST_BOOTSTRAP } from '../support/harness.js';
+import { createTestSchema, TEST_BOOTSTRAP } from '../support/harness.js';
 
 /**
  * CARNET_WORKERS=2 on PostgreSQL: two API processes share the port and one database. Runs when the suite
@@ -15,23 +13,18 @@ import { TEST_BOOTSTRAP } from '../support/harness.js';
 const url = process.env.DATABASE_URL;
 
 describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (PostgreSQL)' }, () => {
-  const schema = `carnet_workers_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+  let schema: { url: string; drop: () => Promise<void> } | undefined;
   let child: ReturnType<typeof spawn> | undefined;
   let base = '';
   let output = '';
 
   before(async () => {
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    const scoped = new URL(url as string);
-    scoped.searchParams.set('options', `-c search_path=${schema}`);
+    schema = await createTestSchema('carnet_workers');
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [resolve('dist/src/cli/carnet.js'), 'serve'], {
       env: {
-        ...process.env, DATABASE_URL: scoped.toString(), CARNET_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', CARNET_BASE_URL: base, CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'info',
+        ...process.env, DATABASE_URL: schema.url, CARNET_WORKERS: '2', PORT: String(port), HOST: '127.0.0.1', CARNET_BASE_URL: base, CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'info',
         CARNET_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,10 +43,7 @@ describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (Pos
   after(async () => {
     child?.kill('SIGTERM');
     await new Promise((r) => child?.once('exit', r));
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
+    await schema?.drop();
   });
 
   test('two processes serve one record: writes in one are read in the other', async () => {

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import type { Bundle } from '@medplum/fhirtypes';
 import { freePort, startServer, type ServerChild } from '../../bench/server.js';
 import { oru } from './messages.js';
 import { msa, RawMllpClient } from './mllp-client.js';
+import { createTestSchema } from '../support/harness.js';
 
 /**
  * `kill -9` in the middle of a burst: a real Carnet process (file-based PGlite, or a fresh PostgreSQL schema
@@ -28,22 +27,8 @@ async function databaseEnv(): Promise<{ env: Record<string, string>; cleanup: ()
     const dir = mkdtempSync(join(tmpdir(), 'carnet-crash-'));
     return { env: { CARNET_DATA_DIR: dir }, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const schema = `carnet_crash_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const scoped = new URL(url);
-  scoped.searchParams.set('options', `-c search_path=${schema}`);
-  return {
-    env: { DATABASE_URL: scoped.toString() },
-    cleanup: async () => {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    },
-  };
+  const schema = await createTestSchema('carnet_crash');
+  return { env: { DATABASE_URL: schema.url }, cleanup: schema.drop };
 }
 
 describe('crash safety', () => {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { NAM_SYSTEM } from '../../src/mpi/record.js';
-import { startTestCarnet, usingPostgres, type TestCarnet } from '../support/harness.js';
+import { listenOnSocket, startTestCarnet, usingPostgres, type TestCarnet } from '../support/harness.js';
 import { patient } from './support.js';
 
 /**
@@ -15,8 +14,7 @@ describe(`MPI concurrency over a real socket (${usingPostgres ? 'PostgreSQL' : '
   let origin: string;
   before(async () => {
     t = await startTestCarnet();
-    await t.carnet.server.listen({ port: 0, host: '127.0.0.1' });
-    origin = `http://127.0.0.1:${(t.carnet.server.server.address() as AddressInfo).port}`;
+    origin = await listenOnSocket(t);
   });
   after(() => t.close());
 

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -35,22 +36,19 @@ export interface TestResponse {
 
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
 
-export async function openTestDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+/** A fresh schema of the DATABASE_URL database: the URL that works inside it, and how to drop it. */
+export async function createTestSchema(prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const url = process.env.DATABASE_URL;
-  if (!url) {
-    const db = await openPGlite('memory://');
-    return { db, drop: async () => undefined };
-  }
-  const schema = `carnet_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  if (!url) throw new Error('createTestSchema needs DATABASE_URL');
+  const schema = `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const scoped = new URL(url);
   scoped.searchParams.set('options', `-c search_path=${schema}`);
-  const db = await openPostgres(scoped.toString(), 8);
   return {
-    db,
+    url: scoped.toString(),
     drop: async () => {
       const cleanup = new pg.Client({ connectionString: url });
       await cleanup.connect();
@@ -58,6 +56,21 @@ export async function openTestDatabase(): Promise<{ db: Database; drop: () => Pr
       await cleanup.end();
     },
   };
+}
+
+export async function openTestDatabase(): Promise<{ db: Database; drop: () => Promise<void> }> {
+  if (!process.env.DATABASE_URL) {
+    const db = await openPGlite('memory://');
+    return { db, drop: async () => undefined };
+  }
+  const schema = await createTestSchema('carnet_test');
+  return { db: await openPostgres(schema.url, 8), drop: schema.drop };
+}
+
+/** Makes a test Carnet listen on a real TCP socket of the loopback; returns its origin (http://127.0.0.1:port). */
+export async function listenOnSocket(t: TestCarnet): Promise<string> {
+  await t.carnet.server.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(t.carnet.server.server.address() as AddressInfo).port}`;
 }
 
 /** The bootstrap client every test Carnet registers (CARNET_BOOTSTRAP_CLIENT_ID/SECRET). */
