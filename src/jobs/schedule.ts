@@ -18,7 +18,7 @@ export function checkSchedule(schedule: Schedule): Schedule {
     return { every: schedule.every };
   }
   try {
-    cronOf(schedule);
+    if (!cronOf(schedule).nextRun(new Date(0))) throw new Error('it never runs');
   } catch (error) {
     throw new ScheduleError(`invalid cron schedule "${schedule.cron}": ${(error as Error).message}`);
   }
