@@ -139,4 +139,25 @@ describe('token endpoint: what SMART clients and bdt expect', () => {
       server.close();
     }
   });
+
+  test('without a token, /fhir answers 401 whether the route exists or not; with one, 404 for what does not exist', async () => {
+    const anonymous: [string, string][] = [
+      ['GET', '/fhir/NoSuchType'], ['GET', '/fhir/NoSuchType/1'], ['GET', '/fhir/Patient/1/_nope/2/3'], ['GET', '/fhir/$nope'],
+      ['DELETE', '/fhir/metadata'], ['OPTIONS', '/fhir/Patient'], ['GET', '/fhir/Patient'], ['GET', '/fhirx'],
+    ];
+    for (const [method, url] of anonymous) {
+      const r = await t.request(method, url, { token: null });
+      if (url === '/fhirx') {
+        assert.equal(r.status, 404, 'outside /fhir nothing changes');
+        continue;
+      }
+      assert.equal(r.status, 401, `${method} ${url}: ${r.text}`);
+      assert.equal(r.body.resourceType, 'OperationOutcome');
+      assert.match(String(r.headers['www-authenticate']), /^Bearer realm="carnet"/);
+    }
+    assert.equal((await t.request('GET', '/fhir/metadata', { token: null })).status, 200);
+    assert.equal((await t.request('GET', '/fhir/NoSuchType')).status, 404);
+    assert.equal((await t.request('OPTIONS', '/fhir/Patient')).status, 404);
+    assert.equal((await t.request('GET', '/fhir/NoSuchType', { token: 'not-a-valid-token' })).status, 401);
+  });
 });
