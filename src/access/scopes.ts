@@ -59,6 +59,16 @@ export function parseScopes(scope: string | undefined): ParsedScopes {
   return { resources, other, refused };
 }
 
+/**
+ * Refuses resource scopes naming a type that does not exist (`system/UnknownResource.read`): a grant for a
+ * type no request can reach would tell the client something is allowed that means nothing.
+ */
+export function withKnownTypes(scopes: ParsedScopes, resourceTypes: ReadonlySet<string>): ParsedScopes {
+  const unknown = scopes.resources.filter((s) => s.type !== '*' && !resourceTypes.has(s.type));
+  if (unknown.length === 0) return scopes;
+  return { ...scopes, resources: scopes.resources.filter((s) => !unknown.includes(s)), refused: [...scopes.refused, ...unknown.map((s) => s.text)] };
+}
+
 export function formatScopes(scopes: ParsedScopes): string {
   return [...scopes.other, ...scopes.resources.map((s) => s.text)].join(' ');
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { formatScopes, intersectScopes, onlyContexts, parseScopes, type ParsedScopes } from '../access/scopes.js';
+import { formatScopes, intersectScopes, onlyContexts, parseScopes, withKnownTypes, type ParsedScopes } from '../access/scopes.js';
+import { fhirDefinitions } from '../fhir/definitions.js';
 import { isRole, requiresSecondFactor, type Role } from '../access/roles.js';
 import { parseLocalReference } from '../fhir/references.js';
 import {
@@ -59,9 +60,14 @@ export async function patientsOfUser(db: Queryable, user: UserRow, baseUrl: stri
   return [...new Set(patients)];
 }
 
+/** What a client asked for, its resource scopes limited to the R4 resource types. */
+function requestedScopes(text: string): ParsedScopes {
+  return withKnownTypes(parseScopes(text), fhirDefinitions().resourceTypes);
+}
+
 /** The scopes a user gets from what the app asked: within the client's registration, never system/. */
 export function userScopes(requested: string, client: ClientRow, launchPatient: string | undefined): ParsedScopes {
-  let scopes = onlyContexts(intersectScopes(parseScopes(requested), parseScopes(client.scope)), launchPatient ? ['patient', 'user'] : ['user']);
+  let scopes = onlyContexts(intersectScopes(requestedScopes(requested), parseScopes(client.scope)), launchPatient ? ['patient', 'user'] : ['user']);
   if (!launchPatient) scopes = { ...scopes, other: new Set([...scopes.other].filter((s) => s !== 'launch/patient')) };
   return scopes;
 }
@@ -93,7 +99,9 @@ export class Authority {
   async clientCredentials(auth: AuthenticatedClient, form: Record<string, string>): Promise<TokenResponse> {
     const { client } = auth;
     if (client.kind === 'public') throw new OAuthError('unauthorized_client', 'a public client cannot use client_credentials');
-    const requested = form.scope ? parseScopes(form.scope) : parseScopes(client.scope);
+    // SMART Backend Services: scope is required; an empty one asks for nothing and gets nothing.
+    if (form.scope === undefined) throw new OAuthError('invalid_request', 'scope is required');
+    const requested = requestedScopes(form.scope);
     const scopes = onlyContexts(intersectScopes(requested, parseScopes(client.scope)), ['system']);
     if (scopes.resources.length === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes is permitted to this client (system/… scopes)');
     const claims: AccessClaims = {
@@ -153,7 +161,7 @@ export class Authority {
     let scopes = parseScopes(grant.scope);
     if (form.scope) {
       // A refresh may narrow the scopes, never widen them.
-      scopes = intersectScopes(parseScopes(form.scope), scopes);
+      scopes = intersectScopes(requestedScopes(form.scope), scopes);
       claims = { ...claims, scope: formatScopes(scopes) };
     }
     return this.issue(grant, claims, scopes, { withRefresh: true });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openidConfiguration, smartConfiguration } from '../auth/discovery.js';
 import { OAuthError } from '../auth/errors.js';
 import type { AuthServices } from '../auth/services.js';
@@ -18,6 +18,34 @@ export function addFormParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => done(null, body));
 }
 
+const FORM = 'application/x-www-form-urlencoded';
+
+function isForm(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() === FORM;
+}
+
+/**
+ * The token, revocation and introspection parameters (RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1): a form,
+ * nothing else, each parameter at most once.
+ */
+function tokenForm(request: FastifyRequest): Record<string, string> {
+  if (!isForm(request)) throw new OAuthError('invalid_request', `the body must be ${FORM}`);
+  const params = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+  const form: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [name, value] of params) {
+    if (Object.hasOwn(form, name)) throw new OAuthError('invalid_request', `the parameter ${name} is sent more than once`);
+    form[name] = value;
+  }
+  return form;
+}
+
+/** Framework failures (body too large, unparsable) as OAuth errors: these endpoints never answer FHIR. */
+function oauthFailure(error: FastifyError | OAuthError): OAuthError {
+  if (error instanceof OAuthError) return error;
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+  return status === 500 ? new OAuthError('server_error', 'the request could not be processed', 500) : new OAuthError('invalid_request', error.message, status);
+}
+
 function sendOAuth(reply: FastifyReply, error: unknown, basic = false): FastifyReply {
   const failure = error instanceof OAuthError ? error : new OAuthError('server_error', 'the request could not be processed', 500);
   if (failure.status === 401 && basic) reply.header('www-authenticate', 'Basic realm="carnet"');
@@ -27,7 +55,15 @@ function sendOAuth(reply: FastifyReply, error: unknown, basic = false): FastifyR
 export async function oauthPlugin(app: FastifyInstance, options: { auth: AuthServices }): Promise<void> {
   const { auth } = options;
   const endpoints = { issuer: auth.issuer, fhirBaseUrl: auth.fhirBaseUrl };
+  // Only forms are parsed here; any other body is an OAuth invalid_request, never a FHIR OperationOutcome.
+  app.removeAllContentTypeParsers();
   addFormParser(app);
+  app.addContentTypeParser('*', (_request, _payload, done) => done(new OAuthError('invalid_request', `the body must be ${FORM}`), undefined));
+  app.setErrorHandler((error: FastifyError | OAuthError, request, reply) => {
+    const failure = oauthFailure(error);
+    if (failure.status === 500) request.log.error({ err: error }, 'OAuth endpoint failure');
+    return sendOAuth(reply, failure);
+  });
   const open = { config: { access: 'public' as const } };
 
   app.get('/.well-known/openid-configuration', open, async () => openidConfiguration(endpoints));
@@ -35,10 +71,11 @@ export async function oauthPlugin(app: FastifyInstance, options: { auth: AuthSer
   app.get('/auth/jwks', open, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(await auth.keys.jwks()));
 
   app.post('/auth/token', open, async (request, reply) => {
-    const form = formBody(request);
     const basic = Boolean(request.headers.authorization);
     try {
+      const form = tokenForm(request);
       const grantType = form.grant_type;
+      if (!grantType) throw new OAuthError('invalid_request', 'grant_type is required');
       const client = await auth.clients.authenticate(form, request.headers.authorization, grantType === 'authorization_code' || grantType === 'refresh_token');
       let response;
       switch (grantType) {
@@ -55,8 +92,8 @@ export async function oauthPlugin(app: FastifyInstance, options: { auth: AuthSer
   });
 
   app.post('/auth/revoke', open, async (request, reply) => {
-    const form = formBody(request);
     try {
+      const form = tokenForm(request);
       const client = await auth.clients.authenticate(form, request.headers.authorization, true);
       if (!form.token) throw new OAuthError('invalid_request', 'token is required');
       await auth.authority.revoke(client, form.token);
@@ -67,8 +104,8 @@ export async function oauthPlugin(app: FastifyInstance, options: { auth: AuthSer
   });
 
   app.post('/auth/introspect', open, async (request, reply) => {
-    const form = formBody(request);
     try {
+      const form = tokenForm(request);
       const client = await auth.clients.authenticate(form, request.headers.authorization, false);
       if (client.client.kind === 'public') throw new OAuthError('invalid_client', 'public clients may not introspect', 401);
       if (!form.token) throw new OAuthError('invalid_request', 'token is required');

@@ -7,7 +7,7 @@ import { fhirPlugin, sendFhir } from './fhir-plugin.js';
 import type { Hl7Gateway } from '../hl7v2/gateway/gateway.js';
 import { hl7Plugin } from '../hl7v2/listen/http-plugin.js';
 import type { AuthServices } from '../auth/services.js';
-import { challenge, installAuthHook } from './auth-hook.js';
+import { bearerToken, challenge, installAuthHook } from './auth-hook.js';
 import { oauthPlugin } from './oauth-plugin.js';
 import { loginPlugin } from './login-plugin.js';
 import { adminPlugin } from './admin-plugin.js';
@@ -57,9 +57,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (failure.category === 'internal') request.log.error({ err: error }, 'unhandled error');
     return sendFhir(reply, errorResponse(failure));
   });
-  app.setNotFoundHandler((request, reply) => sendFhir(reply, errorResponse(errors.notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}`))));
-
   const { auth } = options;
+  app.setNotFoundHandler(async (request, reply) => {
+    // Under /fhir an anonymous caller gets a 401 whether or not the route exists (the router does the same).
+    if (/^\/fhir(\/|$|\?)/.test(request.url)) {
+      const token = bearerToken(request);
+      if (!token || !(await auth.tokens.verify(token))) {
+        return sendFhir(reply, { status: 401, body: errors.unauthorized('This request needs an access token (Authorization: Bearer …)').outcome });
+      }
+    }
+    return sendFhir(reply, errorResponse(errors.notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}`)));
+  });
+
   installAuthHook(app, {
     tokens: auth.tokens,
     refuse: (request, reply, status, message, error) => {

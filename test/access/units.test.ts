@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Consent, Observation } from '@medplum/fhirtypes';
-import { intersectScopes, parseScopes, reachOf, typesReached } from '../../src/access/scopes.js';
+import { intersectScopes, parseScopes, reachOf, typesReached, withKnownTypes } from '../../src/access/scopes.js';
 import { canonical, chainHash, GENESIS, verifyRun, type StoredChainRow } from '../../src/audit/chain.js';
 import { base32Encode, hotp, totp, verifyTotp } from '../../src/auth/totp.js';
 import { SecretBox } from '../../src/auth/secrets.js';
@@ -33,6 +33,13 @@ describe('SMART scopes', () => {
     assert.deepEqual(granted.refused, ['openid']);
     assert.deepEqual(intersectScopes(parseScopes('user/Observation.read'), parseScopes('user/*.rs')).resources.map((r) => r.text), ['user/Observation.read']);
     assert.deepEqual(intersectScopes(parseScopes('user/Observation.cruds'), parseScopes('user/*.rs')).resources.map((r) => r.text), ['user/Observation.rs']);
+  });
+  test('scopes naming a resource type that does not exist are refused, in v1 and v2 forms (bdt "Rejects unknown resource scopes")', () => {
+    const known = new Set(['Patient', 'Observation']);
+    const s = withKnownTypes(parseScopes('system/UnknownResource.read system/UnknownResource.r system/Patient.rs system/*.rs openid'), known);
+    assert.deepEqual(s.resources.map((r) => r.text), ['system/Patient.rs', 'system/*.rs']);
+    assert.deepEqual(s.refused, ['system/UnknownResource.read', 'system/UnknownResource.r']);
+    assert.deepEqual([...s.other], ['openid']);
   });
   test('scopes in words, French and English', () => {
     assert.equal(describeScope('patient/*.rs', 'fr'), 'lire toutes les données de votre dossier');

@@ -53,6 +53,8 @@ export interface CodeFlow {
   readonly totpSecret?: string;
   readonly scope: string;
   readonly clientId?: string;
+  /** A confidential client's secret: the code is redeemed with client_secret_basic. */
+  readonly clientSecret?: string;
   readonly patient?: string;
   /** Deny at the approval screen. */
   readonly deny?: boolean;
@@ -116,8 +118,9 @@ export async function codeFlow(t: TestCarnet, flow: CodeFlow): Promise<FlowResul
   const location = String(response.headers.location ?? '');
   const code = new URL(location).searchParams.get('code');
   if (!code) return { location, pages, status: response.statusCode };
+  const basic = flow.clientSecret ? { authorization: `Basic ${Buffer.from(`${clientId}:${flow.clientSecret}`).toString('base64')}` } : {};
   const token = await server.inject({
-    method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    method: 'POST', url: '/auth/token', headers: { 'content-type': 'application/x-www-form-urlencoded', ...basic },
     payload: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT, client_id: clientId, code_verifier: verifier }).toString(),
   });
   assert.equal(token.statusCode, 200, token.body);
@@ -147,10 +150,10 @@ export async function backendKey(kid: string, alg: 'RS384' | 'ES384' = 'ES384'):
   return { privateKey: privateKey as CryptoKey, jwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }, kid };
 }
 
-export async function assertion(t: TestCarnet, clientId: string, key: BackendKey, overrides: { aud?: string; exp?: number; jti?: string } = {}): Promise<string> {
+export async function assertion(t: TestCarnet, clientId: string, key: BackendKey, overrides: { aud?: string; exp?: number; jti?: string; jku?: string } = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({})
-    .setProtectedHeader({ alg: key.jwk.alg as string, kid: key.kid, typ: 'JWT' })
+    .setProtectedHeader({ alg: key.jwk.alg as string, kid: key.kid, typ: 'JWT', ...(overrides.jku ? { jku: overrides.jku } : {}) })
     .setIssuer(clientId).setSubject(clientId).setAudience(overrides.aud ?? 'http://carnet.test/auth/token')
     .setExpirationTime(overrides.exp ?? now + 240).setJti(overrides.jti ?? randomBytes(12).toString('hex'))
     .sign(key.privateKey);

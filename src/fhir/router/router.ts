@@ -52,6 +52,25 @@ function findRoute(request: FhirRequest): Match {
 }
 
 /**
+ * The route of a request; a caller without a token learns nothing about which routes or types exist: only
+ * the CapabilityStatement answers it, everything else, existing or not, is a 401.
+ */
+function findRouteFor(request: FhirRequest): Match {
+  const anonymous = request.access !== undefined && request.access.principal === undefined;
+  let match: Match;
+  try {
+    match = findRoute(request);
+  } catch (error) {
+    if (anonymous) throw errors.unauthorized('This request needs an access token (Authorization: Bearer …)');
+    throw error;
+  }
+  if (anonymous && match.params.type !== undefined && !fhirDefinitions().resourceTypes.has(match.params.type)) {
+    throw errors.unauthorized('This request needs an access token (Authorization: Bearer …)');
+  }
+  return match;
+}
+
+/**
  * The transport-free FHIR router: (request, context) → response. Every failure becomes an
  * OperationOutcome response here, so callers (HTTP, batch entries) never see exceptions from domain code.
  * For an external request (`request.access` set) the router asks the policy engine whether the route may
@@ -65,7 +84,7 @@ export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, 
   let response: FhirResponse;
   let message: string | undefined;
   try {
-    matched = findRoute(request);
+    matched = findRouteFor(request);
     const { route, params } = matched;
     if (params.type !== undefined && !fhirDefinitions().resourceTypes.has(params.type)) {
       throw errors.notFound(`Unknown resource type "${params.type}"`);
