@@ -18,8 +18,6 @@ export interface RunOnceResult {
 }
 
 const PRUNE_CHUNK = 10_000;
-/** How long `runOnce` waits for committed events held back by an older transaction still running. */
-const RUN_ONCE_WAIT_MS = 60_000;
 
 /**
  * The background work of one API process: the event consumers and the job worker, woken the moment a
@@ -41,7 +39,6 @@ export class Background {
   private started = false;
   /** Names this process in its notifications, so it ignores its own. */
   private readonly origin = randomUUID().slice(0, 8);
-  private waitingBackoff = 20;
 
   constructor(
     private readonly db: SignallingDatabase, private readonly clock: () => Date, private readonly log: Log,
@@ -90,7 +87,6 @@ export class Background {
     let jobs = 0;
     const failures: { consumer: string; error: string }[] = [];
     const failed = new Set<string>();
-    const waitUntil = Date.now() + RUN_ONCE_WAIT_MS;
     for (;;) {
       const pass = await this.events.pass({ ignoreBackoff: true, skip: failed });
       events += pass.handled;
@@ -102,10 +98,6 @@ export class Background {
       jobs += started;
       await this.worker.settled();
       if (pass.handled > 0 || pass.more || started > 0) continue;
-      if (pass.waiting && failures.length === 0 && Date.now() < waitUntil) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        continue;
-      }
       return { events, jobs, failures };
     }
   }
@@ -124,13 +116,6 @@ export class Background {
   private async eventRound(): Promise<number | undefined> {
     const pass = await this.events.pass();
     if (pass.more) return 0;
-    if (pass.waiting) {
-      // Readable once an older transaction ends: look again soon, less often the longer it takes.
-      const wait = this.waitingBackoff;
-      this.waitingBackoff = Math.min(wait * 2, this.config.pollMs);
-      return wait;
-    }
-    this.waitingBackoff = 20;
     return pass.retryAt !== undefined ? Math.max(1, pass.retryAt - Date.now()) : undefined;
   }
 

@@ -2,47 +2,51 @@ import type { Queryable } from '../storage/database.js';
 import { EVENT_COLUMNS, eventFromRow, type ChangeEvent, type ChangeKind, type EventCursor } from './event.js';
 
 /**
- * The SQL of the outbox's readers. Every read is bounded by the horizon — the oldest transaction still
- * running, `pg_snapshot_xmin(pg_current_snapshot())` — so that what a consumer has passed can never be
- * joined later by an event of a transaction that commits after it looked (docs/events-and-jobs.md).
+ * The SQL of the outbox's readers. A consumer's position is a snapshot (see EventCursor): it reads the
+ * events of transactions visible now and not in its snapshot — so an event of a transaction that was
+ * still running when the consumer last looked is read once it commits, and a long transaction holds back
+ * only its own events. The index on (xid, seq) bounds every scan from the snapshot's xmin.
  */
 
 type Row = Record<string, unknown>;
 
-const HORIZON = 'pg_snapshot_xmin(pg_current_snapshot())';
+/** Events newer than cursor `c` (columns base_snapshot, target_snapshot, after_seq) and visible in `visible`. */
+function pending(e: string, base: string, visible: string): string {
+  return `${e}.xid >= pg_snapshot_xmin(${base}::pg_snapshot) AND NOT pg_visible_in_snapshot(${e}.xid, ${base}::pg_snapshot)
+          AND pg_visible_in_snapshot(${e}.xid, ${visible})`;
+}
 
-/** Creates the consumer's cursor if it has none: at the horizon ("now") or before every kept event. */
+/** Creates the consumer's cursor if it has none yet: at the current snapshot ("now"), or before every kept event. */
 export async function ensureConsumer(db: Queryable, name: string, start: 'now' | 'beginning', at: Date): Promise<void> {
   await db.query(
-    `INSERT INTO event_consumer (name, cursor_xid, cursor_seq, created_at)
-     VALUES ($1, CASE WHEN $2 = 'now' THEN ${HORIZON} ELSE '0'::xid8 END, 0, $3)
+    `INSERT INTO event_consumer (name, base_snapshot, created_at)
+     VALUES ($1, CASE WHEN $2 = 'now' THEN pg_current_snapshot()::text ELSE '3:3:' END, $3)
      ON CONFLICT (name) DO NOTHING`,
     [name, start, at.toISOString()],
   );
 }
 
 /** Names of these consumers that have events to read now. One index probe each. */
-export async function consumersWithWork(db: Queryable, names: readonly string[]): Promise<{ ready: string[]; waiting: boolean }> {
-  const { rows } = await db.query<{ name: string | null; waiting: boolean }>(
-    `SELECT c.name, false AS waiting FROM event_consumer c
-      WHERE c.name = ANY($1::text[]) AND EXISTS (
-        SELECT 1 FROM change_event e WHERE (e.xid, e.seq) > (c.cursor_xid, c.cursor_seq) AND e.xid < ${HORIZON})
-     UNION ALL
-     -- committed events that wait for an older transaction to end before anyone may read them
-     SELECT NULL, EXISTS (SELECT 1 FROM change_event WHERE xid >= ${HORIZON})`,
+export async function consumersWithWork(db: Queryable, names: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `SELECT c.name FROM event_consumer c
+      WHERE c.name = ANY($1::text[])
+        AND EXISTS (SELECT 1 FROM change_event e WHERE ${pending('e', 'c.base_snapshot', 'pg_current_snapshot()')})`,
     [[...names]],
   );
-  return { ready: rows.filter((r) => r.name !== null).map((r) => r.name as string), waiting: rows.some((r) => r.waiting) };
+  return rows.map((r) => r.name);
+}
+
+const CURSOR_COLUMNS = 'base_snapshot AS base, target_snapshot AS target, after_seq';
+
+function cursorOf(row: Row): EventCursor {
+  return { base: row.base as string, target: (row.target as string | null) ?? null, afterSeq: Number(row.after_seq) };
 }
 
 /** Locks the consumer's cursor for this transaction, or returns undefined when another process holds it. */
 export async function lockConsumer(tx: Queryable, name: string): Promise<EventCursor | undefined> {
-  const { rows } = await tx.query<Row>(
-    'SELECT cursor_xid::text AS xid, cursor_seq AS seq FROM event_consumer WHERE name = $1 FOR UPDATE SKIP LOCKED',
-    [name],
-  );
-  const row = rows[0];
-  return row ? { xid: String(row.xid), seq: Number(row.seq) } : undefined;
+  const { rows } = await tx.query<Row>(`SELECT ${CURSOR_COLUMNS} FROM event_consumer WHERE name = $1 FOR UPDATE SKIP LOCKED`, [name]);
+  return rows[0] ? cursorOf(rows[0]) : undefined;
 }
 
 export interface EventFilter {
@@ -50,25 +54,28 @@ export interface EventFilter {
   readonly kinds?: readonly ChangeKind[];
 }
 
-/** The next events after `cursor` (at most `limit`), and the horizon they were read under. */
-export async function readEvents(tx: Queryable, cursor: EventCursor, filter: EventFilter, limit: number): Promise<{ events: ChangeEvent[]; horizon: string }> {
-  const horizon = (await tx.query<{ h: string }>(`SELECT ${HORIZON}::text AS h`)).rows[0]?.h as string;
+/**
+ * The next events after `cursor` (at most `limit`, in seq order), and the snapshot they were read up to:
+ * the cursor's pinned target, or the current snapshot.
+ */
+export async function readEvents(tx: Queryable, cursor: EventCursor, filter: EventFilter, limit: number): Promise<{ events: ChangeEvent[]; target: string }> {
+  const target = cursor.target ?? ((await tx.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]?.s as string);
   const { rows } = await tx.query<Row>(
-    `SELECT ${EVENT_COLUMNS} FROM change_event
-      WHERE (xid, seq) > ($1::xid8, $2::bigint) AND xid < $3::xid8
-        AND ($4::text[] IS NULL OR resource_type = ANY($4::text[])) AND ($5::text[] IS NULL OR kind = ANY($5::text[]))
-      ORDER BY xid, seq LIMIT $6`,
-    [cursor.xid, cursor.seq, horizon, filter.types ? [...filter.types] : null, filter.kinds ? [...filter.kinds] : null, limit],
+    `SELECT ${EVENT_COLUMNS} FROM change_event e
+      WHERE ${pending('e', '$1', '$2::pg_snapshot')} AND e.seq > $3
+        AND ($4::text[] IS NULL OR e.resource_type = ANY($4::text[])) AND ($5::text[] IS NULL OR e.kind = ANY($5::text[]))
+      ORDER BY e.seq LIMIT $6`,
+    [cursor.base, target, cursor.afterSeq, filter.types ? [...filter.types] : null, filter.kinds ? [...filter.kinds] : null, limit],
   );
-  return { events: rows.map(eventFromRow), horizon };
+  return { events: rows.map(eventFromRow), target };
 }
 
 export async function advanceConsumer(tx: Queryable, name: string, cursor: EventCursor, handled: number, at: Date): Promise<void> {
   await tx.query(
-    `UPDATE event_consumer SET cursor_xid = $2::xid8, cursor_seq = $3, handled = handled + $4, failures = 0, last_error = NULL,
-            last_handled_at = CASE WHEN $4 > 0 THEN $5::timestamptz ELSE last_handled_at END
+    `UPDATE event_consumer SET base_snapshot = $2, target_snapshot = $3, after_seq = $4, handled = handled + $5, failures = 0, last_error = NULL,
+            last_handled_at = CASE WHEN $5 > 0 THEN $6::timestamptz ELSE last_handled_at END
       WHERE name = $1`,
-    [name, cursor.xid, cursor.seq, handled, at.toISOString()],
+    [name, cursor.base, cursor.target, cursor.afterSeq, handled, at.toISOString()],
   );
 }
 
@@ -98,12 +105,12 @@ function iso(value: unknown): string | null {
 
 /** Every consumer's position and lag (`name` for one). */
 export async function consumerLag(db: Queryable, now: Date, name?: string): Promise<ConsumerLag[]> {
+  const behind = `FROM change_event e WHERE ${pending('e', 'c.base_snapshot', 'pg_current_snapshot()')}
+                    AND (c.target_snapshot IS NULL OR NOT pg_visible_in_snapshot(e.xid, c.target_snapshot::pg_snapshot) OR e.seq > c.after_seq)`;
   const { rows } = await db.query<Row>(
-    `SELECT c.name, c.cursor_xid::text AS xid, c.cursor_seq AS seq, c.handled, c.failures, c.last_error, c.last_handled_at, c.created_at,
-            (SELECT count(*) FROM (SELECT 1 FROM change_event e WHERE (e.xid, e.seq) > (c.cursor_xid, c.cursor_seq) AND e.xid < ${HORIZON}
-                                    LIMIT 1000000) behind) AS behind,
-            (SELECT e.at FROM change_event e WHERE (e.xid, e.seq) > (c.cursor_xid, c.cursor_seq) AND e.xid < ${HORIZON}
-              ORDER BY e.xid, e.seq LIMIT 1) AS oldest
+    `SELECT c.name, ${CURSOR_COLUMNS}, c.handled, c.failures, c.last_error, c.last_handled_at, c.created_at,
+            (SELECT count(*) FROM (SELECT 1 ${behind} LIMIT 1000000) b) AS behind,
+            (SELECT min(e.at) ${behind}) AS oldest
        FROM event_consumer c WHERE ($1::text IS NULL OR c.name = $1) ORDER BY c.name`,
     [name ?? null],
   );
@@ -111,7 +118,7 @@ export async function consumerLag(db: Queryable, now: Date, name?: string): Prom
     const oldest = iso(row.oldest);
     return {
       name: row.name as string,
-      cursor: { xid: String(row.xid), seq: Number(row.seq) },
+      cursor: cursorOf(row),
       behind: Number(row.behind),
       oldestAgeSeconds: oldest ? Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000) : 0,
       handled: Number(row.handled),
@@ -125,14 +132,13 @@ export async function consumerLag(db: Queryable, now: Date, name?: string): Prom
 
 /** Moves a consumer past the first event it has not handled (an operator's way past a poison event). */
 export async function skipOneEvent(tx: Queryable, name: string): Promise<ChangeEvent | undefined> {
-  const cursor = (await tx.query<Row>('SELECT cursor_xid::text AS xid, cursor_seq AS seq FROM event_consumer WHERE name = $1 FOR UPDATE', [name])).rows[0];
-  if (!cursor) return undefined;
-  const { rows } = await tx.query<Row>(
-    `SELECT ${EVENT_COLUMNS} FROM change_event WHERE (xid, seq) > ($1::xid8, $2::bigint) AND xid < ${HORIZON} ORDER BY xid, seq LIMIT 1`,
-    [cursor.xid, Number(cursor.seq)],
-  );
-  const head = rows[0] ? eventFromRow(rows[0]) : undefined;
-  if (head) await tx.query('UPDATE event_consumer SET cursor_xid = $2::xid8, cursor_seq = $3, failures = 0, last_error = NULL WHERE name = $1', [name, head.xid, head.seq]);
+  const row = (await tx.query<Row>(`SELECT ${CURSOR_COLUMNS} FROM event_consumer WHERE name = $1 FOR UPDATE`, [name])).rows[0];
+  if (!row) return undefined;
+  const cursor = cursorOf(row);
+  const { events: [head], target } = await readEvents(tx, cursor, {}, 1);
+  if (head) {
+    await tx.query('UPDATE event_consumer SET target_snapshot = $2, after_seq = $3, failures = 0, last_error = NULL WHERE name = $1', [name, target, head.seq]);
+  }
   return head;
 }
 
@@ -141,16 +147,16 @@ export async function deleteConsumer(db: Queryable, name: string): Promise<boole
 }
 
 /**
- * Deletes (at most `limit`) events every consumer has passed and older than `before`; with no consumer,
- * every readable event older than `before`. Returns how many went.
+ * Deletes (at most `limit`) events older than `before` that every consumer has passed — those of
+ * transactions older than the oldest consumer snapshot's xmin; with no consumer, of transactions older
+ * than every one still running. Returns how many went.
  */
 export async function pruneEvents(db: Queryable, before: Date, limit: number): Promise<number> {
   const { rowCount } = await db.query(
     `DELETE FROM change_event WHERE (xid, seq) IN (
        SELECT e.xid, e.seq FROM change_event e
-        WHERE e.xid < ${HORIZON} AND e.at < $1
-          AND (NOT EXISTS (SELECT 1 FROM event_consumer)
-               OR (e.xid, e.seq) <= (SELECT cursor_xid, cursor_seq FROM event_consumer ORDER BY cursor_xid, cursor_seq LIMIT 1))
+        WHERE e.xid < COALESCE((SELECT min(pg_snapshot_xmin(base_snapshot::pg_snapshot)) FROM event_consumer), pg_snapshot_xmin(pg_current_snapshot()))
+          AND e.at < $1
         ORDER BY e.xid, e.seq LIMIT $2)`,
     [before.toISOString(), limit],
   );

@@ -5,7 +5,7 @@ import {
   advanceConsumer, consumerLag, consumersWithWork, deleteConsumer, ensureConsumer, lockConsumer, readEvents, recordConsumerFailure,
   skipOneEvent, type ConsumerLag,
 } from './consumer-store.js';
-import { advanceCursor, compareCursors, type ChangeEvent, type ChangeKind } from './event.js';
+import { nextCursor, sameCursor, type ChangeEvent, type ChangeKind } from './event.js';
 
 /** A named reader of the change events, with a durable cursor of its own. */
 export interface Consumer {
@@ -38,8 +38,6 @@ export interface PassResult {
   readonly handled: number;
   /** Some consumer has a full batch more to read. */
   readonly more: boolean;
-  /** Committed events wait for an older transaction to end before they may be read. */
-  readonly waiting: boolean;
   /** The soonest a failed consumer may be tried again. */
   readonly retryAt?: number;
   readonly failures: readonly { readonly consumer: string; readonly error: string }[];
@@ -82,8 +80,8 @@ export class EventConsumers {
    * consumers again at once (runOnce); otherwise they wait out their backoff. `skip` leaves some out.
    */
   async pass(options: { ignoreBackoff?: boolean; skip?: ReadonlySet<string> } = {}): Promise<PassResult> {
-    if (this.consumers.size === 0) return { handled: 0, more: false, waiting: false, failures: [] };
-    const { ready, waiting } = await consumersWithWork(this.db, this.names());
+    if (this.consumers.size === 0) return { handled: 0, more: false, failures: [] };
+    const ready = await consumersWithWork(this.db, this.names());
     const now = Date.now();
     let handled = 0;
     let more = false;
@@ -105,7 +103,7 @@ export class EventConsumers {
         retryAt = Math.min(retryAt ?? Infinity, this.failing.get(name)?.retryAt ?? now);
       } else if (before > 0 && step !== 'busy') this.failing.delete(name);
     }
-    return { handled, more, waiting, ...(retryAt !== undefined ? { retryAt } : {}), failures };
+    return { handled, more, ...(retryAt !== undefined ? { retryAt } : {}), failures };
   }
 
   /** One batch of one consumer (serialised per consumer within this process). */
@@ -136,10 +134,10 @@ export class EventConsumers {
       const cursor = await lockConsumer(tx, consumer.name);
       if (!cursor) return 'busy';
       const filter = { ...(consumer.types ? { types: consumer.types } : {}), ...(consumer.kinds ? { kinds: consumer.kinds } : {}) };
-      const { events, horizon } = await readEvents(tx, cursor, filter, batch);
-      const next = advanceCursor(events.at(-1), horizon, events.length === batch, cursor);
+      const { events, target } = await readEvents(tx, cursor, filter, batch);
+      const next = nextCursor(cursor, target, events.at(-1)?.seq, events.length === batch);
       if (events.length > 0) await consumer.handle(events, tx);
-      if (compareCursors(next, cursor) !== 0) await advanceConsumer(tx, consumer.name, next, events.length, this.clock());
+      if (!sameCursor(next, cursor)) await advanceConsumer(tx, consumer.name, next, events.length, this.clock());
       counted(events.length);
       return events.length === batch ? 'more' : events.length > 0 ? 'handled' : 'idle';
     });

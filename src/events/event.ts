@@ -12,9 +12,9 @@ export type ChangeKind = ResourceChange | MpiChange;
 export const CHANGE_KINDS: readonly ChangeKind[] = ['create', 'update', 'delete', 'mpi-link', 'mpi-merge', 'mpi-unmerge'];
 
 export interface ChangeEvent {
-  /** Global sequence number (taken when the event was appended, so not in commit order: see cursor). */
+  /** Global sequence number (taken when the event was appended, so not in commit order: see EventCursor). */
   readonly seq: number;
-  /** The writing transaction's id (xid8, decimal). Events are delivered in (xid, seq) order. */
+  /** The writing transaction's id (xid8, decimal): all of a transaction's events become readable at once. */
   readonly xid: string;
   readonly kind: ChangeKind;
   readonly resourceType: string;
@@ -38,32 +38,30 @@ export interface ChangeEvent {
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
-/** A consumer's position: everything at or before (xid, seq) is handled. */
-export interface EventCursor {
-  readonly xid: string;
-  readonly seq: number;
-}
-
-/** Orders cursors and events the way consumers read them: by transaction id, then sequence. */
-export function compareCursors(a: EventCursor, b: EventCursor): number {
-  const x = BigInt(a.xid) - BigInt(b.xid);
-  if (x !== 0n) return x < 0n ? -1 : 1;
-  return a.seq - b.seq;
-}
-
 /**
- * Where a consumer stands after reading a batch: past its last event, and — when the batch was not full,
- * so every matching event of a transaction older than `horizon` was in it — at least at the horizon, so
- * that events its filter skipped are not read again.
+ * A consumer's position. `base` is a PostgreSQL snapshot (`pg_snapshot` as text, "xmin:xmax:xip,…"):
+ * every event of a transaction visible in it has been handled. The next events are those of the
+ * transactions that have become visible since — whatever their sequence numbers — read in `seq` order
+ * (which is commit order for any one resource: its writers take its row lock in turn). When they are
+ * more than a batch, the consumer pins the snapshot it is catching up to (`target`) and how far it got
+ * (`afterSeq`), so that a transaction committing meanwhile waits for the next round instead of being
+ * skipped.
  */
-export function advanceCursor(last: EventCursor | undefined, horizon: string, batchFull: boolean, current: EventCursor): EventCursor {
-  let next = current;
-  if (last && compareCursors(last, next) > 0) next = last;
-  if (!batchFull) {
-    const atHorizon = { xid: horizon, seq: 0 };
-    if (compareCursors(atHorizon, next) > 0) next = atHorizon;
-  }
-  return next;
+export interface EventCursor {
+  readonly base: string;
+  readonly target: string | null;
+  readonly afterSeq: number;
+}
+
+/** Where a consumer stands after a batch read between `cursor.base` and `target`. */
+export function nextCursor(cursor: EventCursor, target: string, lastSeq: number | undefined, batchFull: boolean): EventCursor {
+  if (batchFull && lastSeq !== undefined) return { base: cursor.base, target, afterSeq: lastSeq };
+  return { base: target, target: null, afterSeq: 0 };
+}
+
+/** Whether a cursor moved (and must be stored). */
+export function sameCursor(a: EventCursor, b: EventCursor): boolean {
+  return a.base === b.base && a.target === b.target && a.afterSeq === b.afterSeq;
 }
 
 type Row = Record<string, unknown>;

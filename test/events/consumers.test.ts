@@ -122,7 +122,7 @@ describe('event consumers', () => {
     assert.deepEqual(await handled('seen_poison'), fine);
     assert.ok(calls >= 2);
     assert.equal(await t.carnet.background.events.remove('test.poison'), 'registered');
-    await t.carnet.db.query(`INSERT INTO event_consumer (name, cursor_xid, cursor_seq, created_at) VALUES ('gone.consumer', '0', 0, now())`);
+    await t.carnet.db.query(`INSERT INTO event_consumer (name, base_snapshot, created_at) VALUES ('gone.consumer', '3:3:', now())`);
     assert.equal(await t.carnet.background.events.remove('gone.consumer'), 'removed');
     assert.equal(await t.carnet.background.events.remove('gone.consumer'), 'unknown');
   });
@@ -131,7 +131,7 @@ describe('event consumers', () => {
     const ids = await createOrganizations(3, 'Élagage');
     await t.carnet.background.runOnce();
     const remaining = async () => Number((await t.carnet.db.query<{ n: number }>('SELECT count(*)::int AS n FROM change_event WHERE resource_id = ANY($1::text[])', [ids])).rows[0]?.n);
-    await t.carnet.db.query(`INSERT INTO event_consumer (name, cursor_xid, cursor_seq, created_at) VALUES ('lagging.consumer', '0', 0, now())`);
+    await t.carnet.db.query(`INSERT INTO event_consumer (name, base_snapshot, created_at) VALUES ('lagging.consumer', '3:3:', now())`);
     const prune = await t.carnet.background.jobs.enqueue(t.carnet.db, { kind: 'events.prune', key: 'prune-1' });
     await t.carnet.background.runOnce();
     assert.equal(await remaining(), 3, 'a consumer that has not passed them holds them');

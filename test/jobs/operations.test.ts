@@ -71,3 +71,30 @@ describe('operating jobs and consumers over HTTP', () => {
     assert.ok(Number(rows[0]?.n) >= 1, 'the retry is in the audit trail');
   });
 });
+
+describe('carnet jobs (the command line)', () => {
+  test('lists, shows and retries a dead job of the configured database', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openPGlite } = await import('../../src/storage/pglite-database.js');
+    const { migrate } = await import('../../src/storage/migrate.js');
+    const { Jobs } = await import('../../src/jobs/jobs.js');
+    const dir = mkdtempSync(join(tmpdir(), 'carnet-jobs-cli-'));
+    try {
+      const db = await openPGlite(dir);
+      await migrate(db);
+      const { id } = await new Jobs(db, () => new Date()).enqueue(db, { kind: 'report.weekly', payload: { region: '06' } });
+      await db.query(`UPDATE job SET state = 'dead', attempts = 5, last_error = 'no route to host' WHERE id = $1`, [id]);
+      await db.close();
+      const carnet = (...args: string[]) => execFileSync(process.execPath, ['dist/src/cli/carnet.js', 'jobs', ...args], { env: { ...process.env, CARNET_DATA_DIR: dir, DATABASE_URL: '' }, encoding: 'utf8' });
+      assert.match(carnet('list', '--state', 'dead'), new RegExp(`${id} +dead +report\\.weekly .*no route to host`));
+      assert.equal(JSON.parse(carnet('show', String(id))).payload.region, '06');
+      assert.match(carnet('retry', String(id)), /will run again/);
+      assert.match(carnet('list', '--state', 'pending'), /report\.weekly/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

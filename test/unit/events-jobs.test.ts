@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { advanceCursor, compareCursors } from '../../src/events/event.js';
+import { nextCursor, sameCursor } from '../../src/events/event.js';
 import { retryDelayMs } from '../../src/jobs/backoff.js';
 import { afterFailure, afterSuccess } from '../../src/jobs/lifecycle.js';
 import { checkSchedule, nextRun, ScheduleError } from '../../src/jobs/schedule.js';
@@ -61,18 +61,17 @@ describe('job lifecycle (pure)', () => {
 });
 
 describe('event cursors (pure)', () => {
-  test('order by transaction id (as numbers, not text), then sequence', () => {
-    assert.equal(compareCursors({ xid: '999', seq: 50 }, { xid: '1000', seq: 1 }), -1);
-    assert.equal(compareCursors({ xid: '1000', seq: 2 }, { xid: '1000', seq: 1 }), 1);
-    assert.equal(compareCursors({ xid: '18446744073709551615', seq: 1 }, { xid: '18446744073709551614', seq: 9 }), 1, 'xid8 beyond 2^53');
-    assert.equal(compareCursors({ xid: '7', seq: 3 }, { xid: '7', seq: 3 }), 0);
+  const at = { base: '100:105:101,103', target: null, afterSeq: 0 };
+  test('a batch that was not full moves the cursor to the snapshot it read up to', () => {
+    assert.deepEqual(nextCursor(at, '104:110:104', 77, false), { base: '104:110:104', target: null, afterSeq: 0 });
+    assert.deepEqual(nextCursor(at, '104:110:104', undefined, false), { base: '104:110:104', target: null, afterSeq: 0 }, 'nothing matched: past it all the same');
   });
-  test('a consumer moves past its last event, and up to the horizon when its batch was not full', () => {
-    const at = { xid: '100', seq: 10 };
-    assert.deepEqual(advanceCursor({ xid: '105', seq: 40 }, '120', true, at), { xid: '105', seq: 40 }, 'full batch: maybe more before the horizon');
-    assert.deepEqual(advanceCursor({ xid: '105', seq: 40 }, '120', false, at), { xid: '120', seq: 0 }, 'all matching events before the horizon were read');
-    assert.deepEqual(advanceCursor(undefined, '100', false, at), at, 'never backwards');
-    assert.deepEqual(advanceCursor(undefined, '130', false, at), { xid: '130', seq: 0 }, 'filtered-out events are not read again');
+  test('a full batch pins the snapshot it catches up to and how far it got', () => {
+    const pinned = nextCursor(at, '104:110:104', 77, true);
+    assert.deepEqual(pinned, { base: '100:105:101,103', target: '104:110:104', afterSeq: 77 });
+    assert.deepEqual(nextCursor(pinned, '104:110:104', 90, false), { base: '104:110:104', target: null, afterSeq: 0 });
+    assert.equal(sameCursor(pinned, { ...pinned }), true);
+    assert.equal(sameCursor(pinned, at), false);
   });
 });
 

@@ -8,9 +8,10 @@ export const eventsJobs: Migration = {
   version: 7,
   name: 'events and jobs: change-event outbox, consumer cursors, job queue',
   sql: `
-    -- One row per committed change, appended in the writing transaction. xid is that transaction's id:
-    -- consumers read only events of transactions older than every transaction still running
-    -- (pg_snapshot_xmin), in (xid, seq) order, so an event can never commit behind a consumer's cursor.
+    -- One row per committed change, appended in the writing transaction. xid is that transaction's id: a
+    -- consumer's position is a snapshot (pg_snapshot), and it reads the events of the transactions that
+    -- became visible since, so an event that commits late (a long transaction) is read when it commits,
+    -- never skipped, and holds nothing else back.
     CREATE TABLE change_event (
       seq                 bigserial   NOT NULL,
       xid                 xid8        NOT NULL DEFAULT pg_current_xact_id(),
@@ -31,12 +32,14 @@ export const eventsJobs: Migration = {
       PRIMARY KEY (xid, seq)
     );
 
-    -- A named consumer's durable position: every event at or before (cursor_xid, cursor_seq) is handled.
-    -- A process handles a consumer only while it holds this row's lock (FOR UPDATE SKIP LOCKED).
+    -- A named consumer's durable position: it has handled every event of the transactions visible in
+    -- base_snapshot; while it works through what became visible up to target_snapshot, also those with
+    -- seq <= after_seq. A process handles a consumer only while it holds this row's lock (SKIP LOCKED).
     CREATE TABLE event_consumer (
       name            text        PRIMARY KEY,
-      cursor_xid      xid8        NOT NULL,
-      cursor_seq      bigint      NOT NULL,
+      base_snapshot   text        NOT NULL,
+      target_snapshot text,
+      after_seq       bigint      NOT NULL DEFAULT 0,
       handled         bigint      NOT NULL DEFAULT 0,
       failures        integer     NOT NULL DEFAULT 0,
       last_error      text,
