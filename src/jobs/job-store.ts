@@ -136,6 +136,24 @@ export async function settleJob(
   return rowCount > 0;
 }
 
+/**
+ * Ends many successful attempts with one statement (the worker groups the completions that arrive while
+ * the previous group commits). Returns the ids whose lease was still held.
+ */
+export async function settleSucceeded(q: Queryable, done: readonly { lease: Lease; settlement: Settlement; result: string }[], now: Date): Promise<Set<number>> {
+  if (done.length === 0) return new Set();
+  const { rows } = await q.query<{ id: number | string }>(
+    `UPDATE job j SET state = u.state, run_at = COALESCE(u.run_at, j.run_at), attempts = u.next_attempts, lease_owner = NULL, lease_until = NULL,
+            cancel_requested = false, result = u.result, finished_at = CASE WHEN u.state = 'pending' THEN NULL ELSE $8::timestamptz END
+       FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::int[], $7::text[]) AS u(id, owner, attempt, state, run_at, next_attempts, result)
+      WHERE j.id = u.id AND j.lease_owner = u.owner AND j.attempts = u.attempt AND j.state = 'running'
+      RETURNING j.id`,
+    [done.map((d) => d.lease.id), done.map((d) => d.lease.owner), done.map((d) => d.lease.attempt), done.map((d) => d.settlement.state),
+      done.map((d) => d.settlement.runAt?.toISOString() ?? null), done.map((d) => d.settlement.attempts), done.map((d) => d.result), now.toISOString()],
+  );
+  return new Set(rows.map((r) => Number(r.id)));
+}
+
 /** Gives a lease back untouched (the process stops): the attempt does not count. */
 export async function releaseJob(q: Queryable, lease: Lease, now: Date): Promise<void> {
   await q.query(

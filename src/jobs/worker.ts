@@ -3,10 +3,10 @@ import type { Database, Queryable } from '../storage/database.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import type { Job } from './job.js';
 import {
-  anyExpired, expiredLeases, extendLeases, leaseJobs, nextDue, recordProgress, releaseJob, settleJob, type Lease,
+  anyExpired, expiredLeases, extendLeases, leaseJobs, nextDue, recordProgress, releaseJob, settleJob, settleSucceeded, type Lease,
 } from './job-store.js';
 import type { JobContext, JobDefinition, Jobs } from './jobs.js';
-import { afterFailure, afterSuccess } from './lifecycle.js';
+import { afterFailure, afterSuccess, type Settlement } from './lifecycle.js';
 
 /** Why an attempt's signal was aborted. */
 export type AbortReason = 'cancelled' | 'lease-lost' | 'timeout' | 'shutdown';
@@ -45,6 +45,9 @@ export class JobWorker {
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping = false;
   private renewing = false;
+  /** Successful attempts waiting to be recorded (the group being recorded now is out of this list). */
+  private readonly succeeded: { lease: Lease; settlement: Settlement; result: string; recorded: (held: boolean) => void }[] = [];
+  private recording: Promise<void> | undefined;
   private lastReap = -Infinity;
   private readonly random: () => number;
 
@@ -170,15 +173,34 @@ export class JobWorker {
     const timeout = definition.timeoutMs ? setTimeout(() => this.abort(job.id, 'timeout'), definition.timeoutMs) : undefined;
     try {
       const result = await definition.handler(this.context(entry));
-      if (!entry.completed) {
-        const now = this.clock();
-        await settleJob(this.db, lease, afterSuccess(job, now), now, { result: JSON.stringify(result ?? null) });
-      }
+      if (!entry.completed) await this.recordSuccess(lease, afterSuccess(job, this.clock()), JSON.stringify(result ?? null));
     } catch (error) {
       await this.failed(entry, controller.signal.aborted ? (controller.signal.reason as AbortReason) : undefined, error);
     } finally {
       if (timeout) clearTimeout(timeout);
     }
+  }
+
+  /** Records a success with the others that end meanwhile: one statement, one commit, per group. */
+  private recordSuccess(lease: Lease, settlement: Settlement, result: string): Promise<boolean> {
+    const recorded = new Promise<boolean>((resolve) => this.succeeded.push({ lease, settlement, result, recorded: resolve }));
+    if (!this.recording) this.recording = this.recordGroups();
+    return recorded;
+  }
+
+  private async recordGroups(): Promise<void> {
+    while (this.succeeded.length > 0) {
+      const group = this.succeeded.splice(0, this.succeeded.length);
+      let held = new Set<number>();
+      try {
+        held = await settleSucceeded(this.db, group, this.clock());
+      } catch (error) {
+        // Their leases will expire and the jobs will run again (at least once).
+        this.log.error({ jobs: group.length, error: message(error) }, 'could not record finished jobs');
+      }
+      for (const g of group) g.recorded(held.has(g.lease.id));
+    }
+    this.recording = undefined;
   }
 
   private async failed(entry: Running, reason: AbortReason | undefined, error: unknown): Promise<void> {
