@@ -21,6 +21,8 @@ export async function listenPostgres(
     next.on('error', () => retry(next));
     next.on('end', () => retry(next));
     await next.connect();
+    // Listening alone must not keep a process alive (a Carnet left unclosed, a one-shot command).
+    (next as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
     await next.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
     client = next;
     pause = 100;
