@@ -7,6 +7,8 @@ import { loadConfig } from '../../src/config/config.js';
  * with test job kinds and a test consumer whose effects land in tables the test reads. CHILD_MODE=hang
  * makes `test.crash` jobs start and never finish (the process is then killed with SIGKILL).
  */
+// The test runner runs every file under test/: only a process started by processes.test.ts is a child.
+if (process.env.CARNET_TEST_CHILD !== '1') process.exit(0);
 const mode = process.env.CHILD_MODE ?? 'work';
 const leaseMs = Number(process.env.CHILD_LEASE_MS ?? 30_000);
 const carnet = await createCarnet(loadConfig(), { log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }) });

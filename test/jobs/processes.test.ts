@@ -24,7 +24,7 @@ describe('background work across processes (PostgreSQL)', { skip: url ? false : 
 
   const start = async (env: Record<string, string>): Promise<ChildProcess> => {
     const proc = spawn(process.execPath, [child], {
-      env: { ...process.env, DATABASE_URL: schema.url, CARNET_DB_POOL_SIZE: '4', CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'warn', CARNET_BACKGROUND: 'on', ...env },
+      env: { ...process.env, CARNET_TEST_CHILD: '1', DATABASE_URL: schema.url, CARNET_DB_POOL_SIZE: '4', CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'warn', CARNET_BACKGROUND: 'on', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(proc);
