@@ -25,6 +25,11 @@ export function auditReview(principal: Principal): string | undefined {
   return principal.role === 'privacy-officer' || principal.role === 'admin' || principal.platform ? undefined : 'only privacy officers and administrators review the audit trail';
 }
 
+/** Background jobs and change-event consumers (list, inspect, retry, cancel, lag): administrators, privacy officers, platform clients. */
+export function backgroundOperations(principal: Principal): string | undefined {
+  return principal.role === 'admin' || principal.role === 'privacy-officer' || principal.platform ? undefined : 'only administrators and privacy officers operate background jobs';
+}
+
 /**
  * Stewardship of the master patient index — links, merges, the review queue and its decision log:
  * administrators and platform clients. Matching itself ($match) is a search, decided like one.

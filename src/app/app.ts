@@ -12,6 +12,7 @@ import { MllpListener } from '../hl7v2/listen/mllp-server.js';
 import { buildServer } from '../http/server.js';
 import { DEFAULT_MPI_CONFIG } from '../mpi/service/config.js';
 import { mpiAfterWrite } from '../mpi/service/matcher.js';
+import { withCommitSignals, type SignallingDatabase } from '../storage/commit-signals.js';
 import type { Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open-database.js';
@@ -24,11 +25,13 @@ import { LoginService } from '../auth/login.js';
 import { SecretBox } from '../auth/secrets.js';
 import type { AuthServices } from '../auth/services.js';
 import { TokenService } from '../auth/tokens.js';
+import { Background } from './background.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
 export interface Carnet {
   readonly config: CarnetConfig;
-  readonly db: Database;
+  /** The database; its transactions tell the background runtime when events or jobs commit. */
+  readonly db: SignallingDatabase;
   readonly ctx: FhirContext;
   readonly server: FastifyInstance;
   readonly log: Logger;
@@ -38,6 +41,8 @@ export interface Carnet {
   readonly mllp: MllpListener;
   /** Identity, tokens and the audit writer. */
   readonly auth: AuthServices;
+  /** Change-event consumers and jobs (docs/events-and-jobs.md): register here; started unless CARNET_BACKGROUND=off. */
+  readonly background: Background;
   close(): Promise<void>;
 }
 
@@ -51,12 +56,14 @@ export interface CarnetOverrides {
 export interface CarnetSurfaces {
   /** Serve the FHIR API (false for `carnet hl7`, which serves only the HL7 v2 gateway). */
   readonly fhir?: boolean;
+  /** Run consumers and jobs here when the configuration allows (false for one-shot commands such as `carnet import`). */
+  readonly background?: boolean;
 }
 
 export async function createCarnet(config: CarnetConfig, overrides: CarnetOverrides = {}, surfaces: CarnetSurfaces = {}): Promise<Carnet> {
   // Under CARNET_WORKERS each API process names itself, so operators (and the workers test) can tell them apart.
   const log = overrides.log ?? pino({ level: config.logLevel, base: { service: 'carnet', ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) } });
-  const db = overrides.db ?? (await openDatabase(config));
+  const db = withCommitSignals(overrides.db ?? (await openDatabase(config)));
   const { schemaVersion, applied } = await migrate(db);
   if (applied.length > 0) log.info({ applied: applied.map((m) => `${m.version}: ${m.name}`) }, 'database migrated');
   fhirDefinitions(); // load the R4 definitions before the first request, not during it
@@ -65,20 +72,24 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   await ensureSearchIndex(db, fhirBaseUrl, log);
   const clock = overrides.clock ?? (() => new Date());
   const audit = new AuditWriter(db, log, { reads: config.auth.auditReads });
+  const schema = (await db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s ?? 'public';
+  const background = new Background(db, clock, log, config.background, schema);
   const ctx: FhirContext = {
-    db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes,
+    db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
     // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
     ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
   };
   const auth = await composeAuth(config, db, log, clock, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);
-  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth });
+  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth, background });
+  if (config.background.enabled && surfaces.background !== false) await background.start();
   return {
-    config, db, ctx, server, log, schemaVersion, hl7, mllp, auth,
+    config, db, ctx, server, log, schemaVersion, hl7, mllp, auth, background,
     async close() {
       await mllp.close();
       await server.close();
+      await background.close();
       await audit.close();
       await db.close();
     },

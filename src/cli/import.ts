@@ -14,7 +14,7 @@ export async function importCommand(args: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
-  const carnet = await createCarnet(config);
+  const carnet = await createCarnet(config, {}, { background: false });
   try {
     process.stderr.write(`Carnet import into ${carnet.db.description}\n`);
     const summary = await importPaths(carnet.ctx, positionals, consoleReporter());

@@ -27,6 +27,21 @@ export interface CarnetConfig {
   readonly mpi: boolean;
   /** Identity, tokens, consent and audit (docs/security.md). */
   readonly auth: AuthConfig;
+  /** Change-event consumers and the job worker of this process (docs/events-and-jobs.md). */
+  readonly background: BackgroundConfig;
+}
+
+export interface BackgroundConfig {
+  /** Run the event consumers and the job worker in this process (CARNET_BACKGROUND). */
+  readonly enabled: boolean;
+  /** Fallback poll when no notification arrives (CARNET_BACKGROUND_POLL_MS). */
+  readonly pollMs: number;
+  /** Job attempts running at once in this process (CARNET_JOB_CONCURRENCY). */
+  readonly concurrency: number;
+  /** Events every consumer has passed are kept this long, then pruned (CARNET_EVENT_RETENTION_HOURS). */
+  readonly eventRetentionHours: number;
+  /** Done and cancelled jobs are kept this long (CARNET_JOB_RETENTION_DAYS); dead jobs until retried or cancelled. */
+  readonly jobRetentionDays: number;
 }
 
 export interface AuthConfig {
@@ -92,7 +107,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     workers,
     mpi: (env.CARNET_MPI || 'on').toLowerCase() !== 'off',
     auth: loadAuthConfig(env, demo),
+    background: {
+      enabled: onOff(env, 'CARNET_BACKGROUND', true),
+      pollMs: intFrom(env, 'CARNET_BACKGROUND_POLL_MS', 1000, 50, 60_000),
+      concurrency: intFrom(env, 'CARNET_JOB_CONCURRENCY', 8, 1, 256),
+      eventRetentionHours: intFrom(env, 'CARNET_EVENT_RETENTION_HOURS', 1, 0, 24 * 365),
+      jobRetentionDays: intFrom(env, 'CARNET_JOB_RETENTION_DAYS', 7, 0, 3650),
+    },
   };
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').toLowerCase();
+  if (raw === '') return fallback;
+  if (raw === 'on') return true;
+  if (raw === 'off') return false;
+  throw new ConfigError(`${name} must be "on" or "off" (got "${env[name]}")`);
 }
 
 function auditReadsFrom(raw: string | undefined): 'durable' | 'async' {

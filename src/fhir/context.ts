@@ -1,6 +1,7 @@
 import type { MpiConfig } from '../mpi/service/config.js';
 import type { AuditSink } from '../audit/record.js';
 import type { Database } from '../storage/database.js';
+import type { Jobs } from '../jobs/jobs.js';
 import type { AfterWriteHook } from './write/hooks.js';
 
 /** The slice of a logger Carnet's domain code uses (pino satisfies it). Never pass health data to it. */
@@ -26,4 +27,6 @@ export interface FhirContext {
   readonly audit?: AuditSink;
   /** The longest a break-the-glass grant lasts (CARNET_BREAK_GLASS_MINUTES). */
   readonly breakGlassMinutes?: number;
+  /** The durable job queue: enqueue background work inside the write's transaction (docs/events-and-jobs.md). */
+  readonly jobs?: Jobs;
 }

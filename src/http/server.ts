@@ -11,6 +11,7 @@ import { bearerToken, challenge, installAuthHook } from './auth-hook.js';
 import { oauthPlugin } from './oauth-plugin.js';
 import { loginPlugin } from './login-plugin.js';
 import { adminPlugin } from './admin-plugin.js';
+import { backgroundPlugin, type BackgroundOperations } from './background-plugin.js';
 import { auditRoutesHook, rejectedTokenRecord } from './route-audit.js';
 
 export interface ServerOptions {
@@ -23,6 +24,8 @@ export interface ServerOptions {
   readonly fhir?: boolean;
   /** Identity and tokens: the authorization server's endpoints and the authentication of every route. */
   readonly auth: AuthServices;
+  /** Jobs and event consumers, operated at /admin/jobs and /admin/consumers. */
+  readonly background?: BackgroundOperations;
 }
 
 /** Maps framework errors (body too large, bad JSON, …) to the same OperationOutcomes as domain errors. */
@@ -86,6 +89,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(oauthPlugin, { auth });
   await app.register(loginPlugin, { auth });
   await app.register(adminPlugin, { auth });
+  if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
   if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db });
   return app;

@@ -18,6 +18,12 @@ export interface Database extends Queryable {
   /** Runs `work` in one database transaction: committed if it resolves, rolled back if it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * LISTEN on a dedicated connection (PostgreSQL only: with PGlite every writer is in this process).
+   * `onNotify` gets each payload; `onReconnect` is called after the connection was lost and restored (a
+   * notification may have been missed meanwhile). Resolves to the function that stops listening.
+   */
+  listen?(channel: string, onNotify: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
 }
 
 /** SQLSTATE codes after which a whole transaction may safely be run again. */

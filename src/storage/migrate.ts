@@ -29,11 +29,21 @@ export async function migrate(db: Database, migrations: readonly Migration[] = M
   });
 }
 
-/** Comments are dropped first; our migrations hold no semicolons inside literals, so a plain split is exact. */
+/**
+ * Comments are dropped first; our migrations hold no semicolons inside literals, so a split on semicolons
+ * is exact — except inside dollar-quoted bodies (`$$ … $$`: trigger functions), which stay whole.
+ */
 function splitStatements(sql: string): string[] {
-  return sql
-    .replace(/--.*$/gm, '')
-    .split(';')
-    .map((part) => part.trim())
-    .filter((part) => part.length > 0);
+  const parts = sql.replace(/--.*$/gm, '').split(/(\$\$[\s\S]*?\$\$)/);
+  const statements: string[] = [''];
+  for (const [i, part] of parts.entries()) {
+    if (i % 2 === 1) {
+      statements[statements.length - 1] += part;
+      continue;
+    }
+    const pieces = part.split(';');
+    statements[statements.length - 1] += pieces[0];
+    statements.push(...pieces.slice(1));
+  }
+  return statements.map((part) => part.trim()).filter((part) => part.length > 0);
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Database, Queryable, QueryResult } from './database.js';
+import { listenPostgres } from './postgres-listener.js';
 
 // Keep bigint and timestamps as PostgreSQL sends them are handled by callers; int8 counts become numbers.
 pg.types.setTypeParser(20, (value: string) => Number(value));
@@ -50,5 +51,6 @@ export async function openPostgres(url: string, poolSize: number): Promise<Datab
       }
     },
     close: () => pool.end(),
+    listen: (channel, onNotify, onReconnect) => listenPostgres(url, channel, onNotify, onReconnect),
   };
 }

@@ -3,6 +3,7 @@ import type { IndexRows } from '../fhir/search/extract/rows.js';
 import { SqlBuilder } from '../fhir/search/sql/builder.js';
 import type { Visibility } from '../fhir/search/visibility.js';
 import { replaceConsentRules } from './consent-store.js';
+import { signalAfterCommit } from './commit-signals.js';
 import type { Queryable } from './database.js';
 import { deleteIndex, writeIndex } from './search-index.js';
 
@@ -43,6 +44,8 @@ export interface NewVersion {
   readonly sensitivity?: readonly string[] | null;
   /** For a Consent Carnet enforces: its rules (replacing the previous version's); null otherwise. */
   readonly consentRules?: readonly ConsentRule[] | null;
+  /** The current row this version replaces (absent for a new resource): its change event needs it. */
+  readonly previous?: Pick<CurrentRow, 'deleted' | 'patientId' | 'sensitivity'>;
 }
 
 type Row = Record<string, unknown>;
@@ -139,19 +142,41 @@ export async function writeVersions(db: Queryable, versions: readonly NewVersion
     // A concurrent writer created or advanced one of these resources first: run the transaction again.
     throw Object.assign(new Error('Concurrent write detected; retrying'), { code: '40001' });
   }
+  // The history rows and their change events (docs/events-and-jobs.md) in one statement.
+  const events = versions.map(versionEvent);
   await db.query(
-    `INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, patient_id, content, author_org, sensitivity)
-     SELECT u.t, u.i, u.v, u.l, u.d, u.m, u.p, u.c, u.a, CASE WHEN u.s = '' THEN NULL ELSE string_to_array(u.s, ',') END
-       FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
-         AS u(t, i, v, l, d, m, p, c, a, s)`,
-    [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('method'), col('patientId'), col('content'), authorOrg, sensitivity],
+    `WITH u AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::boolean[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                            $11::text[], $12::text[], $13::text[], $14::text[]) WITH ORDINALITY AS u(t, i, v, l, d, m, p, c, a, s, k, ep, pp, es, n)
+     ), history AS (
+       INSERT INTO resource_version (resource_type, id, version_id, last_updated, deleted, method, patient_id, content, author_org, sensitivity)
+       SELECT u.t, u.i, u.v, u.l, u.d, u.m, u.p, u.c, u.a, CASE WHEN u.s = '' THEN NULL ELSE string_to_array(u.s, ',') END FROM u
+     )
+     INSERT INTO change_event (kind, resource_type, resource_id, version_id, patient_id, previous_patient_id, sensitivity, author_org, at)
+     SELECT u.k, u.t, u.i, u.v, u.ep, u.pp, CASE WHEN u.es = '' THEN NULL ELSE string_to_array(u.es, ',') END, u.a, u.l FROM u ORDER BY u.n`,
+    [col('resourceType'), col('id'), col('versionId'), col('lastUpdated'), col('deleted'), col('method'), col('patientId'), col('content'), authorOrg, sensitivity,
+      events.map((e) => e.kind), events.map((e) => e.patientId), events.map((e) => e.previousPatientId), events.map((e) => e.sensitivity)],
   );
+  signalAfterCommit(db, 'events');
   const ridOf = new Map(upsert.rows.map((row) => [`${row.resource_type}/${row.id}`, String(row.rid)]));
   const rid = (v: NewVersion) => ridOf.get(`${v.resourceType}/${v.id}`) as string;
   await deleteIndex(db, versions.filter((v) => v.versionId > 1).map(rid));
   await writeIndex(db, versions.filter((v) => v.index).map((v) => ({ rid: rid(v), rows: v.index as IndexRows })));
   const consents = versions.filter((v) => v.resourceType === 'Consent');
   if (consents.length > 0) await replaceConsentRules(db, consents.map((v) => ({ id: v.id, patientId: v.patientId, rules: v.consentRules ?? [] })));
+}
+
+/** The change event of a version: what kind of change, and the compartment and labels consumers route on. */
+function versionEvent(v: NewVersion): { kind: string; patientId: string | null; previousPatientId: string | null; sensitivity: string } {
+  const before = v.previous && !v.previous.deleted ? v.previous : undefined;
+  const kind = v.deleted ? 'delete' : before ? 'update' : 'create';
+  const labels = v.deleted ? before?.sensitivity ?? [] : v.sensitivity ?? [];
+  return {
+    kind,
+    patientId: v.deleted ? before?.patientId ?? null : v.patientId,
+    previousPatientId: before?.patientId ?? null,
+    sensitivity: labels.join(','),
+  };
 }
 
 export interface HistoryQuery {

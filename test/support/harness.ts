@@ -80,7 +80,10 @@ export async function startTestCarnet(overrides: { clock?: () => Date; newId?: (
   const { db, drop } = await openTestDatabase();
   const config = loadConfig({
     PORT: '8080', CARNET_BASE_URL: 'http://carnet.test', LOG_LEVEL: 'silent',
-    CARNET_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret, ...overrides.env,
+    CARNET_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret,
+    // Background work is driven by the test (`carnet.background.runOnce()`), deterministic and without
+    // sleeping; CARNET_BACKGROUND: 'on' runs the real loops.
+    CARNET_BACKGROUND: 'off', ...overrides.env,
   });
   const carnet = await createCarnet(config, {
     db,

@@ -254,7 +254,7 @@ function planVersion(
     const versionId = current.versionId + 1;
     out.push({
       resourceType, id, versionId, lastUpdated: now, deleted: true, method: 'DELETE', patientId: null, content: null, index: null,
-      authorOrg: author ?? current.authorOrg ?? null, sensitivity: null, consentRules: resourceType === 'Consent' ? [] : null,
+      authorOrg: author ?? current.authorOrg ?? null, sensitivity: null, consentRules: resourceType === 'Consent' ? [] : null, previous: current,
     });
     return { result: { outcome: 'deleted', status: 204, resourceType, id, versionId, lastUpdated: now }, facts: undefined };
   }
@@ -298,6 +298,7 @@ function planVersion(
     authorOrg,
     sensitivity: sensitivity.length ? sensitivity : null,
     consentRules,
+    ...(current ? { previous: current } : {}),
   });
   const created = versionId === 1 || Boolean(current?.deleted);
   return { result: { outcome: created ? 'created' : 'updated', status: created ? 201 : 200, resourceType, id, versionId, lastUpdated: now, content }, facts };
