@@ -8,7 +8,7 @@ import { reachOf, type Permission } from './scopes.js';
 /**
  * The policy engine: the single place where access is decided (pure).
  *   decision = f(subject, action, resource, consents, purpose of use) → permit or deny, with the reason.
- * Search applies the same rules as SQL (access/visibility.ts), proven equal by the property tests.
+ * Search applies the same rules as SQL (consent/visibility-sql.ts), proven equal by the property tests.
  */
 export type Action = 'read' | 'search' | 'create' | 'update' | 'delete';
 

@@ -3,7 +3,7 @@ import type { ConsentRule } from './rules.js';
 
 /**
  * The consent decision for one professional or system request on one resource of a patient (pure).
- * visibility.ts compiles exactly the same logic to SQL for searches; a property test keeps them equal.
+ * visibility-sql.ts compiles exactly the same logic to SQL for searches; a property test keeps them equal.
  */
 export interface ConsentRequester {
   /** References designating the requester: its organisation, practitioner, practitioner role. */

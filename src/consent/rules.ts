@@ -5,7 +5,7 @@ import { ACT_CODE, categoryOfCode, type Category } from './categories.js';
 
 /**
  * A patient's Consent resources, compiled into flat rules that the pure decision (decide.ts) and the SQL
- * visibility (visibility.ts) both evaluate. A Consent whose scope is `patient-privacy` or `research` is
+ * visibility (visibility-sql.ts) both evaluate. A Consent whose scope is `patient-privacy` or `research` is
  * enforced, so Carnet refuses (422) one it could not enforce exactly rather than silently ignore a clause.
  *
  *   deny  — hides what it matches (actors, categories, resources, purposes, period: all that are set must

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { administration, auditReview } from '../access/route-policies.js';
 import { verifyAuditChain } from '../audit/verify.js';
-import { auditPage } from '../audit/access-log.js';
+import { auditPage } from '../fhir/operations/access-log.js';
 import { AccountError, createClient, createUser, type ClientInput, type UserInput } from '../auth/accounts.js';
 import type { AuthServices } from '../auth/services.js';
 import { hashSecret } from '../auth/passwords.js';

@@ -1,7 +1,7 @@
 import type { ConsentRule } from '../consent/rules.js';
-import type { IndexRows } from '../fhir/search/extract/rows.js';
-import { SqlBuilder } from '../fhir/search/sql/builder.js';
-import type { Visibility } from '../fhir/search/visibility.js';
+import type { IndexRows } from './sql/index-rows.js';
+import { SqlBuilder } from './sql/builder.js';
+import type { Visibility } from './sql/visibility.js';
 import { replaceConsentRules } from './consent-store.js';
 import { signalAfterCommit } from './commit-signals.js';
 import type { Queryable } from './database.js';

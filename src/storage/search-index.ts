@@ -1,4 +1,4 @@
-import type { IndexRows } from '../fhir/search/extract/rows.js';
+import type { IndexRows } from './sql/index-rows.js';
 import type { Queryable } from './database.js';
 
 /**

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Bundle, Consent, Resource } from '@medplum/fhirtypes';
 import { decodeJwt } from 'jose';
 import { decideRead, NO_CONSENT } from '../../src/access/policy.js';
-import { factsOfRow } from '../../src/access/fhir-access.js';
+import { factsOfRow } from '../../src/fhir/access.js';
 import type { Principal } from '../../src/access/principal.js';
 import { roleClass } from '../../src/access/roles.js';
 import { principalOf } from '../../src/auth/tokens.js';

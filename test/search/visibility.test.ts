@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Bundle } from '@medplum/fhirtypes';
 import { handleFhirRequest } from '../../src/fhir/router/router.js';
-import type { Visibility } from '../../src/fhir/search/visibility.js';
+import type { Visibility } from '../../src/storage/sql/visibility.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
 import { fixtureBundle } from './fixtures.js';
 

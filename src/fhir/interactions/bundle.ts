@@ -8,7 +8,7 @@ import { executeWrites } from '../write/engine.js';
 import type { WriteOp, WriteResult } from '../write/operations.js';
 import { bodyResource, preferReturn, versionHeaders } from './respond.js';
 import { entryRequest, entryWrite, ORDER } from './bundle-entries.js';
-import { writeAccess } from '../../access/fhir-access.js';
+import { writeAccess } from '../access.js';
 import { auditInTransaction } from '../../audit/fhir-audit.js';
 
 const STATUS_TEXT: Record<number, string> = {

@@ -3,7 +3,7 @@ import { errors } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
 import { etag } from '../write/versioning.js';
 import { versionHeaders } from './respond.js';
-import { checkRead } from '../../access/fhir-access.js';
+import { checkRead } from '../access.js';
 
 /** GET [type]/[id] — the current version, served as stored; 304 for a matching If-None-Match/If-Modified-Since. */
 export const read: Handler = async ({ request, ctx, reader, params }) => {

@@ -4,7 +4,7 @@ import { parseSearch } from '../search/parse/request.js';
 import { compartmentCondition } from '../search/compartment.js';
 import { errors } from '../outcomes.js';
 import type { FhirRequest, Handler } from '../router/types.js';
-import type { Visibility } from '../search/visibility.js';
+import type { Visibility } from '../../storage/sql/visibility.js';
 import type { LinkedPatients } from '../search/terminology.js';
 import type { FhirContext } from '../context.js';
 import type { Queryable } from '../../storage/database.js';

@@ -4,7 +4,7 @@ import { errors, informational, outcome } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
 import { validationIssues } from '../validation.js';
 import { bodyResource } from './respond.js';
-import { checkRead } from '../../access/fhir-access.js';
+import { checkRead } from '../access.js';
 
 /**
  * POST [type]/$validate and [type]/[id]/$validate — validates without storing. Answers 200 with an

@@ -2,7 +2,7 @@ import { readVersion } from '../../storage/resource-store.js';
 import { errors } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
 import { versionHeaders } from './respond.js';
-import { checkRead } from '../../access/fhir-access.js';
+import { checkRead } from '../access.js';
 
 /** GET [type]/[id]/_history/[vid] */
 export const vread: Handler = async ({ request, ctx, reader, params }) => {

@@ -4,7 +4,7 @@ import type { FhirRequest, FhirResponse } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
 import type { WriteOp } from '../write/operations.js';
 import { writeResponse } from './respond.js';
-import { writeAccess } from '../../access/fhir-access.js';
+import { writeAccess } from '../access.js';
 import { auditInTransaction } from '../../audit/fhir-audit.js';
 
 /** Runs one write in its own transaction (retried on concurrent conflicts) and shapes the response. */

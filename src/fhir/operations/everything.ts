@@ -5,8 +5,8 @@ import { decodeSearchCursor, encodeSearchCursor, sortFingerprint } from '../sear
 import type { SearchRow } from '../search/execute.js';
 import type { SearchPlan } from '../search/model.js';
 import { searchRegistry } from '../search/registry.js';
-import { SqlBuilder } from '../search/sql/builder.js';
-import { visibleSql, type Visibility } from '../search/visibility.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { visibleSql, type Visibility } from '../../storage/sql/visibility.js';
 import { fhirDefinitions } from '../definitions.js';
 import { parseHistoryInstant } from '../interactions/dates.js';
 import { errors } from '../outcomes.js';

@@ -4,7 +4,7 @@ import { fhirDefinitions } from '../definitions.js';
 import { errors, FhirError } from '../outcomes.js';
 import { ROUTES, type Route } from './routes.js';
 import type { FhirRequest, FhirResponse } from './types.js';
-import { authorizeRoute, noteBreakGlass } from '../../access/fhir-access.js';
+import { authorizeRoute, noteBreakGlass } from '../access.js';
 import { interactionRecord } from '../../audit/fhir-audit.js';
 import { AuditTrail } from '../../audit/trail.js';
 

@@ -15,9 +15,10 @@ import { mpiReviewDecide, mpiReviewList } from '../operations/mpi-review.js';
 import { patientMatch } from '../operations/patient-match.js';
 import { patientMerge, patientUnmerge } from '../operations/patient-merge.js';
 import type { Handler } from './types.js';
-import type { OperationAccess } from '../../access/fhir-access.js';
+import type { OperationAccess } from '../access.js';
 import { mpiStewardship } from '../../access/route-policies.js';
-import { accessLog, breakTheGlass } from '../../audit/access-log.js';
+import { accessLog } from '../operations/access-log.js';
+import { breakTheGlass } from '../operations/break-the-glass.js';
 
 /** Interaction codes as the CapabilityStatement names them (R4 TypeRestfulInteraction/SystemRestfulInteraction). */
 export type InteractionCode =
@@ -37,7 +38,7 @@ export interface Route {
   /** Resource types the route exists for (default: every type). */
   readonly onlyTypes?: readonly string[];
   /**
-   * The access policy of an `$operation` (src/access/fhir-access.ts); an operation without one is refused.
+   * The access policy of an `$operation` (src/fhir/access.ts); an operation without one is refused.
    * Other interactions are decided from their interaction code.
    */
   readonly access?: OperationAccess;

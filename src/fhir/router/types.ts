@@ -1,8 +1,8 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
-import type { Visibility } from '../search/visibility.js';
-import type { RequestAccess } from '../../access/fhir-access.js';
+import type { Visibility } from '../../storage/sql/visibility.js';
+import type { RequestAccess } from '../access.js';
 import type { AuditTrail } from '../../audit/trail.js';
 
 /** A FHIR request with no HTTP in it: what the HTTP adapter, batch entries and tests all hand the router. */

@@ -9,7 +9,7 @@ import {
   countQuery, includeQuery, pageQuery, revincludeQuery, type CompiledQuery, type QueryScope,
 } from './sql/query.js';
 import { resolveTerminology, type LinkedPatients, type TerminologySource } from './terminology.js';
-import type { Visibility } from './visibility.js';
+import type { Visibility } from '../../storage/sql/visibility.js';
 
 /**
  * Runs a SearchPlan against the database: one statement for the page, one for the total when asked, and

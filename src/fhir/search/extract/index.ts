@@ -5,12 +5,12 @@ import { containedKey, ofTypeKey, paramKey, searchRegistry, textKey, type ParamD
 import { fullText } from './fulltext.js';
 import { compileExpression } from './paths.js';
 import { phoneticKey } from '../normalize.js';
-import { emptyIndexRows, type IndexRows } from './rows.js';
+import { emptyIndexRows, type IndexRows } from '../../../storage/sql/index-rows.js';
 import {
   addDates, addNumbers, addQuantities, addReferences, addStrings, addTokens, addUris, type Keys, type ValueContext,
 } from './values.js';
 
-export type { IndexRows } from './rows.js';
+export type { IndexRows } from '../../../storage/sql/index-rows.js';
 
 /**
  * Every search parameter value of a resource, as index rows (pure). Runs on every write, inside the

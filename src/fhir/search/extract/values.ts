@@ -7,7 +7,7 @@ import { dateRange, periodRange } from '../dates.js';
 import { plainDecimal } from '../decimal.js';
 import { normalizeText } from '../normalize.js';
 import { alternateConcentration, toCanonical, UCUM_SYSTEM } from '../ucum.js';
-import type { IndexRows } from './rows.js';
+import type { IndexRows } from '../../../storage/sql/index-rows.js';
 
 /**
  * Converts the values a search parameter's FHIRPath selects into index rows, per parameter type (pure).

@@ -1,9 +1,9 @@
 import type { Condition } from '../model.js';
 import { NEAR_LATITUDE, NEAR_LONGITUDE } from '../extract/index.js';
 import { normalizeText } from '../normalize.js';
-import type { SqlBuilder } from './builder.js';
+import type { SqlBuilder } from '../../../storage/sql/builder.js';
 import { datePredicate, testPredicate, type CompileOptions } from './predicates.js';
-import { visibleSql } from '../visibility.js';
+import { visibleSql } from '../../../storage/sql/visibility.js';
 
 /**
  * A Condition as a SQL boolean over a resource row alias (pure). Parameter tests become EXISTS

@@ -1,8 +1,8 @@
 import { errors } from '../../outcomes.js';
 import type { DateValue, NumberValue, Prefix, QuantityValue, TokenValue, ValueTest } from '../model.js';
 import { escapeLike, prefixUpperBound } from '../normalize.js';
-import type { SqlBuilder } from './builder.js';
-import type { Visibility } from '../visibility.js';
+import type { SqlBuilder } from '../../../storage/sql/builder.js';
+import type { Visibility } from '../../../storage/sql/visibility.js';
 
 /**
  * One value test as a SQL predicate over one index row alias (pure). The prefix rules follow FHIR R4

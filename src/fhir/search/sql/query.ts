@@ -1,10 +1,10 @@
 import type { Cursor } from '../cursor.js';
 import type { Condition, SearchPlan, SortKey } from '../model.js';
 import { inContained } from '../parse/request.js';
-import { SqlBuilder } from './builder.js';
+import { SqlBuilder } from '../../../storage/sql/builder.js';
 import { conditionSql } from './conditions.js';
 import type { CompileOptions } from './predicates.js';
-import { visibleSql, type Visibility } from '../visibility.js';
+import { visibleSql, type Visibility } from '../../../storage/sql/visibility.js';
 
 /**
  * Compiles a resolved SearchPlan into the SQL of one page, its count, and its includes (pure). Pages are

@@ -1,4 +1,4 @@
-import type { SqlBuilder } from './sql/builder.js';
+import type { SqlBuilder } from './builder.js';
 
 /**
  * Which stored resources the requester may see, as a SQL condition over a `resource` row (access control

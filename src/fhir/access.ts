@@ -1,16 +1,16 @@
-import type { FhirContext } from '../fhir/context.js';
-import { errors } from '../fhir/outcomes.js';
-import type { FhirRequest } from '../fhir/router/types.js';
-import type { Visibility } from '../fhir/search/visibility.js';
-import type { PlannedWrite, VersionFacts, WriteGuard, WriteOptions } from '../fhir/write/engine.js';
+import type { FhirContext } from './context.js';
+import { errors } from './outcomes.js';
+import type { FhirRequest } from './router/types.js';
+import type { Visibility } from '../storage/sql/visibility.js';
+import type { PlannedWrite, VersionFacts, WriteGuard, WriteOptions } from './write/engine.js';
 import { consentFacts } from '../storage/consent-store.js';
 import type { Queryable } from '../storage/database.js';
 import { readCurrent, type CurrentRow } from '../storage/resource-store.js';
 import { isCategory, type Category } from '../consent/categories.js';
-import { decideRead, decideType, decideWrite, NO_CONSENT, type Action, type Decision, type ResourceFacts } from './policy.js';
-import type { Principal } from './principal.js';
-import { roleClass } from './roles.js';
-import { readVisibility } from './visibility.js';
+import { decideRead, decideType, decideWrite, NO_CONSENT, type Action, type Decision, type ResourceFacts } from '../access/policy.js';
+import type { Principal } from '../access/principal.js';
+import { roleClass } from '../access/roles.js';
+import { readVisibility } from '../consent/visibility-sql.js';
 import type { AuditTrail } from '../audit/trail.js';
 
 /**

@@ -1,18 +1,15 @@
-import { randomUUID } from 'node:crypto';
-import type { Parameters as FhirParameters } from '@medplum/fhirtypes';
-import { mayBreakGlass, roleClass } from '../access/roles.js';
-import { reachOf } from '../access/scopes.js';
-import { errors } from '../fhir/outcomes.js';
-import type { Handler } from '../fhir/router/types.js';
-import { searchAudit } from '../storage/audit-store.js';
-import type { Queryable } from '../storage/database.js';
-import type { Principal } from '../access/principal.js';
-import { readCurrent } from '../storage/resource-store.js';
+import { roleClass } from '../../access/roles.js';
+import { reachOf } from '../../access/scopes.js';
+import { errors } from '../outcomes.js';
+import type { Handler } from '../router/types.js';
+import { searchAudit } from '../../storage/audit-store.js';
+import type { Queryable } from '../../storage/database.js';
+import type { Principal } from '../../access/principal.js';
 
 /**
  * The access log of a record (`GET /fhir/Patient/[id]/$access-log`): every access to it, newest first —
  * for the patient, their proxies and privacy officers. (Carnet's audit trail is its own append-only table,
- * not AuditEvent resources of the store.) And break-the-glass (`POST /fhir/Patient/[id]/$break-the-glass`).
+ * not AuditEvent resources of the store.)
  */
 const PARAMS = new Set(['date', '_count', '_cursor', '_format', '_pretty']);
 const MAX_COUNT = 500;
@@ -83,43 +80,4 @@ export const accessLog: Handler = async ({ request, ctx, reader, params }) => {
   request.audit?.decision('access log of the patient\'s own record');
   const body = await auditPage(reader, { patients: [id], query: request.query }, `${ctx.fhirBaseUrl}/Patient/${id}/$access-log`);
   return { status: 200, body };
-};
-
-/** POST Patient/[id]/$break-the-glass — an emergency override with a stated reason, limited in time. */
-export const breakTheGlass: Handler = async ({ request, ctx, reader, params }) => {
-  const principal = request.access?.principal;
-  if (!principal) throw errors.forbidden('Break-the-glass is for professionals');
-  if (!mayBreakGlass(principal.role) || principal.kind !== 'user') throw errors.forbidden('Only a physician, nurse or pharmacist may break the glass');
-  if (reachOf(principal.scopes, 'Patient', 'r') !== 'all') throw errors.forbidden('Break-the-glass needs a user/ scope that reads Patient');
-  const body = request.body as FhirParameters | undefined;
-  if (body?.resourceType !== 'Parameters') throw errors.invalid('Send a Parameters resource with a "reason" (valueString)');
-  const reason = body.parameter?.find((p) => p.name === 'reason')?.valueString?.trim() ?? '';
-  if (reason.length < 10) throw errors.invalid('State the reason for the emergency access (at least 10 characters)');
-  const maxMinutes = ctx.breakGlassMinutes ?? 240;
-  const askedMinutes = body.parameter?.find((p) => p.name === 'minutes')?.valueInteger;
-  const minutes = Math.min(askedMinutes ?? maxMinutes, maxMinutes);
-  if (!Number.isInteger(minutes) || minutes < 1) throw errors.invalid('minutes must be a positive integer');
-  const id = params.id as string;
-  const patient = await readCurrent(reader, 'Patient', id);
-  if (!patient || patient.deleted) throw errors.notFound(`Patient/${id} does not exist`);
-  const now = ctx.clock();
-  const expires = new Date(now.getTime() + minutes * 60_000);
-  const grant = randomUUID();
-  await reader.query('INSERT INTO break_glass (id, actor, patient_id, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-    [grant, principal.subject, id, reason, now.toISOString(), expires.toISOString()]);
-  if (request.audit) {
-    request.audit.entity(`Patient/${id}`, id);
-    request.audit.decision(`break-the-glass granted until ${expires.toISOString()}`, 'ETREAT', true);
-    request.audit.breakGlassReason = reason;
-    request.audit.breakGlassExpires = expires.toISOString();
-  }
-  ctx.log.warn({ actor: principal.subject, grant }, 'break-the-glass access granted');
-  const out: FhirParameters = {
-    resourceType: 'Parameters',
-    parameter: [
-      { name: 'grant', valueString: grant }, { name: 'patient', valueReference: { reference: `Patient/${id}` } },
-      { name: 'expires', valueInstant: expires.toISOString() }, { name: 'reason', valueString: reason },
-    ],
-  };
-  return { status: 200, body: out };
 };

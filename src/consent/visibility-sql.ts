@@ -1,9 +1,9 @@
-import type { SqlBuilder } from '../fhir/search/sql/builder.js';
-import type { Visibility } from '../fhir/search/visibility.js';
-import { identitiesOf, type Principal } from './principal.js';
-import { DIRECTORY_TYPES, mayBreakGlass, roleClass, roleTypes } from './roles.js';
-import { typesReached, type Permission } from './scopes.js';
-import { purposeOf } from './policy.js';
+import type { SqlBuilder } from '../storage/sql/builder.js';
+import type { Visibility } from '../storage/sql/visibility.js';
+import { identitiesOf, type Principal } from '../access/principal.js';
+import { DIRECTORY_TYPES, mayBreakGlass, roleClass, roleTypes } from '../access/roles.js';
+import { typesReached, type Permission } from '../access/scopes.js';
+import { purposeOf } from '../access/policy.js';
 
 /**
  * The policy engine's read decision compiled to SQL over a `resource` (or `resource_version`) row, for
