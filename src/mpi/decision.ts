@@ -83,9 +83,15 @@ function compiledOf(model: MatchModel): CompiledModel {
 /** Birth years this far apart, names agreeing: a parent and a child of the same name (Jr/Sr). */
 const GENERATION_YEARS = 10;
 
+/**
+ * Years between two dates of birth, except a year whose last two digits are swapped (1958/1985, day and
+ * month agreeing): that is a keystroke, not a generation.
+ */
 function yearsApart(a: MatchRecord, b: MatchRecord): number {
   if (!a.birthDate || !b.birthDate) return 0;
-  return Math.abs(Number(a.birthDate.slice(0, 4)) - Number(b.birthDate.slice(0, 4)));
+  const [ya, yb] = [a.birthDate.slice(0, 4), b.birthDate.slice(0, 4)];
+  const swapped = ya.slice(0, 2) === yb.slice(0, 2) && ya[2] === yb[3] && ya[3] === yb[2] && a.birthDate.slice(4) === b.birthDate.slice(4);
+  return swapped ? 0 : Math.abs(Number(ya) - Number(yb));
 }
 
 /**

@@ -141,6 +141,14 @@ describe('dates of birth with typos and swaps', () => {
     assert.equal(dob('1980-03-07', '1980-12-25'), 4);
     assert.equal(dob('1980-03-07', '1955-11-23'), 4);
   });
+  test('a year with its last two digits swapped is a typo, not a father and his son', () => {
+    const home = { postalCode: 'H2X1Y4', phone: '5145550199', street: '12 rue saint denis', city: 'montreal', sex: 'male' };
+    const a = rec('Jean', 'Tremblay', { ...home, birthDate: '1958-03-07' });
+    const b = rec('Jean', 'Tremblay', { ...home, birthDate: '1985-03-07' });
+    assert.equal(decide(b, [{ record: a, personId: 'P1', score: scorePair(compiled, b, a) }], DEFAULT_MODEL).kind, 'link');
+    const son = rec('Jean', 'Tremblay', { ...home, birthDate: '1980-03-07' });
+    assert.notEqual(decide(son, [{ record: a, personId: 'P1', score: scorePair(compiled, son, a) }], DEFAULT_MODEL).kind, 'link', 'born on his father’s birthday, 22 years later');
+  });
   test('a difference the record’s own NAM shows to be a typo', () => {
     // The NAM encodes 1980-03-17 (a woman: month + 50); the record holding it says 1980-03-27.
     assert.equal(dob('1980-03-27', '1980-03-17', { nam: 'TREM80531712' }), 1);
