@@ -110,6 +110,13 @@ describe('Patient/$summary (IPS)', () => {
     assert.equal((await summary('Patient/$summary')).status, 400);
   });
 
+  test('the CapabilityStatement lists the operation with the IPS definition', async () => {
+    const cap = (await t.request('GET', '/fhir/metadata')).body as { rest: { resource: { type: string; operation?: { name: string; definition: string }[] }[] }[] };
+    const patient = cap.rest[0]?.resource.find((r) => r.type === 'Patient');
+    const op = patient?.operation?.find((o) => o.name === 'summary');
+    assert.equal(op?.definition, 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary');
+  });
+
   test('bad input: unknown patient, unknown parameter, unsupported profile', async () => {
     assert.equal((await summary('Patient/nobody/$summary')).status, 404);
     assert.equal((await summary(`Patient/${idOf(truth.persons[0] as GroundTruthPerson)}/$summary?foo=1`)).status, 400);
