@@ -13,6 +13,7 @@ import { openPostgres } from '../src/storage/postgres-database.js';
 import { estimatedModel, runAccuracy, type AccuracyResult } from './mpi/accuracy.js';
 import { loadSets } from './mpi/datasets.js';
 import { quebecSet } from './mpi/quebec.js';
+import { fittedOn, hardCaseRun, thresholdCurve, type HardCaseResult } from './mpi/hard-cases.js';
 import { dedupeRun, loadIndex, makeQueries, measureMatches, type DedupeResult, type MatchLatency } from './mpi/throughput.js';
 import { population } from './mpi/synthetic.js';
 import { measureWrites } from './mpi/write-path.js';
@@ -27,6 +28,7 @@ const USAGE = `Usage: npm run bench:mpi -- [options]
   --data <dir>            record-linkage data (febrl/, splink-fake/); default ../shared/data/record-linkage
   --sets <a,b>            only these sets (febrl1…febrl4, splink-1000, splink-20000, quebec)
   --quebec-persons <n>    persons of the generated Québec population (multi-source ground truth); default 2000
+  --hard-persons <n>      persons of each hard-case population (EM fitted on seed train-1, judged on holdout-1, holdout-2); default 2000 (0: skip)
   --sizes <n,m>           indexed persons for the latency runs; default 100000,1000000
   --queries <n>           timed matches per size; default 2000 (plus 100 warm-up)
   --db <pglite|postgres>  database for the latency runs; default postgres
@@ -37,14 +39,14 @@ const USAGE = `Usage: npm run bench:mpi -- [options]
   --keep-db               keep the bench database`;
 
 interface Options {
-  data: string; sets: string[]; quebecPersons: number; sizes: number[]; queries: number; db: 'pglite' | 'postgres'; pgUrl: string; dedupe: number; writes: number;
+  data: string; sets: string[]; quebecPersons: number; hardPersons: number; sizes: number[]; queries: number; db: 'pglite' | 'postgres'; pgUrl: string; dedupe: number; writes: number;
   skipAccuracy: boolean; skipThroughput: boolean; keepDb: boolean;
 }
 
 function parse(argv: string[]): Options {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const o: Options = {
-    data: resolve(repoRoot, '..', 'shared', 'data', 'record-linkage'), sets: [], quebecPersons: 2000, sizes: [100_000, 1_000_000], queries: 2000,
+    data: resolve(repoRoot, '..', 'shared', 'data', 'record-linkage'), sets: [], quebecPersons: 2000, hardPersons: 2000, sizes: [100_000, 1_000_000], queries: 2000,
     db: 'postgres', pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', dedupe: 100_000, writes: 1000, skipAccuracy: false, skipThroughput: false, keepDb: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -53,6 +55,7 @@ function parse(argv: string[]): Options {
     if (a === '--data') o.data = resolve(next());
     else if (a === '--sets') o.sets = next().split(',').filter(Boolean);
     else if (a === '--quebec-persons') o.quebecPersons = Number(next());
+    else if (a === '--hard-persons') o.hardPersons = Number(next());
     else if (a === '--sizes') o.sizes = next().split(',').map(Number);
     else if (a === '--queries') o.queries = Number(next());
     else if (a === '--db') o.db = next() as Options['db'];
@@ -82,6 +85,33 @@ function accuracyTable(results: AccuracyResult[]): string {
     lines.push(`| ${r.set} | ${r.model} | ${r.records} | ${f4(r.blockingRecall)} | ${f4(r.automatic.precision)} | ${f4(r.automatic.recall)} | ${f4(r.automatic.f1)} | ${r.reviewQueue} (${r.reviewTrue}) | ${f4(r.withReview.f1)} | ${r.ms.toFixed(0)} |`);
   }
   return lines.join('\n');
+}
+
+/** Issue #15: EM fitted on one hard-case population, default and fitted models judged on held-out seeds. */
+function hardCases(persons: number): { report: string[]; json: unknown } {
+  const fitted = fittedOn(persons, 'train-1', DEFAULT_MODEL);
+  const runs: HardCaseResult[] = [];
+  for (const seed of ['holdout-1', 'holdout-2']) {
+    runs.push(hardCaseRun(persons, seed, DEFAULT_MODEL, 'default'));
+    runs.push(hardCaseRun(persons, seed, fitted.model, `EM fitted on train-1 (${fitted.iterations} it., λ=${fitted.lambda.toFixed(3)})`));
+    console.error(`hard cases: ${seed} done`);
+  }
+  const curve = thresholdCurve(persons, 'train-1', DEFAULT_MODEL, [14, 16, 18, 20, 22, 24, 28]);
+  const lines = [
+    `## Hard cases (issue #15): generated populations of ${persons} persons with twins, fathers and sons of the same name and the hard variants; EM fitted on seed train-1 only`, '',
+    '| set | model | records | auto precision | auto recall | auto F1 | review (true) | F1 after review | twin pairs merged | father/son pairs merged | $match top-1 |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...runs.map((r) => `| ${r.set} | ${r.model} | ${r.records} | ${f4(r.automatic.precision)} | ${f4(r.automatic.recall)} | ${f4(r.automatic.f1)} | ${r.reviewQueue} (${r.reviewTrue}) | ${f4(r.withReview.f1)} | ${r.twinPairsMerged} (of ${r.relatives.twins} twin pairs) | ${r.juniorPairsMerged} (of ${r.relatives.juniors}) | ${r.matchTop1[0]}/${r.matchTop1[1]} |`),
+    '', '### Recall per variant (share of the true pairs carrying the difference that were linked automatically; default model)', '',
+    `| variant | ${runs.filter((r) => r.model === 'default').map((r) => r.set).join(' | ')} |`, `|---|${runs.filter((r) => r.model === 'default').map(() => '---').join('|')}|`,
+  ];
+  const defaults = runs.filter((r) => r.model === 'default');
+  const variants = [...new Set(defaults.flatMap((r) => Object.keys(r.variants)))].sort();
+  for (const v of variants) lines.push(`| ${v} | ${defaults.map((r) => { const [a, b] = r.variants[v] ?? [0, 0]; return b ? `${f4(a / b)} (${a}/${b})` : '–'; }).join(' | ')} |`);
+  lines.push('', '### Upper threshold against automatic-link precision and recall (train-1, default model, lower threshold 12)', '',
+    '| upper (bits) | auto precision | auto recall | review queue |', '|---|---|---|---|',
+    ...curve.map((c) => `| ${c.upper} | ${f4(c.precision)} | ${f4(c.recall)} | ${c.review} |`), '');
+  return { report: lines, json: { runs, curve } };
 }
 
 async function benchDatabase(o: Options): Promise<{ db: Database; drop: () => Promise<void>; description: string }> {
@@ -141,6 +171,11 @@ async function main(): Promise<void> {
     report.push('## Accuracy (pairwise, over every pair of records)', '', accuracyTable(results), '',
       '"auto" = automatic links only; "F1 after review" assumes a reviewer resolves the queue correctly.', '');
     json.accuracy = results;
+    if (o.hardPersons > 0) {
+      const hard = hardCases(o.hardPersons);
+      report.push(...hard.report);
+      json.hardCases = hard.json;
+    }
   }
 
   if (!o.skipThroughput) {

@@ -43,7 +43,11 @@ export function blockingRecall(set: LabelledSet): number {
   return truePairs === 0 ? 1 : found.size / truePairs;
 }
 
-export function runAccuracy(set: LabelledSet, model: MatchModel, modelName: string, guards: DecisionGuards = {}): AccuracyResult {
+/**
+ * Links the set's records in arrival order and measures the result. `inspect` receives the linker once
+ * every record is in (per-variant recall, relatives merged, $match ranking).
+ */
+export function runAccuracy(set: LabelledSet, model: MatchModel, modelName: string, guards: DecisionGuards = {}, inspect?: (linker: MemoryLinker) => void): AccuracyResult {
   const started = performance.now();
   const linker = new MemoryLinker(model, { guards });
   const clusters = new Clusters();
@@ -65,6 +69,7 @@ export function runAccuracy(set: LabelledSet, model: MatchModel, modelName: stri
     }
   }
   const ms = performance.now() - started;
+  inspect?.(linker);
   return {
     set: set.name,
     model: modelName,

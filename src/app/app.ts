@@ -76,6 +76,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const background = new Background(db, clock, log, config.background, schema);
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
+    summaryRules: config.summaryRules,
     // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
     ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
   };

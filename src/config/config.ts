@@ -1,4 +1,5 @@
 import { loadHl7Config, type Hl7Config } from '../hl7v2/config.js';
+import { mergeRules, type SummaryRules } from '../documents/ips/rules.js';
 
 /** Typed configuration, read and validated once at startup from the environment. */
 export interface CarnetConfig {
@@ -29,6 +30,8 @@ export interface CarnetConfig {
   readonly auth: AuthConfig;
   /** Change-event consumers and the job worker of this process (docs/events-and-jobs.md). */
   readonly background: BackgroundConfig;
+  /** The IPS section rules (CARNET_SUMMARY_RULES overrides, docs/documents.md). */
+  readonly summaryRules: SummaryRules;
 }
 
 export interface BackgroundConfig {
@@ -114,7 +117,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       eventRetentionHours: intFrom(env, 'CARNET_EVENT_RETENTION_HOURS', 1, 0, 24 * 365),
       jobRetentionDays: intFrom(env, 'CARNET_JOB_RETENTION_DAYS', 7, 0, 3650),
     },
+    summaryRules: summaryRulesFrom(env),
   };
+}
+
+function summaryRulesFrom(env: NodeJS.ProcessEnv): SummaryRules {
+  const raw = env.CARNET_SUMMARY_RULES;
+  if (!raw) return mergeRules(undefined);
+  try {
+    return mergeRules(JSON.parse(raw));
+  } catch (error) {
+    throw new ConfigError(`CARNET_SUMMARY_RULES: ${(error as Error).message}`);
+  }
 }
 
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

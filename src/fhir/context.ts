@@ -1,3 +1,4 @@
+import type { SummaryRules } from '../documents/ips/rules.js';
 import type { MpiConfig } from '../mpi/service/config.js';
 import type { AuditSink } from '../audit/record.js';
 import type { Database } from '../storage/database.js';
@@ -29,4 +30,6 @@ export interface FhirContext {
   readonly breakGlassMinutes?: number;
   /** The durable job queue: enqueue background work inside the write's transaction (docs/events-and-jobs.md). */
   readonly jobs?: Jobs;
+  /** The IPS $summary section rules (default: DEFAULT_RULES of src/documents/ips/rules.ts). */
+  readonly summaryRules?: SummaryRules;
 }

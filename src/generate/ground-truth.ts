@@ -30,6 +30,10 @@ export interface GroundTruthPerson {
   readonly birthDate: string;
   readonly deceasedDate?: string;
   readonly name: { readonly given: readonly string[]; readonly family: string; readonly married?: string };
+  /** Generation suffix (hard cases). */
+  readonly suffix?: 'Jr' | 'Sr';
+  /** The person this one must never be merged with: a twin, or a father (hard cases). */
+  readonly relative?: { readonly of: string; readonly kind: 'twin' | 'junior' };
   readonly language: 'fr' | 'en';
   /** RSS code of the current address. */
   readonly regionCode: string;

@@ -2,6 +2,7 @@ import { addYears, formatDate, ymd, yearsBetween, type Day } from './dates.js';
 import { makeNam, namLetters } from './nam.js';
 import { givenName, surname, type Language, type Sex } from './names.js';
 import type { Random } from './random.js';
+import type { RelativeKind } from './relatives.js';
 import { REGIONS, POSTAL_LETTERS, type Municipality, type Region } from './tables/places.js';
 import { FRENCH_SURNAMES, STREET_NAMES } from './tables/names.js';
 
@@ -39,6 +40,10 @@ export interface Person {
   readonly phone: string;
   readonly email?: string;
   readonly nam: string;
+  /** A generation suffix the person is known by (population option `hardCases`): a son named after his father. */
+  readonly suffix?: 'Jr' | 'Sr';
+  /** The person this one must never be merged with (population option `hardCases`). */
+  readonly relative?: { readonly of: string; readonly kind: RelativeKind };
 }
 
 /**

@@ -10,7 +10,9 @@ import type { Random } from './random.js';
 export type Perturbation =
   | 'accents-dropped' | 'uppercase' | 'hyphen-dropped' | 'apostrophe-dropped' | 'first-given-only'
   | 'married-name' | 'typo-family' | 'typo-given' | 'day-month-swapped' | 'old-address' | 'nam-missing'
-  | 'nam-typo' | 'saint-abbreviated' | 'phone-missing';
+  | 'nam-typo' | 'saint-abbreviated' | 'phone-missing'
+  // The hard cases (population option `hardCases`, issue #15): variants an independent set showed the MPI missing.
+  | 'suffix-written' | 'compound-family-reduced' | 'nickname' | 'date-typo';
 
 export type SourceKind = 'gmf' | 'pharmacy' | 'hospital' | 'lab' | 'imaging';
 
@@ -23,9 +25,42 @@ const HABITS: Readonly<Record<SourceKind, Partial<Record<Perturbation, number>>>
   imaging: { 'accents-dropped': 0.3, 'hyphen-dropped': 0.2, 'first-given-only': 0.25, 'typo-given': 0.06, 'typo-family': 0.06, 'day-month-swapped': 0.03, 'old-address': 0.3, 'nam-missing': 0.12, 'nam-typo': 0.01, 'phone-missing': 0.3 },
 };
 
+/**
+ * Added to the habits when the population is generated with `hardCases`: what real registration systems
+ * also do — write a generation suffix (Jr, fils) that others omit, keep one part of a compound surname,
+ * register a short form of the given name, mistype the date of birth or any character of the NAM.
+ */
+const HARD_HABITS: Readonly<Record<SourceKind, Partial<Record<Perturbation, number>>>> = {
+  gmf: { 'suffix-written': 0.6, 'nickname': 0.1, 'date-typo': 0.02, 'compound-family-reduced': 0.1, 'nam-typo': 0.01 },
+  pharmacy: { 'suffix-written': 0.3, 'nickname': 0.15, 'date-typo': 0.03, 'compound-family-reduced': 0.25, 'nam-typo': 0.03, 'saint-abbreviated': 0.3 },
+  hospital: { 'suffix-written': 0.5, 'nickname': 0.05, 'date-typo': 0.04, 'compound-family-reduced': 0.2, 'nam-typo': 0.03 },
+  lab: { 'suffix-written': 0.2, 'nickname': 0.1, 'date-typo': 0.05, 'compound-family-reduced': 0.3, 'nam-typo': 0.04 },
+  imaging: { 'suffix-written': 0.4, 'nickname': 0.1, 'date-typo': 0.05, 'compound-family-reduced': 0.25, 'nam-typo': 0.03 },
+};
+
+/**
+ * Short forms people register under (the generator's own list, written independently of the MPI's
+ * nicknames.ts: some forms here are not there, as in real data).
+ */
+const SHORT_FORMS: Readonly<Record<string, readonly string[]>> = {
+  Margaret: ['Peggy', 'Maggie'], Dorothy: ['Dot'], Elizabeth: ['Liz', 'Betty'], Élisabeth: ['Élise', 'Babette'],
+  Patricia: ['Patty', 'Trish'], Susan: ['Sue'], Deborah: ['Debbie', 'Deb'], Jennifer: ['Jenny', 'Jen'],
+  Michael: ['Mike'], Robert: ['Bob', 'Rob'], William: ['Bill', 'Will'], Richard: ['Rick', 'Dick'], Thomas: ['Tom'],
+  Christopher: ['Chris'], Matthew: ['Matt'], Andrew: ['Andy'], Daniel: ['Dan', 'Danny'], Timothy: ['Tim'],
+  Kenneth: ['Ken'], Donald: ['Don'], Ronald: ['Ron'], Benjamin: ['Ben'], Nicholas: ['Nick'], Joshua: ['Josh'],
+  Samuel: ['Sam'], Jonathan: ['Jon'], Frédéric: ['Fred'], Stéphanie: ['Steph'], Valérie: ['Val'],
+  Véronique: ['Véro'], Catherine: ['Cathy'], Isabelle: ['Isa'], Raymond: ['Ray'], Dominic: ['Dom'],
+  Gabriel: ['Gab'], Emmanuel: ['Manu'], James: ['Jim', 'Jimmy'], Peter: ['Pete'], Jeffrey: ['Jeff'],
+  Alexandre: ['Alex'], Maxime: ['Max'], Geneviève: ['Gen'], Jessica: ['Jess'],
+};
+
+/** How a source writes a generation suffix: after the family name, after the given name, or in its own field. */
+export type SuffixPlace = 'family' | 'given' | 'field';
+
 export interface Demographics {
   family: string;
   given: string[];
+  suffix?: { text: string; place: SuffixPlace };
   birthDate: string;
   address: Address;
   phone?: string;
@@ -76,9 +111,35 @@ export function toggleSaint(family: string): string {
   return family;
 }
 
+/** One character of a NAM mistyped anywhere: a neighbouring letter or digit, or two characters swapped. */
+function namTypo(rng: Random, nam: string): string {
+  const i = rng.int(0, nam.length - 1);
+  if (rng.chance(0.4) && i < nam.length - 1 && nam.charAt(i) !== nam.charAt(i + 1)) return nam.slice(0, i) + nam.charAt(i + 1) + nam.charAt(i) + nam.slice(i + 2);
+  const c = nam.charAt(i);
+  const next = /\d/.test(c) ? String((Number(c) + rng.int(1, 9)) % 10) : String.fromCharCode(65 + ((c.charCodeAt(0) - 65 + rng.int(1, 25)) % 26));
+  return nam.slice(0, i) + next + nam.slice(i + 1);
+}
+
+/** One keystroke in the date of birth: the day's or the year's last digit, or the year's last two swapped. */
+function dateTypo(rng: Random, birthDay: Day): string {
+  const { year, month, day } = ymd(birthDay);
+  const text = formatDate(birthDay);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const choice = rng.int(0, 2);
+    let y = year;
+    let d = day;
+    if (choice === 0) d = Math.min(28, Math.max(1, day + (rng.chance(0.5) ? 1 : -1)));
+    else if (choice === 1) y = year - (year % 10) + ((year % 10) + rng.int(1, 9)) % 10;
+    else y = year - (year % 100) + (year % 10) * 10 + Math.floor((year % 100) / 10);
+    const typed = formatDate(dayFrom(y, month, d));
+    if (typed !== text && y <= 2026) return typed;
+  }
+  return text;
+}
+
 /** The source's copy of the person's demographics and the perturbations it carries. */
-export function perturb(rng: Random, person: Person, kind: SourceKind, birthDay: Day): { demographics: Demographics; applied: Perturbation[] } {
-  const habits = HABITS[kind];
+export function perturb(rng: Random, person: Person, kind: SourceKind, birthDay: Day, hardCases = false): { demographics: Demographics; applied: Perturbation[] } {
+  const habits = hardCases ? { ...HABITS[kind], ...HARD_HABITS[kind] } : HABITS[kind];
   const applied: Perturbation[] = [];
   const applies = (p: Perturbation, possible = true): boolean => {
     const probability = habits[p] ?? 0;
@@ -90,6 +151,13 @@ export function perturb(rng: Random, person: Person, kind: SourceKind, birthDay:
   let given = [...person.given];
   if (applies('married-name', person.marriedSurname !== undefined)) family = person.marriedSurname as string;
   if (applies('first-given-only', given.length > 1 || (given[0] ?? '').includes('-'))) given = [(given[0] as string).split('-')[0] as string];
+  const shortForms = SHORT_FORMS[given[0] as string];
+  if (hardCases && applies('nickname', shortForms !== undefined)) given = [rng.pick(shortForms as readonly string[]), ...given.slice(1)];
+  const compound = family.includes('-') && !/^(Saint|Sainte|St|Ste)-/.test(family) && !family.includes("'");
+  if (hardCases && applies('compound-family-reduced', compound && family !== person.marriedSurname)) {
+    const parts = family.split('-');
+    family = rng.chance(0.6) ? parts[0] as string : parts[parts.length - 1] as string;
+  }
   const hasHyphen = family.includes('-') || given.some((g) => g.includes('-'));
   if (applies('saint-abbreviated', /^(Saint|Sainte|St|Ste)-/.test(family))) family = toggleSaint(family);
   if (applies('hyphen-dropped', hasHyphen)) {
@@ -111,10 +179,16 @@ export function perturb(rng: Random, person: Person, kind: SourceKind, birthDay:
   let birthDate = formatDate(birthDay);
   const { year, month, day } = ymd(birthDay);
   if (applies('day-month-swapped', day <= 12 && day !== month)) birthDate = formatDate(dayFrom(year, day, month));
+  else if (hardCases && applies('date-typo')) birthDate = dateTypo(rng, birthDay);
   const address = applies('old-address', person.previousAddress !== undefined) ? person.previousAddress as Address : person.address;
   let nam: string | undefined = person.nam;
   if (applies('nam-missing')) nam = undefined;
-  else if (applies('nam-typo')) nam = swapAdjacentDigits(rng, person.nam);
+  else if (applies('nam-typo')) nam = hardCases ? namTypo(rng, person.nam) : swapAdjacentDigits(rng, person.nam);
   const phone = applies('phone-missing') ? undefined : person.phone;
-  return { demographics: { family, given, birthDate, address, ...(phone ? { phone } : {}), ...(nam ? { nam } : {}) }, applied };
+  let suffix: Demographics['suffix'];
+  if (hardCases && person.suffix && applies('suffix-written')) {
+    const text = person.suffix === 'Jr' ? rng.pick(['Jr', 'Jr.', 'fils', 'II']) : rng.pick(['Sr', 'Sr.', 'père']);
+    suffix = { text, place: rng.pick(['family', 'given', 'field'] as const) };
+  }
+  return { demographics: { family, given, ...(suffix ? { suffix } : {}), birthDate, address, ...(phone ? { phone } : {}), ...(nam ? { nam } : {}) }, applied };
 }

@@ -4,7 +4,8 @@ import { buildDirectory, type Directory } from './directory.js';
 import { generateRecord } from './clinical/index.js';
 import { assignNams, makePerson, type Person } from './person.js';
 import { describeOutbreak, planPublicHealth, weekLabel, type PublicHealthPlan } from './public-health.js';
-import { createRandom } from './random.js';
+import { createRandom, type Random } from './random.js';
+import { makeJunior, makeTwin } from './relatives.js';
 import type { GroundTruthPerson, GroundTruth, NotifiableCaseTruth } from './ground-truth.js';
 import type { SensitiveCategory } from './tables/conditions.js';
 
@@ -20,6 +21,12 @@ export interface PopulationOptions {
   readonly referenceDate: string;
   /** Years of history before the reference date. */
   readonly historyYears: number;
+  /**
+   * The hard cases of patient matching (issue #15): twins and fathers and sons of the same name, and
+   * source copies with suffixes, nicknames, reduced compound surnames, date and NAM typos. Off by
+   * default, so that a seed keeps giving the same demo population.
+   */
+  readonly hardCases?: boolean;
 }
 
 export const DEFAULT_REFERENCE_DATE = '2026-06-30';
@@ -33,6 +40,7 @@ export function populationOptions(partial: Partial<PopulationOptions> = {}): Pop
     seed: partial.seed ?? DEFAULT_SEED,
     referenceDate: partial.referenceDate ?? DEFAULT_REFERENCE_DATE,
     historyYears: partial.historyYears ?? DEFAULT_HISTORY_YEARS,
+    ...(partial.hardCases ? { hardCases: true } : {}),
   };
   if (!Number.isInteger(options.persons) || options.persons < 1) throw new Error('persons must be a positive integer');
   if (!/^\d{4}-\d{2}-\d{2}$/.test(options.referenceDate)) throw new Error('referenceDate must be YYYY-MM-DD');
@@ -59,13 +67,41 @@ export interface Population {
   groundTruth(done: readonly PersonBundle[]): GroundTruth;
 }
 
+/** Share of persons generated as the twin, or as the same-named son, of the person before them (hard cases). */
+const TWIN_SHARE = 0.06;
+const JUNIOR_SHARE = 0.04;
+
+function makePeople(rng: Random, persons: number, reference: Day, hardCases: boolean): Omit<Person, 'nam'>[] {
+  const made: Omit<Person, 'nam'>[] = [];
+  for (let i = 0; i < persons; i++) {
+    const fresh = makePerson(rng.fork(i), i, { reference });
+    const previous = made[i - 1];
+    if (hardCases && previous && !previous.relative && !previous.suffix) {
+      const r = rng.fork(`relative/${i}`);
+      const roll = r.next();
+      if (roll < TWIN_SHARE) {
+        made.push(makeTwin(r, previous, fresh));
+        continue;
+      }
+      const junior = roll < TWIN_SHARE + JUNIOR_SHARE ? makeJunior(r, previous, fresh, reference) : undefined;
+      if (junior) {
+        made[i - 1] = { ...previous, suffix: 'Sr' };
+        made.push(junior);
+        continue;
+      }
+    }
+    made.push(fresh);
+  }
+  return made;
+}
+
 export function generatePopulation(partial: Partial<PopulationOptions> = {}): Population {
   const options = populationOptions(partial);
   const root = createRandom(options.seed);
   const reference: Day = dayOf(options.referenceDate);
   const start = addYears(reference, -options.historyYears);
   const peopleRng = root.fork('people');
-  const people = assignNams(Array.from({ length: options.persons }, (_, i) => makePerson(peopleRng.fork(i), i, { reference })));
+  const people = assignNams(makePeople(peopleRng, options.persons, reference, options.hardCases ?? false));
   const directory = buildDirectory(root.fork('directory'), people.map((p) => p.address.regionCode), reference);
   const publicHealth = planPublicHealth(root.fork('public-health'), people, start, reference);
   return {
@@ -76,7 +112,7 @@ export function generatePopulation(partial: Partial<PopulationOptions> = {}): Po
     *records() {
       for (const person of people) {
         const generated = generateRecord(root.fork(`person/${person.key}`), person, directory, publicHealth.cases.get(person.key) ?? [], {
-          reference, historyYears: options.historyYears,
+          reference, historyYears: options.historyYears, ...(options.hardCases ? { hardCases: true } : {}),
         });
         const { record } = generated;
         const truth: GroundTruthPerson = {
@@ -87,6 +123,8 @@ export function generatePopulation(partial: Partial<PopulationOptions> = {}): Po
           birthDate: formatDate(person.birthDay),
           ...(person.deathDay !== undefined ? { deceasedDate: formatDate(person.deathDay) } : {}),
           name: { given: person.given, family: person.surnameAtBirth, ...(person.marriedSurname ? { married: person.marriedSurname } : {}) },
+          ...(person.suffix ? { suffix: person.suffix } : {}),
+          ...(person.relative ? { relative: person.relative } : {}),
           language: person.language,
           regionCode: person.address.regionCode,
           ...(generated.familyDoctor ? { familyDoctor: generated.familyDoctor } : {}),

@@ -1,9 +1,9 @@
-import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
+import type { HumanName, Identifier, Patient, Resource } from '@medplum/fhirtypes';
 import { dateTime, type Day } from './dates.js';
 import type { Clinic, Directory, HospitalSite, Org, RegionDirectory, Staff } from './directory.js';
 import { coding, concept, meta, reference, type Ref } from './fhir.js';
 import type { Person } from './person.js';
-import { perturb, type Perturbation, type SourceKind } from './perturb.js';
+import { perturb, type Demographics, type Perturbation, type SourceKind } from './perturb.js';
 import type { Random } from './random.js';
 import {
   BCP47, GENDER_IDENTITY, GENDER_IDENTITY_EXTENSION, mrnSystem, NAM_SYSTEM, RSS_EXTENSION, RSS_SYSTEM, V2_0203,
@@ -58,6 +58,17 @@ function mrnValue(kind: SourceKind, index: number, duplicate: boolean): string {
   return MRN_FORMAT[kind]((index + (duplicate ? 500_000 : 0)) * 7919 + MRN_SALT[kind] + 100_000);
 }
 
+/** The source's name, with a generation suffix where that source writes it (after a name or in its own field). */
+function humanName(use: 'usual' | 'official', d: Demographics): HumanName {
+  const s = d.suffix;
+  return {
+    use,
+    family: s?.place === 'family' ? `${d.family} ${s.text}` : d.family,
+    given: s?.place === 'given' ? [...d.given, s.text] : d.given,
+    ...(s?.place === 'field' ? { suffix: [s.text] } : {}),
+  };
+}
+
 export class PersonRecord {
   readonly patients: Patient[] = [];
   readonly resources: Resource[] = [];
@@ -72,6 +83,7 @@ export class PersonRecord {
     readonly care: CareSetting,
     readonly directory: Directory,
     readonly reference: Day,
+    private readonly hardCases = false,
   ) {
     this.ids = rng.fork('ids');
     this.demographicsRng = rng.fork('demographics');
@@ -114,7 +126,7 @@ export class PersonRecord {
 
   private openChart(kind: SourceKind, org: Org, duplicate: boolean): SourceRecord {
     const person = this.person;
-    const { demographics, applied } = perturb(this.demographicsRng, person, kind, person.birthDay);
+    const { demographics, applied } = perturb(this.demographicsRng, person, kind, person.birthDay, this.hardCases);
     const patientId = this.newId();
     const identifier = { system: mrnSystem(org.code), value: mrnValue(kind, person.index, duplicate) };
     const identifiers: Identifier[] = [{
@@ -138,7 +150,7 @@ export class PersonRecord {
         : {}),
       identifier: identifiers,
       active: true,
-      name: [{ use: applied.includes('married-name') ? 'usual' : 'official', family: demographics.family, given: demographics.given }],
+      name: [humanName(applied.includes('married-name') ? 'usual' : 'official', demographics)],
       ...(demographics.phone ? { telecom: [{ system: 'phone', value: demographics.phone, use: 'home' }] } : {}),
       gender: person.sex,
       birthDate: demographics.birthDate,

@@ -35,6 +35,7 @@ export function toFhirRequest(request: FastifyRequest, path: string, query: URLS
     ifModifiedSince: h('if-modified-since'),
     prefer: h('prefer'),
     contentType: h('content-type'),
+    acceptLanguage: h('accept-language'),
   }).filter(([, v]) => v !== undefined);
   return { method: request.method, path, query, headers: Object.fromEntries(entries), body: request.body, access };
 }

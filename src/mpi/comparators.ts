@@ -1,13 +1,17 @@
-import { frenchPhonetic } from './phonetic.js';
-import { familyForms, familyParts, givenJoined, type MatchRecord } from './record.js';
+import { compareFamily, compareGiven, phonetic } from './name-comparators.js';
+import { isQuebecNam, namDate, namDifference, namParts, shortDate } from './nam.js';
+import type { MatchRecord } from './record.js';
 import { editDistance, jaroWinkler } from './strings.js';
+
+export { phonetic };
 
 /**
  * Field comparators: each maps a pair of records to a comparison level — 0 is the strongest agreement,
  * the last level is disagreement — or null when either side lacks the value (no evidence either way).
  * The levels and their labels are fixed here; their m/u probabilities live in the model.
  */
-export type FieldName = 'given' | 'family' | 'birthDate' | 'sex' | 'postalCode' | 'phone' | 'nam' | 'city' | 'street' | 'email';
+export type FieldName =
+  | 'given' | 'family' | 'suffix' | 'birthDate' | 'sex' | 'postalCode' | 'phone' | 'nam' | 'city' | 'street' | 'email';
 
 export interface Comparator {
   readonly field: FieldName;
@@ -16,69 +20,89 @@ export interface Comparator {
   compare(a: MatchRecord, b: MatchRecord): number | null;
 }
 
-const phoneticCache = new Map<string, string>();
-/** Phonetic keys are recomputed for the same few thousand names over and over: memoise (bounded). */
-export function phonetic(name: string): string {
-  let key = phoneticCache.get(name);
-  if (key === undefined) {
-    key = frenchPhonetic(name);
-    if (phoneticCache.size > 200_000) phoneticCache.clear();
-    phoneticCache.set(name, key);
-  }
-  return key;
+/**
+ * Whether `holder`'s NAM encodes `other`'s date of birth but not the holder's own, the two dates a couple
+ * of keystrokes apart: the holder's date is mistyped. (Far-apart dates are left alone: a number copied
+ * from a parent's card onto a child's record encodes the parent's date.)
+ */
+function namExplainsDate(holder: MatchRecord, other: MatchRecord): boolean {
+  const p = namParts(holder.nam);
+  if (!p || !holder.birthDate || !other.birthDate) return false;
+  if (editDistance(holder.birthDate.replace(/-/g, ''), other.birthDate.replace(/-/g, ''), 2) > 2) return false;
+  const encoded = namDate(p);
+  return encoded === shortDate(other.birthDate) && encoded !== shortDate(holder.birthDate);
 }
 
-function compareGiven(a: MatchRecord, b: MatchRecord): number | null {
-  const ga = givenJoined(a);
-  const gb = givenJoined(b);
-  if (!ga || !gb) return null;
-  if (ga === gb) return 0;
-  // Compound given names that share only their first part name different people: Marie-Josée ≠ Marie-Claude.
-  if (a.given.length > 1 && b.given.length > 1 && a.given[0] === b.given[0] &&
-      jaroWinkler(a.given.slice(1).join(''), b.given.slice(1).join('')) < 0.85) return 4;
-  const jw = jaroWinkler(ga, gb);
-  if (jw >= 0.94) return 1;
-  const setA = new Set(a.given);
-  const subset = a.given.length !== b.given.length && (b.given.every((t) => setA.has(t)) || a.given.every((t) => b.given.includes(t)));
-  if (subset || phonetic(ga) === phonetic(gb)) return 2;
-  if (jw >= 0.85) return 3;
-  return 4;
-}
-
-function compareFamily(a: MatchRecord, b: MatchRecord): number | null {
-  const fa = familyForms(a);
-  const fb = familyForms(b);
-  if (fa.length === 0 || fb.length === 0) return null;
-  let best = 0;
-  for (const x of fa) {
-    for (const y of fb) {
-      if (x === y) return 0;
-      const jw = jaroWinkler(x, y);
-      if (jw > best) best = jw;
-    }
-  }
-  if (best >= 0.94) return 1;
-  const partsA = familyParts(a);
-  const partsB = new Set(familyParts(b));
-  if (partsA.some((p) => partsB.has(p))) return 2;
-  if (fa.some((x) => fb.some((y) => phonetic(x) === phonetic(y)))) return 2;
-  if (best >= 0.85) return 3;
-  return 4;
-}
-
+/**
+ * Dates of birth: 0 exact · 1 day and month swapped, one keystroke in the day or month, or a difference
+ * that one record's own NAM shows to be a typo · 2 one keystroke in the year (1978/1987, 1978/1979),
+ * day and month agreeing · 3 two of year, month, day · 4 different.
+ */
 function compareBirthDate(a: MatchRecord, b: MatchRecord): number | null {
   const da = a.birthDate;
   const db = b.birthDate;
   if (!da || !db) return null;
   if (da === db) return 0;
-  const [ya, ma, dda] = da.split('-');
-  const [yb, mb, ddb] = db.split('-');
+  const [ya, ma, dda] = da.split('-') as [string, string, string];
+  const [yb, mb, ddb] = db.split('-') as [string, string, string];
   if (ya === yb && ma === ddb && dda === mb) return 1; // day and month swapped (US vs Canadian order)
-  // One keystroke within the same year (a mistyped year digit can move a date by decades: weaker level).
-  if (ya === yb && editDistance(da.replace(/-/g, ''), db.replace(/-/g, ''), 1) <= 1) return 1;
+  if (ya === yb && editDistance(ma + dda, mb + ddb, 1) <= 1) return 1;
+  if (namExplainsDate(a, b) || namExplainsDate(b, a)) return 1;
+  if (ma === mb && dda === ddb && editDistance(ya, yb, 1) <= 1) return 2;
   const same = Number(ya === yb) + Number(ma === mb) + Number(dda === ddb);
-  if (same >= 2) return 2;
-  return 3;
+  return same >= 2 ? 3 : 4;
+}
+
+/** The sex a record's own NAM encodes contradicts its sex field: that field is the error. */
+function namContradictsOwnSex(record: MatchRecord): boolean {
+  const p = namParts(record.nam);
+  return Boolean(p && record.sex && (record.sex === 'female' || record.sex === 'male') && p.sex !== record.sex);
+}
+
+function compareSex(a: MatchRecord, b: MatchRecord): number | null {
+  if (!a.sex || !b.sex) return null;
+  if (a.sex === b.sex) return 0;
+  // A sex field that its own record's NAM contradicts is a data-entry error: no evidence either way.
+  if (namContradictsOwnSex(a) || namContradictsOwnSex(b)) return null;
+  return 1;
+}
+
+/** Two Québec NAMs equal but for their sequence character: namesakes born the same day, by construction. */
+export function namesakeNams(x: string | undefined, y: string | undefined): boolean {
+  return Boolean(x && y && namDifference(x, y) === 'sequence');
+}
+
+/**
+ * NAM: 0 exact · 1 one character off and explained as a typo · 2 different. A Québec NAM is built from
+ * the name and the date of birth, so "one character off" is read by where the difference falls:
+ * - only the check digit: a typo — the check digit is a function of the other eleven characters, so
+ *   two real numbers never differ there alone;
+ * - the sequence character: namesakes or twins born the same day (a typo there cannot be told from
+ *   them: it is left to review);
+ * - the encoded name or date: a typo, unless the dates of birth differ too (each NAM may then be its
+ *   own holder's).
+ */
+function compareNam(a: MatchRecord, b: MatchRecord): number | null {
+  const x = a.nam;
+  const y = b.nam;
+  if (!x || !y) return null;
+  if (x === y) return 0;
+  if (editDistance(x, y, 1) > 1) return 2;
+  if (!isQuebecNam(x) || !isQuebecNam(y)) return 1;
+  switch (namDifference(x, y)) {
+    case 'check':
+      return 1;
+    case 'sequence':
+      return 2;
+    default:
+      return a.birthDate && b.birthDate && a.birthDate !== b.birthDate ? 2 : 1;
+  }
+}
+
+/** Suffixes: same · different (Jr against Sr: a son and his father). A suffix in one record only: no evidence. */
+function compareSuffix(a: MatchRecord, b: MatchRecord): number | null {
+  if (!a.suffix || !b.suffix) return null;
+  return a.suffix === b.suffix ? 0 : 1;
 }
 
 function exactOr(levels: (a: string, b: string) => number) {
@@ -87,32 +111,6 @@ function exactOr(levels: (a: string, b: string) => number) {
 
 const comparePostal = exactOr((x, y) => (editDistance(x, y, 1) <= 1 || (x.length >= 6 && x.slice(0, 3) === y.slice(0, 3)) ? 1 : 2));
 const comparePhone = exactOr((x, y) => (editDistance(x, y, 1) <= 1 || x.slice(-7) === y.slice(-7) ? 1 : 2));
-/**
- * A Québec NAM (4 letters, 8 digits) is built from the name and the date of birth; its last two digits
- * are what tells apart namesakes born the same day. A difference confined to them is therefore a
- * different person, not a typo.
- */
-const QUEBEC_NAM = /^[A-Z]{4}\d{8}$/;
-
-/** Two Québec NAMs equal but for their sequence digits: namesakes born the same day, by construction. */
-export function namesakeNams(x: string | undefined, y: string | undefined): boolean {
-  return Boolean(x && y && x !== y && QUEBEC_NAM.test(x) && QUEBEC_NAM.test(y) && x.slice(0, 10) === y.slice(0, 10));
-}
-
-/**
- * One character off is a typo only when it is not explained by the other fields: a Québec NAM embeds the
- * date of birth, so two NAMs one digit apart with dates of birth that differ are two people's NAMs (the
- * date difference is already counted by the birthDate comparison).
- */
-function compareNam(a: MatchRecord, b: MatchRecord): number | null {
-  const x = a.nam;
-  const y = b.nam;
-  if (!x || !y) return null;
-  if (x === y) return 0;
-  if (editDistance(x, y, 1) > 1 || namesakeNams(x, y)) return 2;
-  if (QUEBEC_NAM.test(x) && QUEBEC_NAM.test(y) && a.birthDate && b.birthDate && a.birthDate !== b.birthDate) return 2;
-  return 1;
-}
 const compareCity = exactOr((x, y) => (jaroWinkler(x, y) >= 0.88 ? 1 : 2));
 const compareStreet = exactOr((x, y) => {
   const jw = jaroWinkler(x, y);
@@ -126,23 +124,24 @@ const compareEmail = exactOr((x, y) => {
 export const COMPARATORS: Readonly<Record<FieldName, Comparator>> = {
   given: {
     field: 'given',
-    levels: ['exact', 'Jaro-Winkler ≥ 0.94', 'one is part of the other (compound) or phonetic key', 'Jaro-Winkler ≥ 0.85', 'different'],
+    levels: ['exact', 'same name written differently (part dropped, short form)', 'one typo', 'sounds alike or Jaro-Winkler ≥ 0.85', 'different'],
     compare: compareGiven,
   },
   family: {
     field: 'family',
-    levels: ['exact (any birth or married name)', 'Jaro-Winkler ≥ 0.94', 'shared part of a compound name or phonetic key', 'Jaro-Winkler ≥ 0.85', 'different'],
+    levels: ['exact (any birth or married name)', 'one typo', 'compound name reduced to a part', 'shared part, sounds alike or Jaro-Winkler ≥ 0.85', 'different'],
     compare: compareFamily,
   },
+  suffix: { field: 'suffix', levels: ['same', 'different (Jr/Sr)'], compare: compareSuffix },
   birthDate: {
     field: 'birthDate',
-    levels: ['exact', 'day/month swapped or one digit off in the same year', 'two of year, month, day', 'different'],
+    levels: ['exact', 'day/month swapped, one keystroke in day or month, or a typo the NAM shows', 'one keystroke in the year', 'two of year, month, day', 'different'],
     compare: compareBirthDate,
   },
-  sex: { field: 'sex', levels: ['same', 'different'], compare: (a, b) => (!a.sex || !b.sex ? null : a.sex === b.sex ? 0 : 1) },
+  sex: { field: 'sex', levels: ['same', 'different'], compare: compareSex },
   postalCode: { field: 'postalCode', levels: ['exact', 'one character off or same area (FSA)', 'different'], compare: (a, b) => comparePostal(a.postalCode, b.postalCode) },
   phone: { field: 'phone', levels: ['exact', 'one digit off or same local number', 'different'], compare: (a, b) => comparePhone(a.phone, b.phone) },
-  nam: { field: 'nam', levels: ['exact', 'one character off (a typo: not in the sequence digits, dates of birth agreeing)', 'different'], compare: compareNam },
+  nam: { field: 'nam', levels: ['exact', 'one character off, read as a typo', 'different'], compare: compareNam },
   city: { field: 'city', levels: ['exact', 'Jaro-Winkler ≥ 0.88', 'different'], compare: (a, b) => compareCity(a.city, b.city) },
   street: { field: 'street', levels: ['exact', 'Jaro-Winkler ≥ 0.9', 'Jaro-Winkler ≥ 0.75', 'different'], compare: (a, b) => compareStreet(a.street, b.street) },
   email: { field: 'email', levels: ['exact', 'same user name or two characters off', 'Jaro-Winkler ≥ 0.85', 'different'], compare: (a, b) => compareEmail(a.email, b.email) },

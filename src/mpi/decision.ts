@@ -1,5 +1,7 @@
 import { COMPARATORS, namesakeNams } from './comparators.js';
-import type { MatchModel, PairScore } from './model.js';
+import { isQuebecNam, namMatchesOwnDate } from './nam.js';
+import { GIVEN_AGREES } from './name-comparators.js';
+import { compileModel, twinSignature, type CompiledModel, type MatchModel, type PairScore } from './model.js';
 import type { MatchRecord } from './record.js';
 
 /**
@@ -39,7 +41,9 @@ export interface PersonCandidate {
   readonly guard?: Guard;
 }
 
-export type Guard = 'ambiguous' | 'missing-key-field' | 'nam-conflict' | 'given-name-differs' | 'birth-date-differs' | 'rejected-before' | 'same-source';
+export type Guard =
+  | 'ambiguous' | 'missing-key-field' | 'nam-conflict' | 'given-name-differs' | 'birth-date-differs' | 'possible-twin'
+  | 'sex-differs' | 'suffix-differs' | 'rejected-before' | 'same-source';
 
 export type MatchDecision =
   | { readonly kind: 'link'; readonly personId: string; readonly best: PersonCandidate; readonly review: readonly PersonCandidate[] }
@@ -69,12 +73,47 @@ export function bestPerPerson(candidates: readonly ScoredCandidate[]): Map<strin
   return best;
 }
 
+const compiledModels = new WeakMap<MatchModel, CompiledModel>();
+function compiledOf(model: MatchModel): CompiledModel {
+  let c = compiledModels.get(model);
+  if (!c) compiledModels.set(model, (c = compileModel(model)));
+  return c;
+}
+
+/** Birth years this far apart, names agreeing: a parent and a child of the same name (Jr/Sr). */
+const GENERATION_YEARS = 10;
+
+/**
+ * Years between two dates of birth, except a year whose last two digits are swapped (1958/1985, day and
+ * month agreeing): that is a keystroke, not a generation.
+ */
+function yearsApart(a: MatchRecord, b: MatchRecord): number {
+  if (!a.birthDate || !b.birthDate) return 0;
+  const [ya, yb] = [a.birthDate.slice(0, 4), b.birthDate.slice(0, 4)];
+  const swapped = ya.slice(0, 2) === yb.slice(0, 2) && ya[2] === yb[3] && ya[3] === yb[2] && a.birthDate.slice(4) === b.birthDate.slice(4);
+  return swapped ? 0 : Math.abs(Number(ya) - Number(yb));
+}
+
+/**
+ * Whether one shared NAM may vouch for a differing key field: a Québec NAM encodes the date of birth, so
+ * one that encodes the date of only one of the two records is one person's number copied onto another's
+ * record (a newborn under the mother's number, a son under his father's), not evidence of one person.
+ */
+function sharedNamFits(record: MatchRecord, other: MatchRecord): boolean {
+  if (!isQuebecNam(record.nam)) return true;
+  return namMatchesOwnDate(record) !== false && namMatchesOwnDate(other) !== false;
+}
+
 export function decide(record: MatchRecord, candidates: readonly ScoredCandidate[], model: MatchModel, guards: DecisionGuards = {}): MatchDecision {
   const index = (field: string) => model.fields.findIndex((f) => f.field === field);
+  const compiled = compiledOf(model);
   const namIndex = index('nam');
   const givenIndex = index('given');
   const birthIndex = index('birthDate');
+  const sexIndex = index('sex');
+  const suffixIndex = index('suffix');
   const isLast = (c: ScoredCandidate, i: number, levels: number) => i >= 0 && c.score.levels[i] === levels - 1;
+  const level = (c: ScoredCandidate, i: number) => (i >= 0 ? c.score.levels[i] ?? null : null);
   const sameSourceGuard = guards.sameSourceGuard ?? true;
   const maxReview = guards.maxReview ?? 5;
   const persons = [...bestPerPerson(candidates).values()]
@@ -95,14 +134,25 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
     // The same health-insurance number vouches for one differing key field (a clerical error), never two:
     // a newborn registered under the mother's number differs in both.
     const givenDiffers = isLast(c, givenIndex, 5);
-    const birthDiffers = isLast(c, birthIndex, 4);
-    const namVouches = namIndex >= 0 && c.score.levels[namIndex] === 0 && !(givenDiffers && birthDiffers);
+    const parentChild = (level(c, givenIndex) ?? 0) <= GIVEN_AGREES && yearsApart(record, c.record) >= GENERATION_YEARS;
+    const birthDiffers = isLast(c, birthIndex, 5) || parentChild;
+    const namExact = level(c, namIndex) === 0;
+    const namVouches = namExact && !(givenDiffers && birthDiffers) && sharedNamFits(record, c.record);
+    // Jr against Sr is a son and his father, whatever else agrees (they may share a NAM by mistake too).
+    if (level(c, suffixIndex) === 1) return 'suffix-differs';
     // Family name and date of birth alone are shared by namesakes born the same day (3 Tremblays a day in
-    // Québec): an automatic link needs given name, family name and date of birth on both sides.
+    // Québec): an automatic link needs given name, family name and date of birth on both sides, unless
+    // the NAM agrees (exactly, or one character off where only a typo explains it).
     const missingKey = [givenIndex, index('family'), birthIndex].some((i) => i >= 0 && c.score.levels[i] === null);
-    if (missingKey && (guards.keyFieldGuard ?? true) && !(namIndex >= 0 && c.score.levels[namIndex] === 0)) return 'missing-key-field';
+    const namAgrees = (level(c, namIndex) ?? 2) <= 1;
+    if (missingKey && (guards.keyFieldGuard ?? true) && !namAgrees) return 'missing-key-field';
     if (givenDiffers && !namVouches) return 'given-name-differs';
     if (birthDiffers && !namVouches) return 'birth-date-differs';
+    // Twins: family name and date of birth agree, given names do not (a typo looks the same) — no
+    // automatic link on demographics alone, whatever the household fields say.
+    if (twinSignature(compiled, c.score.levels)) return 'possible-twin';
+    // Twins of opposite sex: sex disagreement is never outweighed by demographics alone.
+    if (level(c, sexIndex) === 1 && !namExact) return 'sex-differs';
     // Any record of the person (not only the best-scoring one) whose NAM differs speaks against it.
     const conflicting = namIndex >= 0 ? candidates.filter((o) => o.personId === c.personId && COMPARATORS.nam.compare(record, o.record) === 2) : [];
     if (conflicting.some((o) => namesakeNams(record.nam, o.record.nam))) return 'nam-conflict';

@@ -12,10 +12,11 @@ import type { MatchModel } from './model.js';
  */
 export const DEFAULT_MODEL: MatchModel = {
   fields: [
-    { field: 'given', m: [0.86, 0.05, 0.04, 0.02, 0.03], u: [0.004, 0.002, 0.01, 0.02, 0.964] },
-    { field: 'family', m: [0.87, 0.05, 0.03, 0.02, 0.03], u: [0.001, 0.0005, 0.004, 0.015, 0.9795] },
-    { field: 'birthDate', m: [0.9, 0.05, 0.03, 0.02], u: [0.00005, 0.0005, 0.02, 0.97945] },
-    { field: 'sex', m: [0.98, 0.02], u: [0.5, 0.5] },
+    { field: 'given', m: [0.8, 0.1, 0.04, 0.03, 0.03], u: [0.004, 0.003, 0.002, 0.02, 0.971] },
+    { field: 'family', m: [0.85, 0.05, 0.04, 0.03, 0.03], u: [0.001, 0.0005, 0.0005, 0.01, 0.988] },
+    { field: 'suffix', m: [0.97, 0.03], u: [0.6, 0.4] },
+    { field: 'birthDate', m: [0.88, 0.06, 0.02, 0.02, 0.02], u: [0.00005, 0.0004, 0.00005, 0.02, 0.9795] },
+    { field: 'sex', m: [0.995, 0.005], u: [0.5, 0.5] },
     { field: 'nam', m: [0.94, 0.04, 0.02], u: [0.0000001, 0.000001, 0.9999989] },
     { field: 'postalCode', m: [0.7, 0.1, 0.2], u: [0.0005, 0.01, 0.9895] },
     { field: 'phone', m: [0.7, 0.05, 0.25], u: [0.00001, 0.0001, 0.99989] },
@@ -28,6 +29,7 @@ export const DEFAULT_MODEL: MatchModel = {
   transpositionPenalty: 2,
   householdCap: 16,
   namConflictMargin: 8,
+  twinPenalty: 24,
   prior: 1e-4,
 };
 

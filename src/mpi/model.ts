@@ -1,4 +1,5 @@
 import { COMPARATORS, type FieldName } from './comparators.js';
+import { GIVEN_AGREES } from './name-comparators.js';
 import type { MatchRecord } from './record.js';
 
 /**
@@ -27,6 +28,12 @@ export interface MatchModel {
    * agreements are not independent evidence: together they add at most this many bits.
    */
   readonly householdCap: number;
+  /**
+   * Bits subtracted from a pair whose family names and date of birth agree while the given names do not
+   * and no NAM agrees exactly: the signature of twins (and of siblings registered on one date), whatever
+   * the household fields say. A typo in one given name looks the same, so such pairs go to review.
+   */
+  readonly twinPenalty: number;
   /** Prior probability that a blocked candidate pair is a match; only used to express weights as 0–1 scores. */
   readonly prior: number;
 }
@@ -44,6 +51,8 @@ export interface CompiledModel {
   readonly weights: readonly (readonly number[])[];
   readonly givenIndex: number;
   readonly familyIndex: number;
+  readonly birthIndex: number;
+  readonly namIndex: number;
   /** Whether field i is a household (contact) field. */
   readonly household: readonly boolean[];
 }
@@ -61,6 +70,8 @@ export function compileModel(model: MatchModel): CompiledModel {
     weights: model.fields.map((f) => f.m.map((m, i) => Math.log2(Math.max(m, FLOOR) / Math.max(f.u[i] as number, FLOOR)))),
     givenIndex: model.fields.findIndex((f) => f.field === 'given'),
     familyIndex: model.fields.findIndex((f) => f.field === 'family'),
+    birthIndex: model.fields.findIndex((f) => f.field === 'birthDate'),
+    namIndex: model.fields.findIndex((f) => f.field === 'nam'),
     household: model.fields.map((f) => HOUSEHOLD_FIELDS.has(f.field)),
   };
 }
@@ -72,8 +83,24 @@ export function comparisonVector(model: MatchModel, a: MatchRecord, b: MatchReco
 
 const HOUSEHOLD_FIELDS = new Set(['postalCode', 'phone', 'street', 'city', 'email']);
 
+/** NAM exact, or one character off where only a typo explains it (twins' NAMs never are: see comparators.ts). */
+const namAgrees = (level: number | null) => level !== null && level <= 1;
+
+/**
+ * The twins signature in a comparison vector: family name agreeing (exact, a typo or a compound reduced),
+ * date of birth exact or one keystroke off, given names disagreeing (a typo included: Mathis/Mathias), and
+ * no NAM agreement.
+ */
+export function twinSignature(compiled: CompiledModel, levels: readonly (number | null)[]): boolean {
+  const at = (i: number) => (i < 0 ? null : levels[i] ?? null);
+  const given = at(compiled.givenIndex);
+  const family = at(compiled.familyIndex);
+  const birth = at(compiled.birthIndex);
+  return given !== null && given > GIVEN_AGREES && family !== null && family <= 2 && birth !== null && birth <= 1 && !namAgrees(at(compiled.namIndex));
+}
+
 function weightOf(compiled: CompiledModel, levels: readonly (number | null)[]): number {
-  let w = 0;
+  let w = twinSignature(compiled, levels) ? -compiled.model.twinPenalty : 0;
   let household = 0;
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i];
@@ -99,7 +126,7 @@ export function scorePair(compiled: CompiledModel, a: MatchRecord, b: MatchRecor
   const family = levels[fi];
   // Only a record with both names on both sides can have them swapped.
   const complete = (r: MatchRecord) => r.given.length > 0 && r.family.length > 0;
-  if (given === null || family === null || (given <= 1 && family <= 1) || !complete(a) || !complete(b)) {
+  if (given === null || family === null || (given <= GIVEN_AGREES && family <= 1) || !complete(a) || !complete(b)) {
     return { weight, levels, transposed: false };
   }
   const swap = swapped(a);

@@ -7,6 +7,38 @@
 const DIACRITICS = /[\u0300-\u036f]/g;
 const LIGATURES: Record<string, string> = { œ: 'oe', æ: 'ae', ß: 'ss', ø: 'o', đ: 'd', ł: 'l' };
 const ABBREVIATIONS: Record<string, string> = { st: 'saint', ste: 'sainte', stes: 'saintes', sts: 'saints' };
+/**
+ * Generation suffixes, written in the name's own field, after the family or given name ("Tremblay Jr",
+ * "Jean fils") or in HumanName.suffix. Two classes that name different people: the elder (Sr, père)
+ * and the younger (Jr, fils, II), then III, IV. A suffix present in one source only says nothing.
+ */
+const SUFFIXES: Record<string, string> = {
+  sr: 'sr', senior: 'sr', pere: 'sr',
+  jr: 'jr', junior: 'jr', fils: 'jr', ii: 'jr',
+  iii: 'iii', iv: 'iv',
+};
+
+/** The canonical suffix of a token ("Fils" → "jr", "III" → "iii"), or undefined. */
+export function suffixOf(token: string): string | undefined {
+  return SUFFIXES[token];
+}
+
+/**
+ * A name's tokens without trailing generation suffixes (at least one token stays), and the suffix
+ * found: ["tremblay", "jr"] → { tokens: ["tremblay"], suffix: "jr" }.
+ */
+export function splitSuffix(tokens: readonly string[]): { tokens: string[]; suffix?: string } {
+  const out = [...tokens];
+  let suffix: string | undefined;
+  while (out.length > 1) {
+    const s = suffixOf(out[out.length - 1] as string);
+    if (!s) break;
+    suffix ??= s;
+    out.pop();
+  }
+  return suffix ? { tokens: out, suffix } : { tokens: out };
+}
+
 /** Particles that may be written, dropped or glued on: "De La Fontaine", "Lafontaine", "Fontaine". */
 const PARTICLES = new Set(['de', 'du', 'des', 'la', 'le', 'les', 'd', 'l', 'van', 'von', 'der', 'den', 'di', 'da', 'del', 'dos']);
 

@@ -1,6 +1,6 @@
 import type { HumanName, Identifier, Patient } from '@medplum/fhirtypes';
 import {
-  joinedName, nameTokens, normaliseDate, normaliseEmail, normaliseIdentifier, normalisePhone, normalisePostalCode,
+  joinedName, nameTokens, splitSuffix, suffixOf, normaliseDate, normaliseEmail, normaliseIdentifier, normalisePhone, normalisePostalCode,
   normaliseText, withoutParticles,
 } from './normalise.js';
 import { NAM_SYSTEM } from '../fhir/naming/systems.js';
@@ -19,6 +19,8 @@ export interface MatchRecord {
   readonly given: readonly string[];
   /** Every family name the record carries (official, birth/maiden, married…), each as its tokens. */
   readonly family: readonly (readonly string[])[];
+  /** Generation suffix, canonical: "sr" (Sr, père), "jr" (Jr, fils, II), "iii", "iv". */
+  readonly suffix?: string;
   /** YYYY-MM-DD. */
   readonly birthDate?: string;
   readonly sex?: string;
@@ -63,6 +65,36 @@ function familyOf(name: HumanName): string[] | undefined {
   return tokens.length > 0 ? tokens : undefined;
 }
 
+/** The suffix in HumanName.suffix ("Jr.", "fils", "III"), canonical. */
+function declaredSuffix(names: readonly HumanName[]): string | undefined {
+  for (const name of names) {
+    for (const s of name.suffix ?? []) {
+      const found = nameTokens(s).map(suffixOf).find(Boolean);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Given and family tokens with generation suffixes taken out of them ("Jean Jr", "Tremblay fils"): the
+ * suffix is compared on its own, so that a suffix written in one source only costs nothing while Jr
+ * against Sr separates a son from his father.
+ */
+export function namesWithSuffix(given: readonly string[], families: readonly (readonly string[])[], declared?: string): {
+  given: string[]; family: string[][]; suffix?: string;
+} {
+  let suffix = declared;
+  const g = splitSuffix(given);
+  suffix ??= g.suffix;
+  const family = families.map((f) => {
+    const split = splitSuffix(f);
+    suffix ??= split.suffix;
+    return split.tokens;
+  });
+  return { given: g.tokens, family, ...(suffix ? { suffix } : {}) };
+}
+
 /** Builds the match record of a FHIR Patient (pure). */
 export function matchRecordOf(patient: Patient, rules: IdentifierRules = DEFAULT_IDENTIFIER_RULES): MatchRecord {
   const names = rankedNames(patient.name ?? []);
@@ -78,11 +110,13 @@ export function matchRecordOf(patient: Patient, rules: IdentifierRules = DEFAULT
   const address = (patient.address ?? []).find((a) => a.use !== 'old') ?? patient.address?.[0];
   const phone = (patient.telecom ?? []).find((t) => t.system === 'phone' && t.value);
   const email = (patient.telecom ?? []).find((t) => t.system === 'email' && t.value);
+  const parts = namesWithSuffix(given, families, declaredSuffix(names));
   const record: Record<string, unknown> = {
     id: patient.id ?? '',
     source: own?.system ?? patient.meta?.source,
-    given,
-    family: families,
+    given: parts.given,
+    family: parts.family,
+    suffix: parts.suffix,
     birthDate: normaliseDate(patient.birthDate),
     sex: patient.gender === 'unknown' ? undefined : patient.gender,
     postalCode: normalisePostalCode(address?.postalCode),
@@ -105,12 +139,17 @@ export function compact(record: Record<string, unknown>): Record<string, unknown
   return out;
 }
 
-/** The ways a record's family name may be written: "De La Fontaine" → delafontaine, fontaine. */
+/**
+ * The ways a record's family name may be written: "De La Fontaine" → delafontaine, fontaine; a name in
+ * Saint/Sainte also glued in its short form, as some systems store it ("Saint-Pierre" → stpierre).
+ */
 export function familyForms(record: MatchRecord): string[] {
   const forms = new Set<string>();
   for (const tokens of record.family) {
     forms.add(tokens.join(''));
     forms.add(withoutParticles(tokens).join(''));
+    const first = tokens[0];
+    if (tokens.length > 1 && (first === 'saint' || first === 'sainte')) forms.add(`${first === 'saint' ? 'st' : 'ste'}${tokens.slice(1).join('')}`);
   }
   return [...forms];
 }

@@ -71,14 +71,14 @@ describe('decisions and thresholds', () => {
   test('namesakes born the same day (NAMs differing in their sequence digits) are never linked automatically', () => {
     const home = { postalCode: 'H2X1Y4', city: 'montreal' };
     const a = rec('Marie', 'Tremblay', '1950-03-04', { ...home, nam: 'TREM50530411' });
-    const b = rec('Marie', 'Tremblay', '1950-03-04', { ...home, nam: 'TREM50530412' });
+    const b = rec('Marie', 'Tremblay', '1950-03-04', { ...home, nam: 'TREM50530421' });
     const d = decide(a, [{ record: b, personId: 'P1', score: scorePair(compiled, a, b) }], DEFAULT_MODEL);
     assert.ok(d.kind === 'review' && d.review[0]?.guard === 'nam-conflict');
   });
   test('a person with another record carrying a namesake NAM is not linked through its record without NAM', () => {
     const incoming = rec('Marie', 'Tremblay', '1994-09-18', { nam: 'TREM94591815' });
     const withoutNam = rec('Marie', 'Tremblay', '1994-09-18');
-    const otherNam = rec('Marie', 'Tremblay', '1994-09-18', { nam: 'TREM94591812' });
+    const otherNam = rec('Marie', 'Tremblay', '1994-09-18', { nam: 'TREM94591822' });
     const scored = [withoutNam, otherNam].map((record) => ({ record, personId: 'P1', score: scorePair(compiled, incoming, record) }));
     const d = decide(incoming, scored, DEFAULT_MODEL);
     assert.ok(d.kind === 'review' && d.review[0]?.guard === 'nam-conflict');

@@ -1,7 +1,7 @@
 import type { ParametersParameter } from '@medplum/fhirtypes';
 import { COMPARATORS } from '../../mpi/comparators.js';
 import { compiledModel } from '../../mpi/service/config.js';
-import { probabilityOf } from '../../mpi/model.js';
+import { probabilityOf, scorePair } from '../../mpi/model.js';
 import type { MatchRecord } from '../../mpi/record.js';
 import { confirmCandidate, rejectCandidate } from '../../mpi/service/links.js';
 import { readRecord } from '../../mpi/store/link-store.js';
@@ -33,8 +33,11 @@ function display(record: MatchRecord | undefined, field: string): string | undef
 async function candidateParameter(reader: Queryable, config: MpiConfig, c: Candidate): Promise<ParametersParameter> {
   const incoming = (await readRecord(reader, c.patientId))?.features;
   const existing = (await readRecord(reader, c.candidatePatientId))?.features;
-  const levels = ((c.comparison as { levels?: (number | null)[] }).levels ?? []);
   const compiled = compiledModel(config);
+  // Compared again with the model in force (the stored levels are those of the model that queued the
+  // candidate, which a model change or `carnet mpi relink` may have replaced).
+  const levels = incoming && existing ? scorePair(compiled, incoming, existing).levels
+    : ((c.comparison as { levels?: (number | null)[] }).levels ?? []);
   const fields: ParametersParameter[] = config.model.fields.map((f, i) => {
     const level = levels[i];
     const a = display(incoming, f.field);

@@ -7,6 +7,7 @@ import { patch } from '../interactions/patch.js';
 import { read } from '../interactions/read.js';
 import { compartmentSearch, search } from '../interactions/search.js';
 import { everything } from '../operations/everything.js';
+import { patientSummary, patientSummaryByIdentifier } from '../operations/summary.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -49,6 +50,8 @@ export interface Route {
  * The registry of everything the FHIR API implements. The router dispatches from it and the
  * CapabilityStatement is generated from it, so the two can never disagree.
  */
+/** The IPS IG's operation (hl7.fhir.uv.ips 2.0.0). */
+const IPS_SUMMARY = 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary';
 const MPI_STEWARDSHIP: OperationAccess = { kind: 'policy', check: mpiStewardship };
 
 export const ROUTES: readonly Route[] = [
@@ -71,6 +74,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: ['Patient', ':id', '$mpi-unlink'], interaction: 'operation', operation: 'mpi-unlink', access: MPI_STEWARDSHIP, handler: mpiUnlink },
   { method: 'GET', pattern: ['$mpi-review'], interaction: 'operation', operation: 'mpi-review', access: MPI_STEWARDSHIP, handler: mpiReviewList },
   { method: 'POST', pattern: ['$mpi-review'], interaction: 'operation', operation: 'mpi-review', access: MPI_STEWARDSHIP, handler: mpiReviewDecide },
+  // The person's record as documents (docs/documents.md).
+  { method: 'GET', pattern: ['Patient', '$summary'], interaction: 'operation', operation: 'summary',
+    definition: IPS_SUMMARY, access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientSummaryByIdentifier },
   { method: 'GET', pattern: ['$mpi-decisions'], interaction: 'operation', operation: 'mpi-decisions', access: MPI_STEWARDSHIP, handler: mpiDecisions },
   { method: 'GET', pattern: [':type', ':id'], interaction: 'read', handler: read },
   { method: 'PUT', pattern: [':type', ':id'], interaction: 'update', handler: update },
@@ -80,6 +86,8 @@ export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: [':type', ':id', '_history'], interaction: 'history-instance', handler: historyHandler },
   { method: 'GET', pattern: [':type', ':id', '$everything'], interaction: 'operation', operation: 'everything',
     definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: everything },
+  { method: 'GET', pattern: [':type', ':id', '$summary'], interaction: 'operation', operation: 'summary',
+    definition: IPS_SUMMARY, onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientSummary },
   { method: 'GET', pattern: [':type', ':id', '$access-log'], interaction: 'operation', operation: 'access-log',
     definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
   { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',

@@ -24,6 +24,8 @@ import { allergies, clinicVisits, problemList, upcomingAppointment } from './vis
 export interface RecordOptions {
   readonly reference: Day;
   readonly historyYears: number;
+  /** Source copies carry the hard-case variants too (suffixes, nicknames, compound surnames reduced, date and NAM typos). */
+  readonly hardCases?: boolean;
 }
 
 export interface GeneratedRecord {
@@ -63,7 +65,7 @@ export function generateRecord(rng: Random, person: Person, directory: Directory
   const start = Math.max(person.birthDay, addYears(options.reference, -options.historyYears));
   const plan = planCare(rng.fork('plan'), person, end);
   const care = chooseCare(rng.fork('care'), person, directory, plan.conditions.length);
-  const record = new PersonRecord(rng.fork('record'), person, care, directory, options.reference);
+  const record = new PersonRecord(rng.fork('record'), person, care, directory, options.reference, options.hardCases ?? false);
   const ctx: ClinicalContext = {
     rng: rng.fork('clinical'), person, plan, traits: drawTraits(rng.fork('traits'), person, plan, end), record,
     start, end, reference: options.reference, conditionRefs: new Map(),
