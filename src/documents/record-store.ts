@@ -1,6 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
-import { SqlBuilder } from '../fhir/search/sql/builder.js';
-import type { Visibility } from '../fhir/search/visibility.js';
+import { SqlBuilder } from '../storage/sql/builder.js';
+import type { Visibility } from '../storage/sql/visibility.js';
 import type { Queryable } from '../storage/database.js';
 
 /**

@@ -1,6 +1,6 @@
-import { SqlBuilder } from '../search/sql/builder.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
 import { searchRegistry } from '../search/registry.js';
-import { visibleSql } from '../search/visibility.js';
+import { visibleSql } from '../../storage/sql/visibility.js';
 import { errors } from '../outcomes.js';
 import type { HandlerInput } from '../router/types.js';
 

@@ -1,5 +1,5 @@
 import type { Patient, Resource } from '@medplum/fhirtypes';
-import { checkRead } from '../../access/fhir-access.js';
+import { checkRead } from '../access.js';
 import { traceRows } from '../../audit/trail.js';
 import { assembleDocument, IPS, missingTargets } from '../../documents/ips/document.js';
 import { refOf } from '../../documents/ips/facts.js';
