@@ -6,7 +6,7 @@ import type { Queryable } from '../storage/database.js';
 /**
  * The stored resources of one person (all their source records) that documents read, in one query
  * through the `(patient_id, resource_type)` index. Each row says whether the reader may see it — the
- * very visibility condition search applies (src/access/visibility.ts) — so the caller can say that data
+ * very visibility condition search applies (src/consent/visibility-sql.ts) — so the caller can say that data
  * was withheld without ever putting hidden content in what it returns.
  */
 export interface PersonRecord {
