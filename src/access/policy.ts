@@ -2,6 +2,7 @@ import type { Category } from '../consent/categories.js';
 import { consentDecision } from '../consent/decide.js';
 import { PURPOSE, type ConsentRule } from '../consent/rules.js';
 import { identitiesOf, type Principal } from './principal.js';
+import { contextPatients } from './person-scope.js';
 import { isDirectoryType, mayBreakGlass, roleAllows, roleClass } from './roles.js';
 import { reachOf, type Permission } from './scopes.js';
 
@@ -80,7 +81,7 @@ export function decideRead(principal: Principal, resource: ResourceFacts, consen
   if (!typeDecision.permit) return typeDecision;
   const purpose = typeDecision.purpose;
   if (reachOf(principal.scopes, resource.type, action === 'read' ? 'r' : 's') === 'patient') {
-    const inContext = principal.launchPatient !== undefined && resource.patientId === principal.launchPatient;
+    const inContext = resource.patientId !== null && contextPatients(principal).includes(resource.patientId);
     if (!inContext && !(resource.patientId === null && isDirectoryType(resource.type))) {
       return deny(404, 'outside the token\'s patient context', purpose);
     }
@@ -128,7 +129,7 @@ export function decideWrite(principal: Principal, action: 'create' | 'update' | 
   const purpose = typeDecision.purpose;
   const cls = roleClass(principal.role);
   if (reachOf(principal.scopes, resource.type, PERMISSION_OF[action]) === 'patient'
-    && (principal.launchPatient === undefined || resource.patientId !== principal.launchPatient)) {
+    && (resource.patientId === null || !contextPatients(principal).includes(resource.patientId))) {
     return deny(403, 'patient scopes write only into the token\'s patient record', purpose);
   }
   if (cls === 'own-record') {

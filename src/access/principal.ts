@@ -21,6 +21,13 @@ export interface Principal {
   readonly patients: readonly string[];
   /** The token's patient context (SMART `patient`): patient/ scopes reach only this compartment. */
   readonly launchPatient?: string;
+  /**
+   * Set per request by the router (access/person-scope.ts): every source record of the launch patient's
+   * person, which patient/ scopes then reach. Never in a token.
+   */
+  readonly launchPatients?: readonly string[];
+  /** Set per request with `launchPatients`: for each record the principal covers, its person's records. */
+  readonly persons?: ReadonlyMap<string, readonly string[]>;
   readonly scopes: ParsedScopes;
   /** A platform client (the bootstrap client): full access for operations, consents do not filter it, all audited. */
   readonly platform: boolean;

@@ -13,6 +13,7 @@ import { buildServer } from '../http/server.js';
 import { DEFAULT_MPI_CONFIG } from '../mpi/service/config.js';
 import { mpiAfterWrite } from '../mpi/service/matcher.js';
 import { withCommitSignals, type SignallingDatabase } from '../storage/commit-signals.js';
+import { PersonScopes } from '../fhir/person-scopes.js';
 import type { Database } from '../storage/database.js';
 import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open-database.js';
@@ -74,9 +75,16 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const audit = new AuditWriter(db, log, { reads: config.auth.auditReads });
   const schema = (await db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]?.s ?? 'public';
   const background = new Background(db, clock, log, config.background, schema);
+  // Emptied the moment an MPI link change commits here, or another process says one did.
+  const personScopes = config.mpi ? new PersonScopes(config.personScopeTtlMs) : undefined;
+  if (personScopes) {
+    db.onCommit((topics) => { if (topics.has('persons')) personScopes.clear(); });
+    background.onTopic = (topic) => { if (topic === 'persons') personScopes.clear(); };
+  }
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
     summaryRules: config.summaryRules,
+    ...(personScopes ? { personScopes } : {}),
     // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
     ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
   };

@@ -37,6 +37,8 @@ export class Background {
   private notifying: Promise<void> | undefined;
   private readonly toNotify = new Set<string>();
   private started = false;
+  /** Hears the other topics another process's commits announce (e.g. `persons`: MPI links changed). */
+  onTopic: ((topic: string) => void) | undefined;
   /** Names this process in its notifications, so it ignores its own. */
   private readonly origin = randomUUID().slice(0, 8);
 
@@ -143,6 +145,7 @@ export class Background {
       if (part === 'events') this.eventLoop.kick();
       else if (part === 'jobs') this.jobLoop.kick();
       else if (part.startsWith('cancel:')) this.worker.abort(Number(part.slice(7)), 'cancelled');
+      else this.onTopic?.(part);
     }
   }
 

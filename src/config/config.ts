@@ -26,6 +26,8 @@ export interface CarnetConfig {
   readonly workers: number;
   /** Master patient index: match every Patient written to a Person (on by default). */
   readonly mpi: boolean;
+  /** How long a person's linked source records are cached for access decisions (0: never). */
+  readonly personScopeTtlMs: number;
   /** Identity, tokens, consent and audit (docs/security.md). */
   readonly auth: AuthConfig;
   /** Change-event consumers and the job worker of this process (docs/events-and-jobs.md). */
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     hl7: loadHl7Config(env, host),
     workers,
     mpi: (env.CARNET_MPI || 'on').toLowerCase() !== 'off',
+    personScopeTtlMs: intFrom(env, 'CARNET_PERSON_SCOPE_TTL_MS', 1000, 0, 3_600_000),
     auth: loadAuthConfig(env, demo),
     background: {
       enabled: onOff(env, 'CARNET_BACKGROUND', true),

@@ -4,6 +4,7 @@ import { identitiesOf, type Principal } from '../access/principal.js';
 import { DIRECTORY_TYPES, mayBreakGlass, roleClass, roleTypes } from '../access/roles.js';
 import { typesReached, type Permission } from '../access/scopes.js';
 import { purposeOf } from '../access/policy.js';
+import { contextPatients } from '../access/person-scope.js';
 
 /**
  * The policy engine's read decision compiled to SQL over a `resource` (or `resource_version`) row, for
@@ -28,7 +29,7 @@ function typeCondition(principal: Principal, permission: Permission, a: string, 
   if (all === '*' || all.length > 0) parts.push(anyOf(all));
   const patient = within(reached.patient);
   if (patient === '*' || patient.length > 0) {
-    const context = principal.launchPatient !== undefined ? `${a}.patient_id = ${sql.bind(principal.launchPatient)} OR ` : '';
+    const context = contextPatients(principal).length > 0 ? `${a}.patient_id = ANY(${sql.bind([...contextPatients(principal)], 'text[]')}) OR ` : '';
     parts.push(`(${anyOf(patient)} AND (${context}(${a}.patient_id IS NULL AND ${a}.resource_type = ANY(${sql.bind(DIRECTORY_TYPES, 'text[]')}))))`);
   }
   return parts.length === 0 ? 'FALSE' : parts.join(' OR ');

@@ -4,6 +4,7 @@ import type { AuditSink } from '../audit/record.js';
 import type { Database } from '../storage/database.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { AfterWriteHook } from './write/hooks.js';
+import type { PersonScopes } from './person-scopes.js';
 
 /** The slice of a logger Carnet's domain code uses (pino satisfies it). Never pass health data to it. */
 export interface Log {
@@ -30,6 +31,8 @@ export interface FhirContext {
   readonly breakGlassMinutes?: number;
   /** The durable job queue: enqueue background work inside the write's transaction (docs/events-and-jobs.md). */
   readonly jobs?: Jobs;
+  /** Resolves a patient's or proxy's token to every source record of their person (with the MPI on). */
+  readonly personScopes?: PersonScopes;
   /** The IPS $summary section rules (default: DEFAULT_RULES of src/documents/ips/rules.ts). */
   readonly summaryRules?: SummaryRules;
 }

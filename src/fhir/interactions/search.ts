@@ -10,28 +10,32 @@ import type { FhirContext } from '../context.js';
 import type { Queryable } from '../../storage/database.js';
 import { linkedPatientIds } from '../../mpi/store/link-store.js';
 import { traceRows } from '../../audit/trail.js';
+import { personWideCondition, personWidePlan, type PersonOf } from '../search/person-wide.js';
+import type { SearchPlan } from '../search/model.js';
+import { personOfRecord } from '../../access/person-scope.js';
 
 /** GET [type]?…, POST [type]/_search (form), and compartment search GET Patient/[id]/[type]?… */
 export const search: Handler = async ({ request, ctx, reader, params }) => {
   const type = params.type as string;
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
-  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), ...visibilityOf(request), ...mpiLinks(ctx, reader) });
+  const outcome = await executeSearch(reader, personWide(request, plan), { now: ctx.clock(), ...visibilityOf(request), ...mpiLinks(ctx, reader) });
   traceRows(request.audit, outcome.matches, outcome.included);
   return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: type, query }, plan, outcome) };
 };
 
 export const compartmentSearch: Handler = async ({ request, ctx, reader, params }) => {
-  const compartment = params.type as string;
   const id = params.id as string;
   const type = params.compartmentType as string;
-  if (compartment !== 'Patient') throw errors.notFound(`Carnet searches the Patient compartment only (not ${compartment})`);
-  const scope = compartmentCondition(id, type);
+  if (params.type !== 'Patient') throw errors.notFound(`Carnet searches the Patient compartment only (not ${params.type as string})`);
+  const personOf = personOfRequest(request);
+  const compartment = compartmentCondition(id, type);
+  const scope = personOf ? personWideCondition(compartment, personOf) : compartment;
   const query = searchParameters(request);
   const plan = parseSearch(type, query.entries(), { baseUrl: ctx.fhirBaseUrl, lenient: preferLenient(request) });
-  const outcome = await executeSearch(reader, plan, { now: ctx.clock(), scope: { extra: [scope] }, ...visibilityOf(request), ...mpiLinks(ctx, reader) });
+  const outcome = await executeSearch(reader, personWide(request, plan), { now: ctx.clock(), scope: { extra: [scope] }, ...visibilityOf(request), ...mpiLinks(ctx, reader) });
   traceRows(request.audit, outcome.matches, outcome.included);
-  return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: `${compartment}/${id}/${type}`, query }, plan, outcome) };
+  return { status: 200, body: searchBundleJson({ fhirBaseUrl: ctx.fhirBaseUrl, path: `Patient/${id}/${type}`, query }, plan, outcome) };
 };
 
 /** The query string, plus the form body of a POST _search. */
@@ -55,6 +59,17 @@ export function visibilityOf(request: FhirRequest): { visibility?: Visibility } 
 /** With the master patient index on, `:mdm` expands a Patient to every source record of the same person. */
 function mpiLinks(ctx: FhirContext, reader: Queryable): { linkedPatients?: LinkedPatients } {
   return ctx.mpi ? { linkedPatients: (id) => linkedPatientIds(reader, id) } : {};
+}
+
+/** For a patient or proxy (or a patient-context token): the records of the person a search names. */
+function personOfRequest(request: FhirRequest): PersonOf | undefined {
+  const principal = request.access?.principal;
+  return principal?.persons ? (patientId) => personOfRecord(principal, patientId) : undefined;
+}
+
+function personWide(request: FhirRequest, plan: SearchPlan): SearchPlan {
+  const personOf = personOfRequest(request);
+  return personOf ? personWidePlan(plan, personOf) : plan;
 }
 
 /** `Prefer: handling=lenient` asks unknown parameters to be ignored rather than rejected. */

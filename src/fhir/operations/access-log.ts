@@ -5,6 +5,8 @@ import type { Handler } from '../router/types.js';
 import { searchAudit } from '../../storage/audit-store.js';
 import type { Queryable } from '../../storage/database.js';
 import type { Principal } from '../../access/principal.js';
+import { contextPatients } from '../../access/person-scope.js';
+import { linkedPatientIds } from '../../mpi/store/link-store.js';
 
 /**
  * The access log of a record (`GET /fhir/Patient/[id]/$access-log`): every access to it, newest first —
@@ -29,7 +31,7 @@ function mayReadLog(principal: Principal | undefined, patientId: string): string
   if (roleClass(principal.role) !== 'own-record') return 'The access log is for the patient, their proxies and privacy officers';
   const reach = reachOf(principal.scopes, 'Patient', 'r');
   if (!reach) return 'no granted scope reads Patient';
-  const own = reach === 'patient' ? (principal.launchPatient ? [principal.launchPatient] : []) : principal.patients;
+  const own = reach === 'patient' ? contextPatients(principal) : principal.patients;
   return own.includes(patientId) ? undefined : 'A patient or proxy reads the access log of their own records only';
 }
 
@@ -78,6 +80,8 @@ export const accessLog: Handler = async ({ request, ctx, reader, params }) => {
   if (refusal) throw errors.forbidden(refusal);
   request.audit?.entity(`Patient/${id}`, id);
   request.audit?.decision('access log of the patient\'s own record');
-  const body = await auditPage(reader, { patients: [id], query: request.query }, `${ctx.fhirBaseUrl}/Patient/${id}/$access-log`);
+  // One person, one record: the log of every source record of the person, whichever one is named.
+  const patients = ctx.mpi ? await linkedPatientIds(reader, id) : [id];
+  const body = await auditPage(reader, { patients, query: request.query }, `${ctx.fhirBaseUrl}/Patient/${id}/$access-log`);
   return { status: 200, body };
 };

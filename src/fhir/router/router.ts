@@ -91,8 +91,11 @@ export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, 
     }
     let input = request;
     if (access && trail) {
-      const visibility = authorizeRoute(access, route, params, ctx.clock());
-      input = { ...request, audit: trail, ...(visibility && !request.visibility ? { visibility } : {}) };
+      // One person, one record: the token's patients become their whole persons, as the MPI links them now.
+      const widened = access.principal && ctx.personScopes
+        ? { ...access, principal: await ctx.personScopes.widen(access.principal, reader, reader === ctx.db) } : access;
+      const visibility = authorizeRoute(widened, route, params, ctx.clock());
+      input = { ...request, access: widened, audit: trail, ...(visibility && !request.visibility ? { visibility } : {}) };
     }
     response = await route.handler({ request: input, ctx, reader, params });
   } catch (error) {

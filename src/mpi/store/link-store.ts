@@ -1,5 +1,6 @@
 import type { Queryable } from '../../storage/database.js';
 import type { MatchRecord } from '../record.js';
+import { signalAfterCommit } from '../../storage/commit-signals.js';
 
 /**
  * The SQL of the MPI: match index, blocking keys, persons, distinct pairs. Callers pass a transaction.
@@ -107,6 +108,12 @@ export async function writeRecord(tx: Queryable, record: RecordWrite, at: string
     [record.patientId, record.personId, record.assurance, record.matchable, record.features.source ?? null, JSON.stringify(record.features), record.weight, at],
   );
   await replaceKeys(tx, record.patientId, record.matchable ? record.keys : []);
+  personsChanged(tx);
+}
+
+/** Tells, once the transaction commits, whoever caches which records make a person (fhir/person-scopes.ts). */
+function personsChanged(tx: Queryable): void {
+  signalAfterCommit(tx, 'persons');
 }
 
 export async function replaceKeys(tx: Queryable, patientId: string, keys: readonly string[]): Promise<void> {
@@ -120,6 +127,7 @@ export async function replaceKeys(tx: Queryable, patientId: string, keys: readon
 
 export async function moveRecord(tx: Queryable, patientId: string, personId: string, assurance: Assurance, weight: number | null, at: string): Promise<void> {
   await tx.query('UPDATE mpi_record SET person_id = $2, assurance = $3, weight = $4, updated_at = $5 WHERE patient_id = $1', [patientId, personId, assurance, weight, at]);
+  personsChanged(tx);
 }
 
 export async function setMatchable(tx: Queryable, patientId: string, matchable: boolean, keys: readonly string[], at: string): Promise<void> {
@@ -130,6 +138,7 @@ export async function setMatchable(tx: Queryable, patientId: string, matchable: 
 export async function deleteRecord(tx: Queryable, patientId: string): Promise<void> {
   await tx.query('DELETE FROM mpi_block WHERE patient_id = $1', [patientId]);
   await tx.query('DELETE FROM mpi_record WHERE patient_id = $1', [patientId]);
+  personsChanged(tx);
 }
 
 /**
@@ -179,6 +188,26 @@ export async function linkedPatientIds(db: Queryable, patientId: string): Promis
     [patientId],
   );
   return rows.length > 0 ? rows.map((r) => r.patient_id) : [patientId];
+}
+
+/**
+ * For each of `patientIds` known to the index, every source Patient of its Person (itself included), in
+ * one statement: what a request's principal is widened with (access/person-scope.ts).
+ */
+export async function personLinksOf(db: Queryable, patientIds: readonly string[]): Promise<Map<string, string[]>> {
+  const links = new Map<string, string[]>();
+  if (patientIds.length === 0) return links;
+  const { rows } = await db.query<{ anchor: string; patient_id: string }>(
+    `SELECT r1.patient_id AS anchor, r2.patient_id FROM mpi_record r1 JOIN mpi_record r2 ON r2.person_id = r1.person_id
+      WHERE r1.patient_id = ANY($1::text[]) ORDER BY r1.patient_id, r2.patient_id`,
+    [[...new Set(patientIds)]],
+  );
+  for (const row of rows) {
+    const list = links.get(row.anchor);
+    if (list) list.push(row.patient_id);
+    else links.set(row.anchor, [row.patient_id]);
+  }
+  return links;
 }
 
 /** All source Patients linked to a Person. */
