@@ -11,6 +11,7 @@ import { decideRead, decideType, decideWrite, NO_CONSENT, type Action, type Deci
 import type { Principal } from '../access/principal.js';
 import { roleClass } from '../access/roles.js';
 import { readVisibility } from '../consent/visibility-sql.js';
+import { personsOfSql } from '../storage/sql/person-records.js';
 import type { AuditTrail } from '../audit/trail.js';
 
 /**
@@ -140,18 +141,23 @@ export async function checkRead(request: FhirRequest, ctx: FhirContext, reader: 
 export async function noteBreakGlass(principal: Principal | undefined, trail: AuditTrail, ctx: FhirContext, reader: Queryable): Promise<void> {
   if (!principal || !trail || trail.breakGlass || trail.patients.size === 0 || roleClass(principal.role) !== 'professional') return;
   const now = ctx.clock().toISOString();
-  const { rows } = await reader.query('SELECT 1 FROM break_glass WHERE actor = $1 AND patient_id = ANY($2::text[]) AND granted_at <= $3 AND $3 < expires_at LIMIT 1', [principal.subject, [...trail.patients], now]);
+  const persons = personsOfSql('SELECT unnest($2::text[]) AS patient_id');
+  const { rows } = await reader.query(`SELECT 1 FROM break_glass WHERE actor = $1 AND patient_id IN (${persons}) AND granted_at <= $3 AND $3 < expires_at LIMIT 1`, [principal.subject, [...trail.patients], now]);
   if (rows.length > 0) trail.decision('results include a patient under an active break-the-glass grant', 'ETREAT', true);
 }
 
-/** The write engine's options for this request: the writer's organisation and the access guard. */
-export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard'> {
+/** The write engine's options for this request: the writer's organisation, the access guard, the criteria's visibility. */
+export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'criteriaVisibility'> {
   const principal = request.access?.principal;
   if (!principal) return {};
   const guard: WriteGuard = async (tx, writes) => {
     for (const write of writes) await guardOne(request, ctx, principal, tx, write);
   };
-  return { guard, ...(principal.organization ? { author: principal.organization } : {}) };
+  return {
+    guard, ...(principal.organization ? { author: principal.organization } : {}),
+    // Conditional criteria see what a search would: no "matches more than one" about hidden resources.
+    ...(request.visibility ? { criteriaVisibility: request.visibility } : {}),
+  };
 }
 
 async function guardOne(request: FhirRequest, ctx: FhirContext, principal: Principal, tx: Queryable, write: PlannedWrite): Promise<void> {

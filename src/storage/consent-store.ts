@@ -1,5 +1,7 @@
 import type { ConsentRule } from '../consent/rules.js';
+import { personRules } from '../consent/person-consent.js';
 import type { Queryable } from './database.js';
+import { personRecordsSql } from './sql/person-records.js';
 
 /** The compiled rules of enforced Consents (table consent_rule), kept in step with the Consent resources. */
 
@@ -27,14 +29,20 @@ export async function replaceConsentRules(db: Queryable, consents: readonly { id
   );
 }
 
-/** The consent rules of one patient and whether `actor` holds an active break-the-glass grant for them (one round trip). */
+/** The source records of $1's person (consent is per person: consent/person-consent.ts). */
+const PERSON = personRecordsSql('$1::text');
+
+/**
+ * The consent rules of one patient's person (every source record linked to it) and whether `actor` holds
+ * an active break-the-glass grant for that person (one round trip).
+ */
 export async function consentFacts(db: Queryable, patientId: string, actor: string | undefined, now: Date): Promise<{ rules: ConsentRule[]; breakGlass: boolean }> {
   const { rows } = await db.query<Row>(
     `SELECT consent_id, effect, actors, except_actors, categories, resources, purposes, period_start, period_end, NULL::boolean AS glass
-       FROM consent_rule WHERE patient_id = $1
+       FROM consent_rule WHERE patient_id IN (${PERSON})
      UNION ALL
      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM break_glass
-      WHERE $2::text IS NOT NULL AND actor = $2 AND patient_id = $1 AND granted_at <= $3 AND $3 < expires_at`,
+      WHERE $2::text IS NOT NULL AND actor = $2 AND patient_id IN (${PERSON}) AND granted_at <= $3 AND $3 < expires_at`,
     [patientId, actor ?? null, now.toISOString()],
   );
   const iso = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
@@ -52,5 +60,5 @@ export async function consentFacts(db: Queryable, patientId: string, actor: stri
       purposes: (row.purposes as string[] | null) ?? null, start: iso(row.period_start), end: iso(row.period_end),
     });
   }
-  return { rules, breakGlass };
+  return { rules: personRules([{ patientId, rules }]), breakGlass };
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Bundle, Parameters, Patient, Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { codeFlow, createUser, PASSWORD, professionalToken, seedDirectory } from '../support/auth.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
+import { ids, LOINC, NAM, observation, personOf as personOfIn, put as putIn, sourcePatient as source, steward as stewardIn } from '../support/persons.js';
 
 /**
  * One person, one record (issue #14, slice 1): a patient's or proxy's token covers every source record
@@ -11,33 +12,15 @@ import { startTestCarnet, type TestCarnet } from '../support/harness.js';
  * without a new login. The person-scope cache is set to ten minutes here, so these tests prove that the
  * commit of a link change empties it (the TTL alone would keep the old answer).
  */
-const NAM = 'https://www.ramq.gouv.qc.ca/nam';
-const LOINC = 'http://loinc.org';
-
 describe('person-wide identity: a token covers every linked source record', () => {
   let t: TestCarnet;
   let patient: string;
   let proxy: string;
   let app: string;
   let physician: string;
-  const source = (id: string, family: string, system: string, extra: Partial<Patient> = {}): Patient => ({
-    resourceType: 'Patient', id, gender: 'female', birthDate: '1983-04-12', name: [{ family, given: ['Léa'] }], identifier: [{ system, value: id }], ...extra,
-  });
-  const observation = (id: string, patientId: string, code: string): Resource => ({
-    resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: LOINC, code }] }, subject: { reference: `Patient/${patientId}` },
-  } as Resource);
-  const put = async (resource: Resource) => {
-    const r = await t.request('PUT', `/fhir/${resource.resourceType}/${resource.id}`, { body: resource });
-    assert.ok(r.status === 200 || r.status === 201, r.text);
-  };
-  const personOf = async (id: string) => {
-    const links = (await t.request('GET', `/fhir/Patient/${id}/$mpi-links`)).body as Parameters;
-    return links.parameter?.find((p) => p.name === 'person')?.valueReference?.reference as string;
-  };
-  const steward = (id: string, op: '$mpi-link' | '$mpi-unlink', person?: string) => t.request('POST', `/fhir/Patient/${id}/${op}`, {
-    body: { resourceType: 'Parameters', parameter: [...(person ? [{ name: 'person', valueReference: { reference: person } }] : []), { name: 'actor', valueString: 'admin:test' }] },
-  });
-  const ids = (b: Bundle, mode?: string) => (b.entry ?? []).filter((e) => !mode || e.search?.mode === mode).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`).sort();
+  const put = (resource: Resource) => putIn(t, resource);
+  const personOf = (id: string) => personOfIn(t, id);
+  const steward = (id: string, op: '$mpi-link' | '$mpi-unlink', person?: string) => stewardIn(t, id, op, person);
   const get = (url: string, token: string) => t.request('GET', url, { token });
 
   before(async () => {
@@ -76,7 +59,7 @@ describe('person-wide identity: a token covers every linked source record', () =
   });
 
   test('after a link, every path reaches the lab record, whichever source record the request names', async () => {
-    assert.equal((await steward('lab', '$mpi-link', await personOf('clinic'))).status, 200);
+    await steward('lab', '$mpi-link', await personOf('clinic'));
     const mine = ['Observation/o-clinic', 'Observation/o-lab', 'Observation/o-pharmacy'];
     for (const [who, token] of [['patient', patient], ['proxy', proxy], ['patient app', app]] as const) {
       const label = (what: string) => `${who}: ${what}`;
@@ -135,7 +118,7 @@ describe('person-wide identity: a token covers every linked source record', () =
   });
 
   test('after an unlink the lab record is out of reach at the next request', async () => {
-    assert.equal((await steward('lab', '$mpi-unlink')).status, 200);
+    await steward('lab', '$mpi-unlink');
     for (const token of [patient, proxy, app]) {
       assert.equal((await get('/fhir/Observation/o-lab', token)).status, 404);
       assert.deepEqual(ids((await get('/fhir/Observation?patient=clinic', token)).body), ['Observation/o-clinic', 'Observation/o-pharmacy']);

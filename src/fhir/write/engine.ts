@@ -9,6 +9,7 @@ import { fhirDefinitions } from '../definitions.js';
 import { errors, FhirError } from '../outcomes.js';
 import { collectReferences, parseLocalReference, rewriteReferences } from '../references.js';
 import { findByCriteria } from '../search/criteria.js';
+import type { Visibility } from '../../storage/sql/visibility.js';
 import { extractIndex } from '../search/extract/index.js';
 import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
@@ -27,6 +28,11 @@ export interface WriteOptions {
   readonly author?: string;
   /** Access control: sees every planned write before anything is stored, and throws to refuse one. */
   readonly guard?: WriteGuard;
+  /**
+   * Access control: conditional create, update and delete criteria match only what the requester may
+   * see, as a search would — a hidden resource answers exactly as an absent one (no existence oracle).
+   */
+  readonly criteriaVisibility?: Visibility;
 }
 
 /** What access control needs to know about a version about to be written. */
@@ -82,7 +88,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   for (const [position, op] of ops.entries()) {
     const index = options.entryIndexes?.[position] ?? position;
     try {
-      resolved.push(await resolveTarget(tx, ctx, op, index));
+      resolved.push(await resolveTarget(tx, ctx, op, index, options.criteriaVisibility));
     } catch (error) {
       failAt(error, index, many);
     }
@@ -137,12 +143,12 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   return results;
 }
 
-async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string): Promise<CurrentRow[]> {
-  const rows = await findByCriteria(tx, resourceType, criteria, { baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2 });
+async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string, visibility: Visibility | undefined): Promise<CurrentRow[]> {
+  const rows = await findByCriteria(tx, resourceType, criteria, { baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2, ...(visibility ? { visibility } : {}) });
   return rows.map((row) => ({ ...row, deleted: false }));
 }
 
-async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number): Promise<Resolved> {
+async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number, visibility: Visibility | undefined): Promise<Resolved> {
   const resourceType = opResourceType(op);
   if (!fhirDefinitions().resourceTypes.has(resourceType)) throw errors.invalid(`Unknown resource type "${resourceType}"`);
   const base = { op, index, resourceType };
@@ -156,7 +162,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
         // on every match serialised every bundle that named the same organisation.
         for (const locked of [false, true]) {
           if (locked) await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
-          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist);
+          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist, visibility);
           if (matches.length > 1) throw errors.preconditionFailed(`If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
           const match = matches[0];
           if (match) {
@@ -168,7 +174,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     case 'conditional-update': {
       await lockCriteria(tx, `${resourceType}?${op.criteria}`);
-      const matches = await findMatches(tx, ctx, resourceType, op.criteria);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
       if (matches.length > 1) throw errors.preconditionFailed(`Conditional update "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       const bodyId = op.resource.id;
@@ -179,7 +185,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
       return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false };
     }
     case 'conditional-delete': {
-      const matches = await findMatches(tx, ctx, resourceType, op.criteria);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
       if (matches.length > 1) throw errors.preconditionFailed(`Conditional delete "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       if (!match) {
@@ -231,7 +237,7 @@ async function referenceMapping(tx: Queryable, ctx: FhirContext, resolved: Resol
       const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(reference);
       if (conditional) {
         const [, type, criteria] = conditional as unknown as [string, string, string];
-        const matches = await findMatches(tx, ctx, type, criteria).catch((error: unknown) => failAt(error, r.index, true));
+        const matches = await findMatches(tx, ctx, type, criteria, options.criteriaVisibility).catch((error: unknown) => failAt(error, r.index, true));
         if (matches.length !== 1) {
           const n = matches.length === 0 ? 'no' : 'more than one';
           failAt(errors.preconditionFailed(`Conditional reference "${reference}" matches ${n} resource`), r.index, true);

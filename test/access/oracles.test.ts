@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import { codeFlow, createUser, PASSWORD, professionalToken, seedDirectory } from '../support/auth.js';
+import { startTestCarnet, type TestCarnet, type TestResponse } from '../support/harness.js';
+import { ids, NAM, observation, privacyConsent, put, sourcePatient } from '../support/persons.js';
+
+/**
+ * No existence oracles (issue #14): a hidden resource (another person's, or one a consent hides) and an
+ * absent one answer identically — status and diagnostics — on vread and in the criteria of conditional
+ * create, update and delete, which run under the requester's visibility as a search does. And a
+ * professional's $everything carries no Consent (a Consent names the resources it hides).
+ */
+const HIDDEN_NAM = 'OPTO70010112';
+
+describe('no existence oracles', () => {
+  let t: TestCarnet;
+  let physician: string;
+  let patient: string;
+  /** The diagnostics of a response, with the id of the resource named replaced, to compare two answers. */
+  const said = (r: TestResponse, id: string) => `${r.status} ${((r.body as OperationOutcome).issue ?? []).map((i) => i.diagnostics).join('; ').split(id).join('<id>')}`;
+
+  before(async () => {
+    t = await startTestCarnet();
+    await seedDirectory(t);
+    // "opted" has opted out; "other" is another person (the patient's token never reaches it).
+    await put(t, sourcePatient('opted', 'Optout', 'urn:clinic', { identifier: [{ system: NAM, value: HIDDEN_NAM }] }));
+    await put(t, sourcePatient('own', 'Lapierre', 'urn:clinic', { name: [{ family: 'Lapierre', given: ['Ana'] }], birthDate: '1991-02-03' }));
+    await put(t, observation('o-hidden-1', 'opted', '2345-7'));
+    await put(t, observation('o-hidden-2', 'opted', '2345-7'));
+    await put(t, privacyConsent('opt-out', 'opted', { type: 'deny' }));
+    await put(t, privacyConsent('hide-one', 'own', { type: 'permit', provision: [{ type: 'deny', data: [{ meaning: 'instance', reference: { reference: 'Observation/o-own-hidden' } }] }] }));
+    await put(t, observation('o-own-hidden', 'own', '718-7'));
+    await createUser(t, { username: 'ana', password: PASSWORD, displayName: 'Ana', role: 'patient', fhirUser: 'Patient/own' });
+    patient = (await codeFlow(t, { username: 'ana', password: PASSWORD, scope: 'user/*.cruds' })).token?.access_token as string;
+    physician = await professionalToken(t, 'dra', 'physician', 'dr-a');
+  });
+  after(() => t.close());
+
+  test('vread: hidden and absent answer alike, for a professional and for a patient', async () => {
+    for (const [token, hidden] of [[physician, 'o-hidden-1'], [patient, 'o-hidden-1'], [physician, 'o-own-hidden']] as const) {
+      for (const version of ['1', '7']) {
+        const seen = await t.request('GET', `/fhir/Observation/${hidden}/_history/${version}`, { token });
+        const absent = await t.request('GET', `/fhir/Observation/absent-id/_history/${version}`, { token });
+        assert.equal(seen.status, 404);
+        assert.equal(said(seen, hidden), said(absent, 'absent-id'), `vread ${hidden}/_history/${version}`);
+      }
+    }
+    const visible = await t.request('GET', '/fhir/Observation/o-own-hidden/_history/7', { token: patient });
+    assert.match(said(visible, 'o-own-hidden'), /has no version 7/, 'a visible resource still says which version is missing');
+  });
+
+  test('conditional create: criteria matching only hidden resources are no match', async () => {
+    for (const token of [physician, patient]) {
+      const body = observation('ignored', 'own', '8867-4');
+      const create = (criteria: string) => t.request('POST', '/fhir/Observation', { token, body, headers: { 'if-none-exist': criteria } });
+      const hidden = await create(`patient.identifier=${NAM}|${HIDDEN_NAM}`);
+      const absent = await create(`patient.identifier=${NAM}|NONE00000000`);
+      assert.equal(hidden.status, 201, hidden.text);
+      assert.equal(absent.status, 201, absent.text);
+    }
+  });
+
+  test('conditional delete and update: a hidden match answers as no match', async () => {
+    for (const token of [physician, patient]) {
+      const hidden = await t.request('DELETE', '/fhir/Observation?_id=o-hidden-2', { token });
+      const absent = await t.request('DELETE', '/fhir/Observation?_id=absent-id', { token });
+      assert.equal(hidden.status, absent.status, 'conditional delete');
+      assert.equal(hidden.status, 204);
+    }
+    assert.equal((await t.request('GET', '/fhir/Observation/o-hidden-2')).status, 200, 'the hidden resource was not deleted');
+    const update = await t.request('PUT', '/fhir/Observation?_id=o-hidden-2', { token: physician, body: { ...observation('x', 'own', '8867-4'), id: undefined } });
+    assert.equal(update.status, 201, 'no match: a new resource');
+    assert.notEqual(update.body.id, 'o-hidden-2');
+  });
+
+  test('a professional\'s $everything carries no Consent; the patient\'s does', async () => {
+    const pro = ids((await t.request('GET', '/fhir/Patient/own/$everything', { token: physician })).body as Bundle);
+    assert.ok(pro.includes('Patient/own'));
+    assert.ok(!pro.some((ref) => ref.startsWith('Consent/')), 'no Consent naming Observation/o-own-hidden');
+    assert.ok(!pro.includes('Observation/o-own-hidden'));
+    const own = ids((await t.request('GET', '/fhir/Patient/own/$everything', { token: patient })).body as Bundle);
+    assert.ok(own.includes('Consent/hide-one') && own.includes('Observation/o-own-hidden'));
+  });
+});
