@@ -3,8 +3,9 @@
  * `npm run bench:access`: what access control costs per request, in process (fastify inject, so the
  * network is not in the figures), on PostgreSQL when it answers (else PGlite): the same reads and searches
  * by a platform client (no consent filtering), by a system client of an organisation (the policy engine
- * with the patient's consent rules and sensitive categories), and by a physician, against patients of
- * whom a fifth have consents; /healthz is the floor. Every FHIR request is audited (group commit).
+ * with the patient's consent rules and sensitive categories), and by a patient (their person's two
+ * source records, resolved per request), against persons of two linked source records of whom a fifth
+ * have consents; /healthz is the floor. Every FHIR request is audited (group commit).
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const name = benchDatabaseName(new Date().toISOString().replace(/\D/g, '').slice(0, 14));
   const dbUrl = usePg ? await createDatabase(PG, name) : undefined;
   const db = dbUrl ? await openPostgres(dbUrl, 10) : await openPGlite('memory://');
-  const config = loadConfig({ CARNET_BASE_URL: 'http://bench.local', CARNET_BOOTSTRAP_CLIENT_ID: 'bench', CARNET_BOOTSTRAP_CLIENT_SECRET: 'bench-secret-0123456789abcdef0123456789', CARNET_ACCESS_TOKEN_SECONDS: '3600', LOG_LEVEL: 'warn', ...(process.env.CARNET_AUDIT_READS ? { CARNET_AUDIT_READS: process.env.CARNET_AUDIT_READS } : {}) });
+  const config = loadConfig({ CARNET_BASE_URL: 'http://bench.local', CARNET_BOOTSTRAP_CLIENT_ID: 'bench', CARNET_BOOTSTRAP_CLIENT_SECRET: 'bench-secret-0123456789abcdef0123456789', CARNET_ACCESS_TOKEN_SECONDS: '3600', LOG_LEVEL: 'warn', ...(process.env.CARNET_AUDIT_READS ? { CARNET_AUDIT_READS: process.env.CARNET_AUDIT_READS } : {}), ...(process.env.CARNET_PERSON_SCOPE_TTL_MS ? { CARNET_PERSON_SCOPE_TTL_MS: process.env.CARNET_PERSON_SCOPE_TTL_MS } : {}) });
   const carnet = await createCarnet(config, { db, log: pino({ level: 'warn' }) });
   try {
     const platform = await token(carnet, { grant_type: 'client_credentials', scope: 'system/*.cruds' }, 'bench:bench-secret-0123456789abcdef0123456789');
@@ -52,15 +53,22 @@ async function main(): Promise<void> {
     process.stderr.write(`loading ${PATIENTS} patients × 20 observations on ${db.description} …\n`);
     const random = seededRandom(7);
     const observations: string[] = [];
+    const persons: [string, string][] = [];
     for (let p = 0; p < PATIENTS; p++) {
-      const entry = [{ fullUrl: `urn:uuid:p${p}`, resource: { resourceType: 'Patient', name: [{ family: `Bench${p}` }] }, request: { method: 'POST', url: 'Patient' } }];
+      // Each person has two source records (the clinic's and the pharmacy's), linked by the MPI below.
+      const entry = [
+        { fullUrl: `urn:uuid:p${p}`, resource: { resourceType: 'Patient', name: [{ family: `Bench${p}` }] }, request: { method: 'POST', url: 'Patient' } },
+        { fullUrl: `urn:uuid:q${p}`, resource: { resourceType: 'Patient', name: [{ family: `Bench${p}` }], identifier: [{ system: 'urn:bench:pharmacy', value: `Q${p}` }] } as never, request: { method: 'POST', url: 'Patient' } },
+        { fullUrl: `urn:uuid:qo${p}`, resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] }, subject: { reference: `urn:uuid:q${p}` } } as never, request: { method: 'POST', url: 'Observation' } },
+      ];
       for (let o = 0; o < 20; o++) {
         const code = o === 0 ? '44261-6' : '2345-7';
         entry.push({ fullUrl: `urn:uuid:o${p}-${o}`, resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code }] }, subject: { reference: `urn:uuid:p${p}` } } as never, request: { method: 'POST', url: 'Observation' } });
       }
       const r = await call('POST', '/fhir', writerA, { resourceType: 'Bundle', type: 'transaction', entry });
       const locations = (r.json().entry as { response: { location: string } }[]).map((e) => e.response.location.replace('http://bench.local/fhir/', '').replace(/\/_history\/\d+$/, ''));
-      observations.push(...locations.slice(1));
+      observations.push(...locations.slice(2));
+      persons.push([locations[0] as string, locations[1] as string]);
       if (random() < 0.2) {
         const patient = locations[0] as string;
         await call('POST', '/fhir/Consent', platform, {
@@ -71,6 +79,19 @@ async function main(): Promise<void> {
         });
       }
     }
+    // Link each pharmacy record to its clinic record's Person (the MPI may have done it already).
+    const personOf = async (ref: string) => ((await call('GET', `/fhir/${ref}/$mpi-links`, platform)).json().parameter as { name: string; valueReference?: { reference: string } }[])
+      .find((x) => x.name === 'person')?.valueReference?.reference;
+    for (const [clinic, pharmacy] of persons) {
+      const person = await personOf(clinic);
+      if (person && person !== await personOf(pharmacy)) {
+        await call('POST', `/fhir/${pharmacy}/$mpi-link`, platform, { resourceType: 'Parameters', parameter: [{ name: 'person', valueReference: { reference: person } }, { name: 'actor', valueString: 'bench' }] });
+      }
+    }
+    // A patient's token, issued directly (the login flow is not what is measured): the person of persons[0].
+    const [own, ownPharmacy] = persons[0] as [string, string];
+    const patientToken = (await carnet.auth.tokens.issueAccessToken({ sub: 'bench-patient', client_id: 'bench', scope: 'user/*.rs', kind: 'user', role: 'patient', name: 'Bench patient', patients: [own.replace('Patient/', '')] })).token;
+    const ownObservations = ((await call('GET', `/fhir/Observation?subject=${own}&_count=50&_elements=id`, platform)).json().entry as { resource: { id: string } }[]).map((e) => `Observation/${e.resource.id}`);
     const pick = seededRandom(11);
     const obs = () => observations[Math.floor(pick() * observations.length)] as string;
     const patientOf = async (ref: string) => (await call('GET', `/fhir/${ref}`, platform)).json().subject.reference as string;
@@ -83,6 +104,8 @@ async function main(): Promise<void> {
       ['read, organisation client (consents)', orgB, () => `/fhir/${obs()}`],
       ['search 20 obs, platform client', platform, () => `/fhir/Observation?subject=${subjects[Math.floor(pick() * subjects.length)]}`],
       ['search 20 obs, organisation client (consents)', orgB, () => `/fhir/Observation?subject=${subjects[Math.floor(pick() * subjects.length)]}`],
+      ['read, patient (own record)', patientToken, () => `/fhir/${ownObservations[Math.floor(pick() * ownObservations.length)] as string}`],
+      ['search, patient: Observation?patient=<pharmacy record>', patientToken, () => `/fhir/Observation?patient=${ownPharmacy}`],
     ];
     console.log(`\nAccess-control cost on ${db.description}, ${PATIENTS} patients, ${observations.length} observations, ${REQUESTS} requests per row (in process)\n`);
     console.log('| request | concurrency | req/s | p50 ms | p95 ms | p99 ms |');
