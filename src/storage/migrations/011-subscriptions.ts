@@ -13,8 +13,13 @@ export const subscriptions: Migration = {
       id                 text        PRIMARY KEY,
       -- The criteria's resource type: the index the matcher looks candidates up by.
       resource_type      text        NOT NULL,
-      -- The criteria's query string (after the "?").
+      -- The criteria's query string (after the "?"); for a topic-based subscription, the topic's and the filters'.
       criteria           text        NOT NULL,
+      -- The topic's canonical URL (Subscriptions R5 Backport); NULL for a classic R4 criteria subscription.
+      topic              text,
+      -- The patients the criteria pin (Patient/id values of patient/subject), NULL when it names none:
+      -- the second key of the index, so a change is matched only against the subscriptions of its patient.
+      patient_keys       text[],
       -- requested, active, error, off (Carnet's view; the resource's status follows it).
       status             text        NOT NULL,
       -- Who the subscription runs as (JSON: the owner's principal when it was last written by a client).
@@ -34,9 +39,13 @@ export const subscriptions: Migration = {
       -- Bumped on each status change, so the job that mirrors it into the resource has its own key.
       status_version     integer     NOT NULL DEFAULT 0,
       ends_at            timestamptz,
+      -- Heartbeats (backport heartbeatPeriod, seconds) and when the endpoint was last sent anything.
+      heartbeat_seconds  integer,
+      last_sent_at       timestamptz,
       updated_at         timestamptz NOT NULL
     );
-    CREATE INDEX subscription_type_idx ON subscription (resource_type) WHERE status IN ('active', 'error');
+    CREATE INDEX subscription_type_idx ON subscription (resource_type) WHERE status IN ('active', 'error') AND patient_keys IS NULL;
+    CREATE INDEX subscription_patient_idx ON subscription USING gin (patient_keys) WHERE status IN ('active', 'error');
 
     -- Each match of a subscription, numbered from 1 in event order; delivered in that order.
     CREATE TABLE subscription_notification (
