@@ -41,6 +41,7 @@ export function widenToPersons(principal: Principal, links: PersonLinks): Princi
   return {
     ...principal,
     patients,
+    claimedPatients: principal.patients,
     ...(principal.launchPatient !== undefined ? { launchPatients: recordsOfPerson(links, principal.launchPatient) } : {}),
     persons,
   };
@@ -50,6 +51,14 @@ export function widenToPersons(principal: Principal, links: PersonLinks): Princi
 export function contextPatients(principal: Principal): readonly string[] {
   if (principal.launchPatients) return principal.launchPatients;
   return principal.launchPatient !== undefined ? [principal.launchPatient] : [];
+}
+
+/**
+ * The Patient ids the token itself named (before any widening): what may be kept beyond this request
+ * (a Subscription's owner), so that a later unlink is never outlived by a stale, wider set.
+ */
+export function claimedPatients(principal: Principal): readonly string[] {
+  return principal.claimedPatients ?? principal.patients;
 }
 
 /** Every source record of the person `patientId` belongs to, as far as the principal's context knows it. */

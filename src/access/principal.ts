@@ -28,6 +28,8 @@ export interface Principal {
   readonly launchPatients?: readonly string[];
   /** Set per request with `launchPatients`: for each record the principal covers, its person's records. */
   readonly persons?: ReadonlyMap<string, readonly string[]>;
+  /** Set per request when `patients` was widened: the Patient ids the token named. */
+  readonly claimedPatients?: readonly string[];
   readonly scopes: ParsedScopes;
   /** A platform client (the bootstrap client): full access for operations, consents do not filter it, all audited. */
   readonly platform: boolean;

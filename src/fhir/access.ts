@@ -146,15 +146,15 @@ export async function noteBreakGlass(principal: Principal | undefined, trail: Au
   if (rows.length > 0) trail.decision('results include a patient under an active break-the-glass grant', 'ETREAT', true);
 }
 
-/** The write engine's options for this request: the writer's organisation, the access guard, the criteria's visibility. */
-export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'criteriaVisibility'> {
+/** The write engine's options for this request: who writes, their organisation, the access guard, the criteria's visibility. */
+export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'principal' | 'criteriaVisibility'> {
   const principal = request.access?.principal;
   if (!principal) return {};
   const guard: WriteGuard = async (tx, writes) => {
     for (const write of writes) await guardOne(request, ctx, principal, tx, write);
   };
   return {
-    guard, ...(principal.organization ? { author: principal.organization } : {}),
+    guard, principal, ...(principal.organization ? { author: principal.organization } : {}),
     // Conditional criteria see what a search would: no "matches more than one" about hidden resources.
     ...(request.visibility ? { criteriaVisibility: request.visibility } : {}),
   };
