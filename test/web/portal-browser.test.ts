@@ -17,7 +17,11 @@ describe('the landing page and the portal in a browser', { skip: noChromium }, (
   before(async () => {
     web = await startWebCarnet();
     // A current medication for the demo patient and one for somebody else, through the public API.
-    const other = (await web.t.request('GET', '/fhir/Patient?_count=50')).body.entry.map((e: { resource: { id: string } }) => e.resource.id).find((id: string) => id !== web.patientId);
+    // Another person: not one of the demo patient's own source records, which the MPI links to her Person
+    // and her token covers (docs/security.md, one person, one record).
+    const links = (await web.t.request('GET', `/fhir/Patient/${web.patientId}/$mpi-links`)).body as { parameter?: { name: string; valueReference?: { reference: string } }[] };
+    const own = new Set((links.parameter ?? []).filter((p) => p.name === 'patient').map((p) => p.valueReference?.reference.replace('Patient/', '')));
+    const other = (await web.t.request('GET', '/fhir/Patient?_count=50')).body.entry.map((e: { resource: { id: string } }) => e.resource.id).find((id: string) => id !== web.patientId && !own.has(id));
     otherDrug = 'Warfarine 5 mg (autre personne)';
     const now = new Date();
     const validity = { start: new Date(now.getTime() - 30 * 86_400_000).toISOString().slice(0, 10), end: new Date(now.getTime() + 300 * 86_400_000).toISOString().slice(0, 10) };
