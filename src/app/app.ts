@@ -26,6 +26,7 @@ import { SecretBox } from '../auth/secrets.js';
 import type { AuthServices } from '../auth/services.js';
 import { TokenService } from '../auth/tokens.js';
 import { Background } from './background.js';
+import { schedulingAfterWrite } from '../scheduling/write-hook.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
 export interface Carnet {
@@ -77,8 +78,10 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
     summaryRules: config.summaryRules,
-    // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
-    ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
+    // In each write's transaction: appointments claim their time, refused when it is taken
+    // (docs/scheduling.md); the MPI matches every Patient (docs/mpi.md).
+    afterWrite: [schedulingAfterWrite, ...(config.mpi ? [mpiAfterWrite(DEFAULT_MPI_CONFIG)] : [])],
+    ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG } : {}),
   };
   const auth = await composeAuth(config, db, log, clock, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
