@@ -106,11 +106,11 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
 
 /** Operations routed for one resource type only (`Patient/$match`…), or at the system level (`$`). */
 function operationsOf(type: string): { name: string; definition: string }[] {
-  const names = ROUTES.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type))
-    .map((r) => r.operation as string);
-  return [...new Set(names)].map((name) => ({
+  const routes = ROUTES.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type));
+  const definitions = new Map(routes.map((r) => [r.operation as string, r.definition]));
+  return [...definitions].map(([name, definition]) => ({
     name,
-    definition: ['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`,
+    definition: definition ?? (['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`),
   }));
 }
 
