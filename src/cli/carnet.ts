@@ -12,6 +12,7 @@ Usage:
   carnet migrate                    apply database migrations and exit
   carnet reindex                    rebuild the search index from the stored resources
   carnet audit verify               prove the audit trail's hash chain intact, or name the first broken link
+  carnet mpi relink [--apply]       judge the MPI's links again after a model change (dry run unless --apply)
   carnet jobs list|show|retry|cancel|consumers
                                     background jobs and change-event consumers (docs/events-and-jobs.md)
   carnet --version`;
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./reindex.js')).reindexCommand();
     case 'audit':
       return (await import('./audit.js')).auditCommand(rest);
+    case 'mpi':
+      return (await import('./mpi.js')).mpiCommand(rest);
     case 'jobs':
       return (await import('./jobs.js')).jobsCommand(rest);
     case '--version':

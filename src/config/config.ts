@@ -1,5 +1,6 @@
 import { loadHl7Config, type Hl7Config } from '../hl7v2/config.js';
 import { mergeRules, type SummaryRules } from '../documents/ips/rules.js';
+import { ConfigError, intFrom, onOff } from './env.js';
 
 /** Typed configuration, read and validated once at startup from the environment. */
 export interface CarnetConfig {
@@ -68,17 +69,8 @@ export const DEMO_SECRET = 'carnet-demo-secret-do-not-use-in-production';
 /** The demo system client's secret (seeded in demo mode only; refused as a bootstrap secret in production). */
 export const DEMO_CLIENT_SECRET = 'demo-system-secret-do-not-use-in-production';
 
-export class ConfigError extends Error {}
-
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
-  }
-  return value;
-}
+// Kept importable from here: callers know config.ts as the home of configuration errors.
+export { ConfigError };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
   const port = intFrom(env, 'PORT', 8080, 0, 65535);
@@ -129,14 +121,6 @@ function summaryRulesFrom(env: NodeJS.ProcessEnv): SummaryRules {
   } catch (error) {
     throw new ConfigError(`CARNET_SUMMARY_RULES: ${(error as Error).message}`);
   }
-}
-
-function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = (env[name] ?? '').toLowerCase();
-  if (raw === '') return fallback;
-  if (raw === 'on') return true;
-  if (raw === 'off') return false;
-  throw new ConfigError(`${name} must be "on" or "off" (got "${env[name]}")`);
 }
 
 function auditReadsFrom(raw: string | undefined): 'durable' | 'async' {

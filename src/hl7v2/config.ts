@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/config.js';
+import { ConfigError, intFrom } from '../config/env.js';
 import { checkSendersFile, defaultTimezone, type SendersFile } from './mapping/profile.js';
 
 /** HL7 v2 gateway configuration, read once at startup (see docs/hl7v2.md). */
@@ -19,14 +19,6 @@ export interface Hl7Config {
   readonly senders: SendersFile;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max} (got "${raw}")`);
-  return value;
-}
-
 function readSenders(path: string | undefined): SendersFile {
   if (!path) return {};
   let parsed: unknown;
@@ -42,7 +34,7 @@ function readSenders(path: string | undefined): SendersFile {
 
 export function loadHl7Config(env: NodeJS.ProcessEnv, host: string): Hl7Config {
   const portRaw = (env.CARNET_MLLP_PORT ?? '').trim().toLowerCase();
-  const mllpPort = portRaw === 'off' ? undefined : int(env, 'CARNET_MLLP_PORT', 2575, 0, 65535);
+  const mllpPort = portRaw === 'off' ? undefined : intFrom(env, 'CARNET_MLLP_PORT', 2575, 0, 65535);
   const cert = env.CARNET_MLLP_TLS_CERT || undefined;
   const key = env.CARNET_MLLP_TLS_KEY || undefined;
   if (Boolean(cert) !== Boolean(key)) throw new ConfigError('CARNET_MLLP_TLS_CERT and CARNET_MLLP_TLS_KEY go together');
@@ -58,10 +50,10 @@ export function loadHl7Config(env: NodeJS.ProcessEnv, host: string): Hl7Config {
     mllpPort,
     mllpHost: env.CARNET_MLLP_HOST || host,
     tls: cert && key ? { cert, key, ...(ca ? { ca } : {}) } : undefined,
-    maxMessageBytes: int(env, 'CARNET_HL7_MAX_MESSAGE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxMessageBytes: intFrom(env, 'CARNET_HL7_MAX_MESSAGE_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     processingIds,
     timezone,
-    idleTimeoutMs: int(env, 'CARNET_MLLP_IDLE_TIMEOUT_S', 600, 0, 86_400) * 1000,
+    idleTimeoutMs: intFrom(env, 'CARNET_MLLP_IDLE_TIMEOUT_S', 600, 0, 86_400) * 1000,
     senders: readSenders(env.CARNET_HL7_SENDERS || undefined),
   };
 }

@@ -2,8 +2,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { withRetries, type Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
 import { errors, FhirError } from '../outcomes.js';
-import { handleFhirRequest } from '../router/router.js';
-import type { FhirRequest, FhirResponse, Handler } from '../router/types.js';
+import type { Dispatch, FhirRequest, FhirResponse, Handler } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
 import type { WriteOp, WriteResult } from '../write/operations.js';
 import { bodyResource, preferReturn, versionHeaders } from './respond.js';
@@ -18,7 +17,7 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 /** POST [base] with a Bundle of type `batch` or `transaction`. */
-export const batchOrTransaction: Handler = async ({ request, ctx }) => {
+export const batchOrTransaction: Handler = async ({ request, ctx, dispatch }) => {
   const bundle = bodyResource(request) as Bundle;
   if (bundle.resourceType !== 'Bundle') throw errors.invalid(`POST to the base accepts a Bundle, not a ${bundle.resourceType}`);
   if (bundle.type !== 'batch' && bundle.type !== 'transaction') {
@@ -26,7 +25,7 @@ export const batchOrTransaction: Handler = async ({ request, ctx }) => {
   }
   const entries = bundle.entry ?? [];
   const requests = entries.map((entry, index) => entryRequest(entry, index, request));
-  const body = bundle.type === 'batch' ? await runBatch(ctx, requests) : await runTransaction(ctx, request, entries, requests);
+  const body = bundle.type === 'batch' ? await runBatch(dispatch, requests) : await runTransaction(ctx, dispatch, request, entries, requests);
   return { status: 200, body };
 };
 
@@ -48,7 +47,7 @@ function responseEntry(response: FhirResponse): BundleEntry {
 }
 
 /** Batch: every entry on its own, with full interaction semantics; one failure does not affect the others. */
-async function runBatch(ctx: FhirContext, requests: (FhirRequest | FhirError)[]): Promise<Bundle> {
+async function runBatch(dispatch: Dispatch, requests: (FhirRequest | FhirError)[]): Promise<Bundle> {
   const entry: BundleEntry[] = [];
   for (const request of requests) {
     if (request instanceof FhirError) {
@@ -56,14 +55,14 @@ async function runBatch(ctx: FhirContext, requests: (FhirRequest | FhirError)[])
     } else if (request.path === '' && request.method === 'POST') {
       entry.push(responseEntry({ status: 400, body: errors.invalid('A batch entry may not itself be a batch or transaction').outcome }));
     } else {
-      entry.push(responseEntry(await handleFhirRequest(request, ctx)));
+      entry.push(responseEntry(await dispatch(request)));
     }
   }
   return { resourceType: 'Bundle', type: 'batch-response', entry };
 }
 
 /** Transaction: all entries succeed and commit together, or nothing is written and the first error is returned. */
-async function runTransaction(ctx: FhirContext, outer: FhirRequest, entries: BundleEntry[], requests: (FhirRequest | FhirError)[]): Promise<Bundle> {
+async function runTransaction(ctx: FhirContext, dispatch: Dispatch, outer: FhirRequest, entries: BundleEntry[], requests: (FhirRequest | FhirError)[]): Promise<Bundle> {
   const writes: { index: number; op: WriteOp }[] = [];
   const reads: { index: number; request: FhirRequest }[] = [];
   for (const [index, request] of requests.entries()) {
@@ -88,7 +87,7 @@ async function runTransaction(ctx: FhirContext, outer: FhirRequest, entries: Bun
       responses[(writes[i] as { index: number }).index] = transactionEntryResponse(ctx, outer, result);
     });
     for (const { index, request } of reads) {
-      const response = await handleFhirRequest(request, ctx, tx);
+      const response = await dispatch(request, tx);
       if (response.status >= 400) {
         const outcome = response.body as { issue?: [] } | undefined;
         throw new FhirError(response.status === 404 ? 'not-found' : 'invalid', `Bundle.entry[${index}]: the read failed`, outcome?.issue ?? []);

@@ -2,8 +2,7 @@ import type { CapabilityStatement, CapabilityStatementRestResource } from '@medp
 import { RESULT_PARAMS } from '../search/parse/request.js';
 import { searchRegistry, type ParamDef } from '../search/registry.js';
 import { fhirDefinitions } from '../definitions.js';
-import { ROUTES } from '../router/routes.js';
-import type { Handler } from '../router/types.js';
+import type { Handler, Route } from '../router/types.js';
 import { CARNET_VERSION } from '../../version.js';
 
 type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
@@ -26,16 +25,16 @@ function references(type: string): ParamDef[] {
 
 /**
  * GET metadata — generated from the route registry and the search parameters the store indexes, so it
- * states exactly what is implemented.
+ * states exactly what is implemented. The routes are handed in (the registry imports this module's handler).
  */
-export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): CapabilityStatement {
+export function buildCapabilityStatement(routes: readonly Route[], fhirBaseUrl: string, now: Date): CapabilityStatement {
   const defs = fhirDefinitions();
-  const typeRoutes = ROUTES.filter((r) => r.pattern[0] === ':type');
+  const typeRoutes = routes.filter((r) => r.pattern[0] === ':type');
   const typeInteractions = [...new Set(typeRoutes.map((r) => r.interaction).filter((i) => i !== 'operation'))] as TypeInteraction[];
   const operationRoutes = typeRoutes.filter((r) => r.operation);
-  const systemInteractions = [...new Set(ROUTES.filter((r) => r.pattern[0] !== ':type').map((r) => r.interaction))]
+  const systemInteractions = [...new Set(routes.filter((r) => r.pattern[0] !== ':type').map((r) => r.interaction))]
     .filter((i) => i === 'transaction' || i === 'batch' || i === 'history-system');
-  if (ROUTES.some((r) => r.interaction === 'transaction')) systemInteractions.push('batch');
+  if (routes.some((r) => r.interaction === 'transaction')) systemInteractions.push('batch');
   const has = (code: string) => typeRoutes.some((r) => r.interaction === code);
 
   const revIncludes = new Map<string, string[]>();
@@ -74,7 +73,7 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
       ...new Map(operationRoutes
         .filter((r) => !r.onlyTypes || r.onlyTypes.includes(type))
         .map((r) => [r.operation, { name: r.operation as string, definition: r.definition ?? `http://hl7.org/fhir/OperationDefinition/Resource-${r.operation}` }])).values(),
-      ...operationsOf(type),
+      ...operationsOf(routes, type),
     ],
   }));
 
@@ -98,16 +97,16 @@ export function buildCapabilityStatement(fhirBaseUrl: string, now: Date): Capabi
         security: smartSecurity(fhirBaseUrl),
         resource,
         interaction: [...new Set(systemInteractions)].map((code) => ({ code })),
-        operation: operationsOf('$'),
+        operation: operationsOf(routes, '$'),
       },
     ],
   };
 }
 
 /** Operations routed for one resource type only (`Patient/$match`…), or at the system level (`$`). */
-function operationsOf(type: string): { name: string; definition: string }[] {
-  const routes = ROUTES.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type));
-  const definitions = new Map(routes.map((r) => [r.operation as string, r.definition]));
+function operationsOf(routes: readonly Route[], type: string): { name: string; definition: string }[] {
+  const matching = routes.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type));
+  const definitions = new Map(matching.map((r) => [r.operation as string, r.definition]));
   return [...definitions].map(([name, definition]) => ({
     name,
     definition: definition ?? (['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`),
@@ -131,4 +130,4 @@ function smartSecurity(fhirBaseUrl: string): NonNullable<NonNullable<CapabilityS
   };
 }
 
-export const capabilities: Handler = async ({ ctx }) => ({ status: 200, body: buildCapabilityStatement(ctx.fhirBaseUrl, ctx.clock()) });
+export const capabilities: Handler = async ({ ctx, routes }) => ({ status: 200, body: buildCapabilityStatement(routes, ctx.fhirBaseUrl, ctx.clock()) });

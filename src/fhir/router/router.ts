@@ -2,8 +2,8 @@ import type { Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
 import { fhirDefinitions } from '../definitions.js';
 import { errors, FhirError } from '../outcomes.js';
-import { ROUTES, type Route } from './routes.js';
-import type { FhirRequest, FhirResponse } from './types.js';
+import { ROUTES } from './routes.js';
+import type { FhirRequest, FhirResponse, Route } from './types.js';
 import { authorizeRoute, noteBreakGlass } from '../access.js';
 import { interactionRecord } from '../../audit/fhir-audit.js';
 import { AuditTrail } from '../../audit/trail.js';
@@ -94,7 +94,8 @@ export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, 
       const visibility = authorizeRoute(access, route, params, ctx.clock());
       input = { ...request, audit: trail, ...(visibility && !request.visibility ? { visibility } : {}) };
     }
-    response = await route.handler({ request: input, ctx, reader, params });
+    const dispatch = (entry: FhirRequest, entryReader: Queryable = ctx.db): Promise<FhirResponse> => handleFhirRequest(entry, ctx, entryReader);
+    response = await route.handler({ request: input, ctx, reader, params, routes: ROUTES, dispatch });
   } catch (error) {
     if (!(error instanceof FhirError)) {
       ctx.log.error({ err: error, method: request.method, path: request.path }, 'FHIR request failed with an internal error');

@@ -15,45 +15,20 @@ import { mpiDecisions, mpiLink, mpiLinks, mpiUnlink } from '../operations/mpi-li
 import { mpiReviewDecide, mpiReviewList } from '../operations/mpi-review.js';
 import { patientMatch } from '../operations/patient-match.js';
 import { patientMerge, patientUnmerge } from '../operations/patient-merge.js';
-import type { Handler } from './types.js';
+import type { Route } from './types.js';
 import type { OperationAccess } from '../access.js';
 import { mpiStewardship } from '../../access/route-policies.js';
 import { accessLog } from '../operations/access-log.js';
 import { breakTheGlass } from '../operations/break-the-glass.js';
 
-/** Interaction codes as the CapabilityStatement names them (R4 TypeRestfulInteraction/SystemRestfulInteraction). */
-export type InteractionCode =
-  | 'read' | 'vread' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type' | 'create' | 'search-type'
-  | 'transaction' | 'batch' | 'history-system' | 'capabilities' | 'operation';
-
-export interface Route {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Path segments: literals, or `:type`, `:id`, `:vid` captures. */
-  readonly pattern: readonly string[];
-  readonly interaction: InteractionCode;
-  /** Route matches only when the URL has (true) or lacks (false) a query string; undefined: either. */
-  readonly withQuery?: boolean;
-  readonly operation?: string;
-  /** The operation's canonical definition (default: the generic Resource-level one). */
-  readonly definition?: string;
-  /** Resource types the route exists for (default: every type). */
-  readonly onlyTypes?: readonly string[];
-  /**
-   * The access policy of an `$operation` (src/fhir/access.ts); an operation without one is refused.
-   * Other interactions are decided from their interaction code.
-   */
-  readonly access?: OperationAccess;
-  readonly handler: Handler;
-}
+/** The IPS IG's operation (hl7.fhir.uv.ips 2.0.0). */
+const IPS_SUMMARY = 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary';
+const MPI_STEWARDSHIP: OperationAccess = { kind: 'policy', check: mpiStewardship };
 
 /**
  * The registry of everything the FHIR API implements. The router dispatches from it and the
  * CapabilityStatement is generated from it, so the two can never disagree.
  */
-/** The IPS IG's operation (hl7.fhir.uv.ips 2.0.0). */
-const IPS_SUMMARY = 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary';
-const MPI_STEWARDSHIP: OperationAccess = { kind: 'policy', check: mpiStewardship };
-
 export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: ['metadata'], interaction: 'capabilities', handler: capabilities },
   { method: 'POST', pattern: [], interaction: 'transaction', handler: batchOrTransaction },

@@ -3,7 +3,7 @@ import type { FhirContext } from '../../fhir/context.js';
 import type { AfterWriteHook, WrittenVersion } from '../../fhir/write/hooks.js';
 import type { Queryable } from '../../storage/database.js';
 import { blockingKeys } from '../blocking.js';
-import { decide, type MatchDecision, type ScoredCandidate } from '../decision.js';
+import { decide, type MatchDecision, type PersonCandidate, type ScoredCandidate } from '../decision.js';
 import { scorePair } from '../model.js';
 import { matchRecordOf, type MatchRecord } from '../record.js';
 import { logDecision } from '../store/decision-log.js';
@@ -51,16 +51,21 @@ async function withSiblings(tx: Queryable, config: MpiConfig, record: MatchRecor
   return siblings.length > 0 ? [...scored, ...siblings] : scored;
 }
 
-async function decideFor(tx: Queryable, config: MpiConfig, record: MatchRecord): Promise<MatchDecision> {
+/** The decision the current model makes for an indexed record (reads only). */
+export async function decideFor(tx: Queryable, config: MpiConfig, record: MatchRecord): Promise<MatchDecision> {
   const scored = await withSiblings(tx, config, record, (await scoreCandidates(tx, config, record, record.id)).scored);
   const distinct = await distinctPartners(tx, record.id);
   const rejectedPersons = new Set(scored.filter((s) => distinct.has(s.record.id)).map((s) => s.personId));
   return decide(record, scored, config.model, { rejectedPersons, sameSourceGuard: config.sameSourceGuard, keyFieldGuard: config.keyFieldGuard, maxReview: config.maxReview });
 }
 
-function reviewRows(record: MatchRecord, decision: MatchDecision) {
-  if (decision.kind === 'new') return [];
-  return decision.review.map((c) => ({
+export function reviewRows(record: MatchRecord, decision: MatchDecision) {
+  return decision.kind === 'new' ? [] : reviewRowsOf(record, decision.review);
+}
+
+/** Review-queue rows for a record and the persons it may belong to. */
+export function reviewRowsOf(record: MatchRecord, candidates: readonly PersonCandidate[]) {
+  return candidates.map((c) => ({
     patientId: record.id, personId: c.personId, candidatePatientId: c.recordId, weight: c.weight,
     ...(c.guard ? { guard: c.guard } : {}),
     comparison: { levels: c.score.levels, transposed: c.score.transposed },

@@ -6,7 +6,7 @@ import type { Queryable } from '../../storage/database.js';
  */
 export type DecisionAction =
   | 'link-auto' | 'new-person' | 'queued-for-review' | 'link-manual' | 'unlink' | 'review-confirm' | 'review-reject'
-  | 'merge' | 'unmerge' | 'record-removed' | 'rematch';
+  | 'merge' | 'unmerge' | 'record-removed' | 'rematch' | 'relink-features' | 'relink-join' | 'relink-split';
 
 export interface Decision {
   readonly at: string;
