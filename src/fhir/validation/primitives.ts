@@ -66,9 +66,10 @@ export function primitiveProblem(type: string, value: unknown): string | undefin
   if (value.includes('\u0000')) return 'the NUL character (U+0000) is not allowed';
   if (type === 'base64Binary') return isBase64(value) ? undefined : 'expected base64 (A-Z a-z 0-9 + / with = padding)';
   const pattern = PATTERN[type];
-  if (pattern && !pattern.test(value)) return `"${clip(value)}" is not ${EXPECTED[type]}`;
+  // "Invalid <type>" as @medplum/core words it, so a message reads the same whichever pass found it.
+  if (pattern && !pattern.test(value)) return `Invalid ${type}: "${clip(value)}" is not ${EXPECTED[type]}`;
   if ((type === 'date' || type === 'dateTime' || type === 'instant') && !realDate(value)) {
-    return `"${clip(value)}" is not a calendar date`;
+    return `Invalid ${type}: "${clip(value)}" is not a calendar date`;
   }
   return undefined;
 }
