@@ -106,7 +106,7 @@ export function Acces() {
       {log.data && shown.length === 0 && <p>{t('portal.access.none')}</p>}
       {shown.length > 0 && <ul className="list">{shown.map((a) => <AccessItem key={a.id} access={a} orgName={orgName} />)}</ul>}
       {log.hasNextPage && (
-        <p><button type="button" className="button secondary" disabled={log.isFetchingNextPage} onClick={() => void log.fetchNextPage()}>{t('portal.access.more')}</button></p>
+        <p><button type="button" className="button secondary" aria-disabled={log.isFetchingNextPage} onClick={() => { if (!log.isFetchingNextPage) void log.fetchNextPage(); }}>{t('portal.access.more')}</button></p>
       )}
     </Page>
   );

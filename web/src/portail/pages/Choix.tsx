@@ -1,6 +1,6 @@
 import type { Bundle, Consent, Organization } from '@medplum/fhirtypes';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDate } from '../../shared/format.js';
 import { currentLang } from '../../shared/i18n.js';
@@ -65,7 +65,7 @@ function CurrentChoices() {
                 <h3>{describe(choice, 'titles')}</h3>
                 <p>{describe(choice, 'explain')}</p>
                 {consent.dateTime && <p className="note">{t('portal.choices.since', { date: formatDate(consent.dateTime, currentLang()) })}</p>}
-                <button type="button" className="button secondary" disabled={remove.isPending} onClick={() => remove.mutate(consent)}>
+                <button type="button" className="button secondary" aria-disabled={remove.isPending} onClick={() => { if (!remove.isPending) remove.mutate(consent); }}>
                   {t('portal.choices.remove')}
                 </button>
               </li>
@@ -131,6 +131,8 @@ function AddChoice() {
     kind === 'hide-category' || kind === 'open-category' ? { kind, category }
       : kind === 'exclude' || kind === 'share-only' ? (org ? { kind, actor: org.ref, name: org.name } : undefined)
         : { kind };
+  // Set synchronously on submit: a second click before React re-renders must not write a second Consent.
+  const saving = useRef(false);
   const save = useMutation({
     mutationFn: (c: Choice) => saveResource(client, consentFor(c, `Patient/${patientId}`, new Date())),
     onSuccess: async () => {
@@ -138,11 +140,13 @@ function AddChoice() {
       await queries.invalidateQueries();
     },
     onError: (error: Error) => setMessage(t('portal.choices.failed', { reason: error.message })),
+    onSettled: () => { saving.current = false; },
   });
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    // A second click while saving does nothing (the button is disabled too): a choice is written once.
-    if (!choice || save.isPending) return;
+    // A second click while saving does nothing: a choice is written once.
+    if (!choice || saving.current) return;
+    saving.current = true;
     setMessage('');
     save.mutate(choice);
   };
@@ -172,7 +176,8 @@ function AddChoice() {
           <h3>{t('portal.choices.effectTitle')}</h3>
           <p>{choice ? describe(choice, 'explain') : t('portal.choices.orgPick')}</p>
         </div>
-        <p><button type="submit" className="button" disabled={!choice || save.isPending}>{t('portal.choices.save')}</button></p>
+        {/* aria-disabled, not disabled: a disabled button drops the keyboard focus while the choice is saved. */}
+        <p><button type="submit" className="button" aria-disabled={!choice || save.isPending}>{t('portal.choices.save')}</button></p>
         <p role="status">{message}</p>
       </form>
     </section>

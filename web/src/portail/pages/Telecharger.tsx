@@ -1,5 +1,5 @@
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Page } from '../Page.js';
 import { useSession } from '../session.js';
@@ -25,8 +25,11 @@ export function Telecharger() {
   const [busy, setBusy] = useState<Format>();
   const [message, setMessage] = useState('');
   const day = new Date().toISOString().slice(0, 10);
+  const running = useRef(false);
   const download = async (format: Format) => {
-    if (busy) return;
+    // Synchronous guard: a double click prepares one file.
+    if (running.current) return;
+    running.current = true;
     setBusy(format);
     setMessage(t('portal.download.preparing'));
     try {
@@ -45,11 +48,12 @@ export function Telecharger() {
     } catch {
       setMessage(t('portal.download.failed'));
     } finally {
+      running.current = false;
       setBusy(undefined);
     }
   };
   const button = (format: Format, label: string) => (
-    <button type="button" className="button" disabled={busy !== undefined} onClick={() => void download(format)}>{label}</button>
+    <button type="button" className="button" aria-disabled={busy !== undefined} onClick={() => void download(format)}>{label}</button>
   );
   return (
     <Page title={t('portal.download.title')}>
