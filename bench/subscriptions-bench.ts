@@ -205,7 +205,11 @@ async function main(): Promise<void> {
   for (const n of [0, ...o.subscriptions]) {
     const name = benchDatabaseName(`subs${n}`);
     const url = await createDatabase(o.pgUrl, name);
-    const server = await startServer({ repoRoot, env: { DATABASE_URL: url, CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_MLLP_PORT: 'off' } });
+    const server = await startServer({ repoRoot, env: {
+      DATABASE_URL: url, CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_MLLP_PORT: 'off',
+      // Setting up 10,000 subscriptions takes longer than the default token lifetime.
+      CARNET_ACCESS_TOKEN_SECONDS: '7200',
+    } });
     try {
       const auth = await labToken(server);
       log(`${n} subscriptions: setting up`);
@@ -220,6 +224,7 @@ async function main(): Promise<void> {
       rows.push(phase
         ? `| ${n} | ${phase.writes} (${phase.writesPerSecond.toFixed(0)}/s) | ${phase.notifications}/${phase.expected} | ${f(phase.fromResponse.p50)} / ${f(phase.fromResponse.p95)} / ${f(phase.fromResponse.p99)} | ${f(phase.fromRequest.p50)} / ${f(phase.fromRequest.p95)} | ${phase.notificationsPerSecond.toFixed(0)} | ${throughput.toFixed(0)} |`
         : `| 0 | – | – | – | – | – | ${throughput.toFixed(0)} |`);
+      log(`row: ${rows.at(-1)}`);
     } finally {
       await server.stop();
       await dropDatabase(o.pgUrl, name);
