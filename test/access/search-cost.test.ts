@@ -37,7 +37,10 @@ describe('the search path of a professional costs a bounded number of statements
     counting.reset();
     const r = await t.request('GET', `/fhir/Observation?subject=Patient/${pm}&_count=${count}`, { token: drB });
     assert.equal(r.status, 200, r.text);
-    return { entries: (r.body as Bundle).entry?.length ?? 0, statements: [...counting.statements] };
+    // The token service refreshes the revocation list at most once a second per process, whichever
+    // request comes then (other processes' revocations are known within a second): not this search's cost.
+    const statements = counting.statements.filter((sql) => !/\bFROM auth_revocation\b/.test(sql));
+    return { entries: (r.body as Bundle).entry?.length ?? 0, statements };
   };
   const summary = (statements: string[]) => statements.map((s) => s.replace(/\s+/g, ' ').slice(0, 60)).join('\n');
 
