@@ -80,7 +80,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
     ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
   };
-  const auth = await composeAuth(config, db, log, clock, audit, fhirBaseUrl);
+  const auth = await composeAuth(config, db, log, { clock, newId: ctx.newId }, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);
   const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth, background });
@@ -97,17 +97,18 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   };
 }
 
-async function composeAuth(config: CarnetConfig, db: Database, log: Logger, clock: () => Date, audit: AuditWriter, fhirBaseUrl: string): Promise<AuthServices> {
+async function composeAuth(config: CarnetConfig, db: Database, log: Logger, ids: { clock: () => Date; newId: () => string }, audit: AuditWriter, fhirBaseUrl: string): Promise<AuthServices> {
+  const { clock, newId } = ids;
   const box = new SecretBox(config.auth.secret);
   const keys = new KeyRing(db, box, log, { rotationDays: config.auth.signingKeyRotationDays, maxTokenSeconds: Math.max(config.auth.accessTokenSeconds, 3600), clock });
   await keys.refresh(true);
   const tokens = new TokenService(keys, db, config.baseUrl, fhirBaseUrl, config.auth.accessTokenSeconds, clock);
   if (await ensureBootstrapClient(db, config.auth.bootstrapClient, clock())) log.info({ client: config.auth.bootstrapClient?.id }, 'bootstrap system client registered');
   return {
-    config: config.auth, db, clock, issuer: config.baseUrl, fhirBaseUrl, secureCookies: config.baseUrl.startsWith('https://'),
+    config: config.auth, db, clock, newId, issuer: config.baseUrl, fhirBaseUrl, secureCookies: config.baseUrl.startsWith('https://'),
     box, keys, tokens, audit,
     authority: new Authority(db, tokens, { fhirBaseUrl, refreshDays: config.auth.refreshTokenDays, clock }),
     clients: new ClientAuthenticator(db, `${config.baseUrl}/auth/token`, clock),
-    login: new LoginService(db, box, audit, config.auth, clock),
+    login: new LoginService(db, box, audit, config.auth, clock, newId),
   };
 }

@@ -71,7 +71,7 @@ export function isPublicRoute(route: RouteLike): boolean {
 export function authorizeRoute(access: RequestAccess, route: RouteLike, params: Readonly<Record<string, string>>, now: Date): Visibility | undefined {
   if (isPublicRoute(route)) return undefined;
   const principal = access.principal;
-  if (!principal) throw errors.unauthorized('This request needs an access token (Authorization: Bearer …)');
+  if (!principal) throw errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)');
   if (route.interaction === 'operation') {
     const declared = route.access;
     if (!declared) throw errors.forbidden('This operation declares no access policy');

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
-import { errors, FhirError } from '../fhir/outcomes.js';
+import { errorResponse, errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
 import type { FhirRequest, FhirResponse } from '../fhir/router/types.js';
 import { challenge } from './auth-hook.js';
@@ -60,7 +60,7 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     try {
       done(null, JSON.parse(text));
     } catch (error) {
-      done(errors.invalid(`The body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(errors.coded('invalid-json', `The body is not valid JSON: ${(error as Error).message}`), undefined);
     }
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -72,10 +72,10 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     const url = new URL(request.url, 'http://carnet.invalid');
     const path = url.pathname.replace(/^\/fhir\/?/, '');
     if (!acceptsJson(request, url.searchParams)) {
-      return sendFhir(reply, { status: 406, body: new FhirError('not-acceptable', 'Carnet answers in JSON only (application/fhir+json)').outcome });
+      return sendFhir(reply, errorResponse(new FhirError('not-acceptable', 'Carnet answers in JSON only (application/fhir+json)')));
     }
     if (['POST', 'PUT', 'PATCH'].includes(request.method) && request.body === undefined && !request.headers['content-type']) {
-      return sendFhir(reply, { status: 400, body: errors.invalid('The request has no body; a FHIR resource is expected').outcome });
+      return sendFhir(reply, errorResponse(errors.coded('missing-body', 'The request has no body; a FHIR resource is expected')));
     }
     return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), ctx));
   };

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Parameters as FhirParameters } from '@medplum/fhirtypes';
 import { mayBreakGlass } from '../../access/roles.js';
 import { reachOf } from '../../access/scopes.js';
@@ -26,7 +25,7 @@ export const breakTheGlass: Handler = async ({ request, ctx, reader, params }) =
   if (!patient || patient.deleted) throw errors.notFound(`Patient/${id} does not exist`);
   const now = ctx.clock();
   const expires = new Date(now.getTime() + minutes * 60_000);
-  const grant = randomUUID();
+  const grant = ctx.newId();
   await insertGrant(reader, { id: grant, actor: principal.subject, patientId: id, reason, grantedAt: now, expiresAt: expires });
   if (request.audit) {
     request.audit.entity(`Patient/${id}`, id);

@@ -10,7 +10,7 @@ export function applyJsonPatch(current: Resource, patch: unknown): Resource {
   const validation = jsonpatch.validate(patch as jsonpatch.Operation[], current);
   if (validation) {
     if (validation.name === 'TEST_OPERATION_FAILED') {
-      throw new FhirError('unprocessable', `JSON Patch test failed at operation ${validation.index}`);
+      throw new FhirError('patch-failed', `JSON Patch test failed at operation ${validation.index}`);
     }
     throw errors.invalid(`Invalid JSON Patch operation ${validation.index ?? ''}: ${validation.message.split('\n')[0]}`);
   }
@@ -21,7 +21,7 @@ export function applyJsonPatch(current: Resource, patch: unknown): Resource {
     throw errors.invalid(`JSON Patch could not be applied: ${(error as Error).message.split('\n')[0]}`);
   }
   if (patched?.resourceType !== current.resourceType || patched.id !== current.id) {
-    throw new FhirError('unprocessable', 'A patch may not change the resourceType or id');
+    throw new FhirError('patch-failed', 'A patch may not change the resourceType or id');
   }
   return patched;
 }
