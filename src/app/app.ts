@@ -18,6 +18,8 @@ import { migrate } from '../storage/migrate.js';
 import { openDatabase } from '../storage/open-database.js';
 import { AuditWriter } from '../audit/writer.js';
 import { ensureBootstrapClient } from '../auth/accounts.js';
+import { ensurePortalClient } from '../auth/portal-client.js';
+import { demoLogins } from '../demo/accounts.js';
 import { Authority } from '../auth/authority.js';
 import { ClientAuthenticator } from '../auth/client-auth.js';
 import { KeyRing } from '../auth/keys.js';
@@ -26,6 +28,7 @@ import { SecretBox } from '../auth/secrets.js';
 import type { AuthServices } from '../auth/services.js';
 import { TokenService } from '../auth/tokens.js';
 import { Background } from './background.js';
+import { registerSubscriptions, subscriptionWriteHook } from '../subscriptions/register.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
 export interface Carnet {
@@ -77,13 +80,18 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
     summaryRules: config.summaryRules,
-    // The MPI matches every Patient inside its write's transaction (docs/mpi.md).
-    ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG, afterWrite: [mpiAfterWrite(DEFAULT_MPI_CONFIG)] } : {}),
+    // The MPI matches every Patient inside its write's transaction (docs/mpi.md); Subscriptions keep their
+    // criteria index and owner in step with their resource (docs/subscriptions.md).
+    ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG } : {}),
+    afterWrite: [...(config.mpi ? [mpiAfterWrite(DEFAULT_MPI_CONFIG)] : []), subscriptionWriteHook(config.subscriptions, background)],
   };
+  await registerSubscriptions(ctx, background, config.subscriptions);
   const auth = await composeAuth(config, db, log, { clock, newId: ctx.newId }, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);
-  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth, background });
+  // The demo logins are listed where `carnet serve` seeds them: demo mode on the embedded database.
+  const web = config.demo && db.kind === 'pglite' ? { demoLogins } : {};
+  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth, background, web });
   if (config.background.enabled && surfaces.background !== false) await background.start();
   return {
     config, db, ctx, server, log, schemaVersion, hl7, mllp, auth, background,
@@ -104,6 +112,7 @@ async function composeAuth(config: CarnetConfig, db: Database, log: Logger, ids:
   await keys.refresh(true);
   const tokens = new TokenService(keys, db, config.baseUrl, fhirBaseUrl, config.auth.accessTokenSeconds, clock);
   if (await ensureBootstrapClient(db, config.auth.bootstrapClient, clock())) log.info({ client: config.auth.bootstrapClient?.id }, 'bootstrap system client registered');
+  await ensurePortalClient(db, config.baseUrl, clock());
   return {
     config: config.auth, db, clock, newId, issuer: config.baseUrl, fhirBaseUrl, secureCookies: config.baseUrl.startsWith('https://'),
     box, keys, tokens, audit,

@@ -68,11 +68,16 @@ function profileOf(facts: AuditFacts): string | undefined {
   }
 }
 
+/** DICOM's event type of a Carnet event: authentication, data sent out of Carnet (a notification), or a security alert. */
+function eventType(event: string): Coding {
+  if (event.startsWith('login') || event === 'logout' || event === 'token') return { system: DCM, code: '110114', display: 'User Authentication' };
+  if (event === 'subscription-notification') return { system: DCM, code: '110106', display: 'Export' };
+  return { system: DCM, code: '110113', display: 'Security Alert' };
+}
+
 export function buildAuditEvent(facts: AuditFacts): AuditEvent {
   const rest = REST_EVENTS.has(facts.event);
-  const type: Coding = rest
-    ? { system: EVENT_TYPE, code: 'rest', display: 'RESTful Operation' }
-    : { system: DCM, code: facts.event.startsWith('login') || facts.event === 'logout' || facts.event === 'token' ? '110114' : '110113', display: facts.event.startsWith('login') || facts.event === 'logout' || facts.event === 'token' ? 'User Authentication' : 'Security Alert' };
+  const type: Coding = rest ? { system: EVENT_TYPE, code: 'rest', display: 'RESTful Operation' } : eventType(facts.event);
   const agent: AuditEventAgent[] = [{
     type: { coding: [{ system: PARTICIPATION, code: 'IRCP', display: 'information recipient' }] },
     who: facts.agent.who ? { reference: facts.agent.who, ...(facts.agent.display ? { display: facts.agent.display } : {}) } : { identifier: { system: 'urn:carnet:agent', value: facts.agent.key }, ...(facts.agent.display ? { display: facts.agent.display } : {}) },

@@ -33,6 +33,18 @@ export interface CarnetConfig {
   readonly background: BackgroundConfig;
   /** The IPS section rules (CARNET_SUMMARY_RULES overrides, docs/documents.md). */
   readonly summaryRules: SummaryRules;
+  /** Notifications (docs/subscriptions.md). */
+  readonly subscriptions: SubscriptionsConfig;
+}
+
+export interface SubscriptionsConfig {
+  /**
+   * Hosts (optionally `host:port`) a rest-hook may reach as they are, over http too (CARNET_SUBSCRIPTION_ALLOWED_HOSTS,
+   * comma-separated; default in demo mode: the loopback, otherwise none). Others must be public https hosts.
+   */
+  readonly allowedHosts: readonly string[];
+  /** How long an endpoint may take to answer a notification (CARNET_SUBSCRIPTION_TIMEOUT_MS). */
+  readonly timeoutMs: number;
 }
 
 export interface BackgroundConfig {
@@ -110,6 +122,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       jobRetentionDays: intFrom(env, 'CARNET_JOB_RETENTION_DAYS', 7, 0, 3650),
     },
     summaryRules: summaryRulesFrom(env),
+    subscriptions: {
+      allowedHosts: (env.CARNET_SUBSCRIPTION_ALLOWED_HOSTS ?? (demo ? 'localhost,127.0.0.1,::1' : '')).split(',').map((h) => h.trim()).filter(Boolean),
+      timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),
+    },
   };
 }
 

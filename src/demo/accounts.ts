@@ -81,8 +81,14 @@ export async function seedDemoAccounts(carnet: Carnet): Promise<DemoAccount[] | 
       scope: 'openid fhirUser profile offline_access launch/patient patient/*.cruds user/*.cruds',
     }, now);
   }
-  const withTotp = new Set(['physician', 'nurse', 'pharmacist', 'admin', 'privacy-officer']);
-  return accounts.map((a) => ({ username: a.username, password: DEMO_PASSWORD(a.role), role: a.role, who: a.fhirUser ?? '', totp: withTotp.has(a.role) }));
+  return accounts.map((a) => ({ username: a.username, password: DEMO_PASSWORD(a.role), role: a.role, who: a.fhirUser ?? '', totp: WITH_TOTP.has(a.role) }));
+}
+
+const WITH_TOTP = new Set(['physician', 'nurse', 'pharmacist', 'admin', 'privacy-officer']);
+
+/** What the landing page shows in demo mode: each demo login, its role and whether it needs the demo second factor. */
+export function demoLogins(): { username: string; password: string; role: string; totp: boolean }[] {
+  return ACCOUNTS('').map((a) => ({ username: a.username, password: DEMO_PASSWORD(a.role), role: a.role, totp: WITH_TOTP.has(a.role) }));
 }
 
 /** The startup banner of demo mode: accounts, the demo clients and how to get the second factor. */

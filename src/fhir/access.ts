@@ -145,13 +145,13 @@ export async function noteBreakGlass(principal: Principal | undefined, trail: Au
 }
 
 /** The write engine's options for this request: the writer's organisation and the access guard. */
-export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard'> {
+export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'principal'> {
   const principal = request.access?.principal;
   if (!principal) return {};
   const guard: WriteGuard = async (tx, writes) => {
     for (const write of writes) await guardOne(request, ctx, principal, tx, write);
   };
-  return { guard, ...(principal.organization ? { author: principal.organization } : {}) };
+  return { guard, principal, ...(principal.organization ? { author: principal.organization } : {}) };
 }
 
 async function guardOne(request: FhirRequest, ctx: FhirContext, principal: Principal, tx: Queryable, write: PlannedWrite): Promise<void> {

@@ -1,34 +1,48 @@
-import { OperationOutcomeError, tryGetDataType, validateResource, type InternalSchemaElement } from '@medplum/core';
+import { OperationOutcomeError, validateResource } from '@medplum/core';
 import type { Coding, OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { fhirDefinitions } from './definitions.js';
 import { FhirError, issue } from './outcomes.js';
+import { elementIndex } from './validation/elements.js';
+import { shapeIssues } from './validation/shape.js';
 
 /**
- * Validates a resource against the R4 StructureDefinitions: types, cardinality and invariants through
- * @medplum/core, plus what it leaves out: required value-set bindings (where the value set can be expanded
- * locally) and at most one variant of each choice element (value[x]).
+ * Validates a resource against the R4 StructureDefinitions. First its JSON shape and primitive values over
+ * the raw JSON (validation/shape.ts: the R4 JSON rules, primitive regexes, 32-bit ranges, real dates, which
+ * @medplum/core does not check or throws on); when the shape is right, types, cardinality and invariants
+ * through @medplum/core, plus what it leaves out: required value-set bindings (where the value set can be
+ * expanded locally) and at most one variant of each choice element (value[x]).
+ * A resource of the wrong shape is not given to the library: its reading of a malformed resource is
+ * unreliable (an empty `valueUri` becomes a missing value and an inv-1 failure elsewhere; some shapes make
+ * it throw), so such a resource gets its shape issues and the binding and choice checks.
  * Returns the issues; errors make the resource unacceptable.
  */
 export function validationIssues(resource: Resource): OperationOutcomeIssue[] {
-  const issues: OperationOutcomeIssue[] = [];
-  try {
-    issues.push(...validateResource(resource));
-  } catch (error) {
-    if (error instanceof OperationOutcomeError) issues.push(...(error.outcome.issue ?? []));
-    else throw error;
+  const shape = shapeIssues(resource);
+  const kept: OperationOutcomeIssue[] = [...shape];
+  if (shape.length === 0) {
+    try {
+      kept.push(...validateResource(resource));
+    } catch (error) {
+      if (error instanceof OperationOutcomeError) kept.push(...(error.outcome.issue ?? []));
+      else throw error;
+    }
   }
   // Every problem is reported at once, not only the structural ones: the binding walk is defensive about
   // values of the wrong shape, and a location the structural pass already reported is not reported twice.
-  const reported = new Set(issues.flatMap((i) => i.expression ?? []));
+  const reported = new Set(kept.flatMap((i) => i.expression ?? []));
   let extra: OperationOutcomeIssue[] = [];
   try {
     extra = bindingAndChoiceIssues(resource);
   } catch {
     extra = [];
   }
-  issues.push(...extra.filter((i) => !(i.expression ?? []).some((e) => reported.has(e))));
-  return issues;
+  kept.push(...extra.filter((i) => !(i.expression ?? []).some((e) => reported.has(e))));
+  // Nulls are the shape pass's business: it accepts R4 forms the library refuses (a null value whose
+  // extension is given).
+  return kept.filter((i) => !LIBRARY_SHAPE_TEXT.test(i.details?.text ?? i.diagnostics ?? ''));
 }
+
+const LIBRARY_SHAPE_TEXT = /^Invalid null value|^Invalid JSON type: expected \w+, but got undefined/;
 
 /** Throws a 400 FhirError naming every problem when the resource is invalid. */
 export function assertValid(resource: Resource): void {
@@ -37,33 +51,6 @@ export function assertValid(resource: Resource): void {
     const summary = errors.map((i) => `${i.details?.text ?? i.diagnostics} (${i.expression?.join(', ') ?? ''})`).join('; ');
     throw new FhirError('invalid', `Invalid ${resource.resourceType}: ${summary}`, errors);
   }
-}
-
-interface ElementInfo {
-  readonly key: string;
-  readonly element: InternalSchemaElement;
-  readonly type: string;
-}
-
-const elementIndexCache = new Map<string, Map<string, ElementInfo>>();
-
-/** Property name → element and concrete type, with choice elements expanded (valueQuantity → value[x]). */
-function elementIndex(typeName: string): Map<string, ElementInfo> | undefined {
-  let index = elementIndexCache.get(typeName);
-  if (index) return index;
-  const schema = tryGetDataType(typeName);
-  if (!schema) return undefined;
-  index = new Map();
-  for (const [key, element] of Object.entries(schema.elements)) {
-    if (key.endsWith('[x]')) {
-      const base = key.slice(0, -3);
-      for (const t of element.type) index.set(base + t.code.charAt(0).toUpperCase() + t.code.slice(1), { key, element, type: t.code });
-    } else if (!key.includes('.')) {
-      index.set(key, { key, element, type: element.type[0]?.code ?? '' });
-    }
-  }
-  elementIndexCache.set(typeName, index);
-  return index;
 }
 
 const PRIMITIVE = /^[a-z]/;

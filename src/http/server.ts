@@ -10,6 +10,7 @@ import { bearerToken, challenge, installAuthHook } from './auth-hook.js';
 import { oauthPlugin } from './oauth-plugin.js';
 import { loginPlugin } from './login-plugin.js';
 import { adminPlugin } from './admin-plugin.js';
+import { webPlugin, type WebOptions } from './web-plugin.js';
 import { backgroundPlugin, type BackgroundOperations } from './background-plugin.js';
 import { auditRoutesHook, rejectedTokenRecord } from './route-audit.js';
 
@@ -25,6 +26,8 @@ export interface ServerOptions {
   readonly auth: AuthServices;
   /** Jobs and event consumers, operated at /admin/jobs and /admin/consumers. */
   readonly background?: BackgroundOperations;
+  /** The browser apps (landing page, portal, workspace) and, in demo mode, the demo logins they list. */
+  readonly web?: Omit<WebOptions, 'fhirBaseUrl'>;
 }
 
 /** Maps framework errors (body too large, bad JSON, …) to the same OperationOutcomes as domain errors. */
@@ -89,7 +92,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const open = { config: { access: 'public' as const } };
   app.get('/healthz', open, async () => ({ status: 'ok', version: CARNET_VERSION, database: options.ctx.db.kind }));
-  app.get('/', open, async () => ({ name: 'Carnet', version: CARNET_VERSION, fhir: options.ctx.fhirBaseUrl }));
+  await app.register(webPlugin, { fhirBaseUrl: options.ctx.fhirBaseUrl, ...options.web });
   await app.register(oauthPlugin, { auth });
   await app.register(loginPlugin, { auth });
   await app.register(adminPlugin, { auth });

@@ -144,6 +144,11 @@ export async function updateClientKeys(db: Queryable, id: string, jwks: string):
   await db.query('UPDATE auth_client SET jwks = $2 WHERE id = $1', [id, jwks]);
 }
 
+/** Keeps a first-party client's registration in step with the configuration (its redirect URIs and scopes follow the base URL). */
+export async function updateClientRegistration(db: Queryable, id: string, redirectUris: readonly string[], scope: string): Promise<void> {
+  await db.query('UPDATE auth_client SET redirect_uris = $2, scope = $3 WHERE id = $1', [id, [...redirectUris], scope]);
+}
+
 export interface SigningKeyRow {
   readonly kid: string;
   readonly alg: string;

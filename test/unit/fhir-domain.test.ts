@@ -39,7 +39,7 @@ describe('validation', () => {
     const paths = issues.flatMap((i) => i.expression ?? []);
     assert.ok(paths.includes('Patient.birthDate'));
     assert.ok(paths.includes('Patient.foo'));
-    assert.ok(paths.includes('Patient.name.given'));
+    assert.ok(paths.includes('Patient.name[0].given'));
   });
   test('one variant per choice element', () => {
     const obs = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, valueString: 'a', valueQuantity: { value: 1 } };

@@ -105,11 +105,11 @@ export function buildCapabilityStatement(routes: readonly Route[], fhirBaseUrl: 
 
 /** Operations routed for one resource type only (`Patient/$match`…), or at the system level (`$`). */
 function operationsOf(routes: readonly Route[], type: string): { name: string; definition: string }[] {
-  const names = routes.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type))
-    .map((r) => r.operation as string);
-  return [...new Set(names)].map((name) => ({
+  const matching = routes.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type));
+  const definitions = new Map(matching.map((r) => [r.operation as string, r.definition]));
+  return [...definitions].map(([name, definition]) => ({
     name,
-    definition: ['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`,
+    definition: definition ?? (['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`),
   }));
 }
 

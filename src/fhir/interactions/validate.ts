@@ -7,20 +7,24 @@ import { bodyResource } from './respond.js';
 import { checkRead } from '../access.js';
 
 /**
- * POST [type]/$validate and [type]/[id]/$validate — validates without storing. Answers 200 with an
- * OperationOutcome listing every issue (an empty list of errors means valid), as the R4 operation defines.
+ * POST $validate, [type]/$validate and [type]/[id]/$validate — validates without storing. Answers 200 with
+ * an OperationOutcome listing every issue (an empty list of errors means valid), as the R4 operation defines.
  */
 export const validate: Handler = async ({ request, ctx, reader, params }) => {
-  const type = params.type as string;
   let resource = bodyResource(request);
   let mode: string | undefined;
-  if (resource.resourceType === 'Parameters') {
-    const p = resource as Parameters;
+  // A Parameters body is the operation's input, unless Parameters is what is being validated (its URL says
+  // so, or at the system level it carries no `resource` or `mode` parameter).
+  const p = resource.resourceType === 'Parameters' ? (resource as Parameters) : undefined;
+  const isInput = p !== undefined && (params.type !== undefined ? params.type !== 'Parameters' : p.parameter?.some((x) => x.name === 'resource' || x.name === 'mode') === true);
+  if (p && isInput) {
     const inner = p.parameter?.find((x) => x.name === 'resource')?.resource;
     mode = p.parameter?.find((x) => x.name === 'mode')?.valueCode;
     if (!inner && mode !== 'delete') throw errors.invalid('$validate Parameters need a "resource" parameter');
     if (inner) resource = inner as Resource;
   }
+  // At the system level the resource names its type (a delete needs a type and id, so it is type-level only).
+  const type = params.type ?? resource.resourceType;
   if (mode === 'delete') {
     const row = params.id ? await readCurrent(reader, type, params.id) : undefined;
     if (!row || row.deleted) throw errors.notFound(`${type}/${params.id ?? ''} does not exist`);

@@ -32,6 +32,9 @@ const MPI_STEWARDSHIP: OperationAccess = { kind: 'policy', check: mpiStewardship
 export const ROUTES: readonly Route[] = [
   { method: 'GET', pattern: ['metadata'], interaction: 'capabilities', handler: capabilities },
   { method: 'POST', pattern: [], interaction: 'transaction', handler: batchOrTransaction },
+  // $validate at the system level: the resource (or Parameters holding it) says its own type.
+  { method: 'POST', pattern: ['$validate'], interaction: 'operation', operation: 'validate',
+    definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate', access: { kind: 'authenticated' }, handler: validate },
   { method: 'GET', pattern: ['_history'], interaction: 'history-system', handler: historyHandler },
   { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type', '_search'], interaction: 'search-type', handler: search },

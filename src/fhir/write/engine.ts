@@ -1,4 +1,5 @@
 import type { Resource } from '@medplum/fhirtypes';
+import type { Principal } from '../../access/principal.js';
 import type { Queryable } from '../../storage/database.js';
 import {
   existing, lockCriteria, lockCurrent, writeVersions, type CurrentRow, type NewVersion,
@@ -27,6 +28,8 @@ export interface WriteOptions {
   readonly author?: string;
   /** Access control: sees every planned write before anything is stored, and throws to refuse one. */
   readonly guard?: WriteGuard;
+  /** Who writes (absent for Carnet's own writes): the after-write hooks are told (a Subscription keeps its owner). */
+  readonly principal?: Principal;
 }
 
 /** What access control needs to know about a version about to be written. */
@@ -133,7 +136,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
     await checkReferentialIntegrity(tx, ctx, versions, entryOf);
   }
   await writeVersions(tx, versions);
-  for (const hook of ctx.afterWrite ?? []) await hook(tx, ctx, versions);
+  for (const hook of ctx.afterWrite ?? []) await hook(tx, ctx, versions, options.principal ? { principal: options.principal } : {});
   return results;
 }
 

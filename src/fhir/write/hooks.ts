@@ -1,3 +1,4 @@
+import type { Principal } from '../../access/principal.js';
 import type { Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
 
@@ -17,4 +18,9 @@ export interface WrittenVersion {
  * Patient as it is written (never lost, never left unlinked). A hook may write through the engine itself;
  * it is then called again for those writes, so it must ignore what it does not handle.
  */
-export type AfterWriteHook = (tx: Queryable, ctx: FhirContext, written: readonly WrittenVersion[]) => Promise<void>;
+export type AfterWriteHook = (tx: Queryable, ctx: FhirContext, written: readonly WrittenVersion[], by: WrittenBy) => Promise<void>;
+
+/** Who wrote: the requester's principal, absent for Carnet's own writes (imports, HL7 feeds, its own jobs). */
+export interface WrittenBy {
+  readonly principal?: Principal;
+}

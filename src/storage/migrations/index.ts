@@ -4,6 +4,7 @@ import { hl7v2 } from './003-hl7v2.js';
 import { mpi } from './004-mpi.js';
 import { access } from './006-access.js';
 import { eventsJobs } from './007-events-jobs.js';
+import { subscriptions } from './011-subscriptions.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -12,4 +13,4 @@ export type { Migration } from './migration.js';
  * Ordered, versioned schema migrations, one file each (`NNN-<area>.ts`). Each is applied once, in order,
  * inside a transaction; the same SQL runs on PostgreSQL 15+ and on PGlite.
  */
-export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access, eventsJobs];
+export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access, eventsJobs, subscriptions];

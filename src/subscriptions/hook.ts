@@ -1,0 +1,74 @@
+import type { Subscription } from '@medplum/fhirtypes';
+import { decideType } from '../access/policy.js';
+import { errors } from '../fhir/outcomes.js';
+import type { AfterWriteHook } from '../fhir/write/hooks.js';
+import type { Jobs } from '../jobs/jobs.js';
+import type { Queryable } from '../storage/database.js';
+import { endpointProblem, type EndpointPolicy } from './endpoint.js';
+import { ownerOf } from './owner.js';
+import { parseSubscription, refuse } from './spec.js';
+import { nextState, type Transition } from './status.js';
+import { deleteSubscription, readSubscription, restartDelivery, saveSubscription, type SubscriptionRow } from './store.js';
+
+export const DELIVER_JOB = 'subscription.deliver';
+export const STATUS_JOB = 'subscription.status';
+
+export interface DeliverPayload {
+  readonly subscription: string;
+  readonly number: number;
+  readonly round: number;
+}
+
+/** The delivery job of one notification; its key makes a replayed matcher batch enqueue nothing twice. */
+export async function enqueueDelivery(jobs: Jobs, tx: Queryable, payload: DeliverPayload): Promise<void> {
+  await jobs.enqueue(tx, { kind: DELIVER_JOB, key: `${payload.subscription}/${payload.round}/${payload.number}`, payload });
+}
+
+/** Mirrors the row's status into the resource (a version written by Carnet), once per status version. */
+export async function enqueueStatusSync(jobs: Jobs, tx: Queryable, row: SubscriptionRow): Promise<void> {
+  await jobs.enqueue(tx, { kind: STATUS_JOB, key: `${row.id}/${row.statusVersion}`, payload: { subscription: row.id } });
+}
+
+const NO_OWNER: Transition = {
+  status: 'error', failures: 0, lastError: 'written without an access token: there is nobody to run it as', changed: true, restart: false,
+};
+
+/**
+ * Keeps the subscription table in step with Subscription resources, in the transaction of each version:
+ * a client's write is checked (criteria, channel, payload, endpoint, the owner's right to search what it
+ * asks for) — a refusal rolls the whole write back — and records its owner and status; a delete forgets
+ * it and its notifications. Carnet's own writes (the status it mirrors) change nothing here.
+ */
+export function subscriptionAfterWrite(options: { endpoints: EndpointPolicy; jobs: Jobs }): AfterWriteHook {
+  return async (tx, ctx, written, by) => {
+    for (const version of written) {
+      if (version.resourceType !== 'Subscription') continue;
+      if (version.deleted || !version.content) {
+        await deleteSubscription(tx, version.id);
+        continue;
+      }
+      const principal = by.principal;
+      const existing = await readSubscription(tx, version.id, true);
+      if (!principal && existing) continue;
+      const resource = JSON.parse(version.content) as Subscription;
+      const spec = parseSubscription(resource, ctx.fhirBaseUrl);
+      const problem = endpointProblem(spec.channel.endpoint, options.endpoints);
+      if (problem) throw refuse(`Subscription.channel.endpoint: ${problem}`, 'Subscription.channel.endpoint');
+      if (principal) {
+        const decision = decideType(principal, 'search', spec.resourceType);
+        if (!decision.permit) throw errors.forbidden(`A subscription runs with its owner's access, and ${decision.reason}`);
+      }
+      const transition = principal ? nextState(existing, { kind: 'written', requested: spec.status }) : NO_OWNER;
+      const row = await saveSubscription(tx, {
+        id: version.id, resourceType: spec.resourceType, criteria: spec.criteria, owner: principal ? ownerOf(principal) : null,
+        channel: spec.channel, endsAt: spec.end ?? null, status: transition.status, failures: transition.failures, lastError: transition.lastError,
+        statusChanged: true, restart: transition.restart,
+      }, ctx.clock());
+      if (row.status !== resource.status || (row.lastError ?? undefined) !== resource.error) await enqueueStatusSync(options.jobs, tx, row);
+      if (transition.restart) {
+        const start = await restartDelivery(tx, row.id);
+        if (start) await enqueueDelivery(options.jobs, tx, { subscription: row.id, ...start });
+      }
+    }
+  };
+}

@@ -1,0 +1,74 @@
+import type { FhirContext } from '../fhir/context.js';
+import type { SearchPlan } from '../fhir/search/model.js';
+import { executeSearch } from '../fhir/search/execute.js';
+import { readVisibility } from '../consent/visibility-sql.js';
+import type { ChangeEvent } from '../events/event.js';
+import type { Consumer } from '../events/consumers.js';
+import type { Jobs } from '../jobs/jobs.js';
+import { linkedPatientIds } from '../mpi/store/link-store.js';
+import type { Queryable } from '../storage/database.js';
+import { enqueueDelivery } from './hook.js';
+import { principalOfOwner } from './owner.js';
+import { matchingPlan, UNSUBSCRIBABLE_TYPES } from './spec.js';
+import { appendNotifications, candidateSubscriptions, type NewNotification, type SubscriptionRow } from './store.js';
+
+export const MATCHER = 'subscriptions.match';
+const BATCH = 200;
+const PLAN_CACHE = 1000;
+
+/**
+ * The subscriptions consumer: for each batch of change events it looks up, with one statement, the
+ * subscriptions whose criteria name the changed types (the index), then runs each candidate's criteria
+ * as a real search restricted to the changed ids and to what the subscription's owner may see under
+ * the patients' consents (the same visibility SQL as every search) — so a notification never reveals a
+ * resource its owner could not read. Matches are numbered per subscription and the first one enqueues
+ * that subscription's delivery job, all in the consumer's transaction (docs/events-and-jobs.md).
+ *
+ * A change matches when the resource, as it now stands, meets the criteria (R4B/R5: a resource that stops
+ * matching after an update is not a match). An event whose resource has been changed again since is
+ * left to the later event, which stands for it: one notification per current version.
+ */
+export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
+  const plans = new Map<string, SearchPlan>();
+  const planOf = (sub: SubscriptionRow): SearchPlan => {
+    const key = `${sub.resourceType}?${sub.criteria}`;
+    let plan = plans.get(key);
+    if (!plan) {
+      plan = matchingPlan(sub.resourceType, sub.criteria, ctx.fhirBaseUrl, BATCH);
+      if (plans.size >= PLAN_CACHE) plans.delete(plans.keys().next().value as string);
+      plans.set(key, plan);
+    }
+    return plan;
+  };
+  return {
+    name: MATCHER,
+    kinds: ['create', 'update'],
+    batchSize: BATCH,
+    async handle(events, tx) {
+      const relevant = events.filter((e) => e.versionId !== null && !UNSUBSCRIBABLE_TYPES.includes(e.resourceType));
+      const now = ctx.clock();
+      const candidates = await candidateSubscriptions(tx, [...new Set(relevant.map((e) => e.resourceType))], now);
+      for (const sub of candidates) {
+        const changed = relevant.filter((e) => e.resourceType === sub.resourceType);
+        const matched = await matchingEvents(tx, ctx, sub, planOf(sub), changed, now);
+        const { start } = await appendNotifications(tx, sub.id, matched.map(notificationOf));
+        if (start) await enqueueDelivery(jobs, tx, { subscription: sub.id, ...start });
+      }
+    },
+  };
+}
+
+async function matchingEvents(tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, plan: SearchPlan, events: readonly ChangeEvent[], now: Date): Promise<ChangeEvent[]> {
+  if (events.length === 0 || !sub.owner) return [];
+  const ids = [...new Set(events.map((e) => e.id))];
+  const outcome = await executeSearch(tx, { ...plan, count: ids.length }, {
+    now, scope: { extra: [{ kind: 'id', ids }] }, visibility: readVisibility(principalOfOwner(sub.owner), now, 's'),
+    ...(ctx.mpi ? { linkedPatients: (id: string) => linkedPatientIds(tx, id) } : {}),
+  });
+  const current = new Map(outcome.matches.map((row) => [row.id, row.versionId]));
+  return events.filter((e) => current.get(e.id) === e.versionId);
+}
+
+function notificationOf(e: ChangeEvent): NewNotification {
+  return { eventSeq: e.seq, kind: e.kind, resourceType: e.resourceType, resourceId: e.id, versionId: e.versionId as number, patientId: e.patientId, at: e.at };
+}

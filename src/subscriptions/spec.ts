@@ -1,0 +1,129 @@
+import type { Subscription } from '@medplum/fhirtypes';
+import { fhirDefinitions } from '../fhir/definitions.js';
+import { FhirError, issue } from '../fhir/outcomes.js';
+import { parseSearch } from '../fhir/search/parse/request.js';
+import type { SearchPlan } from '../fhir/search/model.js';
+
+/**
+ * What Carnet needs from a Subscription resource (pure): the criteria split into a resource type (the
+ * matcher's index) and a search, the rest-hook channel, and the payload. Everything a client can get
+ * wrong is refused here, before anything is stored (422 with the element at fault).
+ */
+export type PayloadContent = 'empty' | 'id-only' | 'full-resource';
+export type SubscriptionStatus = 'requested' | 'active' | 'error' | 'off';
+
+export interface Channel {
+  readonly type: 'rest-hook';
+  readonly endpoint: string;
+  /** `Name: value` headers sent with every notification (Authorization, say). */
+  readonly headers: readonly { readonly name: string; readonly value: string }[];
+  /** Which notification: none in the body (R4 without payload), or a history Bundle of this content. */
+  readonly content: PayloadContent;
+  /** The payload's MIME type; undefined: R4's "no payload", a POST with an empty body. */
+  readonly mime: string | undefined;
+}
+
+export interface SubscriptionSpec {
+  readonly resourceType: string;
+  /** The criteria's query string, as given (after the "?"). */
+  readonly criteria: string;
+  readonly status: SubscriptionStatus;
+  readonly channel: Channel;
+  readonly end: string | undefined;
+}
+
+export const PAYLOAD_CONTENT_URL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content';
+const MIMES = new Set(['application/fhir+json', 'application/json']);
+const STATUSES = new Set<SubscriptionStatus>(['requested', 'active', 'error', 'off']);
+const CONTENTS = new Set<PayloadContent>(['empty', 'id-only', 'full-resource']);
+/** Search parameters that shape a result page, not which resources match. */
+const RESULT_PARAMETERS = new Set(['_include', '_revinclude', '_sort', '_count', '_summary', '_elements', '_total', '_contained', '_containedType', '_cursor']);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers the transport owns: a subscription may not set them. */
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'content-type', 'transfer-encoding', 'connection', 'upgrade', 'te', 'trailer', 'keep-alive', 'expect']);
+/** Types whose changes are never notified: the subscriptions themselves and the audit trail (no feedback loops). */
+export const UNSUBSCRIBABLE_TYPES: readonly string[] = ['Subscription', 'AuditEvent'];
+
+export function refuse(text: string, expression: string): FhirError {
+  return new FhirError('unprocessable', text, [issue('error', 'invalid', text, [expression])]);
+}
+
+/** Splits `Type?query` and checks that it is a search Carnet can run (the same parser as the search API). */
+export function parseCriteria(raw: unknown, baseUrl: string): { resourceType: string; criteria: string; plan: SearchPlan } {
+  if (typeof raw !== 'string' || raw.trim() === '') throw refuse('Subscription.criteria is required: a search such as Observation?patient=Patient/123', 'Subscription.criteria');
+  const text = raw.trim();
+  const at = text.indexOf('?');
+  const resourceType = at < 0 ? text : text.slice(0, at);
+  const criteria = at < 0 ? '' : text.slice(at + 1);
+  if (!fhirDefinitions().resourceTypes.has(resourceType)) throw refuse(`Subscription.criteria: "${resourceType}" is not a FHIR resource type`, 'Subscription.criteria');
+  if (UNSUBSCRIBABLE_TYPES.includes(resourceType)) throw refuse(`Subscription.criteria: changes of ${resourceType} are not notified`, 'Subscription.criteria');
+  const params = [...new URLSearchParams(criteria).entries()];
+  for (const [name] of params) {
+    if (RESULT_PARAMETERS.has(name.split(':')[0] as string)) throw refuse(`Subscription.criteria: ${name} shapes a result page; a subscription's criteria only select resources`, 'Subscription.criteria');
+  }
+  let plan: SearchPlan;
+  try {
+    plan = parseSearch(resourceType, params, { baseUrl });
+  } catch (error) {
+    if (error instanceof FhirError) throw refuse(`Subscription.criteria is not a valid search: ${error.message}`, 'Subscription.criteria');
+    throw error;
+  }
+  return { resourceType, criteria, plan };
+}
+
+/**
+ * The search that decides whether changed resources match: the criteria, with no paging or includes.
+ * The matcher adds the changed ids and the owner's visibility when it runs it.
+ */
+export function matchingPlan(resourceType: string, criteria: string, baseUrl: string, limit: number): SearchPlan {
+  const { plan } = parseCriteria(`${resourceType}${criteria ? `?${criteria}` : ''}`, baseUrl);
+  return { ...plan, count: limit, total: 'none', sort: [], include: [], revinclude: [], cursor: undefined, summary: undefined, elements: undefined };
+}
+
+function parseHeaders(raw: unknown): Channel['headers'] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw refuse('Subscription.channel.header must be a list of "Name: value" strings', 'Subscription.channel.header');
+  return raw.map((line: unknown, i) => {
+    const where = `Subscription.channel.header[${i}]`;
+    if (typeof line !== 'string') throw refuse(`${where} must be a string "Name: value"`, where);
+    const colon = line.indexOf(':');
+    const name = colon > 0 ? line.slice(0, colon).trim() : '';
+    const value = colon > 0 ? line.slice(colon + 1).trim() : '';
+    if (!HEADER_NAME.test(name)) throw refuse(`${where} must read "Name: value"`, where);
+    if (/[\r\n\0]/.test(value)) throw refuse(`${where}: a header value may not contain line breaks`, where);
+    if (RESERVED_HEADERS.has(name.toLowerCase())) throw refuse(`${where}: ${name} is set by Carnet, not by the subscription`, where);
+    return { name, value };
+  });
+}
+
+function parsePayload(channel: NonNullable<Subscription['channel']>): Pick<Channel, 'content' | 'mime'> {
+  const mime = channel.payload;
+  const extension = (channel as { _payload?: { extension?: { url?: string; valueCode?: string }[] } })._payload?.extension?.find((e) => e.url === PAYLOAD_CONTENT_URL);
+  const declared = extension?.valueCode;
+  if (declared !== undefined && !CONTENTS.has(declared as PayloadContent)) {
+    throw refuse(`Subscription.channel.payload: content "${declared}" is not one of empty, id-only, full-resource`, 'Subscription.channel.payload');
+  }
+  if (mime === undefined) {
+    if (declared !== undefined) throw refuse('Subscription.channel.payload: a payload content needs a MIME type (application/fhir+json)', 'Subscription.channel.payload');
+    return { content: 'empty', mime: undefined };
+  }
+  const base = mime.split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!MIMES.has(base)) throw refuse(`Subscription.channel.payload: Carnet sends application/fhir+json, not "${mime}"`, 'Subscription.channel.payload');
+  return { content: (declared as PayloadContent | undefined) ?? 'full-resource', mime: base };
+}
+
+/** The spec of a Subscription as a client wrote it; throws a 422 FhirError naming the element at fault. */
+export function parseSubscription(resource: Subscription, baseUrl: string): SubscriptionSpec {
+  const status = resource.status as SubscriptionStatus | undefined;
+  if (!status || !STATUSES.has(status)) throw refuse('Subscription.status must be requested, active, error or off', 'Subscription.status');
+  const { resourceType, criteria } = parseCriteria(resource.criteria, baseUrl);
+  const channel = resource.channel;
+  if (!channel) throw refuse('Subscription.channel is required', 'Subscription.channel');
+  if (channel.type !== 'rest-hook') throw refuse(`Subscription.channel.type: Carnet delivers by rest-hook, not "${String(channel.type)}"`, 'Subscription.channel.type');
+  if (typeof channel.endpoint !== 'string' || channel.endpoint === '') throw refuse('Subscription.channel.endpoint is required for a rest-hook', 'Subscription.channel.endpoint');
+  return {
+    resourceType, criteria, status,
+    channel: { type: 'rest-hook', endpoint: channel.endpoint, headers: parseHeaders(channel.header), ...parsePayload(channel) },
+    end: resource.end,
+  };
+}

@@ -1,0 +1,182 @@
+import type { Queryable } from '../storage/database.js';
+import type { Owner } from './owner.js';
+import type { Channel, SubscriptionStatus } from './spec.js';
+import type { DeliveryState } from './status.js';
+
+/** The subscription tables (migration 11): the criteria index, delivery state, numbered notifications. */
+export interface SubscriptionRow extends DeliveryState {
+  readonly id: string;
+  readonly resourceType: string;
+  readonly criteria: string;
+  readonly owner: Owner | null;
+  readonly channel: Channel;
+  readonly eventsSinceStart: number;
+  readonly deliveredThrough: number;
+  readonly inFlight: boolean;
+  readonly round: number;
+  readonly statusVersion: number;
+  readonly endsAt: string | null;
+}
+
+export interface NotificationRow extends NewNotification {
+  readonly number: number;
+}
+
+/** A match of a subscription: the event and the version it is about. */
+export interface NewNotification {
+  readonly eventSeq: number;
+  readonly kind: string;
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly versionId: number;
+  readonly patientId: string | null;
+  readonly at: string;
+}
+
+type Row = Record<string, unknown>;
+const COLUMNS = `id, resource_type, criteria, status, owner, channel, events_since_start, delivered_through, in_flight, round, failures,
+  last_error, status_version, ends_at`;
+
+function iso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
+}
+
+function toRow(r: Row): SubscriptionRow {
+  return {
+    id: r.id as string, resourceType: r.resource_type as string, criteria: r.criteria as string, status: r.status as SubscriptionStatus,
+    owner: r.owner ? (JSON.parse(r.owner as string) as Owner) : null, channel: JSON.parse(r.channel as string) as Channel,
+    eventsSinceStart: Number(r.events_since_start), deliveredThrough: Number(r.delivered_through), inFlight: Boolean(r.in_flight),
+    round: Number(r.round), failures: Number(r.failures), lastError: (r.last_error as string | null) ?? null,
+    statusVersion: Number(r.status_version), endsAt: r.ends_at ? iso(r.ends_at) : null,
+  };
+}
+
+function toNotification(r: Row): NotificationRow {
+  return {
+    number: Number(r.number), eventSeq: Number(r.event_seq), kind: r.kind as string, resourceType: r.resource_type as string,
+    resourceId: r.resource_id as string, versionId: Number(r.version_id), patientId: (r.patient_id as string | null) ?? null, at: iso(r.at),
+  };
+}
+
+export async function readSubscription(q: Queryable, id: string, lock = false): Promise<SubscriptionRow | undefined> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM subscription WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+export interface SubscriptionWrite extends DeliveryState {
+  readonly id: string;
+  readonly resourceType: string;
+  readonly criteria: string;
+  readonly owner: Owner | null;
+  readonly channel: Channel;
+  readonly endsAt: string | null;
+  readonly statusChanged: boolean;
+  readonly restart: boolean;
+}
+
+/** Stores what a client wrote; returns the row as it now is. */
+export async function saveSubscription(q: Queryable, w: SubscriptionWrite, now: Date): Promise<SubscriptionRow> {
+  const { rows } = await q.query<Row>(
+    `INSERT INTO subscription (id, resource_type, criteria, status, owner, channel, failures, last_error, ends_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET resource_type = EXCLUDED.resource_type, criteria = EXCLUDED.criteria, status = EXCLUDED.status,
+       owner = EXCLUDED.owner, channel = EXCLUDED.channel, failures = EXCLUDED.failures, last_error = EXCLUDED.last_error,
+       ends_at = EXCLUDED.ends_at, updated_at = EXCLUDED.updated_at,
+       status_version = subscription.status_version + $11, round = subscription.round + $12,
+       in_flight = subscription.in_flight AND $12 = 0
+     RETURNING ${COLUMNS}`,
+    [w.id, w.resourceType, w.criteria, w.status, w.owner ? JSON.stringify(w.owner) : null, JSON.stringify(w.channel), w.failures, w.lastError,
+      w.endsAt, now.toISOString(), w.statusChanged ? 1 : 0, w.restart ? 1 : 0],
+  );
+  return toRow(rows[0] as Row);
+}
+
+export async function deleteSubscription(q: Queryable, id: string): Promise<void> {
+  await q.query('DELETE FROM subscription WHERE id = $1', [id]);
+}
+
+/** Delivery state after an attempt (the status, its version bumped when it changed). */
+export async function saveDeliveryState(q: Queryable, id: string, state: DeliveryState & { changed: boolean }, now: Date): Promise<SubscriptionRow | undefined> {
+  const { rows } = await q.query<Row>(
+    `UPDATE subscription SET status = $2, failures = $3, last_error = $4, status_version = status_version + $5, updated_at = $6
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, state.status, state.failures, state.lastError, state.changed ? 1 : 0, now.toISOString()],
+  );
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/** The subscriptions that may match changes of these types (the index: one statement per batch of events). */
+export async function candidateSubscriptions(q: Queryable, types: readonly string[], now: Date): Promise<SubscriptionRow[]> {
+  if (types.length === 0) return [];
+  const { rows } = await q.query<Row>(
+    `SELECT ${COLUMNS} FROM subscription
+      WHERE resource_type = ANY($1::text[]) AND status IN ('active', 'error') AND owner IS NOT NULL AND (ends_at IS NULL OR ends_at > $2)
+      ORDER BY id`,
+    [types, now.toISOString()],
+  );
+  return rows.map(toRow);
+}
+
+/**
+ * Numbers and stores a subscription's new notifications, in the matcher's transaction. When no delivery
+ * is in flight for it, returns the notification the new delivery job starts with (and marks one in flight).
+ */
+export async function appendNotifications(q: Queryable, id: string, list: readonly NewNotification[]): Promise<{ start?: { number: number; round: number } }> {
+  if (list.length === 0) return {};
+  const { rows } = await q.query<Row>(
+    `SELECT events_since_start, delivered_through, in_flight, round FROM subscription WHERE id = $1 FOR UPDATE`, [id],
+  );
+  const row = rows[0];
+  if (!row) return {};
+  const first = Number(row.events_since_start) + 1;
+  await q.query(
+    `INSERT INTO subscription_notification (subscription_id, number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at)
+     SELECT $1, $2 + o - 1, s, k, t, i, v, p, a
+       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::timestamptz[]) WITH ORDINALITY AS x(s, k, t, i, v, p, a, o)`,
+    [id, first, list.map((n) => n.eventSeq), list.map((n) => n.kind), list.map((n) => n.resourceType), list.map((n) => n.resourceId),
+      list.map((n) => n.versionId), list.map((n) => n.patientId), list.map((n) => n.at)],
+  );
+  const start = !row.in_flight;
+  await q.query(
+    'UPDATE subscription SET events_since_start = events_since_start + $2, in_flight = true WHERE id = $1', [id, list.length],
+  );
+  return start ? { start: { number: Number(row.delivered_through) + 1, round: Number(row.round) } } : {};
+}
+
+export async function readNotification(q: Queryable, id: string, number: number): Promise<NotificationRow | undefined> {
+  const { rows } = await q.query<Row>(
+    `SELECT number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at FROM subscription_notification
+      WHERE subscription_id = $1 AND number = $2`, [id, number],
+  );
+  return rows[0] ? toNotification(rows[0]) : undefined;
+}
+
+/**
+ * Records notification `number` as delivered (the subscription row locked); returns the next one to
+ * deliver, or nothing — then no delivery is in flight until the matcher appends again. A job of an
+ * earlier round (delivery was restarted meanwhile) records its delivery and hands nothing on: the
+ * restarted job carries on.
+ */
+export async function markDelivered(q: Queryable, id: string, number: number, round: number, now: Date): Promise<{ next: number } | undefined> {
+  const { rows } = await q.query<Row>('SELECT events_since_start, round FROM subscription WHERE id = $1 FOR UPDATE', [id]);
+  const row = rows[0];
+  if (!row) return undefined;
+  await q.query('UPDATE subscription_notification SET delivered_at = $3 WHERE subscription_id = $1 AND number = $2', [id, number, now.toISOString()]);
+  const current = Number(row.round) === round;
+  const more = Number(row.events_since_start) > number;
+  await q.query(
+    `UPDATE subscription SET delivered_through = GREATEST(delivered_through, $2)${current ? ', in_flight = $3' : ''} WHERE id = $1`,
+    current ? [id, number, more] : [id, number],
+  );
+  return current && more ? { next: number + 1 } : undefined;
+}
+
+/** After a restart (the client reactivated it): the first undelivered notification, marked in flight. */
+export async function restartDelivery(q: Queryable, id: string): Promise<{ number: number; round: number } | undefined> {
+  const { rows } = await q.query<Row>(
+    `UPDATE subscription SET in_flight = true WHERE id = $1 AND NOT in_flight AND events_since_start > delivered_through
+     RETURNING delivered_through, round`, [id],
+  );
+  const row = rows[0];
+  return row ? { number: Number(row.delivered_through) + 1, round: Number(row.round) } : undefined;
+}

@@ -1,0 +1,4 @@
+import { boot } from '../shared/boot';
+import { Landing } from './Landing';
+
+boot(<Landing />);

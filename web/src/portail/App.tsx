@@ -1,0 +1,115 @@
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { currentLang } from '../shared/i18n';
+import { Layout } from '../shared/Layout';
+import { useTitle } from '../shared/useTitle';
+import { nameOf, usePatient } from './fhir';
+import { Accueil } from './pages/Accueil';
+import { navigate, ROUTES, routeOf, usePath, type RouteName } from './router';
+import { SessionContext, useSession, type Session } from './session';
+import { signIn, signOut, type SignIn } from './smart';
+
+const NAV: readonly RouteName[] = ['home'];
+const NAV_KEYS = { home: 'portal.nav.home' } as const;
+
+function Nav() {
+  const { t } = useTranslation();
+  const path = usePath();
+  const active = routeOf(path);
+  return (
+    <nav className="tabs" aria-label={t('portal.nav.label')}>
+      <ul>
+        {NAV.map((name) => (
+          <li key={name}>
+            <a
+              href={ROUTES[name]}
+              aria-current={active === name ? 'page' : undefined}
+              onClick={(event) => {
+                if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+                event.preventDefault();
+                navigate(ROUTES[name]);
+              }}
+            >
+              {t(NAV_KEYS[name])}
+            </a>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function Who() {
+  const { t } = useTranslation();
+  const patient = usePatient();
+  if (!patient.data) return null;
+  return <span className="who">{t('portal.recordOf')} <strong>{nameOf(patient.data)}</strong></span>;
+}
+
+function SignedIn() {
+  const { t } = useTranslation();
+  const session = useSession();
+  const route = routeOf(usePath());
+  return (
+    <Layout
+      home="/portail/"
+      appName={t('portal.appName')}
+      actions={<><Who /><button type="button" className="link-button" onClick={session.signOut}>{t('portal.logout')}</button></>}
+      nav={<Nav />}
+    >
+      {route === 'home' ? <Accueil /> : <NotFound />}
+    </Layout>
+  );
+}
+
+function NotFound() {
+  const { t } = useTranslation();
+  useTitle(t('common.notFound'));
+  return (
+    <div className="page">
+      <h1>{t('common.notFound')}</h1>
+      <p><a href="/portail/">{t('common.backHome')}</a></p>
+    </div>
+  );
+}
+
+/** Before the session: signing in (announced), or why it failed with a way to start again. */
+function Gate(props: { state: SignIn | undefined }) {
+  const { t } = useTranslation();
+  const failed = props.state?.kind === 'failed';
+  useTitle(failed ? t('portal.signInFailed') : t('portal.signingIn'));
+  return (
+    <Layout home="/" appName={t('portal.appName')}>
+      <div className="page">
+        {failed ? (
+          <div role="alert">
+            <h1>{t('portal.signInFailed')}</h1>
+            <p><a className="button" href="/portail/">{t('portal.signInAgain')}</a></p>
+          </div>
+        ) : (
+          <h1 role="status">{t('portal.signingIn')}</h1>
+        )}
+      </div>
+    </Layout>
+  );
+}
+
+export function App() {
+  const [state, setState] = useState<SignIn>();
+  useEffect(() => {
+    let live = true;
+    void signIn(currentLang).then((result) => { if (live) setState(result); });
+    return () => { live = false; };
+  }, []);
+  const session = useMemo<Session | undefined>(() => {
+    if (state?.kind !== 'signed-in') return undefined;
+    const client = state.client;
+    return { client, patientId: client.getPatientId() ?? '', signOut: () => void signOut(client) };
+  }, [state]);
+  if (!session) return <Gate state={state} />;
+  return (
+    <SessionContext.Provider value={session}>
+      <SignedIn />
+    </SessionContext.Provider>
+  );
+}
