@@ -28,6 +28,7 @@ import { SecretBox } from '../auth/secrets.js';
 import type { AuthServices } from '../auth/services.js';
 import { TokenService } from '../auth/tokens.js';
 import { Background } from './background.js';
+import { schedulingAfterWrite } from '../scheduling/write-hook.js';
 import { registerSubscriptions, subscriptionWriteHook } from '../subscriptions/register.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
@@ -80,10 +81,11 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
     summaryRules: config.summaryRules,
-    // The MPI matches every Patient inside its write's transaction (docs/mpi.md); Subscriptions keep their
-    // criteria index and owner in step with their resource (docs/subscriptions.md).
+    // In each write's transaction: appointments claim their time, refused when it is taken
+    // (docs/scheduling.md); the MPI matches every Patient (docs/mpi.md); Subscriptions keep their criteria
+    // index and owner in step with their resource (docs/subscriptions.md).
     ...(config.mpi ? { mpi: DEFAULT_MPI_CONFIG } : {}),
-    afterWrite: [...(config.mpi ? [mpiAfterWrite(DEFAULT_MPI_CONFIG)] : []), subscriptionWriteHook(config.subscriptions, background)],
+    afterWrite: [schedulingAfterWrite, ...(config.mpi ? [mpiAfterWrite(DEFAULT_MPI_CONFIG)] : []), subscriptionWriteHook(config.subscriptions, background)],
   };
   await registerSubscriptions(ctx, background, config.subscriptions);
   const auth = await composeAuth(config, db, log, clock, audit, fhirBaseUrl);

@@ -110,9 +110,11 @@ export function generatePopulation(partial: Partial<PopulationOptions> = {}): Po
     directory,
     publicHealth,
     *records() {
+      // Each pass books the doctors' upcoming appointments afresh, in person order: the same bytes every pass.
+      const upcoming = new Map<string, number>();
       for (const person of people) {
         const generated = generateRecord(root.fork(`person/${person.key}`), person, directory, publicHealth.cases.get(person.key) ?? [], {
-          reference, historyYears: options.historyYears, ...(options.hardCases ? { hardCases: true } : {}),
+          reference, historyYears: options.historyYears, upcoming, ...(options.hardCases ? { hardCases: true } : {}),
         });
         const { record } = generated;
         const truth: GroundTruthPerson = {

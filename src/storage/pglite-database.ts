@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import type { Database, Queryable, QueryResult } from './database.js';
 
 type PGliteLike = Pick<PGlite, 'query'>;
@@ -17,7 +18,8 @@ function wrap(target: PGliteLike): Queryable {
 export async function openPGlite(dataDir: string): Promise<Database> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(inMemory ? undefined : dataDir);
+  // btree_gist backs the scheduling exclusion constraint (migration 012); PGlite loads extensions at start.
+  const pglite = await PGlite.create(inMemory ? undefined : dataDir, { extensions: { btree_gist } });
   const root = wrap(pglite);
   return {
     kind: 'pglite',

@@ -24,6 +24,12 @@ export interface ClinicalContext {
   readonly reference: Day;
   /** The Condition resources of chronic conditions, by source organisation code then condition. */
   readonly conditionRefs: Map<string, Map<ChronicKey, Ref>>;
+  /**
+   * Upcoming appointments already given to each family doctor (PractitionerRole id → count), shared by the
+   * records of one pass over the population: a doctor's appointments never overlap (the database would
+   * refuse a double booking: docs/scheduling.md).
+   */
+  readonly upcoming: Map<string, number>;
 }
 
 /** Who follows chronic conditions and prescribes: the family doctor, else the hospital's internist. */

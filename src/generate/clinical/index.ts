@@ -26,6 +26,8 @@ export interface RecordOptions {
   readonly historyYears: number;
   /** Source copies carry the hard-case variants too (suffixes, nicknames, compound surnames reduced, date and NAM typos). */
   readonly hardCases?: boolean;
+  /** The doctors' upcoming appointments so far in this pass over the population (see ClinicalContext.upcoming). */
+  readonly upcoming?: Map<string, number>;
 }
 
 export interface GeneratedRecord {
@@ -68,7 +70,7 @@ export function generateRecord(rng: Random, person: Person, directory: Directory
   const record = new PersonRecord(rng.fork('record'), person, care, directory, options.reference, options.hardCases ?? false);
   const ctx: ClinicalContext = {
     rng: rng.fork('clinical'), person, plan, traits: drawTraits(rng.fork('traits'), person, plan, end), record,
-    start, end, reference: options.reference, conditionRefs: new Map(),
+    start, end, reference: options.reference, conditionRefs: new Map(), upcoming: options.upcoming ?? new Map(),
   };
   const who = prescriber(ctx);
   const clinicPatient = record.patient(who.kind, who.org);

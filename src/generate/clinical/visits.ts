@@ -187,6 +187,23 @@ export function clinicVisits(ctx: ClinicalContext): Visit[] {
   return visits;
 }
 
+/** Weekdays (from the second week after the reference date) and 20-minute times of day a doctor's calendar offers. */
+export const UPCOMING_WEEKDAYS = 60;
+const UPCOMING_TIMES = 24;
+
+/**
+ * Where a doctor's n-th upcoming appointment falls (pure): one per weekday over twelve weeks, then again
+ * at another time of day (8:00 to 15:40), so each of the first 60 × 24 lands on a distinct slot. Past
+ * that the calendar is full (undefined).
+ */
+export function upcomingPosition(n: number): { weekday: number; minute: number } | undefined {
+  if (!Number.isInteger(n) || n < 0 || n >= UPCOMING_WEEKDAYS * UPCOMING_TIMES) return undefined;
+  const weekday = n % UPCOMING_WEEKDAYS;
+  // For a given weekday, floor(n / 60) takes every value below 24 once, and so does this shift of it.
+  const time = (Math.floor(n / UPCOMING_WEEKDAYS) + weekday * 7) % UPCOMING_TIMES;
+  return { weekday, minute: 8 * 60 + time * 20 };
+}
+
 /** An upcoming booked appointment with the family doctor, in a slot of their schedule. */
 export function upcomingAppointment(ctx: ClinicalContext): void {
   const { record, rng } = ctx;
@@ -194,11 +211,12 @@ export function upcomingAppointment(ctx: ClinicalContext): void {
   if (!doctor || !record.care.gmf || ctx.person.deathDay !== undefined || !rng.chance(0.3)) return;
   const scheduleId = record.directory.schedules.get(doctor.roleId);
   if (!scheduleId) return;
-  // A grid of 20-minute slots from 8:00, one per person, from the second week after the reference date:
-  // no two generated appointments ever take the same slot (for populations up to 24 × 60 persons).
-  const position = ctx.person.index % (24 * 60);
-  const day = addWeekdays(weekdayOnOrAfter(ctx.reference + 8), Math.floor(position / 24));
-  const minute = 8 * 60 + (position % 24) * 20;
+  const rank = ctx.upcoming.get(doctor.roleId) ?? 0;
+  const position = upcomingPosition(rank);
+  if (!position) return; // the doctor's calendar is full for the next twelve weeks
+  ctx.upcoming.set(doctor.roleId, rank + 1);
+  const day = addWeekdays(weekdayOnOrAfter(ctx.reference + 8), position.weekday);
+  const minute = position.minute;
   const slot = record.add<Slot>({
     resourceType: 'Slot',
     schedule: reference('Schedule', scheduleId),
