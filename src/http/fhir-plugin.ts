@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
+import { parseJsonBody } from './json-body.js';
 import { errorResponse, errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
 import type { FhirRequest, FhirResponse } from '../fhir/router/types.js';
@@ -54,13 +55,12 @@ export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyRe
 export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirContext }): Promise<void> {
   const { ctx } = options;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
+  // Bytes, not a string: the body is decoded in its declared charset, and bytes that are not text are refused.
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as Buffer, request.headers['content-type']));
     } catch (error) {
-      done(errors.coded('invalid-json', `The body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(error as Error, undefined);
     }
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
-import { errorResponse, errors, FhirError, type ErrorCode } from '../fhir/outcomes.js';
+import type { Duplex } from 'node:stream';
+import { errorResponse, errors, FhirError, issue, outcome, type ErrorCode } from '../fhir/outcomes.js';
 import { CARNET_VERSION } from '../version.js';
 import { fhirPlugin, sendFhir } from './fhir-plugin.js';
 import type { Hl7Gateway } from '../hl7v2/gateway/gateway.js';
@@ -46,6 +47,19 @@ function refusalCode(status: 401 | 403, oauthError: string | undefined): ErrorCo
   return oauthError === 'invalid_token' ? 'token-invalid' : oauthError === undefined ? 'token-required' : 'unauthorized';
 }
 
+/**
+ * Errors Node's HTTP parser meets before any request exists (headers or URL over 16 KB, malformed requests):
+ * answered with an OperationOutcome like every other error, then the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const [status, reason, text] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', 'The URL and headers are larger than the 16 KB this server reads; send long searches as POST [type]/_search']
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'The request was not received in time'] : [400, 'Bad Request', 'The request is not valid HTTP'];
+  const body = JSON.stringify(outcome([issue('error', status === 431 ? 'too-costly' : 'invalid', text)]));
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -53,6 +67,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: true },
+    // A URL that is not valid percent-encoding never reaches a route: it gets the same OperationOutcome.
+    frameworkErrors: (error, _request, reply) => sendFhir(reply, errorResponse(errors.invalid(`The URL is not valid: ${error.message}`))),
+    clientErrorHandler: answerClientError,
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(

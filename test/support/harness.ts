@@ -128,7 +128,7 @@ export async function startTestCarnet(overrides: TestOverrides = {}): Promise<Te
         method: method as 'GET',
         url,
         headers: { ...(hasBody ? { 'content-type': 'application/fhir+json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers },
-        ...(hasBody ? { payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+        ...(hasBody ? { payload: typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body) } : {}),
       });
       let body: unknown;
       try {

@@ -27,8 +27,25 @@ function matchRoute(route: Route, segments: string[]): Record<string, string> | 
   return params;
 }
 
+const NUL_TEXT = 'The NUL character (%00) is in no type, id, parameter name or search value';
+
+/** A path segment, percent-decoded; malformed encoding and NUL are a 400 (both reached the database as a 500). */
+function decodeSegment(segment: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    throw errors.invalid(`The path segment "${segment.slice(0, 64)}" is not valid percent-encoding`);
+  }
+  if (decoded.includes('\u0000')) throw errors.invalid(NUL_TEXT);
+  return decoded;
+}
+
 function findRoute(request: FhirRequest): Match {
-  const segments = request.path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  const segments = request.path.split('/').filter((s) => s.length > 0).map(decodeSegment);
+  for (const [name, value] of request.query) {
+    if (name.includes('\u0000') || value.includes('\u0000')) throw errors.invalid(NUL_TEXT);
+  }
   const hasQuery = [...request.query.keys()].length > 0;
   const method = request.method === 'HEAD' ? 'GET' : request.method;
   let pathMatched = false;
