@@ -3,7 +3,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
 /**
- * The browser apps, built into dist/web and served by Carnet itself (src/http/web-plugin.ts): the landing
+ * The browser apps, built into dist/apps and served by Carnet itself (src/http/web-plugin.ts): the landing
  * page (/), the citizen portal (/portail/) and the professional workspace (/clinique/). One build, shared
  * chunks (React, i18n, the UI library) cached across apps; hashed file names so they can be cached forever.
  */
@@ -17,7 +17,7 @@ export default defineConfig({
   define: { FHIRCLIENT_PURE: 'true' },
   logLevel: 'warn',
   build: {
-    outDir: here('../dist/web'),
+    outDir: here('../dist/apps'),
     emptyOutDir: true,
     target: 'es2022',
     // No inline modulepreload polyfill: the Content-Security-Policy allows no inline script.

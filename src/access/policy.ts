@@ -32,11 +32,17 @@ export interface ConsentFacts {
   readonly breakGlass: boolean;
 }
 
+/** The error categories (fhir/outcomes.ts `ErrorCategory`) a policy denial can carry. */
+export type Denial = 'forbidden' | 'not-found';
+
 export interface Decision {
   readonly permit: boolean;
   readonly reason: string;
-  /** The status a denial answers: 403 when the requester may know the resource exists, 404 when not. */
-  readonly status: 403 | 404 | undefined;
+  /**
+   * The error category a denial answers with (fhir/outcomes.ts maps it to a status): `forbidden` when the
+   * requester may know the resource exists, `not-found` when not. Undefined when permitted.
+   */
+  readonly denial: Denial | undefined;
   /** v3 ActReason purpose of use the access is made under. */
   readonly purpose: string;
   readonly breakGlass?: boolean;
@@ -54,16 +60,16 @@ export function purposeOf(principal: Principal): string {
   }
 }
 
-const permit = (reason: string, purpose: string, extra: Partial<Decision> = {}): Decision => ({ permit: true, reason, status: undefined, purpose, ...extra });
-const deny = (status: 403 | 404, reason: string, purpose: string, extra: Partial<Decision> = {}): Decision => ({ permit: false, reason, status, purpose, ...extra });
+const permit = (reason: string, purpose: string, extra: Partial<Decision> = {}): Decision => ({ permit: true, reason, denial: undefined, purpose, ...extra });
+const deny = (denial: Denial, reason: string, purpose: string, extra: Partial<Decision> = {}): Decision => ({ permit: false, reason, denial, purpose, ...extra });
 
 /** The type-level decision (scopes and role), before any resource is looked at. */
 export function decideType(principal: Principal, action: Action, type: string): Decision {
   const purpose = purposeOf(principal);
   const letter = PERMISSION_OF[action];
-  if (!reachOf(principal.scopes, type, letter)) return deny(403, `no granted scope allows "${letter}" on ${type}`, purpose);
+  if (!reachOf(principal.scopes, type, letter)) return deny('forbidden', `no granted scope allows "${letter}" on ${type}`, purpose);
   const write = action === 'create' || action === 'update' || action === 'delete';
-  if (!roleAllows(principal.role, type, write)) return deny(403, `the ${principal.role} role may not ${write ? 'write' : 'read'} ${type}`, purpose);
+  if (!roleAllows(principal.role, type, write)) return deny('forbidden', `the ${principal.role} role may not ${write ? 'write' : 'read'} ${type}`, purpose);
   return permit(`scope and ${principal.role} role allow ${action} on ${type}`, purpose);
 }
 
@@ -72,7 +78,7 @@ function patientless(principal: Principal, resource: ResourceFacts, purpose: str
   if (isDirectoryType(resource.type)) return permit('directory resource', purpose);
   if (principal.platform) return permit('platform client', purpose);
   if (resource.authorOrg !== null && identitiesOf(principal).includes(resource.authorOrg)) return permit('written by the requester\'s organisation', purpose);
-  return deny(404, `${resource.type} outside any patient record is visible only to the organisation that wrote it`, purpose);
+  return deny('not-found', `${resource.type} outside any patient record is visible only to the organisation that wrote it`, purpose);
 }
 
 /** May the principal see this resource (read, vread, history, search result, include)? */
@@ -83,22 +89,22 @@ export function decideRead(principal: Principal, resource: ResourceFacts, consen
   if (reachOf(principal.scopes, resource.type, action === 'read' ? 'r' : 's') === 'patient') {
     const inContext = resource.patientId !== null && contextPatients(principal).includes(resource.patientId);
     if (!inContext && !(resource.patientId === null && isDirectoryType(resource.type))) {
-      return deny(404, 'outside the token\'s patient context', purpose);
+      return deny('not-found', 'outside the token\'s patient context', purpose);
     }
   }
   if (resource.patientId === null) {
     return roleClass(principal.role) === 'own-record' || roleClass(principal.role) === 'no-patient-data'
-      ? (isDirectoryType(resource.type) ? permit('directory resource', purpose) : deny(404, `${resource.type} outside any patient record`, purpose))
+      ? (isDirectoryType(resource.type) ? permit('directory resource', purpose) : deny('not-found', `${resource.type} outside any patient record`, purpose))
       : patientless(principal, resource, purpose);
   }
   switch (roleClass(principal.role)) {
     case 'own-record':
       return principal.patients.includes(resource.patientId)
         ? permit(principal.role === 'proxy' ? `proxy for Patient/${resource.patientId}` : 'the patient\'s own record', purpose)
-        : deny(404, 'not the requester\'s own record', purpose);
+        : deny('not-found', 'not the requester\'s own record', purpose);
     case 'no-patient-data':
       if (principal.role === 'privacy-officer' && resource.type === 'Consent') return permit('privacy officer: consents', purpose);
-      return deny(403, `the ${principal.role} role has no access to identified patient data`, purpose);
+      return deny('forbidden', `the ${principal.role} role has no access to identified patient data`, purpose);
     case 'system':
       if (principal.platform) return permit('platform client (operations, audited)', purpose);
       break;
@@ -116,7 +122,7 @@ export function decideRead(principal: Principal, resource: ResourceFacts, consen
   );
   return outcome.permit
     ? permit(outcome.reason, purpose, outcome.consentId ? { consentId: outcome.consentId } : {})
-    : deny(404, outcome.reason, purpose, outcome.consentId ? { consentId: outcome.consentId } : {});
+    : deny('not-found', outcome.reason, purpose, outcome.consentId ? { consentId: outcome.consentId } : {});
 }
 
 /**
@@ -130,19 +136,19 @@ export function decideWrite(principal: Principal, action: 'create' | 'update' | 
   const cls = roleClass(principal.role);
   if (reachOf(principal.scopes, resource.type, PERMISSION_OF[action]) === 'patient'
     && (resource.patientId === null || !contextPatients(principal).includes(resource.patientId))) {
-    return deny(403, 'patient scopes write only into the token\'s patient record', purpose);
+    return deny('forbidden', 'patient scopes write only into the token\'s patient record', purpose);
   }
   if (cls === 'own-record') {
     if (resource.patientId === null || !principal.patients.includes(resource.patientId)) {
-      return deny(403, 'a patient or proxy writes only into their own record', purpose);
+      return deny('forbidden', 'a patient or proxy writes only into their own record', purpose);
     }
     return permit(principal.role === 'proxy' ? `proxy for Patient/${resource.patientId}` : 'the patient\'s own record', purpose);
   }
   if (resource.privacyConsent && !principal.platform && principal.role !== 'privacy-officer') {
-    return deny(403, 'privacy and research consents are managed by the patient, a proxy or a privacy officer', purpose);
+    return deny('forbidden', 'privacy and research consents are managed by the patient, a proxy or a privacy officer', purpose);
   }
   if (cls === 'no-patient-data' && resource.patientId !== null && principal.role !== 'privacy-officer') {
-    return deny(403, `the ${principal.role} role has no access to identified patient data`, purpose);
+    return deny('forbidden', `the ${principal.role} role has no access to identified patient data`, purpose);
   }
   return permit(typeDecision.reason, purpose);
 }

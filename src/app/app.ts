@@ -96,7 +96,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     afterWrite: [schedulingAfterWrite, ...(config.mpi ? [mpiAfterWrite(DEFAULT_MPI_CONFIG)] : []), subscriptionWriteHook(config.subscriptions, background)],
   };
   await registerSubscriptions(ctx, background, config.subscriptions);
-  const auth = await composeAuth(config, db, log, clock, audit, fhirBaseUrl);
+  const auth = await composeAuth(config, db, log, { clock, newId: ctx.newId }, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);
   // The demo logins are listed where `carnet serve` seeds them: demo mode on the embedded database.
@@ -115,7 +115,8 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   };
 }
 
-async function composeAuth(config: CarnetConfig, db: Database, log: Logger, clock: () => Date, audit: AuditWriter, fhirBaseUrl: string): Promise<AuthServices> {
+async function composeAuth(config: CarnetConfig, db: Database, log: Logger, ids: { clock: () => Date; newId: () => string }, audit: AuditWriter, fhirBaseUrl: string): Promise<AuthServices> {
+  const { clock, newId } = ids;
   const box = new SecretBox(config.auth.secret);
   const keys = new KeyRing(db, box, log, { rotationDays: config.auth.signingKeyRotationDays, maxTokenSeconds: Math.max(config.auth.accessTokenSeconds, 3600), clock });
   await keys.refresh(true);
@@ -123,10 +124,10 @@ async function composeAuth(config: CarnetConfig, db: Database, log: Logger, cloc
   if (await ensureBootstrapClient(db, config.auth.bootstrapClient, clock())) log.info({ client: config.auth.bootstrapClient?.id }, 'bootstrap system client registered');
   await ensurePortalClient(db, config.baseUrl, clock());
   return {
-    config: config.auth, db, clock, issuer: config.baseUrl, fhirBaseUrl, secureCookies: config.baseUrl.startsWith('https://'),
+    config: config.auth, db, clock, newId, issuer: config.baseUrl, fhirBaseUrl, secureCookies: config.baseUrl.startsWith('https://'),
     box, keys, tokens, audit,
     authority: new Authority(db, tokens, { fhirBaseUrl, refreshDays: config.auth.refreshTokenDays, clock }),
     clients: new ClientAuthenticator(db, `${config.baseUrl}/auth/token`, clock),
-    login: new LoginService(db, box, audit, config.auth, clock),
+    login: new LoginService(db, box, audit, config.auth, clock, newId),
   };
 }

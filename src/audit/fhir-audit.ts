@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { FhirContext } from '../fhir/context.js';
 import type { FhirRequest } from '../fhir/router/types.js';
 import type { Queryable } from '../storage/database.js';
@@ -39,7 +38,7 @@ export function interactionRecord(ctx: FhirContext, request: FhirRequest, trail:
   const event = summary.interaction === 'search-type' && !summary.resourceType ? 'search-system' : summary.interaction;
   if (summary.resourceType && summary.id && trail.entities.length === 0) trail.entity(`${summary.resourceType}/${summary.id}`);
   return auditRecord({
-    uid: randomUUID(),
+    uid: ctx.newId(),
     recorded: ctx.clock().toISOString(),
     event,
     action: ACTION[summary.interaction] ?? 'E',

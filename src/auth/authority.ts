@@ -38,7 +38,7 @@ export interface AuthorityOptions {
 }
 
 /** The patients a user's record access covers: their own Patient, or those their RelatedPersons act for. */
-export async function patientsOfUser(db: Queryable, user: UserRow, baseUrl: string): Promise<string[]> {
+export async function patientsOfUser(db: Queryable, user: UserRow, baseUrl: string, at: Date): Promise<string[]> {
   if (user.role === 'patient') {
     const ref = user.fhirUser ? parseLocalReference(user.fhirUser, baseUrl) : undefined;
     return ref?.resourceType === 'Patient' ? [ref.id] : [];
@@ -51,7 +51,7 @@ export async function patientsOfUser(db: Queryable, user: UserRow, baseUrl: stri
     const row = await readCurrent(db, 'RelatedPerson', ref.id);
     if (!row?.content || row.deleted) continue;
     const person = JSON.parse(row.content) as { active?: boolean; patient?: { reference?: string }; period?: { start?: string; end?: string } };
-    const now = Date.now();
+    const now = at.getTime();
     if (person.active === false) continue;
     if (person.period?.end && Date.parse(person.period.end) < now) continue;
     const patient = person.patient?.reference ? parseLocalReference(person.patient.reference, baseUrl) : undefined;
@@ -131,7 +131,7 @@ export class Authority {
     }
     const user = request.userId ? await findUser(this.db, request.userId) : undefined;
     if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user is not active');
-    const patients = await patientsOfUser(this.db, user, this.options.fhirBaseUrl);
+    const patients = await patientsOfUser(this.db, user, this.options.fhirBaseUrl, this.now);
     const launchPatient = request.patient;
     const scopes = userScopes(params.scope ?? '', auth.client, launchPatient);
     const claims = userClaims(user, auth.client, scopes, patients, launchPatient);
@@ -156,7 +156,7 @@ export class Authority {
     if (claims.kind === 'user') {
       const user = await findUser(this.db, grant.userId ?? '');
       if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user is not active');
-      claims = { ...claims, patients: await patientsOfUser(this.db, user, this.options.fhirBaseUrl) };
+      claims = { ...claims, patients: await patientsOfUser(this.db, user, this.options.fhirBaseUrl, this.now) };
     }
     let scopes = parseScopes(grant.scope);
     if (form.scope) {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { auditRecord, type AuditFacts } from '../audit/event.js';
 import type { AuditSink } from '../audit/record.js';
 import type { AuthConfig } from '../config/config.js';
@@ -26,17 +25,19 @@ export class LoginService {
     private readonly audit: AuditSink,
     private readonly config: AuthConfig,
     private readonly clock: () => Date,
+    private readonly newId: () => string,
   ) {}
 
   private throttled(address: string): boolean {
     const entry = this.failuresByAddress.get(address);
-    if (!entry || Date.now() - entry.since > ADDRESS_WINDOW_MS) return false;
+    if (!entry || this.clock().getTime() - entry.since > ADDRESS_WINDOW_MS) return false;
     return entry.count >= ADDRESS_MAX_FAILURES;
   }
 
   private countFailure(address: string): void {
     const entry = this.failuresByAddress.get(address);
-    if (!entry || Date.now() - entry.since > ADDRESS_WINDOW_MS) this.failuresByAddress.set(address, { count: 1, since: Date.now() });
+    const now = this.clock().getTime();
+    if (!entry || now - entry.since > ADDRESS_WINDOW_MS) this.failuresByAddress.set(address, { count: 1, since: now });
     else entry.count++;
     if (this.failuresByAddress.size > 10_000) this.failuresByAddress.clear();
   }
@@ -90,7 +91,7 @@ export class LoginService {
 
   private async record(event: 'login' | 'login-failed', agent: string, address: string, clientId: string, description: string, user?: UserRow): Promise<void> {
     const facts: AuditFacts = {
-      uid: randomUUID(), recorded: this.clock().toISOString(), event, action: 'E', outcome: event === 'login' ? '0' : '4',
+      uid: this.newId(), recorded: this.clock().toISOString(), event, action: 'E', outcome: event === 'login' ? '0' : '4',
       outcomeDesc: description,
       agent: { key: agent, address, clientId, ...(user ? { display: user.displayName, role: user.role, ...(user.fhirUser ? { who: user.fhirUser } : {}) } : {}) },
       patients: [], entities: [],

@@ -13,6 +13,8 @@ export interface AuthServices {
   readonly config: AuthConfig;
   readonly db: Database;
   readonly clock: () => Date;
+  /** Ids of the records the authorization server writes (audit records of logins and routes). */
+  readonly newId: () => string;
   /** The issuer (the server's base URL); endpoints live under `${issuer}/auth`. */
   readonly issuer: string;
   readonly fhirBaseUrl: string;

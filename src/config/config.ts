@@ -47,6 +47,8 @@ export interface SubscriptionsConfig {
   readonly allowedHosts: readonly string[];
   /** How long an endpoint may take to answer a notification (CARNET_SUBSCRIPTION_TIMEOUT_MS). */
   readonly timeoutMs: number;
+  /** How soon another process takes over a delivery whose process died (CARNET_SUBSCRIPTION_LEASE_MS). */
+  readonly leaseMs: number;
 }
 
 export interface BackgroundConfig {
@@ -128,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     subscriptions: {
       allowedHosts: (env.CARNET_SUBSCRIPTION_ALLOWED_HOSTS ?? (demo ? 'localhost,127.0.0.1,::1' : '')).split(',').map((h) => h.trim()).filter(Boolean),
       timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),
+      leaseMs: intFrom(env, 'CARNET_SUBSCRIPTION_LEASE_MS', 30_000, 1000, 600_000),
     },
   };
 }

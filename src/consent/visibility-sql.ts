@@ -6,6 +6,7 @@ import { typesReached, type Permission } from '../access/scopes.js';
 import { purposeOf } from '../access/policy.js';
 import { contextPatients } from '../access/person-scope.js';
 import { personRecordsSql, personsOfSql } from '../storage/sql/person-records.js';
+import { activeGrantPatients } from '../storage/break-glass-store.js';
 
 /**
  * The policy engine's read decision compiled to SQL over a `resource` (or `resource_version`) row, for
@@ -66,7 +67,7 @@ function roleCondition(principal: Principal, now: Date, a: string, sql: SqlBuild
         SELECT 1 FROM consent_rule c WHERE c.patient_id IN (${person}) AND c.effect = 'open' AND ${period}
           AND s.cat = ANY(c.categories) AND (c.actors IS NULL OR c.actors && ${ids}))))`;
   const glass = mayBreakGlass(principal.role)
-    ? `${a}.patient_id IN (${personsOfSql(`SELECT g.patient_id FROM break_glass g WHERE g.actor = ${sql.bind(principal.subject)} AND g.granted_at <= ${at} AND ${at} < g.expires_at`)}) OR `
+    ? `${a}.patient_id IN (${personsOfSql(activeGrantPatients(sql.bind(principal.subject), at))}) OR `
     : '';
   return `${patientless} OR (${a}.patient_id IS NOT NULL AND (${glass}(NOT ${denied} AND ${sensitiveOk})))`;
 }

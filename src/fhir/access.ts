@@ -4,6 +4,7 @@ import type { FhirRequest } from './router/types.js';
 import type { Visibility } from '../storage/sql/visibility.js';
 import type { PlannedWrite, VersionFacts, WriteGuard, WriteOptions } from './write/engine.js';
 import { consentFacts } from '../storage/consent-store.js';
+import { hasActiveGrant } from '../storage/break-glass-store.js';
 import type { Queryable } from '../storage/database.js';
 import { readCurrent, type CurrentRow } from '../storage/resource-store.js';
 import { isCategory, type Category } from '../consent/categories.js';
@@ -11,7 +12,6 @@ import { decideRead, decideType, decideWrite, NO_CONSENT, type Action, type Deci
 import type { Principal } from '../access/principal.js';
 import { roleClass } from '../access/roles.js';
 import { readVisibility } from '../consent/visibility-sql.js';
-import { personsOfSql } from '../storage/sql/person-records.js';
 import type { AuditTrail } from '../audit/trail.js';
 
 /**
@@ -71,7 +71,7 @@ export function isPublicRoute(route: RouteLike): boolean {
 export function authorizeRoute(access: RequestAccess, route: RouteLike, params: Readonly<Record<string, string>>, now: Date): Visibility | undefined {
   if (isPublicRoute(route)) return undefined;
   const principal = access.principal;
-  if (!principal) throw errors.unauthorized('This request needs an access token (Authorization: Bearer …)');
+  if (!principal) throw errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)');
   if (route.interaction === 'operation') {
     const declared = route.access;
     if (!declared) throw errors.forbidden('This operation declares no access policy');
@@ -120,7 +120,8 @@ async function readDecision(principal: Principal, reader: Queryable, facts: Reso
 }
 
 function refuse(decision: Decision, facts: ResourceFacts): never {
-  throw decision.status === 403 ? errors.forbidden(decision.reason) : errors.notFound(`${facts.type}/${facts.id} does not exist`);
+  // A `not-found` denial says nothing of the resource: the same answer as for one that does not exist.
+  throw decision.denial === 'forbidden' ? errors.forbidden(decision.reason) : errors.notFound(`${facts.type}/${facts.id} does not exist`);
 }
 
 /** May the requester see this stored row (read, vread)? Throws 403/404 otherwise; the trail keeps the decision. */
@@ -140,10 +141,7 @@ export async function checkRead(request: FhirRequest, ctx: FhirContext, reader: 
  */
 export async function noteBreakGlass(principal: Principal | undefined, trail: AuditTrail, ctx: FhirContext, reader: Queryable): Promise<void> {
   if (!principal || !trail || trail.breakGlass || trail.patients.size === 0 || roleClass(principal.role) !== 'professional') return;
-  const now = ctx.clock().toISOString();
-  const persons = personsOfSql('SELECT unnest($2::text[]) AS patient_id');
-  const { rows } = await reader.query(`SELECT 1 FROM break_glass WHERE actor = $1 AND patient_id IN (${persons}) AND granted_at <= $3 AND $3 < expires_at LIMIT 1`, [principal.subject, [...trail.patients], now]);
-  if (rows.length > 0) trail.decision('results include a patient under an active break-the-glass grant', 'ETREAT', true);
+  if (await hasActiveGrant(reader, principal.subject, [...trail.patients], ctx.clock())) trail.decision('results include a patient under an active break-the-glass grant', 'ETREAT', true);
 }
 
 /** The write engine's options for this request: who writes, their organisation, the access guard, the criteria's visibility. */

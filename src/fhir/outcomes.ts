@@ -58,23 +58,69 @@ export function statusOf(category: ErrorCategory): number {
   return STATUS[category];
 }
 
-/** A failure that becomes an OperationOutcome. Domain code throws it; only the HTTP edge renders it. */
+/**
+ * The stable error codes clients match on (never the message text), documented in docs/api.md "Errors".
+ * Each code belongs to one category, which alone decides the status; every category is also the code of
+ * the errors that have no more specific one. Codes are never renamed or reused once released.
+ */
+export const ERROR_CODES = {
+  invalid: { category: 'invalid', meaning: 'the request is malformed or its input unacceptable' },
+  'invalid-json': { category: 'invalid', meaning: 'the body is not JSON' },
+  'missing-body': { category: 'invalid', meaning: 'the interaction needs a body and none was sent' },
+  unprocessable: { category: 'unprocessable', meaning: 'well-formed, but breaks a rule' },
+  'patch-failed': { category: 'unprocessable', meaning: 'a JSON Patch test failed, or the patch changes resourceType or id' },
+  unauthorized: { category: 'unauthorized', meaning: 'the access token was refused' },
+  'token-required': { category: 'unauthorized', meaning: 'no access token was sent' },
+  'token-invalid': { category: 'unauthorized', meaning: 'the access token is invalid, expired or revoked' },
+  forbidden: { category: 'forbidden', meaning: 'the access policy refuses it (scope, role, consent)' },
+  'not-found': { category: 'not-found', meaning: 'no such resource, version or record (or it may not be seen)' },
+  'unknown-type': { category: 'not-found', meaning: 'no such resource type' },
+  'no-route': { category: 'not-found', meaning: 'no interaction at this path' },
+  gone: { category: 'gone', meaning: 'the resource was deleted' },
+  conflict: { category: 'conflict', meaning: 'the request conflicts with the current state' },
+  'precondition-failed': { category: 'precondition-failed', meaning: 'a condition of the request does not hold' },
+  'version-conflict': { category: 'precondition-failed', meaning: 'If-Match names a version that is no longer current' },
+  'multiple-matches': { category: 'precondition-failed', meaning: 'conditional criteria match more than one resource' },
+  'method-not-allowed': { category: 'method-not-allowed', meaning: 'the path exists, not with this method' },
+  'unsupported-media-type': { category: 'unsupported-media-type', meaning: 'the body is not in a media type this path accepts' },
+  'not-acceptable': { category: 'not-acceptable', meaning: 'the client accepts no format Carnet answers in (JSON only)' },
+  'too-large': { category: 'too-large', meaning: 'the body is larger than the server accepts' },
+  'not-supported': { category: 'not-supported', meaning: 'a valid FHIR request Carnet does not implement' },
+  internal: { category: 'internal', meaning: 'a bug: the details are in the server log' },
+} as const satisfies Record<string, { category: ErrorCategory; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The code system of Carnet's error codes, in `OperationOutcome.issue.details.coding`. */
+export const ERROR_CODE_SYSTEM = 'urn:carnet:error-code';
+
+/** A failure that becomes an OperationOutcome. Domain code throws it; only `errorResponse` renders it. */
 export class FhirError extends Error {
+  readonly category: ErrorCategory;
+
+  /** `code`: a category, or a more specific code of the table (its category then follows from it). */
   constructor(
-    readonly category: ErrorCategory,
+    readonly code: ErrorCode,
     message: string,
-    readonly issues: OperationOutcomeIssue[] = [issue('error', ISSUE_CODE[category], message)],
+    readonly issues: OperationOutcomeIssue[] = [issue('error', ISSUE_CODE[ERROR_CODES[code].category], message)],
   ) {
     super(message);
     this.name = 'FhirError';
+    this.category = ERROR_CODES[code].category;
   }
 
   get status(): number {
     return STATUS[this.category];
   }
 
+  /** The OperationOutcome: every error issue carries the error code. */
   get outcome(): OperationOutcome {
-    return { resourceType: 'OperationOutcome', issue: this.issues };
+    const coding = { system: ERROR_CODE_SYSTEM, code: this.code };
+    const coded = (i: OperationOutcomeIssue): OperationOutcomeIssue =>
+      (i.severity === 'error' || i.severity === 'fatal') && !i.details?.coding?.some((c) => c.system === ERROR_CODE_SYSTEM)
+        ? { ...i, details: { ...i.details, coding: [...(i.details?.coding ?? []), coding] } }
+        : i;
+    return { resourceType: 'OperationOutcome', issue: this.issues.map(coded) };
   }
 
   /** The same error, its issues located inside a Bundle entry. */
@@ -85,7 +131,7 @@ export class FhirError extends Error {
       diagnostics: i.diagnostics ? `${prefix}: ${i.diagnostics}` : prefix,
       expression: i.expression?.map((e) => `${prefix}.resource.${e.replace(/^[A-Z][A-Za-z]+\.?/, '')}`.replace(/\.$/, '')),
     }));
-    return new FhirError(this.category, `${prefix}: ${this.message}`, located);
+    return new FhirError(this.code, `${prefix}: ${this.message}`, located);
   }
 }
 
@@ -116,4 +162,26 @@ export const errors = {
   preconditionFailed: (text: string) => new FhirError('precondition-failed', text),
   notSupported: (text: string) => new FhirError('not-supported', text),
   methodNotAllowed: (text: string) => new FhirError('method-not-allowed', text),
+  /** An error with a specific code of the table (its category follows from the code). */
+  coded: (code: ErrorCode, text: string) => new FhirError(code, text),
 };
+
+/**
+ * The error an OperationOutcome response stands for (a transaction's read entry that failed inside the
+ * router): its code from the outcome's coding, else the category of its status; its issues kept.
+ */
+export function errorOfResponse(status: number, body: unknown, message: string): FhirError {
+  const issues = (body as OperationOutcome | undefined)?.issue ?? [];
+  const known = issues.flatMap((i) => i.details?.coding ?? []).find((c) => c.system === ERROR_CODE_SYSTEM && typeof c.code === 'string' && c.code in ERROR_CODES);
+  const byStatus = (Object.keys(STATUS) as ErrorCategory[]).find((c) => STATUS[c] === status) ?? (status >= 500 ? 'internal' : 'invalid');
+  return new FhirError(known ? (known.code as ErrorCode) : byStatus, message, ...(issues.length > 0 ? [issues] : []));
+}
+
+/**
+ * The one mapper from anything thrown to a response: a FhirError renders as its status and OperationOutcome;
+ * anything else is a bug, answered as a 500 without internals (the caller logs the details).
+ */
+export function errorResponse(error: unknown): { status: number; body: OperationOutcome } {
+  const failure = error instanceof FhirError ? error : new FhirError('internal', 'Internal server error');
+  return { status: failure.status, body: failure.outcome };
+}

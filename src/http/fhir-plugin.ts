@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
-import { errors, FhirError } from '../fhir/outcomes.js';
+import { parseJsonBody } from './json-body.js';
+import { errorResponse, errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
 import type { FhirRequest, FhirResponse } from '../fhir/router/types.js';
 import { challenge } from './auth-hook.js';
@@ -54,13 +55,12 @@ export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyRe
 export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirContext }): Promise<void> {
   const { ctx } = options;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_TYPES, { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
+  // Bytes, not a string: the body is decoded in its declared charset, and bytes that are not text are refused.
+  app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(body as Buffer, request.headers['content-type']));
     } catch (error) {
-      done(errors.invalid(`The body is not valid JSON: ${(error as Error).message}`), undefined);
+      done(error as Error, undefined);
     }
   });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
@@ -72,10 +72,10 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     const url = new URL(request.url, 'http://carnet.invalid');
     const path = url.pathname.replace(/^\/fhir\/?/, '');
     if (!acceptsJson(request, url.searchParams)) {
-      return sendFhir(reply, { status: 406, body: new FhirError('not-acceptable', 'Carnet answers in JSON only (application/fhir+json)').outcome });
+      return sendFhir(reply, errorResponse(new FhirError('not-acceptable', 'Carnet answers in JSON only (application/fhir+json)')));
     }
     if (['POST', 'PUT', 'PATCH'].includes(request.method) && request.body === undefined && !request.headers['content-type']) {
-      return sendFhir(reply, { status: 400, body: errors.invalid('The request has no body; a FHIR resource is expected').outcome });
+      return sendFhir(reply, errorResponse(errors.coded('missing-body', 'The request has no body; a FHIR resource is expected')));
     }
     return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), ctx));
   };

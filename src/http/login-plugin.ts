@@ -90,7 +90,7 @@ export async function loginPlugin(app: FastifyInstance, options: { auth: AuthSer
     const wantsPatient = parseScopes(pending.params.scope).other.has('launch/patient') || /(^|\s)patient\//.test(pending.params.scope ?? '');
     let patient = pending.patient;
     if (wantsPatient && !patient && (user.role === 'patient' || user.role === 'proxy')) {
-      const patients = await patientsOfUser(database, user, auth.fhirBaseUrl);
+      const patients = await patientsOfUser(database, user, auth.fhirBaseUrl, auth.clock());
       if (patients.length === 1) patient = patients[0];
       else if (patients.length > 1) {
         if (form.patient && patients.includes(form.patient)) patient = form.patient;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principalAgent } from '../audit/fhir-audit.js';
 import { auditRecord, outcomeOfStatus } from '../audit/event.js';
@@ -16,7 +15,7 @@ export function auditRoutesHook(app: FastifyInstance, auth: AuthServices): void 
     if (typeof access !== 'function' || !request.principal) return payload;
     const path = request.routeOptions.url ?? '';
     await auth.audit.record(auditRecord({
-      uid: randomUUID(), recorded: auth.clock().toISOString(), event: 'http', action: request.method === 'GET' ? 'R' : 'E',
+      uid: auth.newId(), recorded: auth.clock().toISOString(), event: 'http', action: request.method === 'GET' ? 'R' : 'E',
       outcome: outcomeOfStatus(reply.statusCode), agent: principalAgent(request.principal, request.ip), patients: [], entities: [],
       details: { route: `${request.method} ${path}`, status: String(reply.statusCode) },
     }));
@@ -25,9 +24,9 @@ export function auditRoutesHook(app: FastifyInstance, auth: AuthServices): void 
 }
 
 /** The record of a request whose bearer token was refused (expired, forged or revoked). */
-export function rejectedTokenRecord(request: FastifyRequest, now: Date): AuditRecord {
+export function rejectedTokenRecord(request: FastifyRequest, now: Date, uid: string): AuditRecord {
   return auditRecord({
-    uid: randomUUID(), recorded: now.toISOString(), event: 'token-rejected', action: 'E', outcome: '4',
+    uid, recorded: now.toISOString(), event: 'token-rejected', action: 'E', outcome: '4',
     outcomeDesc: 'an access token was refused (invalid signature, expired, wrong audience or revoked)',
     agent: { key: 'anonymous', address: request.ip }, patients: [], entities: [],
     details: { route: `${request.method} ${request.routeOptions.url ?? ''}` },

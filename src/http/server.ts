@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
-import { errors, FhirError } from '../fhir/outcomes.js';
-import { errorResponse } from '../fhir/router/router.js';
+import type { Duplex } from 'node:stream';
+import { errorResponse, errors, FhirError, issue, outcome, type ErrorCode } from '../fhir/outcomes.js';
 import { CARNET_VERSION } from '../version.js';
 import { fhirPlugin, sendFhir } from './fhir-plugin.js';
 import type { Hl7Gateway } from '../hl7v2/gateway/gateway.js';
@@ -36,9 +36,28 @@ function frameworkError(error: FastifyError): FhirError {
   if (error instanceof FhirError) return error;
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new FhirError('too-large', 'The request body is larger than this server accepts');
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new FhirError('unsupported-media-type', error.message);
-  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return errors.invalid('The request body is empty');
+  if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return errors.coded('missing-body', 'The request body is empty');
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return errors.invalid(error.message);
   return new FhirError('internal', 'Internal server error');
+}
+
+/** The error code of an authentication refusal (its OAuth error, RFC 6750, says which). */
+function refusalCode(status: 401 | 403, oauthError: string | undefined): ErrorCode {
+  if (status === 403) return 'forbidden';
+  return oauthError === 'invalid_token' ? 'token-invalid' : oauthError === undefined ? 'token-required' : 'unauthorized';
+}
+
+/**
+ * Errors Node's HTTP parser meets before any request exists (headers or URL over 16 KB, malformed requests):
+ * answered with an OperationOutcome like every other error, then the connection is closed.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const [status, reason, text] = error.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'Request Header Fields Too Large', 'The URL and headers are larger than the 16 KB this server reads; send long searches as POST [type]/_search']
+    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'The request was not received in time'] : [400, 'Bad Request', 'The request is not valid HTTP'];
+  const body = JSON.stringify(outcome([issue('error', status === 431 ? 'too-costly' : 'invalid', text)]));
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/fhir+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -48,6 +67,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
     routerOptions: { caseSensitive: true, ignoreTrailingSlash: true },
+    // A URL that is not valid percent-encoding never reaches a route: it gets the same OperationOutcome.
+    frameworkErrors: (error, _request, reply) => sendFhir(reply, errorResponse(errors.invalid(`The URL is not valid: ${error.message}`))),
+    clientErrorHandler: answerClientError,
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -66,10 +88,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (/^\/fhir(\/|$|\?)/.test(request.url)) {
       const token = bearerToken(request);
       if (!token || !(await auth.tokens.verify(token))) {
-        return sendFhir(reply, { status: 401, body: errors.unauthorized('This request needs an access token (Authorization: Bearer …)').outcome });
+        return sendFhir(reply, errorResponse(errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)')));
       }
     }
-    return sendFhir(reply, errorResponse(errors.notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}`)));
+    return sendFhir(reply, errorResponse(errors.coded('no-route', `Nothing at ${request.method} ${request.url.split('?')[0]}`)));
   });
 
   installAuthHook(app, {
@@ -77,12 +99,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     refuse: (request, reply, status, message, error) => {
       reply.header('www-authenticate', challenge(status, error, message));
       if (request.url.startsWith('/fhir')) {
-        const failure = status === 401 ? errors.unauthorized(message) : errors.forbidden(message);
-        return sendFhir(reply, { status, body: failure.outcome });
+        return sendFhir(reply, errorResponse(new FhirError(refusalCode(status, error), message)));
       }
       return reply.code(status).type('application/json').send({ error: error ?? (status === 401 ? 'invalid_token' : 'insufficient_scope'), error_description: message });
     },
-    rejected: async (request) => auth.audit.record(rejectedTokenRecord(request, auth.clock())),
+    rejected: async (request) => auth.audit.record(rejectedTokenRecord(request, auth.clock(), auth.newId())),
   });
   auditRoutesHook(app, auth);
 

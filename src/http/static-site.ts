@@ -4,7 +4,7 @@ import { extname, join, relative, sep } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 /**
- * The built browser apps (dist/web, made by `vite build`) held in memory: a few hundred kilobytes, read
+ * The built browser apps (dist/apps, made by `vite build`) held in memory: a few hundred kilobytes, read
  * once at startup, each file with its strong ETag and, when it is worth it, a gzip copy made once rather
  * than per request. Pure of HTTP: src/http/web-plugin.ts serves it.
  */

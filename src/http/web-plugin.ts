@@ -4,13 +4,13 @@ import { CARNET_VERSION } from '../version.js';
 import { acceptsGzip, loadStaticSite, type StaticFile } from './static-site.js';
 
 /**
- * The browser apps, served by Carnet itself from dist/web: `/` (the landing page), `/portail/` (the
+ * The browser apps, served by Carnet itself from dist/apps: `/` (the landing page), `/portail/` (the
  * citizen portal) and `/clinique/` (the professional workspace), single-page apps whose unknown paths
  * fall back to their index.html. Everything is self-hosted, so the Content-Security-Policy allows only
  * this origin (no inline script or style, no framing). Hashed assets are cached for a year; pages are
  * revalidated on every load so a new version is picked up at once.
  */
-export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+export const WEB_DIR = fileURLToPath(new URL('../../apps/', import.meta.url));
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
@@ -18,7 +18,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 export interface WebOptions {
-  /** Where the built apps are (default dist/web); when absent, `/` answers JSON as it did before the apps. */
+  /** Where the built apps are (default dist/apps); when absent, `/` answers JSON as it did before the apps. */
   readonly dir?: string;
   readonly fhirBaseUrl: string;
   /** Demo mode: the landing page lists these logins (never in production). */

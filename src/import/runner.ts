@@ -85,7 +85,7 @@ async function importNdjson(ctx: FhirContext, file: string, summary: ImportSumma
         const located = /^Bundle\.entry\[\d+\]/.test(error.message)
           ? error.message.replace(/^Bundle\.entry\[(\d+)\]/, 'line $1')
           : `line ${firstLine}${ops.length > 1 ? `-${firstLine + ops.length - 1}` : ''}: ${error.message}`;
-        throw new FhirError(error.category, located, error.issues);
+        throw new FhirError(error.code, located, error.issues);
       }
       throw error;
     }

@@ -1,7 +1,8 @@
 import type { ConsentRule } from '../consent/rules.js';
 import { personRules } from '../consent/person-consent.js';
 import type { Queryable } from './database.js';
-import { personRecordsSql } from './sql/person-records.js';
+import { personRecordsSql, personsOfSql } from './sql/person-records.js';
+import { activeGrantPatients } from './break-glass-store.js';
 
 /** The compiled rules of enforced Consents (table consent_rule), kept in step with the Consent resources. */
 
@@ -41,8 +42,8 @@ export async function consentFacts(db: Queryable, patientId: string, actor: stri
     `SELECT consent_id, effect, actors, except_actors, categories, resources, purposes, period_start, period_end, NULL::boolean AS glass
        FROM consent_rule WHERE patient_id IN (${PERSON})
      UNION ALL
-     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM break_glass
-      WHERE $2::text IS NOT NULL AND actor = $2 AND patient_id IN (${PERSON}) AND granted_at <= $3 AND $3 < expires_at`,
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM (${personsOfSql(activeGrantPatients('$2::text', '$3::timestamptz'))}) active
+      WHERE active.patient_id = $1`,
     [patientId, actor ?? null, now.toISOString()],
   );
   const iso = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());

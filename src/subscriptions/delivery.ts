@@ -12,7 +12,7 @@ import { enqueueDelivery, enqueueStatusSync, type DeliverPayload } from './hook.
 import { notificationBundle } from './notification.js';
 import { principalOfOwner } from './owner.js';
 import { nextState, type StatusEvent } from './status.js';
-import { markDelivered, readNotification, readSubscription, saveDeliveryState, type NotificationRow, type SubscriptionRow } from './store.js';
+import { eventOf, markDelivered, readNotification, readSubscription, saveDeliveryState, versionContent, type NotificationRow, type SubscriptionRow } from './store.js';
 
 export interface DeliverySettings {
   readonly endpoints: EndpointPolicy;
@@ -89,10 +89,8 @@ async function post(ctx: FhirContext, sub: SubscriptionRow, n: NotificationRow, 
   if (mime !== undefined) {
     const version = content === 'full-resource' ? await versionContent(ctx.db, n) : undefined;
     body = JSON.stringify(notificationBundle({
-      fhirBaseUrl: ctx.fhirBaseUrl, subscriptionId: sub.id, status: sub.status, eventsSinceStart: sub.eventsSinceStart, number: n.number,
-      at: n.at, now: ctx.clock(), bundleId: randomUUID(), content,
-      focus: { resourceType: n.resourceType, id: n.resourceId, versionId: n.versionId, created: n.kind === 'create' },
-      ...(version ? { resource: version } : {}),
+      fhirBaseUrl: ctx.fhirBaseUrl, subscriptionId: sub.id, status: sub.status, eventsSinceStart: sub.eventsSinceStart,
+      ...(sub.topic ? { topic: sub.topic } : {}), now: ctx.clock(), bundleId: randomUUID(), content, events: [eventOf(n, version)],
     }));
   }
   const response = await fetch(endpoint, {
@@ -108,13 +106,6 @@ async function post(ctx: FhirContext, sub: SubscriptionRow, n: NotificationRow, 
   });
   await response.body?.cancel().catch(() => undefined);
   if (response.status < 200 || response.status > 299) throw new Error(`the endpoint answered ${response.status}`);
-}
-
-async function versionContent(db: Queryable, n: NotificationRow): Promise<string | undefined> {
-  const { rows } = await db.query<{ content: string | null }>(
-    'SELECT content FROM resource_version WHERE resource_type = $1 AND id = $2 AND version_id = $3', [n.resourceType, n.resourceId, n.versionId],
-  );
-  return rows[0]?.content ?? undefined;
 }
 
 /** Who was told what about whom: the owner (the recipient), the subscription, the resource, the patient. */

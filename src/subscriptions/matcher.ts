@@ -18,7 +18,8 @@ const PLAN_CACHE = 1000;
 
 /**
  * The subscriptions consumer: for each batch of change events it looks up, with one statement, the
- * subscriptions whose criteria name the changed types (the index), then runs each candidate's criteria
+ * subscriptions whose criteria name the changed types and, when they pin patients, one of the changed
+ * resources' patients (the index), then runs each candidate's criteria
  * as a real search restricted to the changed ids and to what the subscription's owner may see under
  * the patients' consents (the same visibility SQL as every search) — so a notification never reveals a
  * resource its owner could not read. Matches are numbered per subscription and the first one enqueues
@@ -47,9 +48,11 @@ export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
     async handle(events, tx) {
       const relevant = events.filter((e) => e.versionId !== null && !UNSUBSCRIBABLE_TYPES.includes(e.resourceType));
       const now = ctx.clock();
-      const candidates = await candidateSubscriptions(tx, [...new Set(relevant.map((e) => e.resourceType))], now);
+      const patients = [...new Set(relevant.filter((e) => e.patientId !== null).map((e) => `Patient/${e.patientId}`))];
+      const candidates = await candidateSubscriptions(tx, [...new Set(relevant.map((e) => e.resourceType))], patients, now);
       for (const sub of candidates) {
-        const changed = relevant.filter((e) => e.resourceType === sub.resourceType);
+        const keys = sub.patientKeys ? new Set(sub.patientKeys) : undefined;
+        const changed = relevant.filter((e) => e.resourceType === sub.resourceType && (!keys || (e.patientId !== null && keys.has(`Patient/${e.patientId}`))));
         const matched = await matchingEvents(tx, ctx, sub, planOf(sub), changed, now);
         const { start } = await appendNotifications(tx, sub.id, matched.map(notificationOf));
         if (start) await enqueueDelivery(jobs, tx, { subscription: sub.id, ...start });

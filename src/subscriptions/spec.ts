@@ -3,6 +3,8 @@ import { fhirDefinitions } from '../fhir/definitions.js';
 import { FhirError, issue } from '../fhir/outcomes.js';
 import { parseSearch } from '../fhir/search/parse/request.js';
 import type { SearchPlan } from '../fhir/search/model.js';
+import { searchRegistry } from '../fhir/search/registry.js';
+import { compileTopic, topicOf } from './topics.js';
 
 /**
  * What Carnet needs from a Subscription resource (pure): the criteria split into a resource type (the
@@ -30,9 +32,14 @@ export interface SubscriptionSpec {
   readonly status: SubscriptionStatus;
   readonly channel: Channel;
   readonly end: string | undefined;
+  /** The patients the criteria pin (see patientKeys), the index's second key. */
+  readonly patientKeys: readonly string[] | undefined;
+  /** The topic's canonical URL, for a topic-based (R5 Backport) subscription. */
+  readonly topic: string | undefined;
 }
 
 export const PAYLOAD_CONTENT_URL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content';
+export const FILTER_CRITERIA_URL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria';
 const MIMES = new Set(['application/fhir+json', 'application/json']);
 const STATUSES = new Set<SubscriptionStatus>(['requested', 'active', 'error', 'off']);
 const CONTENTS = new Set<PayloadContent>(['empty', 'id-only', 'full-resource']);
@@ -116,7 +123,8 @@ function parsePayload(channel: NonNullable<Subscription['channel']>): Pick<Chann
 export function parseSubscription(resource: Subscription, baseUrl: string): SubscriptionSpec {
   const status = resource.status as SubscriptionStatus | undefined;
   if (!status || !STATUSES.has(status)) throw refuse('Subscription.status must be requested, active, error or off', 'Subscription.status');
-  const { resourceType, criteria } = parseCriteria(resource.criteria, baseUrl);
+  const { text, topic } = topicCriteria(resource);
+  const { resourceType, criteria, plan } = parseCriteria(text, baseUrl);
   const channel = resource.channel;
   if (!channel) throw refuse('Subscription.channel is required', 'Subscription.channel');
   if (channel.type !== 'rest-hook') throw refuse(`Subscription.channel.type: Carnet delivers by rest-hook, not "${String(channel.type)}"`, 'Subscription.channel.type');
@@ -124,6 +132,42 @@ export function parseSubscription(resource: Subscription, baseUrl: string): Subs
   return {
     resourceType, criteria, status,
     channel: { type: 'rest-hook', endpoint: channel.endpoint, headers: parseHeaders(channel.header), ...parsePayload(channel) },
-    end: resource.end,
+    end: resource.end, patientKeys: patientKeys(plan), topic,
   };
+}
+
+/**
+ * A topic-based subscription (R5 Backport): `criteria` is a topic's canonical URL and its filters are
+ * `_criteria.extension` values; they compile to one search of the topic's type. Otherwise the criteria
+ * are the search itself (R4).
+ */
+function topicCriteria(resource: Subscription): { text: unknown; topic: string | undefined } {
+  const raw = resource.criteria;
+  if (typeof raw !== 'string' || raw.includes('?') || !/^[a-z][a-z0-9+.-]*:/i.test(raw)) return { text: raw, topic: undefined };
+  const topic = topicOf(raw.split('|')[0] as string);
+  if (!topic) throw refuse(`Subscription.criteria: "${raw}" is not a topic Carnet publishes (the CapabilityStatement lists them)`, 'Subscription.criteria');
+  const extensions = (resource as { _criteria?: { extension?: { url?: string; valueString?: unknown }[] } })._criteria?.extension ?? [];
+  const filters = extensions.filter((e) => e.url === FILTER_CRITERIA_URL).map((e) => e.valueString);
+  if (filters.some((f) => typeof f !== 'string')) throw refuse('Subscription.criteria: a filter criteria is a string such as Observation?patient=Patient/123', 'Subscription.criteria');
+  const compiled = compileTopic(topic, filters as string[]);
+  if ('problem' in compiled) throw refuse(`Subscription.criteria: ${compiled.problem}`, 'Subscription.criteria');
+  return { text: `${topic.resourceType}?${compiled.criteria}`, topic: topic.url };
+}
+
+/**
+ * The patients a subscription's criteria pin (`Patient/id`), or undefined when they pin none: the second
+ * key of the matcher's index. Taken only from a condition on `patient` or `subject` of a type whose
+ * compartment (the patient of a change event) is decided by that same element — so a change of another
+ * patient can never match the criteria, and skipping it is exact.
+ */
+export function patientKeys(plan: SearchPlan): string[] | undefined {
+  const first = fhirDefinitions().patientCompartmentParams(plan.resourceType)[0];
+  if (first !== 'subject' && first !== 'patient') return undefined;
+  const wanted = new Set(['patient', 'subject'].map((code) => searchRegistry().param(plan.resourceType, code)?.key).filter((k) => k !== undefined));
+  for (const condition of plan.conditions) {
+    if (condition.kind !== 'index' || condition.negate || condition.table !== 'search_reference' || !wanted.has(condition.key)) continue;
+    const targets: (string | undefined)[] = condition.tests.flatMap((t) => (t.type === 'reference' ? [...t.targets] : [undefined]));
+    if (targets.length > 0 && targets.every((t) => t !== undefined && /^Patient\/[A-Za-z0-9\-.]{1,64}$/.test(t))) return [...new Set(targets as string[])].sort();
+  }
+  return undefined;
 }

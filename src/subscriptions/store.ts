@@ -2,12 +2,15 @@ import type { Queryable } from '../storage/database.js';
 import type { Owner } from './owner.js';
 import type { Channel, SubscriptionStatus } from './spec.js';
 import type { DeliveryState } from './status.js';
+import type { NotificationEvent } from './notification.js';
 
 /** The subscription tables (migration 11): the criteria index, delivery state, numbered notifications. */
 export interface SubscriptionRow extends DeliveryState {
   readonly id: string;
   readonly resourceType: string;
   readonly criteria: string;
+  readonly topic: string | null;
+  readonly patientKeys: readonly string[] | null;
   readonly owner: Owner | null;
   readonly channel: Channel;
   readonly eventsSinceStart: number;
@@ -34,7 +37,7 @@ export interface NewNotification {
 }
 
 type Row = Record<string, unknown>;
-const COLUMNS = `id, resource_type, criteria, status, owner, channel, events_since_start, delivered_through, in_flight, round, failures,
+const COLUMNS = `id, resource_type, criteria, topic, patient_keys, status, owner, channel, events_since_start, delivered_through, in_flight, round, failures,
   last_error, status_version, ends_at`;
 
 function iso(value: unknown): string {
@@ -43,7 +46,8 @@ function iso(value: unknown): string {
 
 function toRow(r: Row): SubscriptionRow {
   return {
-    id: r.id as string, resourceType: r.resource_type as string, criteria: r.criteria as string, status: r.status as SubscriptionStatus,
+    id: r.id as string, resourceType: r.resource_type as string, criteria: r.criteria as string,
+    topic: (r.topic as string | null) ?? null, patientKeys: (r.patient_keys as string[] | null) ?? null, status: r.status as SubscriptionStatus,
     owner: r.owner ? (JSON.parse(r.owner as string) as Owner) : null, channel: JSON.parse(r.channel as string) as Channel,
     eventsSinceStart: Number(r.events_since_start), deliveredThrough: Number(r.delivered_through), inFlight: Boolean(r.in_flight),
     round: Number(r.round), failures: Number(r.failures), lastError: (r.last_error as string | null) ?? null,
@@ -67,6 +71,8 @@ export interface SubscriptionWrite extends DeliveryState {
   readonly id: string;
   readonly resourceType: string;
   readonly criteria: string;
+  readonly topic: string | null;
+  readonly patientKeys: readonly string[] | null;
   readonly owner: Owner | null;
   readonly channel: Channel;
   readonly endsAt: string | null;
@@ -77,16 +83,17 @@ export interface SubscriptionWrite extends DeliveryState {
 /** Stores what a client wrote; returns the row as it now is. */
 export async function saveSubscription(q: Queryable, w: SubscriptionWrite, now: Date): Promise<SubscriptionRow> {
   const { rows } = await q.query<Row>(
-    `INSERT INTO subscription (id, resource_type, criteria, status, owner, channel, failures, last_error, ends_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    `INSERT INTO subscription (id, resource_type, criteria, status, owner, channel, failures, last_error, ends_at, updated_at, patient_keys, topic)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13::text[], $14)
      ON CONFLICT (id) DO UPDATE SET resource_type = EXCLUDED.resource_type, criteria = EXCLUDED.criteria, status = EXCLUDED.status,
+       patient_keys = EXCLUDED.patient_keys, topic = EXCLUDED.topic,
        owner = EXCLUDED.owner, channel = EXCLUDED.channel, failures = EXCLUDED.failures, last_error = EXCLUDED.last_error,
        ends_at = EXCLUDED.ends_at, updated_at = EXCLUDED.updated_at,
        status_version = subscription.status_version + $11, round = subscription.round + $12,
        in_flight = subscription.in_flight AND $12 = 0
      RETURNING ${COLUMNS}`,
     [w.id, w.resourceType, w.criteria, w.status, w.owner ? JSON.stringify(w.owner) : null, JSON.stringify(w.channel), w.failures, w.lastError,
-      w.endsAt, now.toISOString(), w.statusChanged ? 1 : 0, w.restart ? 1 : 0],
+      w.endsAt, now.toISOString(), w.statusChanged ? 1 : 0, w.restart ? 1 : 0, w.patientKeys, w.topic],
   );
   return toRow(rows[0] as Row);
 }
@@ -105,14 +112,19 @@ export async function saveDeliveryState(q: Queryable, id: string, state: Deliver
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
-/** The subscriptions that may match changes of these types (the index: one statement per batch of events). */
-export async function candidateSubscriptions(q: Queryable, types: readonly string[], now: Date): Promise<SubscriptionRow[]> {
+/**
+ * The subscriptions that may match a batch of changes (the index, one statement per batch): those of
+ * the changed types that pin no patient, and those that pin one of the changed resources' patients.
+ */
+export async function candidateSubscriptions(q: Queryable, types: readonly string[], patients: readonly string[], now: Date): Promise<SubscriptionRow[]> {
   if (types.length === 0) return [];
+  const live = `status IN ('active', 'error') AND owner IS NOT NULL AND (ends_at IS NULL OR ends_at > $3) AND resource_type = ANY($1::text[])`;
   const { rows } = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM subscription
-      WHERE resource_type = ANY($1::text[]) AND status IN ('active', 'error') AND owner IS NOT NULL AND (ends_at IS NULL OR ends_at > $2)
-      ORDER BY id`,
-    [types, now.toISOString()],
+    `SELECT ${COLUMNS} FROM subscription WHERE patient_keys IS NULL AND ${live}
+     UNION ALL
+     SELECT ${COLUMNS} FROM subscription WHERE patient_keys && $2::text[] AND ${live}
+     ORDER BY id`,
+    [types, patients, now.toISOString()],
   );
   return rows.map(toRow);
 }
@@ -179,4 +191,28 @@ export async function restartDelivery(q: Queryable, id: string): Promise<{ numbe
   );
   const row = rows[0];
   return row ? { number: Number(row.delivered_through) + 1, round: Number(row.round) } : undefined;
+}
+
+/** Notifications `from`..`to` of a subscription, in order, at most `limit` (for `$events`). */
+export async function listNotifications(q: Queryable, id: string, from: number, to: number, limit: number): Promise<NotificationRow[]> {
+  const { rows } = await q.query<Row>(
+    `SELECT number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at FROM subscription_notification
+      WHERE subscription_id = $1 AND number BETWEEN $2 AND $3 ORDER BY number LIMIT $4`, [id, from, to, limit],
+  );
+  return rows.map(toNotification);
+}
+
+/** A stored notification as an event of a notification Bundle. */
+export function eventOf(n: NotificationRow, resource: string | undefined): NotificationEvent {
+  return {
+    number: n.number, at: n.at, focus: { resourceType: n.resourceType, id: n.resourceId, versionId: n.versionId, created: n.kind === 'create' },
+    ...(resource ? { resource } : {}),
+  };
+}
+
+export async function versionContent(db: Queryable, n: NotificationRow): Promise<string | undefined> {
+  const { rows } = await db.query<{ content: string | null }>(
+    'SELECT content FROM resource_version WHERE resource_type = $1 AND id = $2 AND version_id = $3', [n.resourceType, n.resourceId, n.versionId],
+  );
+  return rows[0]?.content ?? undefined;
 }

@@ -140,10 +140,13 @@ describe('audit trail', () => {
     const intact = await verify();
     assert.equal(intact.ok, true, JSON.stringify(intact));
     assert.ok(intact.records > 10);
-    await t.carnet.db.query('UPDATE audit_event SET outcome = $1 WHERE chain_seq = 5', ['0']);
-    const { rows } = await t.carnet.db.query<{ outcome: string }>('SELECT outcome FROM audit_event WHERE chain_seq = 5');
-    assert.notEqual(rows[0]?.outcome, undefined);
-    assert.equal((await verify()).ok, true, 'sealed rows ignore updates (rule)');
+    const outcomeOf5 = async () => (await t.carnet.db.query<{ outcome: string }>('SELECT outcome FROM audit_event WHERE chain_seq = 5')).rows[0]?.outcome;
+    const sealed = await outcomeOf5();
+    assert.ok(sealed !== undefined);
+    // A value the row does not hold: were the rule missing, the update would change the row and break the chain.
+    await t.carnet.db.query('UPDATE audit_event SET outcome = $1 WHERE chain_seq = 5', [sealed === '8' ? '4' : '8']);
+    assert.equal(await outcomeOf5(), sealed, 'sealed rows ignore updates (rule)');
+    assert.equal((await verify()).ok, true, 'the chain is still intact');
     const victim = (await t.carnet.db.query<{ id: string; uid: string }>('SELECT id, uid FROM audit_event WHERE chain_seq = 7')).rows[0];
     await t.carnet.db.query('DROP RULE audit_event_sealed ON audit_event');
     await t.carnet.db.query("UPDATE audit_event SET agent = 'user:someone-else' WHERE chain_seq = 7");

@@ -4,6 +4,7 @@ import type { Bundle, Consent, Resource } from '@medplum/fhirtypes';
 import { decodeJwt } from 'jose';
 import { decideRead, NO_CONSENT } from '../../src/access/policy.js';
 import { factsOfRow } from '../../src/fhir/access.js';
+import { statusOf } from '../../src/fhir/outcomes.js';
 import type { Principal } from '../../src/access/principal.js';
 import { roleClass } from '../../src/access/roles.js';
 import { principalOf } from '../../src/auth/tokens.js';
@@ -92,7 +93,7 @@ describe('access matrix: roles × consent states × categories × every API path
       const consent = facts.patientId && (cls === 'professional' || (cls === 'system' && !principal.platform))
         ? await consentFacts(t.carnet.db, facts.patientId, principal.subject, t.carnet.ctx.clock()) : NO_CONSENT;
       const d = decideRead(principal, facts, consent, t.carnet.ctx.clock(), action);
-      out.set(ref, { permit: d.permit, status: d.status });
+      out.set(ref, { permit: d.permit, status: d.denial ? statusOf(d.denial) : undefined });
     }
     return out;
   }

@@ -17,6 +17,8 @@ export interface Receiver {
   /** The status the next requests get (200 by default), or per path. */
   status: number;
   readonly statusByPath: Map<string, number>;
+  /** While true, requests are recorded and left unanswered (an endpoint that hangs). */
+  hold: boolean;
   /** What arrived at this path. */
   at(path: string): Received[];
   /** Resolves once `n` requests have arrived in all (for tests running the real background loops). */
@@ -28,7 +30,7 @@ export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const receiver: Receiver = {
-    url: '', received, status: 200, statusByPath: new Map(),
+    url: '', received, status: 200, statusByPath: new Map(), hold: false,
     at: (path) => received.filter((r) => r.path === path),
     waitFor(n, timeoutMs = 10_000) {
       if (received.length >= n) return Promise.resolve();
@@ -37,7 +39,10 @@ export async function startReceiver(): Promise<Receiver> {
         waiters.push({ n, resolve: () => (clearTimeout(timer), resolve()) });
       });
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
   };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -51,6 +56,10 @@ export async function startReceiver(): Promise<Receiver> {
         json = undefined;
       }
       received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json });
+      if (receiver.hold) {
+        for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
+        return;
+      }
       res.statusCode = receiver.statusByPath.get(req.url ?? '') ?? receiver.status;
       res.end();
       for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();

@@ -5,7 +5,7 @@ import { retryDelayMs } from '../../src/jobs/backoff.js';
 import { FhirError } from '../../src/fhir/outcomes.js';
 import { endpointProblem, isPrivateAddress } from '../../src/subscriptions/endpoint.js';
 import { notificationBundle } from '../../src/subscriptions/notification.js';
-import { matchingPlan, parseSubscription, PAYLOAD_CONTENT_URL } from '../../src/subscriptions/spec.js';
+import { matchingPlan, parseSubscription, patientKeys, PAYLOAD_CONTENT_URL } from '../../src/subscriptions/spec.js';
 import { DELIVERY_ATTEMPTS, DELIVERY_BACKOFF, nextState } from '../../src/subscriptions/status.js';
 
 /** The pure parts of subscriptions: the spec and the matching plan, endpoints, status, backoff, the notification. */
@@ -82,6 +82,21 @@ describe('subscription spec', () => {
   });
 });
 
+describe('the index: patients the criteria pin', () => {
+  const keys = (type: string, criteria: string) => patientKeys(matchingPlan(type, criteria, BASE, 1));
+  test('patient or subject references to Patients pin them; anything else pins none', () => {
+    assert.deepEqual(keys('Observation', 'patient=Patient/p1&category=laboratory'), ['Patient/p1']);
+    assert.deepEqual(keys('Observation', 'subject=Patient/p2,Patient/p1'), ['Patient/p1', 'Patient/p2']);
+    assert.deepEqual(keys('DiagnosticReport', 'patient=Patient/p1'), ['Patient/p1']);
+    assert.deepEqual(keys('Condition', 'patient=Patient/p1'), ['Patient/p1']);
+    assert.equal(keys('Observation', 'category=laboratory'), undefined);
+    assert.equal(keys('Observation', 'patient:missing=false'), undefined, 'a presence test pins nothing');
+    assert.equal(keys('Observation', 'subject=Group/g1'), undefined);
+    assert.equal(keys('Observation', 'performer=Patient/p1'), undefined, 'the performer does not decide the compartment');
+    assert.equal(keys('Appointment', 'patient=Patient/p1'), undefined, 'an Appointment\'s compartment is its first Patient actor, not necessarily this one');
+  });
+});
+
 describe('rest-hook endpoints', () => {
   const none = { allowedHosts: [] };
   test('https to a public host, nothing else outside the allow-list', () => {
@@ -151,9 +166,11 @@ describe('subscription status', () => {
 
 describe('notification bundle', () => {
   const input = {
-    fhirBaseUrl: BASE, subscriptionId: 's1', status: 'active' as const, eventsSinceStart: 7, number: 5, at: '2026-01-01T00:00:00.000Z',
-    now: new Date('2026-01-01T00:00:01Z'), bundleId: 'b1', focus: { resourceType: 'Observation', id: 'o1', versionId: 2, created: false },
-    resource: JSON.stringify({ resourceType: 'Observation', id: 'o1', status: 'final' }),
+    fhirBaseUrl: BASE, subscriptionId: 's1', status: 'active' as const, eventsSinceStart: 7, now: new Date('2026-01-01T00:00:01Z'), bundleId: 'b1',
+    events: [{
+      number: 5, at: '2026-01-01T00:00:00.000Z', focus: { resourceType: 'Observation', id: 'o1', versionId: 2, created: false },
+      resource: JSON.stringify({ resourceType: 'Observation', id: 'o1', status: 'final' }),
+    }],
   };
   test('a history Bundle: the SubscriptionStatus first, then the focus by content', () => {
     const full = notificationBundle({ ...input, content: 'full-resource' });

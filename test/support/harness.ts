@@ -76,8 +76,18 @@ export async function listenOnSocket(t: TestCarnet): Promise<string> {
 /** The bootstrap client every test Carnet registers (CARNET_BOOTSTRAP_CLIENT_ID/SECRET). */
 export const TEST_BOOTSTRAP = { id: 'test-bootstrap', secret: 'test-bootstrap-secret-0123456789abcdef' };
 
-export async function startTestCarnet(overrides: { clock?: () => Date; newId?: () => string; env?: NodeJS.ProcessEnv } = {}): Promise<TestCarnet> {
-  const { db, drop } = await openTestDatabase();
+export interface TestOverrides {
+  readonly clock?: () => Date;
+  readonly newId?: () => string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Wraps the database the Carnet is built on (e.g. to count the statements a request runs). */
+  readonly wrapDatabase?: (db: Database) => Database;
+}
+
+export async function startTestCarnet(overrides: TestOverrides = {}): Promise<TestCarnet> {
+  const opened = await openTestDatabase();
+  const { drop } = opened;
+  const db = overrides.wrapDatabase ? overrides.wrapDatabase(opened.db) : opened.db;
   const config = loadConfig({
     PORT: '8080', CARNET_BASE_URL: 'http://carnet.test', LOG_LEVEL: 'silent',
     CARNET_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret,
@@ -118,7 +128,7 @@ export async function startTestCarnet(overrides: { clock?: () => Date; newId?: (
         method: method as 'GET',
         url,
         headers: { ...(hasBody ? { 'content-type': 'application/fhir+json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}), ...options.headers },
-        ...(hasBody ? { payload: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
+        ...(hasBody ? { payload: typeof options.body === 'string' || Buffer.isBuffer(options.body) ? options.body : JSON.stringify(options.body) } : {}),
       });
       let body: unknown;
       try {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { usingPostgres } from '../support/harness.js';
-import { axeViolations, noChromium, shot, signInAs, startWebCarnet, VIEWPORTS, type WebCarnet } from './support.js';
+import { axeViolations, noChromium, OWN_DRUG as ownDrug, seedPortalFixtures, shot, signInAs, startWebCarnet, VIEWPORTS, type WebCarnet } from './support.js';
 
 /**
  * The landing page and the portal in a real browser against a real Carnet with the demo population: the
@@ -13,28 +13,10 @@ import { axeViolations, noChromium, shot, signInAs, startWebCarnet, VIEWPORTS, t
 describe('the landing page and the portal in a browser', { skip: noChromium }, () => {
   let web: WebCarnet;
   let otherDrug: string;
-  const ownDrug = 'Metformine 500 mg (portail)';
+  let nextRefill: Date;
   before(async () => {
     web = await startWebCarnet();
-    // A current medication for the demo patient and one for somebody else, through the public API.
-    // Another person: not one of the demo patient's own source records, which the MPI links to her Person
-    // and her token covers (docs/security.md, one person, one record).
-    const links = (await web.t.request('GET', `/fhir/Patient/${web.patientId}/$mpi-links`)).body as { parameter?: { name: string; valueReference?: { reference: string } }[] };
-    const own = new Set((links.parameter ?? []).filter((p) => p.name === 'patient').map((p) => p.valueReference?.reference.replace('Patient/', '')));
-    const other = (await web.t.request('GET', '/fhir/Patient?_count=50')).body.entry.map((e: { resource: { id: string } }) => e.resource.id).find((id: string) => id !== web.patientId && !own.has(id));
-    otherDrug = 'Warfarine 5 mg (autre personne)';
-    const now = new Date();
-    const validity = { start: new Date(now.getTime() - 30 * 86_400_000).toISOString().slice(0, 10), end: new Date(now.getTime() + 300 * 86_400_000).toISOString().slice(0, 10) };
-    for (const [patient, text] of [[web.patientId, ownDrug], [other, otherDrug]] as const) {
-      const r = await web.t.request('POST', '/fhir/MedicationRequest', {
-        body: {
-          resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: { reference: `Patient/${patient}` },
-          medicationCodeableConcept: { text }, authoredOn: validity.start, dosageInstruction: [{ text: '1 comprimé deux fois par jour' }],
-          dispenseRequest: { validityPeriod: validity },
-        },
-      });
-      assert.equal(r.status, 201, r.text);
-    }
+    ({ otherDrug, nextRefill } = await seedPortalFixtures(web));
   });
   after(async () => {
     await web?.close();
@@ -106,21 +88,84 @@ describe('the landing page and the portal in a browser', { skip: noChromium }, (
     await context.close();
   });
 
-  test('Accueil has no axe violation, in French and English, on a phone and a desktop', async () => {
+  test('Résultats: one analyte across laboratories in one unit, the flag and the range in words, a described chart and its table', async () => {
+    const context = await web.browser.newContext({ viewport: VIEWPORTS[0] });
+    const page = await context.newPage();
+    await page.goto(`${web.origin}/portail/resultats`);
+    await signInAs(page, 'patient', 'demo-patient-carnet');
+    await page.waitForURL(`${web.origin}/portail/resultats`);
+    const section = page.getByRole('region', { name: 'Glycémie à jeun (portail)', exact: true });
+    await section.waitFor();
+    assert.match(await section.innerText(), /7,3\s*mmol\/L/, 'µmol/L converted to the newest unit, French number format');
+    assert.match(await section.innerText(), /Plus élevé que l’habituel/, 'the flag in words');
+    assert.match(await section.innerText(), /Valeur habituelle : entre 4 et 6 mmol\/L/, 'the range in plain words');
+    const chart = section.getByRole('img', { name: /Évolution : Glycémie à jeun/ });
+    await chart.waitFor();
+    assert.match(String(await chart.locator('desc').textContent()), /2 résultats du 10 février 2025 au 15 janvier 2026/);
+    await section.getByText('Tous les résultats de cette analyse (tableau)').click();
+    const rows = await section.locator('tbody tr').allInnerTexts();
+    assert.equal(rows.length, 2);
+    assert.match(rows[0] as string, /15 janv\. 2026.*7,3 mmol\/L.*Plus élevé.*Laboratoire Bêta/s);
+    assert.match(rows[1] as string, /10 févr\. 2025.*5,4 mmol\/L.*Dans les valeurs habituelles.*Laboratoire Alpha/s);
+    assert.equal(await page.getByText('Analyse d’une autre personne').count(), 0, 'nobody else’s results');
+    assert.equal(await page.getByRole('link', { name: 'Résultats' }).getAttribute('aria-current'), 'page');
+    await shot(page, 'resultats-fr-phone');
+    // Moving to Accueil by the navigation: the new page's heading takes the focus.
+    await page.getByRole('link', { name: 'Accueil' }).click();
+    await page.getByRole('heading', { name: ownDrug }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H1');
+    await context.close();
+  });
+
+  test('Médicaments: current and past by drug, where it was dispensed, the next refill, the reason for a stop', async () => {
+    const context = await web.browser.newContext({ viewport: VIEWPORTS[1] });
+    const page = await context.newPage();
+    await page.goto(`${web.origin}/portail/medicaments`);
+    await signInAs(page, 'patient', 'demo-patient-carnet');
+    const current = page.getByRole('region', { name: 'Médicaments actuels' });
+    const own = current.getByRole('listitem').filter({ has: page.getByRole('heading', { name: ownDrug }) });
+    await own.waitFor();
+    const text = await own.innerText();
+    assert.match(text, /Posologie : 1 comprimé deux fois par jour/);
+    assert.match(text, /Pharmacie : Pharmacie du Portail/);
+    assert.match(text, /pour 30 jours/);
+    const refill = new Intl.DateTimeFormat('fr-CA', { dateStyle: 'long', timeZone: 'UTC' }).format(nextRefill);
+    assert.match(text, new RegExp(`Prochain renouvellement prévu vers le ${refill}`));
+    const past = page.getByRole('region', { name: 'Médicaments antérieurs' });
+    const stopped = past.getByRole('listitem').filter({ has: page.getByRole('heading', { name: /Atorvastatine 20 mg \(portail\)/ }) });
+    assert.match(await stopped.innerText(), /Cessé le 2 avril 2025[\s\S]*Raison de l’arrêt : Douleurs musculaires/);
+    assert.equal(await page.getByText(otherDrug).count(), 0, 'nobody else’s medication');
+    await shot(page, 'medicaments-fr-desktop');
+    await context.close();
+  });
+
+  test('every page has no axe violation, in French and English, on a phone and a desktop', async () => {
+    const pages = [
+      { path: '/portail/', ready: (p: Page, lang: string) => p.getByRole('heading', { name: lang === 'fr' ? 'Médicaments actuels' : 'Current medications' }), name: 'accueil' },
+      { path: '/portail/resultats', ready: (p: Page) => p.getByRole('img', { name: /Glycémie à jeun|Fasting glucose/ }), name: 'resultats' },
+      { path: '/portail/medicaments', ready: (p: Page) => p.getByRole('heading', { name: /Atorvastatine 20 mg \(portail\)/ }), name: 'medicaments' },
+    ];
     for (const viewport of VIEWPORTS) {
       const context = await web.browser.newContext({ viewport });
       const page: Page = await context.newPage();
       await page.goto(`${web.origin}/portail/`);
       await signInAs(page, 'patient', 'demo-patient-carnet');
       await page.getByRole('heading', { name: ownDrug }).waitFor();
-      await shot(page, `accueil-fr-${viewport.name}`);
-      assert.deepEqual(await axeViolations(page), [], `axe on Accueil (fr, ${viewport.name})`);
-      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling');
-      await page.getByRole('button', { name: 'English' }).click();
-      await page.getByRole('heading', { name: 'Current medications' }).waitFor();
-      assert.equal(await page.getAttribute('html', 'lang'), 'en-CA');
-      await shot(page, `accueil-en-${viewport.name}`);
-      assert.deepEqual(await axeViolations(page), [], `axe on Accueil (en, ${viewport.name})`);
+      for (const lang of ['fr', 'en']) {
+        for (const target of pages) {
+          await page.evaluate((path) => { history.pushState(null, '', path); dispatchEvent(new PopStateEvent('popstate')); }, target.path);
+          await target.ready(page, lang).waitFor();
+          await page.locator('details').evaluateAll((all) => all.forEach((d) => d.setAttribute('open', '')));
+          await shot(page, `${target.name}-${lang}-${viewport.name}`);
+          assert.deepEqual(await axeViolations(page), [], `axe on ${target.path} (${lang}, ${viewport.name})`);
+          assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no horizontal scrolling on ${target.path}`);
+        }
+        if (lang === 'fr') {
+          await page.getByRole('button', { name: 'English' }).click();
+          await page.getByRole('heading', { name: 'Current medications' }).or(page.getByRole('heading', { name: 'Results', level: 1 })).first().waitFor();
+          assert.equal(await page.getAttribute('html', 'lang'), 'en-CA');
+        }
+      }
       await context.close();
     }
   });

@@ -10,14 +10,14 @@ import { findClient } from '../../src/storage/auth-store.js';
 import { startTestCarnet, usingPostgres, type TestCarnet } from '../support/harness.js';
 
 /**
- * Carnet serves its browser apps itself (dist/web, built by `npm run build`): pages revalidated on every
+ * Carnet serves its browser apps itself (dist/apps, built by `npm run build`): pages revalidated on every
  * load under a strict Content-Security-Policy, hashed assets cached for a year, gzip, ETags, client-side
  * routes falling back to their app, JSON still at `/` for programs, the demo logins in demo mode only, and
  * the portal's public SMART client registered at startup.
  */
 const built = existsSync(join(WEB_DIR, 'index.html'));
 
-describe('serving the browser apps', { skip: built ? false : 'dist/web is not built (npm run build)' }, () => {
+describe('serving the browser apps', { skip: built ? false : 'dist/apps is not built (npm run build)' }, () => {
   let t: TestCarnet;
   before(async () => {
     t = await startTestCarnet();

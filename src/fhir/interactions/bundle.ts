@@ -1,7 +1,7 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { withRetries, type Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
-import { errors, FhirError } from '../outcomes.js';
+import { errorOfResponse, errorResponse, errors, FhirError } from '../outcomes.js';
 import type { Dispatch, FhirRequest, FhirResponse, Handler } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
 import type { WriteOp, WriteResult } from '../write/operations.js';
@@ -51,9 +51,9 @@ async function runBatch(dispatch: Dispatch, requests: (FhirRequest | FhirError)[
   const entry: BundleEntry[] = [];
   for (const request of requests) {
     if (request instanceof FhirError) {
-      entry.push(responseEntry({ status: request.status, body: request.outcome }));
+      entry.push(responseEntry(errorResponse(request)));
     } else if (request.path === '' && request.method === 'POST') {
-      entry.push(responseEntry({ status: 400, body: errors.invalid('A batch entry may not itself be a batch or transaction').outcome }));
+      entry.push(responseEntry(errorResponse(errors.invalid('A batch entry may not itself be a batch or transaction'))));
     } else {
       entry.push(responseEntry(await dispatch(request)));
     }
@@ -89,8 +89,7 @@ async function runTransaction(ctx: FhirContext, dispatch: Dispatch, outer: FhirR
     for (const { index, request } of reads) {
       const response = await dispatch(request, tx);
       if (response.status >= 400) {
-        const outcome = response.body as { issue?: [] } | undefined;
-        throw new FhirError(response.status === 404 ? 'not-found' : 'invalid', `Bundle.entry[${index}]: the read failed`, outcome?.issue ?? []);
+        throw errorOfResponse(response.status, response.body, `Bundle.entry[${index}]: the read failed`);
       }
       responses[index] = response;
     }

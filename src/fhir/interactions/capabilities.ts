@@ -4,6 +4,10 @@ import { searchRegistry, type ParamDef } from '../search/registry.js';
 import { fhirDefinitions } from '../definitions.js';
 import type { Handler, Route } from '../router/types.js';
 import { CARNET_VERSION } from '../../version.js';
+import { TOPICS } from '../../subscriptions/topics.js';
+
+/** The Subscriptions R5 Backport IG's way of advertising a server's topics, on its Subscription resource. */
+const TOPIC_CANONICAL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical';
 
 type TypeInteraction = NonNullable<CapabilityStatementRestResource['interaction']>[number]['code'];
 
@@ -50,6 +54,7 @@ export function buildCapabilityStatement(routes: readonly Route[], fhirBaseUrl: 
   for (const type of defs.resourceTypes) revIncludes.set(type, [...(revIncludes.get(type) ?? []), ...(revIncludes.get('*') ?? [])].sort());
 
   const resource: CapabilityStatementRestResource[] = [...defs.resourceTypes].sort().map((type) => ({
+    ...(type === 'Subscription' ? { extension: TOPICS.map((t) => ({ url: TOPIC_CANONICAL, valueCanonical: t.url })) } : {}),
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
     interaction: typeInteractions.map((code) => ({ code })),

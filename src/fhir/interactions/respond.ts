@@ -49,7 +49,7 @@ export function writeResponse(ctx: FhirContext, request: FhirRequest, result: Wr
 /** The request body as a resource object, or a clear 400. */
 export function bodyResource(request: FhirRequest): Resource {
   const body = request.body;
-  if (body === undefined || body === null || body === '') throw errors.invalid('The request has no body; a FHIR resource is expected');
+  if (body === undefined || body === null || body === '') throw errors.coded('missing-body', 'The request has no body; a FHIR resource is expected');
   if (typeof body !== 'object' || Array.isArray(body)) throw errors.invalid('The body must be a JSON object (a FHIR resource)');
   const resourceType = (body as { resourceType?: unknown }).resourceType;
   if (typeof resourceType !== 'string') throw errors.invalid('The body has no resourceType');

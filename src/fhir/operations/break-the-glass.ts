@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Parameters as FhirParameters } from '@medplum/fhirtypes';
 import { mayBreakGlass } from '../../access/roles.js';
 import { reachOf } from '../../access/scopes.js';
 import { errors } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
 import { readCurrent } from '../../storage/resource-store.js';
+import { insertGrant } from '../../storage/break-glass-store.js';
 
 /** POST Patient/[id]/$break-the-glass — an emergency override with a stated reason, limited in time. */
 export const breakTheGlass: Handler = async ({ request, ctx, reader, params }) => {
@@ -25,9 +25,8 @@ export const breakTheGlass: Handler = async ({ request, ctx, reader, params }) =
   if (!patient || patient.deleted) throw errors.notFound(`Patient/${id} does not exist`);
   const now = ctx.clock();
   const expires = new Date(now.getTime() + minutes * 60_000);
-  const grant = randomUUID();
-  await reader.query('INSERT INTO break_glass (id, actor, patient_id, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-    [grant, principal.subject, id, reason, now.toISOString(), expires.toISOString()]);
+  const grant = ctx.newId();
+  await insertGrant(reader, { id: grant, actor: principal.subject, patientId: id, reason, grantedAt: now, expiresAt: expires });
   if (request.audit) {
     request.audit.entity(`Patient/${id}`, id);
     request.audit.decision(`break-the-glass granted until ${expires.toISOString()}`, 'ETREAT', true);

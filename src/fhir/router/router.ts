@@ -1,7 +1,7 @@
 import type { Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
 import { fhirDefinitions } from '../definitions.js';
-import { errors, FhirError } from '../outcomes.js';
+import { errorResponse, errors, FhirError } from '../outcomes.js';
 import { ROUTES } from './routes.js';
 import type { FhirRequest, FhirResponse, Route } from './types.js';
 import { authorizeRoute, noteBreakGlass } from '../access.js';
@@ -27,8 +27,25 @@ function matchRoute(route: Route, segments: string[]): Record<string, string> | 
   return params;
 }
 
+const NUL_TEXT = 'The NUL character (%00) is in no type, id, parameter name or search value';
+
+/** A path segment, percent-decoded; malformed encoding and NUL are a 400 (both reached the database as a 500). */
+function decodeSegment(segment: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(segment);
+  } catch {
+    throw errors.invalid(`The path segment "${segment.slice(0, 64)}" is not valid percent-encoding`);
+  }
+  if (decoded.includes('\u0000')) throw errors.invalid(NUL_TEXT);
+  return decoded;
+}
+
 function findRoute(request: FhirRequest): Match {
-  const segments = request.path.split('/').filter((s) => s.length > 0).map(decodeURIComponent);
+  const segments = request.path.split('/').filter((s) => s.length > 0).map(decodeSegment);
+  for (const [name, value] of request.query) {
+    if (name.includes('\u0000') || value.includes('\u0000')) throw errors.invalid(NUL_TEXT);
+  }
   const hasQuery = [...request.query.keys()].length > 0;
   const method = request.method === 'HEAD' ? 'GET' : request.method;
   let pathMatched = false;
@@ -45,10 +62,10 @@ function findRoute(request: FhirRequest): Match {
   }
   const type = segments[0];
   if (type && !type.startsWith('_') && !type.startsWith('$') && type !== 'metadata' && !fhirDefinitions().resourceTypes.has(type)) {
-    throw errors.notFound(`Unknown resource type "${type}"`);
+    throw errors.coded('unknown-type', `Unknown resource type "${type}"`);
   }
   if (pathMatched) throw errors.methodNotAllowed(`${request.method} is not allowed on /${request.path}`);
-  throw errors.notFound(`No FHIR interaction at /${request.path}`);
+  throw errors.coded('no-route', `No FHIR interaction at /${request.path}`);
 }
 
 /**
@@ -61,11 +78,11 @@ function findRouteFor(request: FhirRequest): Match {
   try {
     match = findRoute(request);
   } catch (error) {
-    if (anonymous) throw errors.unauthorized('This request needs an access token (Authorization: Bearer …)');
+    if (anonymous) throw errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)');
     throw error;
   }
   if (anonymous && match.params.type !== undefined && !fhirDefinitions().resourceTypes.has(match.params.type)) {
-    throw errors.unauthorized('This request needs an access token (Authorization: Bearer …)');
+    throw errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)');
   }
   return match;
 }
@@ -87,7 +104,7 @@ export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, 
     matched = findRouteFor(request);
     const { route, params } = matched;
     if (params.type !== undefined && !fhirDefinitions().resourceTypes.has(params.type)) {
-      throw errors.notFound(`Unknown resource type "${params.type}"`);
+      throw errors.coded('unknown-type', `Unknown resource type "${params.type}"`);
     }
     let input = request;
     if (access && trail) {
@@ -125,14 +142,4 @@ export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, 
     }
   }
   return response;
-}
-
-export function errorResponse(error: unknown): FhirResponse {
-  const failure = error instanceof FhirError ? error : internalError(error);
-  return { status: failure.status, body: failure.outcome };
-}
-
-function internalError(_error: unknown): FhirError {
-  // The details went to the log; the client gets no internals.
-  return new FhirError('internal', 'Internal server error');
 }

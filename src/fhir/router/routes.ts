@@ -20,6 +20,8 @@ import type { OperationAccess } from '../access.js';
 import { mpiStewardship } from '../../access/route-policies.js';
 import { accessLog } from '../operations/access-log.js';
 import { breakTheGlass } from '../operations/break-the-glass.js';
+import { BACKPORT_EVENTS, subscriptionEventsOperation } from '../operations/subscription-events.js';
+import { BACKPORT_STATUS, subscriptionStatusOperation } from '../operations/subscription-status.js';
 
 /** The IPS IG's operation (hl7.fhir.uv.ips 2.0.0). */
 const IPS_SUMMARY = 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary';
@@ -70,6 +72,11 @@ export const ROUTES: readonly Route[] = [
     definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
   { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',
     definition: 'urn:carnet:OperationDefinition/Patient-break-the-glass', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: breakTheGlass },
+  // Subscriptions (docs/subscriptions.md): what a subscriber asks to detect and repair a gap.
+  { method: 'GET', pattern: [':type', ':id', '$status'], interaction: 'operation', operation: 'status', definition: BACKPORT_STATUS,
+    onlyTypes: ['Subscription'], access: { kind: 'action', action: 'read', type: 'Subscription' }, handler: subscriptionStatusOperation },
+  { method: 'GET', pattern: [':type', ':id', '$events'], interaction: 'operation', operation: 'events', definition: BACKPORT_EVENTS,
+    onlyTypes: ['Subscription'], access: { kind: 'action', action: 'read', type: 'Subscription' }, handler: subscriptionEventsOperation },
   { method: 'GET', pattern: [':type', ':id', ':compartmentType'], interaction: 'search-type', handler: compartmentSearch },
   { method: 'GET', pattern: [':type', ':id', '_history', ':vid'], interaction: 'vread', handler: vread },
 ];

@@ -166,7 +166,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
         for (const locked of [false, true]) {
           if (locked) await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
           const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist, visibility);
-          if (matches.length > 1) throw errors.preconditionFailed(`If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
+          if (matches.length > 1) throw errors.coded('multiple-matches', `If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
           const match = matches[0];
           if (match) {
             return { ...base, id: match.id, isNew: false, noWrite: existingResult(match, 'matched-existing', 200) };
@@ -178,7 +178,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     case 'conditional-update': {
       await lockCriteria(tx, `${resourceType}?${op.criteria}`);
       const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
-      if (matches.length > 1) throw errors.preconditionFailed(`Conditional update "${op.criteria}" matches more than one ${resourceType}`);
+      if (matches.length > 1) throw errors.coded('multiple-matches', `Conditional update "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       const bodyId = op.resource.id;
       if (match && bodyId && bodyId !== match.id) {
@@ -189,7 +189,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     case 'conditional-delete': {
       const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
-      if (matches.length > 1) throw errors.preconditionFailed(`Conditional delete "${op.criteria}" matches more than one ${resourceType}`);
+      if (matches.length > 1) throw errors.coded('multiple-matches', `Conditional delete "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       if (!match) {
         return { ...base, id: '', isNew: false, noWrite: { outcome: 'already-absent', status: 204, resourceType, id: '' } };

@@ -7,10 +7,23 @@ export function applyJsonPatch(current: Resource, patch: unknown): Resource {
   if (!Array.isArray(patch) || patch.length === 0) {
     throw errors.invalid('A JSON Patch must be a non-empty array of operations');
   }
-  const validation = jsonpatch.validate(patch as jsonpatch.Operation[], current);
+  patch.forEach((operation: unknown, index) => {
+    for (const pointer of pointersOf(operation)) {
+      if (pointer.split('/').some((segment) => FORBIDDEN_SEGMENTS.has(segment))) {
+        throw errors.invalid(`JSON Patch operation ${index}: "${pointer}" is not an element of a FHIR resource`);
+      }
+    }
+  });
+  let validation: ReturnType<typeof jsonpatch.validate>;
+  try {
+    validation = jsonpatch.validate(patch as jsonpatch.Operation[], current);
+  } catch (error) {
+    // The library throws plain errors for some operations it cannot apply (a move into its own child).
+    throw errors.invalid(`Invalid JSON Patch: ${(error as Error).message.split('\n')[0]}`);
+  }
   if (validation) {
     if (validation.name === 'TEST_OPERATION_FAILED') {
-      throw new FhirError('unprocessable', `JSON Patch test failed at operation ${validation.index}`);
+      throw new FhirError('patch-failed', `JSON Patch test failed at operation ${validation.index}`);
     }
     throw errors.invalid(`Invalid JSON Patch operation ${validation.index ?? ''}: ${validation.message.split('\n')[0]}`);
   }
@@ -21,7 +34,19 @@ export function applyJsonPatch(current: Resource, patch: unknown): Resource {
     throw errors.invalid(`JSON Patch could not be applied: ${(error as Error).message.split('\n')[0]}`);
   }
   if (patched?.resourceType !== current.resourceType || patched.id !== current.id) {
-    throw new FhirError('unprocessable', 'A patch may not change the resourceType or id');
+    throw new FhirError('patch-failed', 'A patch may not change the resourceType or id');
   }
   return patched;
+}
+
+/**
+ * Pointer segments that are no FHIR element and would reach the prototype chain: refused before the
+ * library sees them (it throws on some of them, which was a 500).
+ */
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function pointersOf(operation: unknown): string[] {
+  if (typeof operation !== 'object' || operation === null) return [];
+  const { path, from } = operation as { path?: unknown; from?: unknown };
+  return [path, from].filter((p): p is string => typeof p === 'string');
 }

@@ -48,7 +48,7 @@ export function checkIfMatch(ifMatch: string | undefined, current: { versionId: 
   const wanted = parseVersionTag(ifMatch);
   if (!current || current.deleted) throw errors.preconditionFailed(`If-Match ${ifMatch}: ${label} has no current version`);
   if (current.versionId !== wanted) {
-    throw errors.preconditionFailed(`If-Match ${ifMatch} is stale: ${label} is at version ${current.versionId}`);
+    throw errors.coded('version-conflict', `If-Match ${ifMatch} is stale: ${label} is at version ${current.versionId}`);
   }
 }
 

@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
-import { boot } from '../shared/boot';
-import { Layout } from '../shared/Layout';
-import { useTitle } from '../shared/useTitle';
+import { boot } from '../shared/boot.js';
+import { Layout } from '../shared/Layout.js';
+import { useTitle } from '../shared/useTitle.js';
 
 /** The professional workspace (issue C8) builds on this foundation; until then it says so. */
 function Clinique() {

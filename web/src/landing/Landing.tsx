@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Layout } from '../shared/Layout';
-import { useTitle } from '../shared/useTitle';
+import { Layout } from '../shared/Layout.js';
+import { useTitle } from '../shared/useTitle.js';
 
 interface DemoLogin {
   readonly username: string;

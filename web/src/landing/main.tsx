@@ -1,4 +1,4 @@
-import { boot } from '../shared/boot';
-import { Landing } from './Landing';
+import { boot } from '../shared/boot.js';
+import { Landing } from './Landing.js';
 
 boot(<Landing />);

@@ -1,16 +1,23 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactElement } from 'react';
 import { useTranslation } from 'react-i18next';
-import { currentLang } from '../shared/i18n';
-import { Layout } from '../shared/Layout';
-import { useTitle } from '../shared/useTitle';
-import { nameOf, usePatient } from './fhir';
-import { Accueil } from './pages/Accueil';
-import { navigate, ROUTES, routeOf, usePath, type RouteName } from './router';
-import { SessionContext, useSession, type Session } from './session';
-import { signIn, signOut, type SignIn } from './smart';
+import { currentLang } from '../shared/i18n.js';
+import { Layout } from '../shared/Layout.js';
+import { useTitle } from '../shared/useTitle.js';
+import { nameOf, usePatient } from './fhir.js';
+import { Acces } from './pages/Acces.js';
+import { Accueil } from './pages/Accueil.js';
+import { Choix } from './pages/Choix.js';
+import { Medicaments } from './pages/Medicaments.js';
+import { Resultats } from './pages/Resultats.js';
+import { Sante } from './pages/Sante.js';
+import { Telecharger } from './pages/Telecharger.js';
+import { navigate, ROUTES, routeOf, usePath, type RouteName } from './router.js';
+import { SessionContext, useSession, type Session } from './session.js';
+import { signIn, signOut, type SignIn } from './smart.js';
 
-const NAV: readonly RouteName[] = ['home'];
-const NAV_KEYS = { home: 'portal.nav.home' } as const;
+const NAV: readonly RouteName[] = ['home', 'results', 'medications', 'health', 'access', 'choices', 'download'];
+const NAV_KEYS = { home: 'portal.nav.home', results: 'portal.nav.results', medications: 'portal.nav.medications', health: 'portal.nav.health', access: 'portal.nav.access', choices: 'portal.nav.choices', download: 'portal.nav.download' } as const;
+const PAGES: Record<RouteName, () => ReactElement> = { home: Accueil, results: Resultats, medications: Medicaments, health: Sante, access: Acces, choices: Choix, download: Telecharger };
 
 function Nav() {
   const { t } = useTranslation();
@@ -50,6 +57,7 @@ function SignedIn() {
   const { t } = useTranslation();
   const session = useSession();
   const route = routeOf(usePath());
+  const Current = route ? PAGES[route] : NotFound;
   return (
     <Layout
       home="/portail/"
@@ -57,7 +65,7 @@ function SignedIn() {
       actions={<><Who /><button type="button" className="link-button" onClick={session.signOut}>{t('portal.logout')}</button></>}
       nav={<Nav />}
     >
-      {route === 'home' ? <Accueil /> : <NotFound />}
+      <Current />
     </Layout>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useTitle } from '../shared/useTitle';
-import { hasNavigated } from './router';
+import { useTitle } from '../shared/useTitle.js';
+import { hasNavigated } from './router.js';
 
 /**
  * A portal page: its title is the document title and the h1, which takes the focus when the page changes

@@ -1,6 +1,6 @@
 import type { Bundle, Composition, CompositionSection, HumanName, MedicationStatement, Patient, Resource } from '@medplum/fhirtypes';
 import { useQuery } from '@tanstack/react-query';
-import { useSession } from './session';
+import { useSession } from './session.js';
 
 /** Reads through the public FHIR API with the person's token (fhirclient refreshes it when it expires). */
 export function usePatient() {
@@ -22,7 +22,7 @@ export function nameOf(patient: Patient | undefined): string {
 }
 
 const LOINC = 'http://loinc.org';
-export const SECTION = { medications: '10160-0' } as const;
+export const SECTION = { problems: '11450-4', allergies: '48765-2', medications: '10160-0', immunizations: '11369-6', pastIllness: '11348-0' } as const;
 
 export interface SectionView {
   readonly entries: Resource[];
@@ -60,4 +60,15 @@ export function currentMedications(view: SectionView): MedicationView[] {
       ...(m.informationSource?.display ? { by: m.informationSource.display } : {}),
     }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Writes a resource (create, or update when it has an id) through the FHIR API with the person's token. */
+export function save<T extends Resource>(client: ReturnType<typeof useSession>['client'], resource: T): Promise<T> {
+  const update = Boolean(resource.id);
+  return client.request<T>({
+    url: update ? `${resource.resourceType}/${resource.id}` : resource.resourceType,
+    method: update ? 'PUT' : 'POST',
+    body: JSON.stringify(resource),
+    headers: { 'content-type': 'application/fhir+json' },
+  });
 }

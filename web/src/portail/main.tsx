@@ -1,6 +1,6 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { boot } from '../shared/boot';
-import { App } from './App';
+import { boot } from '../shared/boot.js';
+import { App } from './App.js';
 
 /**
  * TanStack Query caches each read for the session (memory only) and refetches when the page regains focus,

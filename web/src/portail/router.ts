@@ -4,12 +4,13 @@ import { useEffect, useState } from 'react';
  * A router of a few lines (the portal's pages are a fixed list): paths under /portail/, links that push
  * history, and the back button. Page changes move focus to the new page's heading (Page.tsx).
  */
-export const ROUTES = { home: '/portail/' } as const;
+export const ROUTES = { home: '/portail/', results: '/portail/resultats', medications: '/portail/medicaments', health: '/portail/sante', access: '/portail/acces', choices: '/portail/choix', download: '/portail/telecharger' } as const;
 export type RouteName = keyof typeof ROUTES;
 
+const trim = (path: string) => path.replace(/\/+$/, '');
+
 export function routeOf(pathname: string): RouteName | undefined {
-  const path = pathname.endsWith('/') ? pathname : `${pathname}/`;
-  return (Object.keys(ROUTES) as RouteName[]).find((name) => ROUTES[name] === path);
+  return (Object.keys(ROUTES) as RouteName[]).find((name) => trim(ROUTES[name]) === trim(pathname));
 }
 
 let navigated = false;

@@ -1,6 +1,6 @@
 import * as adapterModule from 'fhirclient/lib/adapters/BrowserAdapter';
 import type Client from 'fhirclient/lib/Client';
-import type { Lang } from '../shared/i18n';
+import type { Lang } from '../shared/lang.js';
 
 /**
  * The portal signs in as any SMART on FHIR app would (fhirclient, a well-kept implementation of the SMART
@@ -13,7 +13,8 @@ import type { Lang } from '../shared/i18n';
  * cookie lasts.
  */
 export const CLIENT_ID = 'carnet-portail';
-export const SCOPE = 'openid fhirUser launch/patient patient/*.rs online_access';
+// Read the whole record; write only consent choices.
+export const SCOPE = 'openid fhirUser launch/patient patient/*.rs patient/Consent.cu online_access';
 const RETURN_KEY = 'carnet.portail.return';
 
 class MemoryFirstStorage {

@@ -1,5 +1,5 @@
 import { useTranslation } from 'react-i18next';
-import { currentLang, switchLang } from './i18n';
+import { currentLang, switchLang } from './i18n.js';
 
 /** The other language's name, in that language (and marked so, for screen readers). */
 export function LanguageSwitch() {

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { LanguageSwitch } from './LanguageSwitch';
+import { LanguageSwitch } from './LanguageSwitch.js';
 
 /**
  * The frame every Carnet page shares: a skip link, a banner with the product name and the language switch

@@ -1,7 +1,7 @@
 import { StrictMode, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { I18nextProvider } from 'react-i18next';
-import { setupI18n } from './i18n';
+import { setupI18n } from './i18n.js';
 import './styles.css';
 
 /** Mounts an app in #root with the catalogues loaded (synchronously: they are bundled, both languages). */

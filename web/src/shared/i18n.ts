@@ -9,7 +9,9 @@ import fr from '../i18n/fr.json';
  * Every string is in the catalogues (src/i18n/*.json); test/web/catalogues.test.ts fails on a key missing
  * from either language or used in code and absent from both.
  */
-export type Lang = 'fr' | 'en';
+import { localeOf, type Lang } from './lang.js';
+
+export { localeOf, type Lang };
 const STORAGE_KEY = 'carnet.lang';
 
 export function storedLang(): Lang {
@@ -18,11 +20,6 @@ export function storedLang(): Lang {
   } catch {
     return 'fr';
   }
-}
-
-/** The BCP 47 tag for the html element and Intl formatting: Canadian French and English. */
-export function localeOf(lang: Lang): string {
-  return lang === 'en' ? 'en-CA' : 'fr-CA';
 }
 
 function applyToDocument(lang: Lang): void {

@@ -1,4 +1,4 @@
-import { errors } from '../../outcomes.js';
+import { errors, FhirError, issue } from '../../outcomes.js';
 import { fhirDefinitions } from '../../definitions.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../paging.js';
 import type { Condition, IncludeSpec, SearchPlan, SortKey, SummaryMode, TotalMode } from '../model.js';
@@ -24,6 +24,17 @@ export const RESULT_PARAMS = new Set([
   '_include:recurse', '_revinclude:recurse', '_contained', '_containedType', '_cursor', '_format', '_pretty',
 ]);
 
+/**
+ * Bounds on the work one search may ask for (docs/api.md, "Limits"): each filtering parameter is a join or
+ * an EXISTS, so 200 repetitions of `name=a` kept PostgreSQL busy for 19 s and froze embedded PGlite.
+ * Real clients stay far below: a few parameters, OR lists of a value set's codes, a handful of includes.
+ */
+export const SEARCH_LIMITS = { parameters: 30, valuesPerParameter: 100, includes: 10 } as const;
+
+function tooCostly(text: string): FhirError {
+  return new FhirError('invalid', text, [issue('error', 'too-costly', text)]);
+}
+
 export function parseSearch(resourceType: string, params: Iterable<[string, string]>, options: ParseOptions): SearchPlan {
   const ctx: ParseContext = { baseUrl: options.baseUrl, lenient: Boolean(options.lenient), ignored: [] };
   const conditions: Condition[] = [];
@@ -36,8 +47,11 @@ export function parseSearch(resourceType: string, params: Iterable<[string, stri
   let elements: string[] | undefined;
   let contained: SearchPlan['contained'] = 'false';
   let cursor: string | undefined;
+  let filters = 0;
 
   for (const [name, raw] of params) {
+    // Criteria reach here from URLs, If-None-Exist headers and conditional references: one check for all.
+    if (name.includes('\u0000') || raw.includes('\u0000')) throw errors.invalid('The NUL character (%00) is in no parameter name or search value');
     switch (name) {
       case '_count':
         count = parseCount(raw);
@@ -81,8 +95,17 @@ export function parseSearch(resourceType: string, params: Iterable<[string, stri
         continue;
       default:
     }
+    if (++filters > SEARCH_LIMITS.parameters) {
+      throw tooCostly(`A search may have at most ${SEARCH_LIMITS.parameters} filtering parameters (repetitions count)`);
+    }
+    if (splitValues(raw).length > SEARCH_LIMITS.valuesPerParameter) {
+      throw tooCostly(`${name}: at most ${SEARCH_LIMITS.valuesPerParameter} values separated by commas`);
+    }
     const condition = parseCondition(resourceType, name, raw, ctx);
     if (condition) conditions.push(condition);
+  }
+  if (include.length + revinclude.length > SEARCH_LIMITS.includes) {
+    throw tooCostly(`A search may have at most ${SEARCH_LIMITS.includes} _include and _revinclude parameters`);
   }
   return {
     resourceType,

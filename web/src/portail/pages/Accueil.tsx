@@ -1,8 +1,8 @@
 import { useTranslation } from 'react-i18next';
-import { formatDate } from '../../shared/format';
-import { currentLang } from '../../shared/i18n';
-import { currentMedications, nameOf, SECTION, sectionOf, usePatient, useSummary } from '../fhir';
-import { Page, QueryState } from '../Page';
+import { formatDate } from '../../shared/format.js';
+import { currentLang } from '../../shared/i18n.js';
+import { currentMedications, nameOf, SECTION, sectionOf, usePatient, useSummary } from '../fhir.js';
+import { Page, QueryState } from '../Page.js';
 
 /** Accueil: whose record this is and their current medications (from the person-wide summary). */
 export function Accueil() {
