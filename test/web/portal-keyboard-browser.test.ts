@@ -74,9 +74,13 @@ describe('the portal with the keyboard only', { skip: noChromium }, () => {
     await page.keyboard.press('Enter');
     await page.getByRole('region', { name: 'Glycémie à jeun (portail)', exact: true }).waitFor();
     assert.equal((await focused(page)).tag, 'H1', 'the new page’s heading has the focus');
-    await tabTo(page, (f) => f.tag === 'SUMMARY');
-    await page.keyboard.press('Enter');
+    // The person's other source records bring analytes of their own: open tables until the fixture's.
     const table = page.getByRole('region', { name: 'Tableau des résultats : Glycémie à jeun (portail)' });
+    for (let i = 0; i < 20 && !(await table.isVisible()); i++) {
+      await tabTo(page, (f) => f.tag === 'SUMMARY');
+      await page.keyboard.press('Enter');
+      await page.waitForTimeout(100);
+    }
     await table.waitFor();
     assert.equal(await table.locator('tbody tr').count(), 2);
     const region = await tabTo(page, (f) => f.tag === 'DIV');

@@ -115,10 +115,12 @@ export async function seedPortalFixtures(web: WebCarnet): Promise<{ otherDrug: s
   }
   nextRefill = new Date(weekAgo.getTime() + 30 * 86_400_000);
   // Glucose from two laboratories in two units (the older in µmol/L, converted to the newest's mmol/L), the newest high.
+  // A LOINC code the generated population never uses: the demo patient's other source records (hers too,
+  // person-wide) carry serum fasting glucose (14771-0) of their own.
   const glucose = (patient: string, date: string, value: number, unit: string, lab: string) => ({
     resourceType: 'Observation', status: 'final', subject: { reference: `Patient/${patient}` },
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
-    code: { coding: [{ system: 'http://loinc.org', code: '14771-0', display: 'Fasting glucose [Moles/volume] in Serum or Plasma' }], text: 'Glycémie à jeun (portail)' },
+    code: { coding: [{ system: 'http://loinc.org', code: '14770-2', display: 'Fasting glucose [Moles/volume] in Capillary blood by Glucometer' }], text: 'Glycémie à jeun (portail)' },
     effectiveDateTime: date, performer: [{ display: lab }], valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
     referenceRange: [{ low: { value: unit === 'mmol/L' ? 4 : 4000, code: unit }, high: { value: unit === 'mmol/L' ? 6 : 6000, code: unit } }],
   });
