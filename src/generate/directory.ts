@@ -1,4 +1,5 @@
 import type { Organization, Practitioner, PractitionerRole, Resource, Schedule, Slot } from '@medplum/fhirtypes';
+import { PUBLIC_BOOKING_URL } from '../scheduling/schedule-facts.js';
 import { dateTime, instant, weekday, ymd, type Day } from './dates.js';
 import { coding, concept, meta, reference } from './fhir.js';
 import type { Sex } from './names.js';
@@ -171,6 +172,8 @@ function addSchedule(b: Builder, staff: Staff, schedules: Map<string, string>): 
     actor: [reference('PractitionerRole', staff.roleId, staff.display)],
     planningHorizon: { start: dateTime(b.reference + 1, 0), end: dateTime(b.reference + 8, 0) },
     comment: `Plages de rendez-vous — ${staff.org.name}`,
+    // Patients book these online (Rendez-vous santé Québec; docs/scheduling.md).
+    extension: [{ url: PUBLIC_BOOKING_URL, valueBoolean: true }],
   };
   b.resources.push(schedule);
   schedules.set(staff.roleId, id);

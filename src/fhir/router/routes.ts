@@ -22,9 +22,13 @@ import { accessLog } from '../operations/access-log.js';
 import { breakTheGlass } from '../operations/break-the-glass.js';
 import { BACKPORT_EVENTS, subscriptionEventsOperation } from '../operations/subscription-events.js';
 import { BACKPORT_STATUS, subscriptionStatusOperation } from '../operations/subscription-status.js';
+import { appointmentBook, appointmentFind, appointmentHold } from '../operations/appointment-booking.js';
+import { appointmentCancel, appointmentNoShow, appointmentReschedule } from '../operations/appointment-changes.js';
 
 /** The IPS IG's operation (hl7.fhir.uv.ips 2.0.0). */
 const IPS_SUMMARY = 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary';
+/** IHE ITI Scheduling's operations (the successor of the Argonaut Scheduling IG). */
+const SCHEDULING = (name: string): string => `https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-${name}`;
 const MPI_STEWARDSHIP: OperationAccess = { kind: 'policy', check: mpiStewardship };
 
 /**
@@ -57,6 +61,14 @@ export const ROUTES: readonly Route[] = [
   // The person's record as documents (docs/documents.md).
   { method: 'GET', pattern: ['Patient', '$summary'], interaction: 'operation', operation: 'summary',
     definition: IPS_SUMMARY, access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientSummaryByIdentifier },
+  // Scheduling (docs/scheduling.md): the operations decide who may book what themselves.
+  { method: 'GET', pattern: ['Appointment', '$find'], interaction: 'operation', operation: 'find', definition: SCHEDULING('find'), access: { kind: 'handler' }, handler: appointmentFind },
+  { method: 'POST', pattern: ['Appointment', '$find'], interaction: 'operation', operation: 'find', definition: SCHEDULING('find'), access: { kind: 'handler' }, handler: appointmentFind },
+  { method: 'POST', pattern: ['Appointment', '$hold'], interaction: 'operation', operation: 'hold', definition: SCHEDULING('hold'), access: { kind: 'handler' }, handler: appointmentHold },
+  { method: 'POST', pattern: ['Appointment', '$book'], interaction: 'operation', operation: 'book', definition: SCHEDULING('book'), access: { kind: 'handler' }, handler: appointmentBook },
+  { method: 'POST', pattern: ['Appointment', ':id', '$cancel'], interaction: 'operation', operation: 'cancel', definition: 'urn:carnet:OperationDefinition/Appointment-cancel', access: { kind: 'handler' }, handler: appointmentCancel },
+  { method: 'POST', pattern: ['Appointment', ':id', '$reschedule'], interaction: 'operation', operation: 'reschedule', definition: 'urn:carnet:OperationDefinition/Appointment-reschedule', access: { kind: 'handler' }, handler: appointmentReschedule },
+  { method: 'POST', pattern: ['Appointment', ':id', '$noshow'], interaction: 'operation', operation: 'noshow', definition: 'urn:carnet:OperationDefinition/Appointment-noshow', access: { kind: 'handler' }, handler: appointmentNoShow },
   { method: 'GET', pattern: ['$mpi-decisions'], interaction: 'operation', operation: 'mpi-decisions', access: MPI_STEWARDSHIP, handler: mpiDecisions },
   { method: 'GET', pattern: [':type', ':id'], interaction: 'read', handler: read },
   { method: 'PUT', pattern: [':type', ':id'], interaction: 'update', handler: update },

@@ -1,0 +1,147 @@
+import type { CodeableConcept, PractitionerRole, Schedule, Slot } from '@medplum/fhirtypes';
+import type { Queryable } from '../storage/database.js';
+import { findByCriteria } from '../fhir/search/criteria.js';
+import type { AvailabilityRules, Interval } from './availability.js';
+import { currentContents } from './claim-store.js';
+import { referencedIds } from './claims.js';
+import { availabilityOf, isPublic, visitModeOf, type VisitMode } from './schedule-facts.js';
+
+/** Loading schedules with what booking needs of them: practitioners, clinics, rules (reads only). */
+
+export interface ScheduleView {
+  readonly id: string;
+  readonly schedule: Schedule;
+  /** PractitionerRole ids among its actors. */
+  readonly roles: readonly string[];
+  /** The claim actors of its people: `Practitioner/<id>` (or `PractitionerRole/<id>` for a role without one). */
+  readonly people: readonly string[];
+  /** `Organization/<id>` of its roles: the clinic(s) whose schedule it is. */
+  readonly clinics: readonly string[];
+  readonly publicBooking: boolean;
+  readonly visitMode: VisitMode;
+  readonly rules: AvailabilityRules | undefined;
+}
+
+export interface Search {
+  readonly baseUrl: string;
+  readonly now: Date;
+}
+
+const MAX_SCHEDULES = 5000;
+
+async function ids(tx: Queryable, type: string, criteria: string, search: Search): Promise<string[]> {
+  return (await findByCriteria(tx, type, criteria, { ...search, limit: MAX_SCHEDULES })).map((r) => r.id);
+}
+
+function tokenParam(value: { system?: string; code: string } | undefined): string | undefined {
+  if (!value) return undefined;
+  return value.system ? `${value.system}|${value.code}` : value.code;
+}
+
+export interface ScheduleCriteria {
+  readonly practitioner?: string;
+  readonly organization?: string;
+  readonly specialty?: { system?: string; code: string };
+  readonly serviceType?: { system?: string; code: string };
+}
+
+/**
+ * Current resources of a type that reference any of these local targets (`Type/id`), straight from the
+ * reference index: for Slot → Schedule, Schedule → PractitionerRole/Practitioner and PractitionerRole →
+ * Practitioner/Organization the target's type alone names the search parameter, so no parsing of a search
+ * is needed on $find's hot path.
+ */
+async function referencing(tx: Queryable, type: string, targets: readonly string[], extra = '', params: readonly unknown[] = []): Promise<{ id: string; content: string }[]> {
+  if (targets.length === 0) return [];
+  const { rows } = await tx.query<{ id: string; content: string }>(
+    `SELECT r.id, r.content FROM resource r
+     WHERE r.rid IN (SELECT s.rid FROM search_reference s WHERE s.target = ANY($1::text[])) AND r.resource_type = $2 AND NOT r.deleted ${extra}`,
+    [[...new Set(targets)], type, ...params],
+  );
+  return rows;
+}
+
+/** The active schedules matching the criteria (of the practitioner, of the clinic's roles, of a specialty…). */
+export async function findSchedules(tx: Queryable, criteria: ScheduleCriteria, search: Search): Promise<ScheduleView[]> {
+  let schedules: Schedule[];
+  if (criteria.practitioner || criteria.organization) {
+    const byPractitioner = criteria.practitioner ? await referencing(tx, 'PractitionerRole', [`Practitioner/${criteria.practitioner}`]) : undefined;
+    const byOrg = criteria.organization ? await referencing(tx, 'PractitionerRole', [`Organization/${criteria.organization}`]) : undefined;
+    const roleIds = byPractitioner && byOrg
+      ? byPractitioner.map((r) => r.id).filter((id) => byOrg.some((o) => o.id === id))
+      : (byPractitioner ?? byOrg ?? []).map((r) => r.id);
+    const actors = roleIds.map((id) => `PractitionerRole/${id}`);
+    if (criteria.practitioner && !criteria.organization) actors.push(`Practitioner/${criteria.practitioner}`);
+    schedules = (await referencing(tx, 'Schedule', actors)).map((r) => JSON.parse(r.content) as Schedule)
+      .filter((s) => s.active !== false && hasCoding(s.specialty, criteria.specialty) && hasCoding(s.serviceType, criteria.serviceType));
+  } else {
+    const params = new URLSearchParams({ active: 'true' });
+    const specialty = tokenParam(criteria.specialty);
+    if (specialty) params.set('specialty', specialty);
+    const serviceType = tokenParam(criteria.serviceType);
+    if (serviceType) params.set('service-type', serviceType);
+    schedules = (await findByCriteria(tx, 'Schedule', params.toString(), { ...search, limit: MAX_SCHEDULES })).map((r) => JSON.parse(r.content) as Schedule);
+  }
+  return viewsOf(tx, schedules.sort((a, b) => String(a.id).localeCompare(String(b.id))));
+}
+
+export async function readSchedule(tx: Queryable, id: string): Promise<ScheduleView | undefined> {
+  const content = (await currentContents(tx, 'Schedule', [id])).get(id);
+  if (!content) return undefined;
+  return (await viewsOf(tx, [JSON.parse(content) as Schedule]))[0];
+}
+
+export async function viewsOf(tx: Queryable, schedules: readonly Schedule[]): Promise<ScheduleView[]> {
+  const actorRefs = (s: Schedule) => s.actor.map((a) => a.reference);
+  const roleIds = [...new Set(schedules.flatMap((s) => referencedIds(actorRefs(s), 'PractitionerRole')))];
+  const roles = new Map([...(await currentContents(tx, 'PractitionerRole', roleIds))].map(([id, c]) => [id, JSON.parse(c) as PractitionerRole]));
+  return schedules.map((schedule) => {
+    const scheduleRoles = referencedIds(actorRefs(schedule), 'PractitionerRole');
+    const people = new Set(referencedIds(actorRefs(schedule), 'Practitioner').map((id) => `Practitioner/${id}`));
+    const clinics = new Set<string>();
+    for (const id of scheduleRoles) {
+      const role = roles.get(id);
+      const practitioner = referencedIds([role?.practitioner?.reference], 'Practitioner')[0];
+      people.add(practitioner ? `Practitioner/${practitioner}` : `PractitionerRole/${id}`);
+      const org = referencedIds([role?.organization?.reference], 'Organization')[0];
+      if (org) clinics.add(`Organization/${org}`);
+    }
+    return {
+      id: schedule.id as string, schedule, roles: scheduleRoles, people: [...people], clinics: [...clinics],
+      publicBooking: isPublic(schedule), visitMode: visitModeOf(schedule), rules: availabilityOf(schedule),
+    };
+  });
+}
+
+export interface BusyClaim extends Interval {
+  readonly actor: string;
+  readonly slotId: string | null;
+}
+
+/** The live claims (expired holds excluded) of these actors overlapping [from, to). */
+export async function busyClaims(tx: Queryable, actors: readonly string[], from: number, to: number, now: Date): Promise<BusyClaim[]> {
+  if (actors.length === 0) return [];
+  const { rows } = await tx.query<{ actor: string; slot_id: string | null; b: Date | string; e: Date | string }>(
+    `SELECT actor, slot_id, lower(during) AS b, upper(during) AS e FROM schedule_claim
+     WHERE actor = ANY($1::text[]) AND during && tstzrange($2::timestamptz, $3::timestamptz, '[)')
+       AND (hold_expires IS NULL OR hold_expires > $4)`,
+    [actors, new Date(from).toISOString(), new Date(to).toISOString(), now.toISOString()],
+  );
+  return rows.map((r) => ({ actor: r.actor, slotId: r.slot_id, start: new Date(r.b).getTime(), end: new Date(r.e).getTime() }));
+}
+
+/** Stored free Slots of these schedules starting in [from, to), earliest first, at most `limit`. */
+export async function freeSlots(tx: Queryable, scheduleIds: readonly string[], from: number, to: number, limit: number): Promise<Slot[]> {
+  if (scheduleIds.length === 0 || limit <= 0) return [];
+  const rows = await referencing(tx, 'Slot', scheduleIds.map((id) => `Schedule/${id}`),
+    `AND r.content::jsonb->>'status' = 'free' AND (r.content::jsonb->>'start')::timestamptz >= $3 AND (r.content::jsonb->>'start')::timestamptz < $4
+     ORDER BY (r.content::jsonb->>'start')::timestamptz, r.id LIMIT $5`,
+    [new Date(from).toISOString(), new Date(to).toISOString(), limit]);
+  return rows.map((r) => JSON.parse(r.content) as Slot);
+}
+
+/** Whether a concept list holds a coding (system optional). */
+export function hasCoding(concepts: readonly CodeableConcept[] | undefined, wanted: { system?: string; code: string } | undefined): boolean {
+  if (!wanted) return true;
+  return (concepts ?? []).some((c) => (c.coding ?? []).some((k) => k.code === wanted.code && (!wanted.system || k.system === wanted.system)));
+}
