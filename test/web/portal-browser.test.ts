@@ -142,7 +142,7 @@ describe('the landing page and the portal in a browser', { skip: noChromium }, (
   test('every page has no axe violation, in French and English, on a phone and a desktop', async () => {
     const pages = [
       { path: '/portail/', ready: (p: Page, lang: string) => p.getByRole('heading', { name: lang === 'fr' ? 'Médicaments actuels' : 'Current medications' }), name: 'accueil' },
-      { path: '/portail/resultats', ready: (p: Page) => p.getByRole('img', { name: /Glycémie à jeun|Fasting glucose/ }), name: 'resultats' },
+      { path: '/portail/resultats', ready: (p: Page) => p.getByRole('img', { name: /Glycémie à jeun|Fasting glucose/ }).first(), name: 'resultats' },
       { path: '/portail/medicaments', ready: (p: Page) => p.getByRole('heading', { name: /Atorvastatine 20 mg \(portail\)/ }), name: 'medicaments' },
     ];
     for (const viewport of VIEWPORTS) {
