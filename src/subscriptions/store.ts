@@ -5,7 +5,8 @@ import type { DeliveryState } from './status.js';
 import type { NotificationEvent } from './notification.js';
 
 /** The subscription tables (migration 11): the criteria index, delivery state, numbered notifications. */
-export interface SubscriptionRow extends DeliveryState {
+/** What a subscription is (its criteria, owner and channel), shared by the stored row and a write. */
+interface SubscriptionDefinition extends DeliveryState {
   readonly id: string;
   readonly resourceType: string;
   readonly criteria: string;
@@ -13,6 +14,9 @@ export interface SubscriptionRow extends DeliveryState {
   readonly patientKeys: readonly string[] | null;
   readonly owner: Owner | null;
   readonly channel: Channel;
+}
+
+export interface SubscriptionRow extends SubscriptionDefinition {
   readonly eventsSinceStart: number;
   readonly deliveredThrough: number;
   readonly inFlight: boolean;
@@ -67,14 +71,7 @@ export async function readSubscription(q: Queryable, id: string, lock = false): 
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
-export interface SubscriptionWrite extends DeliveryState {
-  readonly id: string;
-  readonly resourceType: string;
-  readonly criteria: string;
-  readonly topic: string | null;
-  readonly patientKeys: readonly string[] | null;
-  readonly owner: Owner | null;
-  readonly channel: Channel;
+export interface SubscriptionWrite extends SubscriptionDefinition {
   readonly endsAt: string | null;
   readonly statusChanged: boolean;
   readonly restart: boolean;
