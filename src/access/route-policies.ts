@@ -37,3 +37,13 @@ export function backgroundOperations(principal: Principal): string | undefined {
 export function mpiStewardship(principal: Principal): string | undefined {
   return principal.role === 'admin' || principal.platform ? undefined : 'only administrators decide links and merges of patient records';
 }
+
+/**
+ * Bulk Data export (kick-off, status, download): SMART Backend Services clients — a client-credentials
+ * token with a system/ scope that reads. Which types it may export is bounded by those scopes.
+ */
+export function bulkExporter(principal: Principal): string | undefined {
+  if (principal.kind !== 'client' || principal.role !== 'system') return 'bulk export is for SMART Backend Services clients (a client-credentials token)';
+  if (!principal.scopes.resources.some((s) => s.context === 'system' && s.permissions.has('r'))) return 'bulk export needs a system/ scope that reads (system/*.read, system/Patient.r, …)';
+  return undefined;
+}

@@ -31,6 +31,7 @@ import { TokenService } from '../auth/tokens.js';
 import { Background } from './background.js';
 import { schedulingAfterWrite } from '../scheduling/write-hook.js';
 import { registerSubscriptions, subscriptionWriteHook } from '../subscriptions/register.js';
+import { registerExportJobs } from '../research/export/jobs.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
 export interface Carnet {
@@ -87,7 +88,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   }
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
-    summaryRules: config.summaryRules,
+    summaryRules: config.summaryRules, research: config.research,
     ...(personScopes ? { personScopes } : {}),
     // In each write's transaction: appointments claim their time, refused when it is taken
     // (docs/scheduling.md); the MPI matches every Patient (docs/mpi.md); Subscriptions keep their criteria
@@ -96,6 +97,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     afterWrite: [schedulingAfterWrite, ...(config.mpi ? [mpiAfterWrite(DEFAULT_MPI_CONFIG)] : []), subscriptionWriteHook(config.subscriptions, background)],
   };
   await registerSubscriptions(ctx, background, config.subscriptions);
+  await registerExportJobs(background.jobs, { db, config: config.research, clock, log, fhirBaseUrl });
   const auth = await composeAuth(config, db, log, { clock, newId: ctx.newId }, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);

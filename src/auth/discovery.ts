@@ -1,5 +1,6 @@
 import { ASSERTION_ALGS } from './client-auth.js';
 import { SIGNING_ALG } from './keys.js';
+import { BULK_EXPORT } from '../research/export/definitions.js';
 
 /** The discovery documents: OpenID Provider metadata and the SMART configuration (pure). */
 export interface Endpoints {
@@ -57,6 +58,13 @@ export function smartConfiguration(e: Endpoints) {
       'launch-standalone', 'client-public', 'client-confidential-symmetric', 'client-confidential-asymmetric',
       'context-standalone-patient', 'permission-offline', 'permission-online', 'permission-patient', 'permission-user',
       'permission-v1', 'permission-v2', 'sso-openid-connect', 'context-banner',
+    ],
+    // Not a field of SMART App Launch: what bulk clients look for, the Bulk Data operations and their
+    // canonical definitions (the CapabilityStatement declares the same).
+    operations: [
+      { name: 'export', level: 'system', definition: BULK_EXPORT.system },
+      { name: 'export', level: 'Patient', definition: BULK_EXPORT.patient },
+      { name: 'export', level: 'Group', definition: BULK_EXPORT.group },
     ],
   };
 }

@@ -1,6 +1,7 @@
 import { loadHl7Config, type Hl7Config } from '../hl7v2/config.js';
 import { mergeRules, type SummaryRules } from '../documents/ips/rules.js';
 import { ConfigError, intFrom, onOff } from './env.js';
+import { loadResearchConfig, type ResearchConfig } from '../research/config.js';
 
 /** Typed configuration, read and validated once at startup from the environment. */
 export interface CarnetConfig {
@@ -37,6 +38,8 @@ export interface CarnetConfig {
   readonly summaryRules: SummaryRules;
   /** Notifications (docs/subscriptions.md). */
   readonly subscriptions: SubscriptionsConfig;
+  /** Bulk Data export and research access (docs/research.md). */
+  readonly research: ResearchConfig;
 }
 
 export interface SubscriptionsConfig {
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),
       leaseMs: intFrom(env, 'CARNET_SUBSCRIPTION_LEASE_MS', 30_000, 1000, 600_000),
     },
+    research: loadResearchConfig(env, env.CARNET_DATA_DIR || './data'),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Database } from '../storage/database.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { AfterWriteHook } from './write/hooks.js';
 import type { PersonScopes } from './person-scopes.js';
+import type { ResearchConfig } from '../research/config.js';
 
 /** The slice of a logger Carnet's domain code uses (pino satisfies it). Never pass health data to it. */
 export interface Log {
@@ -35,4 +36,6 @@ export interface FhirContext {
   readonly personScopes?: PersonScopes;
   /** The IPS $summary section rules (default: DEFAULT_RULES of src/documents/ips/rules.ts). */
   readonly summaryRules?: SummaryRules;
+  /** Bulk Data export (docs/research.md); absent: `$export` answers 501. */
+  readonly research?: ResearchConfig;
 }

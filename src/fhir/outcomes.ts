@@ -18,6 +18,7 @@ export type ErrorCategory =
   | 'not-acceptable' // 406
   | 'too-large' // 413
   | 'not-supported' // 501
+  | 'too-many-requests' // 429: come back later (Retry-After)
   | 'internal'; // 500: a bug
 
 const STATUS: Record<ErrorCategory, number> = {
@@ -34,6 +35,7 @@ const STATUS: Record<ErrorCategory, number> = {
   'not-acceptable': 406,
   'too-large': 413,
   'not-supported': 501,
+  'too-many-requests': 429,
   internal: 500,
 };
 
@@ -51,6 +53,7 @@ const ISSUE_CODE: Record<ErrorCategory, OperationOutcomeIssue['code']> = {
   'not-acceptable': 'not-supported',
   'too-large': 'too-costly',
   'not-supported': 'not-supported',
+  'too-many-requests': 'throttled',
   internal: 'exception',
 };
 
@@ -86,6 +89,8 @@ export const ERROR_CODES = {
   'not-acceptable': { category: 'not-acceptable', meaning: 'the client accepts no format Carnet answers in (JSON only)' },
   'too-large': { category: 'too-large', meaning: 'the body is larger than the server accepts' },
   'not-supported': { category: 'not-supported', meaning: 'a valid FHIR request Carnet does not implement' },
+  'too-many-requests': { category: 'too-many-requests', meaning: 'too many requests of this kind at once (Retry-After says when to try again)' },
+  'export-busy': { category: 'too-many-requests', meaning: 'the client already runs as many bulk exports as it may (docs/research.md)' },
   internal: { category: 'internal', meaning: 'a bug: the details are in the server log' },
 } as const satisfies Record<string, { category: ErrorCategory; meaning: string }>;
 

@@ -47,7 +47,8 @@ export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyRe
   if (response.status === 403) reply.header('www-authenticate', challenge(403, 'insufficient_scope'));
   for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
   if (response.body === undefined) return reply.send();
-  reply.type(FHIR_JSON);
+  // A handler may name another JSON media type (the bulk export manifest is application/json).
+  if (!response.headers?.['content-type']) reply.type(FHIR_JSON);
   return reply.send(typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
 }
 

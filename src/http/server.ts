@@ -14,6 +14,7 @@ import { adminPlugin } from './admin-plugin.js';
 import { webPlugin, type WebOptions } from './web-plugin.js';
 import { backgroundPlugin, type BackgroundOperations } from './background-plugin.js';
 import { auditRoutesHook, rejectedTokenRecord } from './route-audit.js';
+import { bulkFilesPlugin } from './bulk-files-plugin.js';
 
 export interface ServerOptions {
   readonly ctx: FhirContext;
@@ -115,6 +116,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(adminPlugin, { auth });
   if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
+  if (options.fhir !== false && options.ctx.research) await app.register(bulkFilesPlugin, { db: options.ctx.db, config: options.ctx.research });
   if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db });
   return app;
 }

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { createCarnet } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { announceReady } from '../support/children.js';
 
 /**
  * A Carnet API process for the multi-process tests (processes.test.ts): it runs the background worker
@@ -43,10 +44,4 @@ await events.register({
   },
 });
 
-process.stdout.write('READY\n');
-const stop = async () => {
-  await carnet.close();
-  process.exit(0);
-};
-process.on('SIGTERM', () => void stop());
-process.on('SIGINT', () => void stop());
+announceReady(carnet);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { executeWrites } from '../../src/fhir/write/engine.js';
 import { openPostgres } from '../../src/storage/postgres-database.js';
 import { createTestSchema } from '../support/harness.js';
+import { spawnReady } from '../support/children.js';
 
 /**
  * Background work across real API processes on one PostgreSQL database: a process killed with SIGKILL
@@ -22,24 +23,9 @@ describe('background work across processes (PostgreSQL)', { skip: url ? false : 
   let carnet: Carnet;
   const children = new Set<ChildProcess>();
 
-  const start = async (env: Record<string, string>): Promise<ChildProcess> => {
-    const proc = spawn(process.execPath, [child], {
-      env: { ...process.env, CARNET_TEST_CHILD: '1', DATABASE_URL: schema.url, CARNET_DB_POOL_SIZE: '4', CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'warn', CARNET_BACKGROUND: 'on', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(proc);
-    proc.once('exit', () => children.delete(proc));
-    let output = '';
-    await new Promise<void>((ready, fail) => {
-      proc.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString('utf8');
-        if (output.includes('READY')) ready();
-      });
-      proc.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
-      proc.once('exit', (code) => fail(new Error(`the child exited (${code}) before it was ready:\n${output}`)));
-    });
-    return proc;
-  };
+  const start = async (env: Record<string, string>): Promise<ChildProcess> => spawnReady(child, {
+    ...process.env, CARNET_TEST_CHILD: '1', DATABASE_URL: schema.url, CARNET_DB_POOL_SIZE: '4', CARNET_MLLP_PORT: 'off', LOG_LEVEL: 'warn', CARNET_BACKGROUND: 'on', ...env,
+  }, children);
   const stop = async (proc: ChildProcess, signal: NodeJS.Signals) => {
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill(signal);

@@ -16,8 +16,9 @@ import { mpiReviewDecide, mpiReviewList } from '../operations/mpi-review.js';
 import { patientMatch } from '../operations/patient-match.js';
 import { patientMerge, patientUnmerge } from '../operations/patient-merge.js';
 import type { Route } from './types.js';
+import { BULK_EXPORT, exportCancel, exportGroup, exportPatients, exportStatus, exportSystem } from '../operations/bulk-export.js';
 import type { OperationAccess } from '../access.js';
-import { mpiStewardship } from '../../access/route-policies.js';
+import { bulkExporter, mpiStewardship } from '../../access/route-policies.js';
 import { accessLog } from '../operations/access-log.js';
 import { breakTheGlass } from '../operations/break-the-glass.js';
 import { BACKPORT_EVENTS, subscriptionEventsOperation } from '../operations/subscription-events.js';
@@ -30,6 +31,7 @@ const IPS_SUMMARY = 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary';
 /** IHE ITI Scheduling's operations (the successor of the Argonaut Scheduling IG). */
 const SCHEDULING = (name: string): string => `https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-${name}`;
 const MPI_STEWARDSHIP: OperationAccess = { kind: 'policy', check: mpiStewardship };
+const BULK_EXPORTER: OperationAccess = { kind: 'policy', check: bulkExporter };
 
 /**
  * The registry of everything the FHIR API implements. The router dispatches from it and the
@@ -42,6 +44,16 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: ['$validate'], interaction: 'operation', operation: 'validate',
     definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate', access: { kind: 'authenticated' }, handler: validate },
   { method: 'GET', pattern: ['_history'], interaction: 'history-system', handler: historyHandler },
+  // Bulk Data Access 2.0 (docs/research.md): kick-off at three levels, then the status the kick-off names
+  // (no operation name: it is not an operation of its own, and the CapabilityStatement does not list it).
+  { method: 'GET', pattern: ['$export'], interaction: 'operation', operation: 'export', definition: BULK_EXPORT.system, access: BULK_EXPORTER, handler: exportSystem },
+  { method: 'POST', pattern: ['$export'], interaction: 'operation', operation: 'export', definition: BULK_EXPORT.system, access: BULK_EXPORTER, handler: exportSystem },
+  { method: 'GET', pattern: ['Patient', '$export'], interaction: 'operation', operation: 'export', definition: BULK_EXPORT.patient, access: BULK_EXPORTER, handler: exportPatients },
+  { method: 'POST', pattern: ['Patient', '$export'], interaction: 'operation', operation: 'export', definition: BULK_EXPORT.patient, access: BULK_EXPORTER, handler: exportPatients },
+  { method: 'GET', pattern: ['Group', ':id', '$export'], interaction: 'operation', operation: 'export', definition: BULK_EXPORT.group, access: BULK_EXPORTER, handler: exportGroup },
+  { method: 'POST', pattern: ['Group', ':id', '$export'], interaction: 'operation', operation: 'export', definition: BULK_EXPORT.group, access: BULK_EXPORTER, handler: exportGroup },
+  { method: 'GET', pattern: ['$export-poll-status', ':id'], interaction: 'operation', access: BULK_EXPORTER, handler: exportStatus },
+  { method: 'DELETE', pattern: ['$export-poll-status', ':id'], interaction: 'operation', access: BULK_EXPORTER, handler: exportCancel },
   { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type', '_search'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type'], interaction: 'create', handler: create },

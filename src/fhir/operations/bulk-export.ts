@@ -1,0 +1,134 @@
+import type { Principal } from '../../access/principal.js';
+import { formatScopes } from '../../access/scopes.js';
+import { readVisibility } from '../../consent/visibility-sql.js';
+import { PURPOSE } from '../../consent/rules.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { errorResponse, errors, FhirError, informational } from '../outcomes.js';
+import { parseSearch } from '../search/parse/request.js';
+import type { FhirResponse, Handler, HandlerInput } from '../router/types.js';
+import { parseKickOff, type ExportLevel } from '../../research/export/params.js';
+import { exportableTypes } from '../../research/export/scan.js';
+import { manifestOf, progressOf } from '../../research/export/manifest.js';
+import { activeExports, insertExport, markCancelled, readExport, readFiles, setExportJob, type StoredPrincipal } from '../../research/export/store.js';
+import { removeExportFiles } from '../../research/export/runner.js';
+import { EXPORT_JOB } from '../../research/export/jobs.js';
+import { PROFILE_NAMES } from '../../research/deid/profiles.js';
+
+/**
+ * FHIR Bulk Data Access 2.0: `$export` at the system, Patient and Group levels (kick-off), the status
+ * endpoint the kick-off names (poll, manifest, cancel). The export itself is a durable job
+ * (research/export/jobs.ts); files are downloaded from /bulk-files (http/bulk-files-plugin.ts).
+ */
+export { BULK_EXPORT } from '../../research/export/definitions.js';
+
+/** How soon a client should ask again while an export runs, and after a 429. */
+const POLL_SECONDS = 2;
+const BUSY_SECONDS = 30;
+
+function requester(input: HandlerInput): Principal {
+  const principal = input.request.access?.principal;
+  if (!principal) throw errors.forbidden('A bulk export needs a SMART Backend Services client');
+  return principal;
+}
+
+function stored(principal: Principal): StoredPrincipal {
+  return {
+    clientId: principal.clientId, role: principal.role, ...(principal.organization ? { organization: principal.organization } : {}),
+    scope: formatScopes(principal.scopes), platform: principal.platform,
+  };
+}
+
+async function groupVisible(input: HandlerInput, principal: Principal, id: string): Promise<boolean> {
+  const sql = new SqlBuilder();
+  const where = readVisibility(principal, input.ctx.clock(), 'r')('r', sql);
+  const { rows } = await input.reader.query(
+    `SELECT 1 FROM resource r WHERE r.resource_type = 'Group' AND r.id = ${sql.bind(id)} AND NOT r.deleted AND (${where})`, sql.params,
+  );
+  return rows.length > 0;
+}
+
+function statusUrl(input: HandlerInput, id: string): string {
+  return `${input.ctx.fhirBaseUrl}/$export-poll-status/${id}`;
+}
+
+function kickOff(level: ExportLevel): Handler {
+  return async (input): Promise<FhirResponse> => {
+    const { request, ctx } = input;
+    const research = ctx.research;
+    const jobs = ctx.jobs;
+    if (!research || !jobs) throw errors.notSupported('Bulk export is not configured on this server');
+    const principal = requester(input);
+    const now = ctx.clock();
+    const groupId = level === 'group' ? input.params.id : undefined;
+    const params = parseKickOff({
+      method: request.method, level, ...(groupId ? { groupId } : {}), query: request.query, body: request.body,
+      ...(request.headers.prefer ? { prefer: request.headers.prefer } : {}), now, profiles: PROFILE_NAMES,
+    });
+    const allowed = new Set(exportableTypes(principal));
+    if (allowed.size === 0) throw errors.forbidden('No granted system/ scope allows reading any type');
+    const refused = (params.types ?? []).filter((t) => !allowed.has(t));
+    if (refused.length > 0) throw errors.forbidden(`No granted scope allows reading ${refused.join(', ')}`);
+    for (const [type, queries] of Object.entries(params.typeFilters)) {
+      if (!allowed.has(type)) throw errors.forbidden(`No granted scope allows reading ${type} (_typeFilter)`);
+      for (const query of queries) parseSearch(type, new URLSearchParams(query), { baseUrl: ctx.fhirBaseUrl });
+    }
+    if (groupId && !(await groupVisible(input, principal, groupId))) throw errors.notFound(`Group/${groupId} does not exist`);
+    const id = ctx.newId();
+    const query = request.query.toString();
+    const requestUrl = `${ctx.fhirBaseUrl}/${request.path}${query ? `?${query}` : ''}`;
+    const busy = await ctx.db.transaction(async (tx) => {
+      // One client's kick-offs take turns, so two at once cannot both pass the limit.
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`export:${principal.clientId}`]);
+      if ((await activeExports(tx, principal.clientId)) >= research.maxPerClient) return true;
+      await insertExport(tx, { id, principal: stored(principal), params, requestUrl, transactionTime: now });
+      const job = await jobs.enqueue(tx, { kind: EXPORT_JOB, key: id, payload: { exportId: id } });
+      await setExportJob(tx, id, job.id);
+      return false;
+    });
+    if (busy) {
+      const failure = new FhirError('export-busy', `This client already has ${research.maxPerClient} bulk exports queued or running; try again later or cancel one`);
+      return { ...errorResponse(failure), headers: { 'retry-after': String(BUSY_SECONDS) } };
+    }
+    request.audit?.entity(`urn:carnet:export:${id}`);
+    request.audit?.decision(`bulk export ${level}${params.profile ? ` (${params.profile})` : ''} of ${params.types?.join(',') ?? 'every permitted type'}`, params.profile ? PURPOSE.research : undefined);
+    return { status: 202, headers: { 'content-location': statusUrl(input, id) }, body: informational(`Export ${id} accepted: poll ${statusUrl(input, id)}`) };
+  };
+}
+
+export const exportSystem = kickOff('system');
+export const exportPatients = kickOff('patient');
+export const exportGroup = kickOff('group');
+
+/** The export a status request names, if it is the requester's (another client's is as absent). */
+async function ownExport(input: HandlerInput) {
+  const principal = requester(input);
+  const row = await readExport(input.reader, input.params.id as string);
+  if (!row || row.clientId !== principal.clientId || row.status === 'cancelled') throw errors.notFound(`No bulk export ${input.params.id}`);
+  input.request.audit?.entity(`urn:carnet:export:${row.id}`);
+  return row;
+}
+
+export const exportStatus: Handler = async (input): Promise<FhirResponse> => {
+  const row = await ownExport(input);
+  if (row.status === 'failed') return errorResponse(new FhirError('internal', `The export failed: ${row.error ?? 'see the server log'}`));
+  if (row.status !== 'completed') {
+    const job = row.jobId !== null && input.ctx.jobs ? await input.ctx.jobs.get(row.jobId) : undefined;
+    if (job?.state === 'dead') return errorResponse(new FhirError('internal', 'The export failed after its last attempt; see the server log'));
+    return { status: 202, headers: { 'x-progress': progressOf(row), 'retry-after': String(POLL_SECONDS) } };
+  }
+  const files = await readFiles(input.reader, row.id);
+  const manifest = manifestOf(row, files, input.ctx.fhirBaseUrl.replace(/\/fhir$/, ''));
+  return {
+    status: 200, body: JSON.stringify(manifest),
+    headers: { 'content-type': 'application/json; charset=utf-8', ...(row.expiresAt ? { expires: new Date(row.expiresAt).toUTCString() } : {}) },
+  };
+};
+
+export const exportCancel: Handler = async (input): Promise<FhirResponse> => {
+  const row = await ownExport(input);
+  const { ctx } = input;
+  await markCancelled(ctx.db, row.id, ctx.clock());
+  if (row.jobId !== null && row.status !== 'completed' && row.status !== 'failed') await ctx.jobs?.cancel(row.jobId);
+  if (ctx.research) await removeExportFiles(ctx.research, row.id);
+  return { status: 202, body: informational(`Export ${row.id} cancelled; its files are deleted`) };
+};

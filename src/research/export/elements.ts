@@ -1,0 +1,29 @@
+/**
+ * `_elements` in a bulk export (pure): a resource keeps `resourceType`, `id`, `meta` and the elements
+ * asked for its type (unqualified names apply to every type), and is tagged SUBSETTED as R4 requires.
+ * A type no listed element applies to is exported whole.
+ */
+const MANDATORY = new Set(['resourceType', 'id', 'meta']);
+const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
+
+export function elementsFor(elements: readonly string[] | undefined, type: string): ReadonlySet<string> | undefined {
+  if (!elements) return undefined;
+  const names = elements.flatMap((e) => {
+    const dot = e.indexOf('.');
+    if (dot < 0) return [e];
+    return e.slice(0, dot) === type ? [e.slice(dot + 1)] : [];
+  });
+  return names.length > 0 ? new Set(names.map((n) => n.replace(/\[x\]$/, ''))) : undefined;
+}
+
+/** The resource reduced to `keep` (choice elements `value[x]` match `valueQuantity`, …). */
+export function subset(resource: Record<string, unknown>, keep: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource)) {
+    const base = key.replace(/^_/, '');
+    if (MANDATORY.has(key) || keep.has(base) || [...keep].some((k) => base.startsWith(k) && /^[A-Z]/.test(base.slice(k.length)))) out[key] = value;
+  }
+  const meta = (out.meta ?? {}) as { tag?: unknown[] };
+  out.meta = { ...meta, tag: [...(meta.tag ?? []), SUBSETTED] };
+  return out;
+}

@@ -1,0 +1,182 @@
+import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Database, Queryable } from '../../storage/database.js';
+import type { Log } from '../../fhir/context.js';
+import type { ResearchConfig } from '../config.js';
+import { elementsFor, subset } from './elements.js';
+import { patientCompartmentTypes } from './params.js';
+import {
+  exportableTypes, exportVisibility, filterPlans, optedOutRecords, personRecords, presentTypes, principalOfStored, readPage,
+  type ScannedRow, type ScanScope,
+} from './scan.js';
+import { checkpoint, markStarted, markTypeDone, readExport, readFiles, type ExportRow, type FileRow } from './store.js';
+
+/**
+ * Runs one attempt of an export: type after type, page after page, from the database to NDJSON files,
+ * committing a checkpoint after each page. A later attempt (after a crash, in any process) reads the
+ * checkpoints, cuts each file back to its last committed length and goes on from the row after it.
+ */
+export interface RunnerDeps {
+  readonly db: Database;
+  readonly config: ResearchConfig;
+  readonly clock: () => Date;
+  readonly log: Log;
+  readonly fhirBaseUrl: string;
+  /** Applies the export's de-identification profile (step 2) to each line; undefined: identified. */
+  readonly transformer?: (row: ExportRow, q: Queryable) => Promise<LineTransform | undefined>;
+}
+
+/** One resource (parsed) → what is written, or undefined to leave it out. */
+export interface LineTransform {
+  apply(resource: Record<string, unknown>, row: ScannedRow): Record<string, unknown> | undefined;
+  /** The release report, once every line has been written. */
+  report(): unknown;
+}
+
+export function exportDirectory(config: ResearchConfig, id: string): string {
+  return join(config.exportDir, id);
+}
+
+export async function removeExportFiles(config: ResearchConfig, id: string): Promise<void> {
+  await rm(exportDirectory(config, id), { recursive: true, force: true });
+}
+
+const fileName = (type: string, part: number) => `${type}.${part}.ndjson`;
+
+/** The types this export writes, in order: asked for (or every type present), within scopes and level. */
+async function typesOf(q: Queryable, row: ExportRow): Promise<string[]> {
+  const allowed = new Set(exportableTypes(principalOfStored(row.principal)));
+  const compartment = row.params.level === 'system' ? undefined : patientCompartmentTypes();
+  const wanted = row.params.types ?? [...(await presentTypes(q))].sort();
+  return wanted.filter((t) => allowed.has(t) && (!compartment || compartment.has(t)));
+}
+
+async function groupMembers(q: Queryable, groupId: string): Promise<string[]> {
+  const { rows } = await q.query<{ content: string }>(`SELECT content FROM resource WHERE resource_type = 'Group' AND id = $1 AND NOT deleted`, [groupId]);
+  if (!rows[0]) return [];
+  const group = JSON.parse(rows[0].content) as { member?: { entity?: { reference?: string }; inactive?: boolean }[] };
+  return (group.member ?? []).filter((m) => !m.inactive).map((m) => /(?:^|\/)Patient\/([^/]+)$/.exec(m.entity?.reference ?? '')?.[1]).filter((id): id is string => Boolean(id));
+}
+
+/** The patients of a patient- or group-level export (every record of their persons); undefined at system level. */
+async function patientsOf(q: Queryable, row: ExportRow): Promise<string[] | undefined> {
+  const { level, groupId, patients } = row.params;
+  if (level === 'system') return undefined;
+  if (level === 'patient') return patients ? personRecords(q, patients) : undefined;
+  let members = await groupMembers(q, groupId as string);
+  if (patients) members = members.filter((m) => patients.includes(m));
+  return personRecords(q, members);
+}
+
+const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  if (ms <= 0) return resolve();
+  const timer = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
+/**
+ * Writes what remains of the export. Returns the release report (if a profile applied), or throws when
+ * `signal` aborts (cancel, lease lost, shutdown): what was checkpointed stays, the next attempt goes on.
+ */
+export async function runExport(deps: RunnerDeps, id: string, signal: AbortSignal, progress: (value: unknown) => Promise<void>): Promise<unknown> {
+  const { db, config } = deps;
+  const row = await readExport(db, id);
+  if (!row || row.status === 'cancelled' || row.status === 'completed' || row.status === 'failed') return undefined;
+  await markStarted(db, id);
+  const now = deps.clock();
+  const principal = principalOfStored(row.principal);
+  const scopeBase = {
+    transactionTime: row.transactionTime, ...(row.params.since ? { since: row.params.since } : {}), ...(row.params.until ? { until: row.params.until } : {}),
+    visibility: exportVisibility(principal, now, await optedOutRecords(db, now)),
+    patientDataOnly: row.params.level !== 'system',
+  };
+  const patients = await patientsOf(db, row);
+  const transform = deps.transformer ? await deps.transformer(row, db) : undefined;
+  const directory = exportDirectory(config, id);
+  await mkdir(directory, { recursive: true });
+  const files = await readFiles(db, id);
+  let exported = row.exported;
+  for (const type of await typesOf(db, row)) {
+    if (row.typesDone.includes(type)) continue;
+    const scope: ScanScope = {
+      ...scopeBase, ...(patients ? { patients } : {}),
+      ...(row.params.typeFilters[type] ? { filters: await filterPlans(db, type, row.params.typeFilters[type], deps.fhirBaseUrl) as NonNullable<ScanScope['filters']> } : {}),
+    };
+    const keep = elementsFor(row.params.elements, type);
+    const last = files.filter((f) => f.kind === 'output' && f.type === type).sort((a, b) => b.part - a.part)[0];
+    let file: FileRow = last ?? { kind: 'output', type, part: 1, name: fileName(type, 1), count: 0, bytes: 0, phase: 0, lastRid: '0' };
+    let handle: FileHandle | undefined;
+    try {
+      for (;;) {
+        if (signal.aborted) throw new Error(`export stopped: ${String(signal.reason)}`);
+        const rows = await readPage(db, type, file.phase as 0 | 1, file.lastRid, config.pageSize, scope, now);
+        if (rows.length === 0) {
+          if (file.phase === 1) break;
+          file = { ...file, phase: 1, lastRid: '0' };
+          continue;
+        }
+        const lines: { line: string; rid: string }[] = [];
+        for (const r of rows) {
+          let line = r.content;
+          if (keep || transform) {
+            let resource: Record<string, unknown> | undefined = JSON.parse(r.content) as Record<string, unknown>;
+            if (transform) resource = transform.apply(resource, r);
+            if (!resource) continue;
+            if (keep) resource = subset(resource, keep);
+            line = JSON.stringify(resource);
+          }
+          lines.push({ line, rid: r.rid });
+        }
+        const pageEnd = (rows[rows.length - 1] as ScannedRow).rid;
+        // The page's lines, in parts of at most fileResources: a full file is closed and the next one begun.
+        let from = 0;
+        do {
+          if (file.count >= config.fileResources) {
+            await handle?.sync();
+            await handle?.close();
+            handle = undefined;
+            file = { ...file, part: file.part + 1, name: fileName(type, file.part + 1), count: 0, bytes: 0 };
+          }
+          const chunk = lines.slice(from, from + (config.fileResources - file.count));
+          from += chunk.length;
+          if (!handle && chunk.length > 0) {
+            handle = await open(join(directory, file.name), file.bytes === 0 ? 'w' : 'r+');
+            if (file.bytes > 0) await handle.truncate(file.bytes);
+          }
+          const bytes = Buffer.from(chunk.map((l) => `${l.line}\n`).join(''), 'utf8');
+          if (handle && bytes.length > 0) await handle.write(bytes, 0, bytes.length, file.bytes);
+          const lastRid = from >= lines.length ? pageEnd : (chunk[chunk.length - 1] as { rid: string }).rid;
+          file = { ...file, count: file.count + chunk.length, bytes: file.bytes + bytes.length, lastRid };
+          const committed = file;
+          // A page of lines all left out (de-identification) still moves the cursor on.
+          if (chunk.length > 0 || from >= lines.length) await db.transaction((tx) => checkpoint(tx, id, committed, chunk.length));
+        } while (from < lines.length);
+        const written = lines.length;
+        exported += written;
+        await progress({ export: id, type, exported });
+        await pause(config.pagePauseMs, signal);
+      }
+    } finally {
+      await handle?.sync().catch(() => undefined);
+      await handle?.close().catch(() => undefined);
+    }
+    await markTypeDone(db, id, type);
+  }
+  if (row.params.ignored.length > 0) await writeErrorFile(db, directory, id, row.params.ignored);
+  return transform?.report();
+}
+
+/** The parameters ignored under `handling=lenient`, as an OperationOutcome line of the manifest's error file. */
+async function writeErrorFile(db: Database, directory: string, id: string, ignored: readonly string[]): Promise<void> {
+  const outcome = { resourceType: 'OperationOutcome', issue: ignored.map((text) => ({ severity: 'warning', code: 'not-supported', diagnostics: `ignored (handling=lenient): ${text}` })) };
+  const text = `${JSON.stringify(outcome)}\n`;
+  const name = 'OperationOutcome.errors.ndjson';
+  const handle = await open(join(directory, name), 'w');
+  try {
+    await handle.write(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await db.transaction((tx) => checkpoint(tx, id, { kind: 'error', type: 'OperationOutcome', part: 1, name, count: 1, bytes: Buffer.byteLength(text), phase: 1, lastRid: '0' }, 0));
+}

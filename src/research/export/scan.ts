@@ -1,0 +1,138 @@
+import type { Principal } from '../../access/principal.js';
+import { parseScopes, reachOf } from '../../access/scopes.js';
+import { PURPOSE } from '../../consent/rules.js';
+import { readVisibility } from '../../consent/visibility-sql.js';
+import { fhirDefinitions } from '../../fhir/definitions.js';
+import { parseSearch } from '../../fhir/search/parse/request.js';
+import { whereClause } from '../../fhir/search/sql/query.js';
+import { databaseTerminology } from '../../fhir/search/execute.js';
+import { resolveTerminology } from '../../fhir/search/terminology.js';
+import type { SearchPlan } from '../../fhir/search/model.js';
+import type { Queryable } from '../../storage/database.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { personsOfSql } from '../../storage/sql/person-records.js';
+import type { Visibility } from '../../storage/sql/visibility.js';
+import type { StoredPrincipal } from './store.js';
+
+/**
+ * What an export reads, as SQL: one keyset page of one type, as of the export's transaction time. A page
+ * is at most `limit` rows after a row id, so an export of any size holds one page in memory at a time.
+ *
+ * The snapshot: a resource whose current version is newer than the transaction time is exported as the
+ * version it had then (from `resource_version`); one created after it is not exported; one deleted after
+ * it is exported as it was (phase 1, which reads the rows deleted after the transaction time). So a
+ * restarted export, or one read while the record keeps changing, is still the record as of that instant.
+ */
+export interface ScanScope {
+  readonly transactionTime: string;
+  readonly since?: string;
+  readonly until?: string;
+  /** The requester's read visibility (scopes, role, consents) — and the research opt-outs. */
+  readonly visibility: Visibility;
+  /** Patient ids the export is limited to (patient and group levels); undefined: every patient (system level). */
+  readonly patients?: readonly string[];
+  /** Patient-level and group-level exports hold patient data only. */
+  readonly patientDataOnly: boolean;
+  /** `_typeFilter` plans of this type (ORed), compiled against the current index. */
+  readonly filters?: readonly SearchPlan[];
+}
+
+export interface ScannedRow {
+  readonly rid: string;
+  readonly patientId: string | null;
+  readonly content: string;
+}
+
+export function principalOfStored(p: StoredPrincipal): Principal {
+  return {
+    kind: 'client', subject: p.clientId, clientId: p.clientId, role: p.role as Principal['role'], display: p.clientId,
+    ...(p.organization ? { organization: p.organization } : {}), patients: [], scopes: parseScopes(p.scope), platform: p.platform, tokenId: '',
+  };
+}
+
+/** The types a system principal may export (system/ scopes with read). */
+export function exportableTypes(principal: Principal): string[] {
+  return [...fhirDefinitions().resourceTypes].filter((t) => principal.scopes.resources.some((s) => s.context === 'system' && (s.type === '*' || s.type === t) && s.permissions.has('r'))
+    && reachOf(principal.scopes, t, 'r') === 'all').sort();
+}
+
+/** The types that have at least one live resource (a skip scan over the (resource_type, rid) index). */
+export async function presentTypes(q: Queryable): Promise<Set<string>> {
+  const { rows } = await q.query<{ t: string }>(
+    `WITH RECURSIVE t(ty) AS (
+       SELECT min(resource_type) FROM resource WHERE NOT deleted
+       UNION ALL SELECT (SELECT min(resource_type) FROM resource WHERE NOT deleted AND resource_type > t.ty) FROM t WHERE t.ty IS NOT NULL)
+     SELECT ty AS t FROM t WHERE ty IS NOT NULL`,
+  );
+  return new Set(rows.map((r) => r.t));
+}
+
+/**
+ * Every source record of the persons who opted out of research (an active research Consent that denies),
+ * read once per attempt: their resources are in no research export and no cohort count.
+ */
+export async function optedOutRecords(q: Queryable, now: Date): Promise<string[]> {
+  const { rows } = await q.query<{ patient_id: string }>(
+    personsOfSql(`SELECT c.patient_id FROM consent_rule c WHERE c.effect = 'deny' AND $1 = ANY(c.purposes) AND c.actors IS NULL
+        AND c.categories IS NULL AND c.resources IS NULL AND (c.period_start IS NULL OR c.period_start <= $2) AND (c.period_end IS NULL OR $2 < c.period_end)`),
+    [PURPOSE.research, now.toISOString()],
+  );
+  return [...new Set(rows.map((r) => r.patient_id))];
+}
+
+/** Every source record of the persons of these Patient ids (a Group's members, `patient=`). */
+export async function personRecords(q: Queryable, patients: readonly string[]): Promise<string[]> {
+  if (patients.length === 0) return [];
+  const { rows } = await q.query<{ patient_id: string }>(personsOfSql('SELECT unnest($1::text[]) AS patient_id'), [patients]);
+  return [...new Set(rows.map((r) => r.patient_id))];
+}
+
+/** The export's visibility: the requester's read decision as SQL, minus the persons who opted out. */
+export function exportVisibility(principal: Principal, now: Date, optedOut: readonly string[]): Visibility {
+  const read = readVisibility(principal, now, 'r');
+  if (optedOut.length === 0) return read;
+  return (a, sql) => `(${read(a, sql)}) AND (${a}.patient_id IS NULL OR NOT (${a}.patient_id = ANY(${sql.bind(optedOut, 'text[]')})))`;
+}
+
+/** Parses the `_typeFilter` queries of one type and resolves their terminology (`:in`, `:below`). */
+export async function filterPlans(q: Queryable, type: string, queries: readonly string[] | undefined, baseUrl: string): Promise<SearchPlan[] | undefined> {
+  if (!queries || queries.length === 0) return undefined;
+  const source = databaseTerminology(q);
+  const plans: SearchPlan[] = [];
+  for (const query of queries) {
+    const plan = parseSearch(type, new URLSearchParams(query), { baseUrl });
+    plans.push({ ...plan, conditions: await Promise.all(plan.conditions.map((c) => resolveTerminology(c, source))) });
+  }
+  return plans;
+}
+
+export function pageQuery(type: string, phase: 0 | 1, afterRid: string, limit: number, scope: ScanScope, now: Date): { text: string; params: unknown[] } {
+  const sql = new SqlBuilder();
+  const t = sql.bind(scope.transactionTime, 'timestamptz');
+  const where: string[] = [`r.resource_type = ${sql.bind(type)}`, `r.rid > ${sql.bind(afterRid, 'bigint')}`];
+  where.push(phase === 0 ? `NOT r.deleted AND (r.last_updated <= ${t} OR v.deleted IS FALSE)` : `r.deleted AND r.last_updated > ${t} AND v.deleted IS FALSE`);
+  const updated = `(CASE WHEN r.last_updated <= ${t} THEN r.last_updated ELSE v.last_updated END)`;
+  if (scope.since) where.push(`${updated} > ${sql.bind(scope.since, 'timestamptz')}`);
+  if (scope.until) where.push(`${updated} <= ${sql.bind(scope.until, 'timestamptz')}`);
+  if (scope.patients) where.push(`r.patient_id = ANY(${sql.bind(scope.patients, 'text[]')})`);
+  else if (scope.patientDataOnly) where.push('r.patient_id IS NOT NULL');
+  where.push(`(${scope.visibility('r', sql)})`);
+  if (scope.filters && scope.filters.length > 0) {
+    // A filter is the search engine's WHERE over a second alias of the same row (the current index).
+    where.push(`(${scope.filters.map((plan) => `EXISTS (SELECT 1 FROM resource f WHERE f.rid = r.rid AND ${whereClause(plan, {}, 'f', sql, { now })})`).join(' OR ')})`);
+  }
+  const text = `SELECT r.rid, r.patient_id, CASE WHEN r.last_updated <= ${t} THEN r.content ELSE v.content END AS content
+    FROM resource r
+    LEFT JOIN LATERAL (SELECT rv.content, rv.last_updated, rv.deleted FROM resource_version rv
+        WHERE r.last_updated > ${t} AND rv.resource_type = r.resource_type AND rv.id = r.id AND rv.last_updated <= ${t}
+        ORDER BY rv.version_id DESC LIMIT 1) v ON TRUE
+    WHERE ${where.join(' AND ')}
+    ORDER BY r.rid LIMIT ${sql.bind(limit, 'int')}`;
+  return { text, params: sql.params };
+}
+
+export async function readPage(q: Queryable, type: string, phase: 0 | 1, afterRid: string, limit: number, scope: ScanScope, now: Date): Promise<ScannedRow[]> {
+  const { text, params } = pageQuery(type, phase, afterRid, limit, scope, now);
+  const { rows } = await q.query<{ rid: string | number; patient_id: string | null; content: string }>(text, params);
+  return rows.map((r) => ({ rid: String(r.rid), patientId: r.patient_id, content: r.content }));
+}
