@@ -299,7 +299,7 @@ export class Hl7Gateway {
       at: this.ctx.clock().toISOString(), binaryId, resources: involved,
     });
     // The audit trail commits with the message (issue #5): MLLP carries no token, the sender is the agent.
-    await this.ctx.audit?.insert(tx, [hl7MessageRecord({ sender: sender.key, controlId, messageType: typeCode, resources: involved, now: this.ctx.clock() })]);
+    await this.ctx.audit?.insert(tx, [hl7MessageRecord({ uid: this.ctx.newId(), sender: sender.key, controlId, messageType: typeCode, resources: involved, now: this.ctx.clock() })]);
     return delivery;
   }
 
