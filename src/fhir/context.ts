@@ -38,4 +38,6 @@ export interface FhirContext {
   readonly summaryRules?: SummaryRules;
   /** Bulk Data export (docs/research.md); absent: `$export` answers 501. */
   readonly research?: ResearchConfig;
+  /** The most entries a batch or transaction may hold (CARNET_MAX_BUNDLE_ENTRIES; default 10,000). */
+  readonly maxBundleEntries?: number;
 }
