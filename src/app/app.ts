@@ -30,6 +30,7 @@ import type { AuthServices } from '../auth/services.js';
 import { TokenService } from '../auth/tokens.js';
 import { Background } from './background.js';
 import { schedulingAfterWrite } from '../scheduling/write-hook.js';
+import { registerReminders } from '../scheduling/reminders.js';
 import { registerSubscriptions, subscriptionWriteHook } from '../subscriptions/register.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
@@ -96,6 +97,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     afterWrite: [schedulingAfterWrite, ...(config.mpi ? [mpiAfterWrite(DEFAULT_MPI_CONFIG)] : []), subscriptionWriteHook(config.subscriptions, background)],
   };
   await registerSubscriptions(ctx, background, config.subscriptions);
+  registerReminders(ctx, background);
   const auth = await composeAuth(config, db, log, { clock, newId: ctx.newId }, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);

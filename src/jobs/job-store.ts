@@ -224,6 +224,29 @@ export async function cancelJob(q: Queryable, id: number, now: Date): Promise<'c
   return state === undefined ? undefined : state === 'running' ? 'cancelling' : 'cancelled';
 }
 
+/**
+ * The keyed job (kind, key) pending again at a new time with a new payload, whatever state it was left in
+ * (unless an attempt is running): a reminder moved with its appointment. False when there is no such row.
+ */
+export async function rearmKeyedJob(q: Queryable, job: JobInsert & { key: string }): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE job SET state = 'pending', run_at = $3, payload = $4, attempts = 0, max_attempts = $5, last_error = NULL, result = NULL,
+            finished_at = NULL, cancel_requested = false, lease_owner = NULL, lease_until = NULL
+      WHERE kind = $1 AND key = $2 AND state <> 'running'`,
+    [job.kind, job.key, job.runAt.toISOString(), job.payload, job.maxAttempts],
+  );
+  return rowCount > 0;
+}
+
+/** Cancels the keyed job (kind, key) if it is pending. */
+export async function cancelKeyedJob(q: Queryable, kind: string, key: string, now: Date): Promise<boolean> {
+  const { rowCount } = await q.query(
+    `UPDATE job SET state = 'cancelled', finished_at = $3 WHERE kind = $1 AND key = $2 AND state = 'pending'`,
+    [kind, key, now.toISOString()],
+  );
+  return rowCount > 0;
+}
+
 /** Runs a dead or cancelled job again (from its first attempt, now). Returns whether it did. */
 export async function retryJob(q: Queryable, id: number, now: Date): Promise<boolean> {
   const { rowCount } = await q.query(
