@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SqlBuilder } from '../../src/storage/sql/builder.js';
-import { bool, date, dateOrNull, int, intOrNull, iso, isoOf, isoOrNull, json, jsonOrNull, text, textOrNull, texts } from '../../src/storage/sql/rows.js';
+import { bool, date, dateOrNull, int, intOrNull, iso, isoOf, isoOrNull, json, jsonOrNull, num, numOrNull, text, textOrNull, texts } from '../../src/storage/sql/rows.js';
 
 describe('row readers (storage/sql/rows.ts)', () => {
   const at = new Date('2026-03-05T14:00:00.123Z');
@@ -39,6 +39,8 @@ describe('row readers (storage/sql/rows.ts)', () => {
     }
     assert.throws(() => int({ n: 'abc' }, 'n'), /not a number/);
     assert.equal(intOrNull({ n: '7' }, 'n'), 7);
+    assert.equal(numOrNull({ w: '-2.5' }, 'w'), -2.5);
+    assert.equal(num({ w: 0.125 }, 'w'), 0.125);
   });
 });
 

@@ -30,12 +30,15 @@ export function text(row: Row, column: string): string {
   return String(present(row, column));
 }
 
-/** `int`, `bigint`, `numeric`, `count(*)` as a JavaScript number (ids and counts stay below 2^53). */
+/** `int`, `bigint`, `numeric`, `count(*)` as a JavaScript number (ids and counts stay below 2^53); not rounded. */
 export function int(row: Row, column: string): number {
   const n = Number(present(row, column));
   if (Number.isNaN(n)) throw new Error(`row column "${column}" is not a number`);
   return n;
 }
+
+/** `double precision`, `real` (a fraction: not rounded). */
+export const num: (row: Row, column: string) => number = int;
 
 export function bool(row: Row, column: string): boolean {
   const value = present(row, column);
@@ -66,6 +69,7 @@ export function texts(row: Row, column: string): string[] {
 
 export const textOrNull = nullable(text);
 export const intOrNull = nullable(int);
+export const numOrNull = nullable(num);
 export const isoOrNull = nullable(iso);
 export const dateOrNull = nullable(date);
 export const jsonOrNull: <T = unknown>(row: Row, column: string) => T | null = nullable(json) as never;
