@@ -82,6 +82,11 @@ export interface AuditQuery {
   readonly since?: string;
   readonly until?: string;
   readonly beforeId?: number;
+  /** The privacy officer's filters: part of the agent (who), the action, the outcome, break-the-glass only. */
+  readonly agent?: string;
+  readonly action?: string;
+  readonly outcome?: string;
+  readonly breakGlass?: boolean;
   readonly limit: number;
 }
 
@@ -97,6 +102,14 @@ export async function searchAudit(db: Queryable, q: AuditQuery): Promise<(AuditR
   if (q.since) add('recorded >= ?::timestamptz', q.since);
   if (q.until) add('recorded < ?::timestamptz', q.until);
   if (q.beforeId !== undefined) add('id < ?', q.beforeId);
+  if (q.agent) {
+    // Who: the agent's key (user:…, client:…) or a name the record shows (the professional, the app).
+    params.push(`%${q.agent.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`(agent ILIKE $${params.length} ESCAPE '\\' OR content ILIKE $${params.length} ESCAPE '\\')`);
+  }
+  if (q.action) add('action = ?', q.action);
+  if (q.outcome) add('outcome = ?', q.outcome);
+  if (q.breakGlass) where.push('break_glass');
   params.push(q.limit);
   const { rows } = await db.query<Row>(
     `SELECT id, uid, recorded, action, agent, patients, outcome, break_glass, content FROM audit_event
