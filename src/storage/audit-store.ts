@@ -84,17 +84,28 @@ export interface AuditQuery {
   readonly since?: string;
   readonly until?: string;
   readonly beforeId?: number;
+  /** The privacy officer's filters: part of the agent (who), the action, the outcome, break-the-glass only. */
+  readonly agent?: string;
+  readonly action?: string;
+  readonly outcome?: string;
+  readonly breakGlass?: boolean;
   readonly limit: number;
 }
 
 /** Audit records newest first, optionally of some patients (a patient's access log). */
 export async function searchAudit(db: Queryable, q: AuditQuery): Promise<(AuditRecord & { id: number })[]> {
   const b = new SqlBuilder();
+  // Who: the agent's key (user:…, client:…) or a name the record shows (the professional, the app).
+  const like = q.agent ? b.bind(`%${q.agent.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : '';
   const where = b.where(
     q.patients && `patients && ${b.bind([...q.patients], 'text[]')}`,
     q.since && `recorded >= ${b.bind(q.since, 'timestamptz')}`,
     q.until && `recorded < ${b.bind(q.until, 'timestamptz')}`,
     q.beforeId !== undefined && `id < ${b.bind(q.beforeId)}`,
+    q.agent && `(agent ILIKE ${like} ESCAPE '\\' OR content ILIKE ${like} ESCAPE '\\')`,
+    q.action && b.eq('action', q.action),
+    q.outcome && b.eq('outcome', q.outcome),
+    q.breakGlass && 'break_glass',
   );
   const { rows } = await db.query<Row>(`SELECT ${RECORD_COLUMNS} FROM audit_event ${where} ORDER BY id DESC LIMIT ${b.bind(q.limit)}`, b.params);
   return rows.map(toRecord);
