@@ -173,6 +173,7 @@ describe('the professional workspace in a browser', { skip: noChromium }, () => 
     assert.match(await birth.innerText(), /1962-03-26[\s\S]*1962-03-08[\s\S]*Diffèrent/);
     assert.match(await item.getByRole('row', { name: /Prénom/ }).innerText(), /Concordent/);
     await shot(page, 'doublons-fr-phone');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling on a phone');
     assert.deepEqual(await axeViolations(page), [], 'axe on the review queue (fr, phone)');
     await item.getByRole('button', { name: 'Garder séparés' }).click();
     await item.getByText('Indiquez la raison de la décision').waitFor();
@@ -197,6 +198,7 @@ describe('the professional workspace in a browser', { skip: noChromium }, () => 
     await letter.getByRole('button', { name: 'Rejouer' }).click();
     await letter.getByText(/a échoué de nouveau/).waitFor();
     await shot(page, 'hl7-fr-phone');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling on a phone (the raw message scrolls in its own box)');
     assert.deepEqual(await axeViolations(page), [], 'axe on the dead letters (fr, phone)');
     const bearer = { authorization: `Bearer ${token()}` };
     assert.equal((await fetch(`${web.origin}/fhir/Patient/${web.patientId}`, { headers: bearer })).status, 403, 'an administrator reads no patient');

@@ -89,7 +89,7 @@ function SignedIn() {
       home={PATHS.home}
       appName={t('clinic.title')}
       actions={<>
-        <span className="who">{session.name} · {t(`landing.roles.${session.role}` as 'landing.roles.physician')}</span>
+        <span className="who">{[session.name, t(`landing.roles.${session.role}` as 'landing.roles.physician')].filter((x, i, all) => x && all.indexOf(x) === i).join(' · ')}</span>
         <button type="button" className="link-button" onClick={session.signOut}>{t('clinic.logout')}</button>
       </>}
       nav={<Nav route={route} />}

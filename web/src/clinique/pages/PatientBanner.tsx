@@ -25,7 +25,7 @@ export function PatientBanner(props: { patient: Patient; id: string; sections: r
         <div><dt>{t('clinic.banner.sex')}</dt><dd>{patient.gender ? t(`clinic.sex.${patient.gender as 'female'}`) : '—'}</dd></div>
         <div><dt>{t('clinic.banner.nam')}</dt><dd>{nam ?? '—'}</dd></div>
         <div><dt>{t('clinic.banner.doctor')}</dt><dd>{doctor || t('clinic.banner.noDoctor')}</dd></div>
-        <div className="wide"><dt>{t('clinic.banner.allergies')}</dt><dd>{allergies ? (allergies.lines.length ? allergies.lines.map((l) => l.text).join(', ') : t('clinic.banner.noAllergy')) : '…'}</dd></div>
+        <div className="wide"><dt>{t('clinic.banner.allergies')}</dt><dd>{allergies ? (allergies.lines.length ? allergies.lines.map((l) => l.text).join(', ') : allergies.withheld ? t('clinic.banner.allergiesHidden') : t('clinic.banner.noAllergy')) : '…'}{allergies?.withheld && allergies.lines.length > 0 ? ` ${t('clinic.banner.moreHidden')}` : ''}</dd></div>
         {alertTexts.length > 0 && <div className="wide alert-inline"><dt>{t('clinic.banner.alerts')}</dt><dd>{alertTexts.join(', ')}</dd></div>}
       </dl>
     </section>

@@ -1,5 +1,6 @@
 import type { Patient } from '@medplum/fhirtypes';
 import { useTranslation } from 'react-i18next';
+import { currentLang } from '../../shared/i18n.js';
 import { Page, QueryState } from '../../shared/Page.js';
 import { followLink } from '../../shared/router.js';
 import { useGrant } from '../break-glass.js';
@@ -45,7 +46,7 @@ export function PatientPage(props: { id: string; tab: PatientTab }) {
       </Page>
     );
   }
-  const sections = summarySections(summary.data);
+  const sections = summarySections(summary.data, currentLang());
   const withheld = isWithheld(sections);
   return (
     <Page title={title}>

@@ -48,7 +48,7 @@ function Item(props: { item: Candidate }) {
           <caption className="visually-hidden">{t('clinic.mpi.fieldsOf', { id: item.id })}</caption>
           <thead><tr><th scope="col">{t('clinic.mpi.colField')}</th><th scope="col">{t('clinic.mpi.colIncoming')}</th><th scope="col">{t('clinic.mpi.colCandidate')}</th><th scope="col">{t('clinic.mpi.colVerdict')}</th></tr></thead>
           <tbody>
-            {item.fields.map((f) => (
+            {item.fields.filter((f) => f.incoming !== undefined || f.candidate !== undefined).map((f) => (
               <tr key={f.name}>
                 <th scope="row">{t(`clinic.mpi.fields.${f.name}`, { defaultValue: f.name })}</th>
                 <td>{f.incoming ?? '—'}</td>
@@ -80,9 +80,11 @@ export function Review() {
   const lang = currentLang();
   const { client } = useSession();
   const queue = useQuery({ queryKey: ['mpi', 'queue'], queryFn: () => client.request<Parameters>('$mpi-review?status=open&_count=20') });
-  const log = useQuery({ queryKey: ['mpi', 'decisions'], queryFn: () => client.request<Parameters>('$mpi-decisions?_count=20') });
+  const log = useQuery({ queryKey: ['mpi', 'decisions'], queryFn: () => client.request<Parameters>('$mpi-decisions?_count=200') });
   const { total, items } = candidatesOf(queue.data);
-  const decisions = decisionsOf(log.data);
+  // The matcher's own automatic links are in the log too; the page lists the decisions people took.
+  const all = decisionsOf(log.data);
+  const decisions = all.filter((d) => !d.actor.startsWith('carnet-'));
   return (
     <Page title={t('clinic.mpi.title')}>
       <p>{t('clinic.mpi.intro')}</p>
@@ -92,6 +94,7 @@ export function Review() {
       <h2>{t('clinic.mpi.decisionsTitle')}</h2>
       <QueryState query={log} />
       {decisions.length === 0 && log.data && <p>{t('clinic.mpi.noDecision')}</p>}
+      {all.length > decisions.length && <p className="note">{t('clinic.mpi.automatic', { count: all.length - decisions.length })}</p>}
       {decisions.length > 0 && (
         <TableScroll label={t('clinic.mpi.decisionsTitle')}>
           <table>
@@ -99,7 +102,7 @@ export function Review() {
             <thead><tr><th scope="col">{t('clinic.mpi.colWhen')}</th><th scope="col">{t('clinic.mpi.colWho')}</th><th scope="col">{t('clinic.mpi.colAction')}</th><th scope="col">{t('clinic.mpi.colRecords')}</th><th scope="col">{t('clinic.mpi.colWhy')}</th></tr></thead>
             <tbody>
               {decisions.map((d) => (
-                <tr key={d.seq}><th scope="row">{formatDateTime(d.at, lang)}</th><td>{d.actor}</td><td>{d.action}</td><td>{[d.patient, d.person].filter(Boolean).join(' → ')}</td><td>{d.reason ?? '—'}</td></tr>
+                <tr key={d.seq}><th scope="row">{formatDateTime(d.at, lang)}</th><td>{d.actor}</td><td>{d.action}</td><td className="ids">{[d.patient, d.person].filter(Boolean).join(' → ')}</td><td>{d.reason ?? '—'}</td></tr>
               ))}
             </tbody>
           </table>
