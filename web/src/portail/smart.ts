@@ -6,7 +6,7 @@ import { smartApp } from '../shared/smart.js';
  */
 export const CLIENT_ID = 'carnet-portail';
 // Read the whole record; write only consent choices.
-export const SCOPE = 'openid fhirUser launch/patient patient/*.rs patient/Consent.cu online_access';
+export const SCOPE = 'openid fhirUser launch/patient patient/*.rs patient/Consent.cu patient/Appointment.cu online_access';
 
 const app = smartApp({ clientId: CLIENT_ID, scope: SCOPE, path: '/portail/' });
 export const signIn = app.signIn;
