@@ -63,7 +63,7 @@ function receiver(): Promise<{ url: string; arrivals: Map<string, number[]>; cou
     });
   });
   server.keepAliveTimeout = 60_000;
-  return new Promise((ready) => server.listen(0, '127.0.0.1', () => ready({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, count: () => count, server })));
+  return new Promise((ready) => server.listen(Number(process.env.BENCH_RECEIVER_PORT ?? 0), '127.0.0.1', () => ready({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, count: () => count, server })));
 }
 
 async function call(base: string, auth: string, method: string, path: string, body?: unknown, type = 'application/fhir+json'): Promise<{ status: number; json: unknown }> {
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
   for (const n of [0, ...o.subscriptions]) {
     const name = benchDatabaseName(`subs${n}`);
     const url = await createDatabase(o.pgUrl, name);
-    const server = await startServer({ repoRoot, env: {
+    const server = await startServer({ repoRoot, ...(process.env.BENCH_SERVER_PORT ? { port: Number(process.env.BENCH_SERVER_PORT) } : {}), env: {
       DATABASE_URL: url, CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_MLLP_PORT: 'off',
       // Setting up 10,000 subscriptions takes longer than the default token lifetime.
       CARNET_ACCESS_TOKEN_SECONDS: '7200',

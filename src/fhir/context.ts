@@ -35,4 +35,6 @@ export interface FhirContext {
   readonly personScopes?: PersonScopes;
   /** The IPS $summary section rules (default: DEFAULT_RULES of src/documents/ips/rules.ts). */
   readonly summaryRules?: SummaryRules;
+  /** Subscriptions' websocket channel: how binding tokens are signed, where clients connect (docs/subscriptions.md). */
+  readonly subscriptionSockets?: { readonly key: Buffer; readonly url: string; readonly tokenSeconds: number };
 }
