@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SqlBuilder } from '../../src/storage/sql/builder.js';
-import { bool, date, dateOrNull, int, intOrNull, iso, isoOf, isoOrNull, json, jsonOrNull, num, numOrNull, text, textOrNull, texts } from '../../src/storage/sql/rows.js';
+import { bool, boolOrNull, date, dateOrNull, int, intOrNull, iso, isoOf, isoOrNull, json, jsonOrNull, num, numOrNull, text, textOrNull, texts } from '../../src/storage/sql/rows.js';
 
 describe('row readers (storage/sql/rows.ts)', () => {
   const at = new Date('2026-03-05T14:00:00.123Z');
@@ -28,7 +28,7 @@ describe('row readers (storage/sql/rows.ts)', () => {
 
   test('nullable readers give null for NULL and missing columns; the others throw', () => {
     const row = { none: null };
-    for (const read of [textOrNull, intOrNull, isoOrNull, dateOrNull, jsonOrNull]) {
+    for (const read of [textOrNull, intOrNull, numOrNull, boolOrNull, isoOrNull, dateOrNull, jsonOrNull]) {
       assert.equal(read(row, 'none'), null);
       assert.equal(read(row, 'absent'), null);
     }

@@ -70,6 +70,9 @@ export function texts(row: Row, column: string): string[] {
 export const textOrNull = nullable(text);
 export const intOrNull = nullable(int);
 export const numOrNull = nullable(num);
+export const boolOrNull = nullable(bool);
+/** `text[]` where NULL means something else than no elements. */
+export const textsOrNull = nullable(texts);
 export const isoOrNull = nullable(iso);
 export const dateOrNull = nullable(date);
 export const jsonOrNull: <T = unknown>(row: Row, column: string) => T | null = nullable(json) as never;
