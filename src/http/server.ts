@@ -115,6 +115,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(adminPlugin, { auth });
   if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
-  if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db });
+  if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db, clock: options.ctx.clock });
   return app;
 }
