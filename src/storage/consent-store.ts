@@ -1,7 +1,7 @@
 import type { ConsentRule } from '../consent/rules.js';
 import { personRules } from '../consent/person-consent.js';
 import type { Queryable } from './database.js';
-import { personRecordsSql, personsOfSql } from './sql/person-records.js';
+import { personRecordsArraySql, personsOfSql } from './sql/person-records.js';
 import { activeGrantPatients } from './break-glass-store.js';
 
 /** The compiled rules of enforced Consents (table consent_rule), kept in step with the Consent resources. */
@@ -31,7 +31,7 @@ export async function replaceConsentRules(db: Queryable, consents: readonly { id
 }
 
 /** The source records of $1's person (consent is per person: consent/person-consent.ts). */
-const PERSON = personRecordsSql('$1::text');
+const PERSON = personRecordsArraySql('$1::text');
 
 /**
  * The consent rules of one patient's person (every source record linked to it) and whether `actor` holds
@@ -40,7 +40,7 @@ const PERSON = personRecordsSql('$1::text');
 export async function consentFacts(db: Queryable, patientId: string, actor: string | undefined, now: Date): Promise<{ rules: ConsentRule[]; breakGlass: boolean }> {
   const { rows } = await db.query<Row>(
     `SELECT consent_id, effect, actors, except_actors, categories, resources, purposes, period_start, period_end, NULL::boolean AS glass
-       FROM consent_rule WHERE patient_id IN (${PERSON})
+       FROM consent_rule WHERE patient_id = ANY(${PERSON})
      UNION ALL
      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM (${personsOfSql(activeGrantPatients('$2::text', '$3::timestamptz'))}) active
       WHERE active.patient_id = $1`,
