@@ -87,7 +87,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   }
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
-    summaryRules: config.summaryRules,
+    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries,
     ...(personScopes ? { personScopes } : {}),
     // In each write's transaction: appointments claim their time, refused when it is taken
     // (docs/scheduling.md); the MPI matches every Patient (docs/mpi.md); Subscriptions keep their criteria

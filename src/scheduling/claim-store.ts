@@ -42,6 +42,18 @@ export async function insertClaims(tx: Queryable, appointmentId: string, claims:
   );
 }
 
+/** Other appointments whose live claims overlap this appointment's overbooked claims (same actor, time overlapping). */
+export async function overlappingAppointments(tx: Queryable, appointmentId: string, now: Date): Promise<string[]> {
+  const { rows } = await tx.query<{ appointment_id: string }>(
+    `SELECT DISTINCT o.appointment_id FROM schedule_claim m
+     JOIN schedule_claim o ON o.actor = m.actor AND o.during && m.during AND o.appointment_id <> m.appointment_id
+     WHERE m.appointment_id = $1 AND m.overbooked AND (o.hold_expires IS NULL OR o.hold_expires > $2)
+     ORDER BY o.appointment_id`,
+    [appointmentId, now.toISOString()],
+  );
+  return rows.map((r) => r.appointment_id);
+}
+
 /** The live claims (not expired holds) made through a slot, with their schedule and time. */
 export async function liveSlotClaims(tx: Queryable, slotId: string, now: Date): Promise<{ appointmentId: string; actor: string; start: string; end: string }[]> {
   const { rows } = await tx.query<{ appointment_id: string; actor: string; b: Date | string; e: Date | string }>(
