@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { HL7_CONTENT_TYPE, type Delivery, type Hl7Gateway } from '../gateway/gateway.js';
 import { listDeadLetters, readMessage, type MessageRow } from '../store/message-store.js';
 import type { Queryable } from '../../storage/database.js';
-import { hl7Feed } from '../../access/route-policies.js';
+import { hl7Feed, hl7Stewardship } from '../../access/route-policies.js';
 
 /**
  * HTTP surface of the gateway: `POST /hl7v2` (one ER7 message per request, answered with its ACK) and the
@@ -53,6 +53,8 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
 
   // Every route: a source system's token with system/*.cu (src/access/route-policies.ts).
   const config = { access: hl7Feed };
+  // The dead letters and the message log: the feeding systems, and administrators (the workspace).
+  const steward = { access: hl7Stewardship };
   app.post('/hl7v2', {
     config,
     bodyLimit: gateway.config.maxMessageBytes,
@@ -71,7 +73,7 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
     return sendAck(reply, await gateway.receive(body));
   });
 
-  app.get('/hl7v2/dead-letters', { config }, async (request, reply) => {
+  app.get('/hl7v2/dead-letters', { config: steward }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     const limit = Math.min(Math.max(Number(query._count ?? 50) || 50, 1), 500);
     let after: { receivedAt: string; id: string } | undefined;
@@ -99,10 +101,10 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
     if (!row || (deadOnly && row.status !== 'dead-letter')) return problemJson(reply, 404, `No ${deadOnly ? 'dead letter' : 'message'} ${id}`);
     return { ...summary(row), ack: row.ack.split('\r'), ...(row.raw ? { message: row.raw.toString('latin1').split(/\r\n|\r|\n/) } : {}) };
   };
-  app.get('/hl7v2/dead-letters/:id', { config }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, true));
-  app.get('/hl7v2/messages/:id', { config }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, false));
+  app.get('/hl7v2/dead-letters/:id', { config: steward }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, true));
+  app.get('/hl7v2/messages/:id', { config: steward }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, false));
 
-  app.post('/hl7v2/dead-letters/:id/$replay', { config }, async (request, reply) => {
+  app.post('/hl7v2/dead-letters/:id/$replay', { config: steward }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
     const delivery = await gateway.replay(id);
     if (!delivery) return problemJson(reply, 404, `No dead letter ${id} (already replayed, or never failed)`);
