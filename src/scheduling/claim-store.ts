@@ -1,4 +1,5 @@
 import type { Queryable } from '../storage/database.js';
+import { currentOf } from '../storage/resource-store.js';
 import { SqlBuilder } from '../storage/sql/builder.js';
 import { iso, text, type Row } from '../storage/sql/rows.js';
 import type { Claim } from './claims.js';
@@ -79,11 +80,6 @@ export async function liveSlotClaims(tx: Queryable, slotId: string, now: Date): 
 export async function currentContents(tx: Queryable, resourceType: string, ids: readonly string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   if (ids.length === 0) return found;
-  const b = new SqlBuilder();
-  const { rows } = await tx.query<Row>(
-    `SELECT id, content FROM resource ${b.where(b.eq('resource_type', resourceType), b.any('id', [...new Set(ids)], 'text'), 'NOT deleted')}`,
-    b.params,
-  );
-  for (const row of rows) found.set(text(row, 'id'), text(row, 'content'));
+  for (const row of await currentOf(tx, resourceType, ids)) found.set(row.id, row.content as string);
   return found;
 }

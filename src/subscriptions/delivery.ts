@@ -11,6 +11,7 @@ import { isAllowListed, isPrivateAddress, type EndpointPolicy } from './endpoint
 import { enqueueDelivery, enqueueStatusSync, type DeliverPayload } from './hook.js';
 import { notificationBundle } from './notification.js';
 import { principalOfOwner } from './owner.js';
+import { maskConsents, masksConsents } from '../consent/masking.js';
 import { nextState, type StatusEvent } from './status.js';
 import { eventOf, markDelivered, readNotification, readSubscription, saveDeliveryState, versionContent, type NotificationRow, type SubscriptionRow } from './store.js';
 
@@ -88,10 +89,12 @@ async function post(ctx: FhirContext, sub: SubscriptionRow, n: NotificationRow, 
   let body: string | undefined;
   if (mime !== undefined) {
     const version = content === 'full-resource' ? await versionContent(ctx.db, n) : undefined;
-    body = JSON.stringify(notificationBundle({
+    // A professional's notification shows a Consent as any answer to them does (consent/masking.ts).
+    const bundle = notificationBundle({
       fhirBaseUrl: ctx.fhirBaseUrl, subscriptionId: sub.id, status: sub.status, eventsSinceStart: sub.eventsSinceStart,
       ...(sub.topic ? { topic: sub.topic } : {}), now: ctx.clock(), bundleId: randomUUID(), content, events: [eventOf(n, version)],
-    }));
+    });
+    body = JSON.stringify(sub.owner && masksConsents(principalOfOwner(sub.owner)) ? maskConsents(bundle as unknown as Record<string, unknown>) : bundle);
   }
   const response = await fetch(endpoint, {
     method: 'POST',
