@@ -20,7 +20,7 @@ import { openDatabase } from '../storage/open-database.js';
 import { AuditWriter } from '../audit/writer.js';
 import { ensureBootstrapClient } from '../auth/accounts.js';
 import { ensurePortalClient } from '../auth/portal-client.js';
-import { demoLogins } from '../demo/accounts.js';
+import { demoLogins, demoTotpCode } from '../demo/accounts.js';
 import { Authority } from '../auth/authority.js';
 import { ClientAuthenticator } from '../auth/client-auth.js';
 import { KeyRing } from '../auth/keys.js';
@@ -98,7 +98,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   };
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
-    summaryRules: config.summaryRules,
+    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries,
     ...(personScopes ? { personScopes } : {}),
     subscriptionSockets: {
       key: bindingKey(config.auth.secret), url: `${config.baseUrl.replace(/^http/, 'ws')}${SUBSCRIPTION_WS_PATH}`, tokenSeconds: config.subscriptions.wsTokenSeconds,
@@ -118,7 +118,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);
   // The demo logins are listed where `carnet serve` seeds them: demo mode on the embedded database.
-  const web = config.demo && db.kind === 'pglite' ? { demoLogins } : {};
+  const web = config.demo && db.kind === 'pglite' ? { demoLogins, demoTotp: () => demoTotpCode(clock()) } : {};
   const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth, background, web, subscriptionSockets });
   if (config.background.enabled && surfaces.background !== false) await background.start();
   return {

@@ -1,5 +1,6 @@
 import type { AuditEvent, AuditEventAgent, AuditEventEntity, Coding } from '@medplum/fhirtypes';
 import type { AuditRecord } from './record.js';
+import { AUDIT_ENTITY_TYPE, AUDIT_EVENT_TYPE, CARNET_AGENT, CARNET_AUDIT_EVENT, CARNET_CLIENT, CARNET_ROLE, DICOM_DCM, OBJECT_ROLE, RESTFUL_INTERACTION, SECURITY_SOURCE_TYPE, V3_ACT_REASON, V3_PARTICIPATION_TYPE } from '../fhir/code-systems.js';
 
 /**
  * AuditEvent resources shaped after IHE Basic Audit Log Patterns (BALP) (pure): RESTful reads, queries,
@@ -7,15 +8,14 @@ import type { AuditRecord } from './record.js';
  * Who (user and client app), on behalf of whom, which patients, what, when, purpose, from where,
  * outcome, and the policy decision's reason (entity.detail "decision").
  */
-const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
-const REST = 'http://hl7.org/fhir/restful-interaction';
-const EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type';
-const ENTITY_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-entity-type';
-const OBJECT_ROLE = 'http://terminology.hl7.org/CodeSystem/object-role';
-const PURPOSE = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
-const PARTICIPATION = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
+const DCM = DICOM_DCM;
+const REST = RESTFUL_INTERACTION;
+const EVENT_TYPE = AUDIT_EVENT_TYPE;
+const ENTITY_TYPE = AUDIT_ENTITY_TYPE;
+const PURPOSE = V3_ACT_REASON;
+const PARTICIPATION = V3_PARTICIPATION_TYPE;
 const BALP = 'https://profiles.ihe.net/ITI/BALP/StructureDefinition';
-export const CARNET_EVENTS = 'urn:carnet:audit-event';
+export const CARNET_EVENTS = CARNET_AUDIT_EVENT;
 
 export type AuditAction = 'C' | 'R' | 'U' | 'D' | 'E';
 export type AuditOutcome = '0' | '4' | '8' | '12';
@@ -80,14 +80,14 @@ export function buildAuditEvent(facts: AuditFacts): AuditEvent {
   const type: Coding = rest ? { system: EVENT_TYPE, code: 'rest', display: 'RESTful Operation' } : eventType(facts.event);
   const agent: AuditEventAgent[] = [{
     type: { coding: [{ system: PARTICIPATION, code: 'IRCP', display: 'information recipient' }] },
-    who: facts.agent.who ? { reference: facts.agent.who, ...(facts.agent.display ? { display: facts.agent.display } : {}) } : { identifier: { system: 'urn:carnet:agent', value: facts.agent.key }, ...(facts.agent.display ? { display: facts.agent.display } : {}) },
+    who: facts.agent.who ? { reference: facts.agent.who, ...(facts.agent.display ? { display: facts.agent.display } : {}) } : { identifier: { system: CARNET_AGENT, value: facts.agent.key }, ...(facts.agent.display ? { display: facts.agent.display } : {}) },
     requestor: true,
-    ...(facts.agent.role ? { role: [{ coding: [{ system: 'urn:carnet:role', code: facts.agent.role }] }] } : {}),
+    ...(facts.agent.role ? { role: [{ coding: [{ system: CARNET_ROLE, code: facts.agent.role }] }] } : {}),
     ...(facts.agent.address ? { network: { address: facts.agent.address, type: '2' as const } } : {}),
     ...(facts.purpose ? { purposeOfUse: [{ coding: [{ system: PURPOSE, code: facts.purpose }] }] } : {}),
   }];
   if (facts.agent.clientId) {
-    agent.push({ type: { coding: [{ system: DCM, code: '110150', display: 'Application' }] }, who: { identifier: { system: 'urn:carnet:client', value: facts.agent.clientId } }, requestor: false });
+    agent.push({ type: { coding: [{ system: DCM, code: '110150', display: 'Application' }] }, who: { identifier: { system: CARNET_CLIENT, value: facts.agent.clientId } }, requestor: false });
   }
   if (facts.agent.organization) {
     agent.push({ type: { coding: [{ system: PARTICIPATION, code: 'PROV', display: 'healthcare provider' }] }, who: { reference: facts.agent.organization }, requestor: false });
@@ -129,7 +129,7 @@ export function buildAuditEvent(facts: AuditFacts): AuditEvent {
     ...(facts.outcomeDesc ? { outcomeDesc: facts.outcomeDesc } : {}),
     ...(facts.breakGlass ? { purposeOfEvent: [{ coding: [{ system: PURPOSE, code: 'ETREAT', display: 'emergency treatment' }] }] } : facts.purpose ? { purposeOfEvent: [{ coding: [{ system: PURPOSE, code: facts.purpose }] }] } : {}),
     agent,
-    source: { observer: { display: 'Carnet' }, type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }] },
+    source: { observer: { display: 'Carnet' }, type: [{ system: SECURITY_SOURCE_TYPE, code: '4', display: 'Application Server' }] },
     ...(entity.length ? { entity } : {}),
   };
 }

@@ -14,6 +14,8 @@ export interface CarnetConfig {
   readonly dataDir: string;
   readonly databasePoolSize: number;
   readonly maxBodyBytes: number;
+  /** The most entries one batch or transaction Bundle may hold (CARNET_MAX_BUNDLE_ENTRIES). */
+  readonly maxBundleEntries: number;
   readonly logLevel: string;
   /** Load the demo patients into an empty embedded database at first start. */
   readonly demo: boolean;
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     dataDir: env.CARNET_DATA_DIR || './data',
     databasePoolSize: intFrom(env, 'CARNET_DB_POOL_SIZE', 10, 1, 500),
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxBundleEntries: intFrom(env, 'CARNET_MAX_BUNDLE_ENTRIES', 10_000, 1, 1_000_000),
     logLevel: env.LOG_LEVEL || 'info',
     demo,
     demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 2000),

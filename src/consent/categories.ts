@@ -1,4 +1,5 @@
 import type { Coding, Resource } from '@medplum/fhirtypes';
+import { V3_ACT_CODE, V3_CONFIDENTIALITY } from '../fhir/code-systems.js';
 
 /**
  * Sensitive categories of health information, as HL7 v3 ActCode information-sensitivity codes carried in
@@ -6,8 +7,8 @@ import type { Coding, Resource } from '@medplum/fhirtypes';
  * by default only the organisation that wrote such a resource (and the patient) sees it, until the
  * patient opens the category with a Consent.
  */
-export const ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
-export const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
+export const ACT_CODE = V3_ACT_CODE;
+export const CONFIDENTIALITY = V3_CONFIDENTIALITY;
 
 export const CATEGORIES = ['MH', 'SEX', 'SUD', 'HIV'] as const;
 export type Category = (typeof CATEGORIES)[number];

@@ -2,6 +2,7 @@ import type { Consent, ConsentProvision, Reference, Resource } from '@medplum/fh
 import { FhirError, issue } from '../fhir/outcomes.js';
 import { parseLocalReference } from '../fhir/references.js';
 import { ACT_CODE, categoryOfCode, type Category } from './categories.js';
+import { CONSENT_SCOPE, V3_ACT_REASON } from '../fhir/code-systems.js';
 
 /**
  * A patient's Consent resources, compiled into flat rules that the pure decision (decide.ts) and the SQL
@@ -25,10 +26,10 @@ export interface ConsentRule {
   readonly end: string | null;
 }
 
-export const CONSENT_SCOPE = 'http://terminology.hl7.org/CodeSystem/consentscope';
+export { CONSENT_SCOPE };
 /** Purpose of use codes (v3 ActReason) Carnet uses. */
 export const PURPOSE = { treatment: 'TREAT', emergency: 'ETREAT', research: 'HRESCH', operations: 'HOPERAT' } as const;
-const PURPOSE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/v3-ActReason';
+const PURPOSE_SYSTEM = V3_ACT_REASON;
 
 export type ConsentKind = 'privacy' | 'research';
 

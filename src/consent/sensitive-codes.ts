@@ -1,4 +1,5 @@
 import type { Category } from './categories.js';
+import { ATC, ICD10, ICD10CA, ICD10CA_SID, ICD10CM, ICD10CM_OID, ICD10PCS, ICD9CM_OID, LOINC, SNOMED } from '../fhir/code-systems.js';
 
 /**
  * The concepts that make a resource sensitive, by code system. Kept small and explicit: a source that
@@ -7,14 +8,13 @@ import type { Category } from './categories.js';
  * definitions, LOINC panels of screening instruments (PHQ, GAD-7, AUDIT-C, DAST-10), ATC groups.
  */
 const ICD10_SYSTEMS = [
-  'http://hl7.org/fhir/sid/icd-10', 'http://hl7.org/fhir/sid/icd-10-cm', 'http://hl7.org/fhir/sid/icd-10-ca',
-  'http://www.icd10data.com/icd10pcs', 'urn:oid:2.16.840.1.113883.6.3', 'urn:oid:2.16.840.1.113883.6.90',
+  ICD10, ICD10CM, ICD10CA_SID,
+  ICD10PCS, ICD9CM_OID, ICD10CM_OID,
   // ICD-10-CA as Canada Health Infoway's terminology server names it (what Québec sources send).
-  'https://fhir.infoway-inforoute.ca/CodeSystem/icd10ca',
+  ICD10CA,
 ];
-export const SNOMED = 'http://snomed.info/sct';
-export const LOINC = 'http://loinc.org';
-const ATC = 'http://www.whocc.no/atc';
+export { SNOMED };
+export { LOINC };
 
 /** ICD-10 code prefixes (dots ignored), longest match wins. */
 const ICD10_PREFIXES: readonly [string, Category][] = [

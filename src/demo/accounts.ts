@@ -5,7 +5,8 @@ import { DEMO_CLIENT_SECRET } from '../config/config.js';
 import { executeWrites } from '../fhir/write/engine.js';
 import { findClient, findUserByName } from '../storage/auth-store.js';
 import { withRetries } from '../storage/database.js';
-import { otpauthUri } from '../auth/totp.js';
+import { otpauthUri, totp } from '../auth/totp.js';
+import { CARNET_LICENCE_CMQ, CARNET_LICENCE_OIIQ, CARNET_LICENCE_OPQ, ORGANIZATION_TYPE, PRACTITIONER_ROLE, V3_ROLE_CODE } from '../fhir/code-systems.js';
 
 /**
  * Demo accounts (demo mode only, never with CARNET_DEMO=off): one per role, a demo system client and a
@@ -31,15 +32,15 @@ export const DEMO_PASSWORD = (role: string) => `demo-${role}-carnet`;
 function directory(patientId: string): Resource[] {
   const licence = (system: string, value: string) => [{ system, value }];
   return [
-    { resourceType: 'Organization', id: 'demo-clinic', active: true, name: 'Clinique démo Saint-Laurent', type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'prov' }] }] },
-    { resourceType: 'Organization', id: 'demo-pharmacy', active: true, name: 'Pharmacie démo du Plateau', type: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/organization-type', code: 'prov' }] }] },
-    { resourceType: 'Practitioner', id: 'demo-physician', active: true, name: [{ family: 'Tremblay', given: ['Marie'], prefix: ['Dre'] }], identifier: licence('urn:carnet:licence:cmq', 'CMQ-10001') },
-    { resourceType: 'Practitioner', id: 'demo-nurse', active: true, name: [{ family: 'Roy', given: ['Julie'] }], identifier: licence('urn:carnet:licence:oiiq', 'OIIQ-20002') },
-    { resourceType: 'Practitioner', id: 'demo-pharmacist', active: true, name: [{ family: 'Gagnon', given: ['Marc'] }], identifier: licence('urn:carnet:licence:opq', 'OPQ-30003') },
-    { resourceType: 'PractitionerRole', id: 'demo-physician-role', active: true, practitioner: { reference: 'Practitioner/demo-physician' }, organization: { reference: DEMO_ORGANIZATION }, code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'doctor' }] }] },
-    { resourceType: 'PractitionerRole', id: 'demo-nurse-role', active: true, practitioner: { reference: 'Practitioner/demo-nurse' }, organization: { reference: DEMO_ORGANIZATION }, code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'nurse' }] }] },
-    { resourceType: 'PractitionerRole', id: 'demo-pharmacist-role', active: true, practitioner: { reference: 'Practitioner/demo-pharmacist' }, organization: { reference: DEMO_PHARMACY }, code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/practitioner-role', code: 'pharmacist' }] }] },
-    { resourceType: 'RelatedPerson', id: 'demo-proxy', active: true, patient: { reference: `Patient/${patientId}` }, name: [{ family: 'Proxy', given: ['Claude'] }], relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'GUARD', display: 'guardian' }] }] },
+    { resourceType: 'Organization', id: 'demo-clinic', active: true, name: 'Clinique démo Saint-Laurent', type: [{ coding: [{ system: ORGANIZATION_TYPE, code: 'prov' }] }] },
+    { resourceType: 'Organization', id: 'demo-pharmacy', active: true, name: 'Pharmacie démo du Plateau', type: [{ coding: [{ system: ORGANIZATION_TYPE, code: 'prov' }] }] },
+    { resourceType: 'Practitioner', id: 'demo-physician', active: true, name: [{ family: 'Tremblay', given: ['Marie'], prefix: ['Dre'] }], identifier: licence(CARNET_LICENCE_CMQ, 'CMQ-10001') },
+    { resourceType: 'Practitioner', id: 'demo-nurse', active: true, name: [{ family: 'Roy', given: ['Julie'] }], identifier: licence(CARNET_LICENCE_OIIQ, 'OIIQ-20002') },
+    { resourceType: 'Practitioner', id: 'demo-pharmacist', active: true, name: [{ family: 'Gagnon', given: ['Marc'] }], identifier: licence(CARNET_LICENCE_OPQ, 'OPQ-30003') },
+    { resourceType: 'PractitionerRole', id: 'demo-physician-role', active: true, practitioner: { reference: 'Practitioner/demo-physician' }, organization: { reference: DEMO_ORGANIZATION }, code: [{ coding: [{ system: PRACTITIONER_ROLE, code: 'doctor' }] }] },
+    { resourceType: 'PractitionerRole', id: 'demo-nurse-role', active: true, practitioner: { reference: 'Practitioner/demo-nurse' }, organization: { reference: DEMO_ORGANIZATION }, code: [{ coding: [{ system: PRACTITIONER_ROLE, code: 'nurse' }] }] },
+    { resourceType: 'PractitionerRole', id: 'demo-pharmacist-role', active: true, practitioner: { reference: 'Practitioner/demo-pharmacist' }, organization: { reference: DEMO_PHARMACY }, code: [{ coding: [{ system: PRACTITIONER_ROLE, code: 'pharmacist' }] }] },
+    { resourceType: 'RelatedPerson', id: 'demo-proxy', active: true, patient: { reference: `Patient/${patientId}` }, name: [{ family: 'Proxy', given: ['Claude'] }], relationship: [{ coding: [{ system: V3_ROLE_CODE, code: 'GUARD', display: 'guardian' }] }] },
   ] as Resource[];
 }
 
@@ -89,6 +90,14 @@ const WITH_TOTP = new Set(['physician', 'nurse', 'pharmacist', 'admin', 'privacy
 /** What the landing page shows in demo mode: each demo login, its role and whether it needs the demo second factor. */
 export function demoLogins(): { username: string; password: string; role: string; totp: boolean }[] {
   return ACCOUNTS('').map((a) => ({ username: a.username, password: DEMO_PASSWORD(a.role), role: a.role, totp: WITH_TOTP.has(a.role) }));
+}
+
+/**
+ * The demo professionals' current second-factor code, which the workspace's sign-in page shows in demo
+ * mode (the secret is printed at every start: it protects nothing; a real account's never leaves Carnet).
+ */
+export function demoTotpCode(now: Date): string {
+  return totp(DEMO_TOTP_SECRET, now);
 }
 
 /** The startup banner of demo mode: accounts, the demo clients and how to get the second factor. */

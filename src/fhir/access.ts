@@ -145,7 +145,7 @@ export async function noteBreakGlass(principal: Principal | undefined, trail: Au
 }
 
 /** The write engine's options for this request: who writes, their organisation, the access guard, the criteria's visibility. */
-export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'principal' | 'criteriaVisibility'> {
+export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'principal' | 'criteriaVisibility' | 'note'> {
   const principal = request.access?.principal;
   if (!principal) return {};
   const guard: WriteGuard = async (tx, writes) => {
@@ -153,6 +153,7 @@ export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteO
   };
   return {
     guard, principal, ...(principal.organization ? { author: principal.organization } : {}),
+    note: (reason: string) => request.audit?.decision(reason),
     // Conditional criteria see what a search would: no "matches more than one" about hidden resources.
     ...(request.visibility ? { criteriaVisibility: request.visibility } : {}),
   };

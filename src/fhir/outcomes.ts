@@ -1,4 +1,5 @@
 import type { OperationOutcome, OperationOutcomeIssue } from '@medplum/fhirtypes';
+import { ERROR_CODE_SYSTEM } from '../fhir/code-systems.js';
 
 /**
  * Every error Carnet reports has a category; the category alone decides the HTTP status. This module is
@@ -92,7 +93,7 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** The code system of Carnet's error codes, in `OperationOutcome.issue.details.coding`. */
-export const ERROR_CODE_SYSTEM = 'urn:carnet:error-code';
+export { ERROR_CODE_SYSTEM };
 
 /** A failure that becomes an OperationOutcome. Domain code throws it; only `errorResponse` renders it. */
 export class FhirError extends Error {

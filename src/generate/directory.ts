@@ -12,6 +12,7 @@ import {
 import { SPECIALTY_CODES } from './tables/care.js';
 import { regionByCode, type Region } from './tables/places.js';
 import { makeAddress } from './person.js';
+import { BCP47 } from '../fhir/code-systems.js';
 
 /**
  * The shared directory (pure): organisations, practitioners, their roles, and the family doctors'
@@ -142,7 +143,7 @@ function addStaff(b: Builder, org: Org, specialty: Specialty): Staff {
     name: [{ use: 'official', family: name.family, given: [name.given], ...(prefix ? { prefix: [prefix] } : {}) }],
     gender: sex,
     qualification: [{ code: concept([coding(V2_0360, qualification[0] as string, qualification[1])]) }],
-    communication: [concept([coding('urn:ietf:bcp:47', org.language === 'en' ? 'en-CA' : 'fr-CA')])],
+    communication: [concept([coding(BCP47, org.language === 'en' ? 'en-CA' : 'fr-CA')])],
   };
   const role: PractitionerRole = {
     resourceType: 'PractitionerRole',

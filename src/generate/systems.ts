@@ -7,37 +7,36 @@
  * registry: the numbers in them are synthetic.
  */
 
-export const SNOMED = 'http://snomed.info/sct';
-export const LOINC = 'http://loinc.org';
-export const UCUM = 'http://unitsofmeasure.org';
-/** ICD-10-CA, Canada's modification of ICD-10 (CIHI), as named by Canada Health Infoway's terminology server. */
-export const ICD10CA = 'https://fhir.infoway-inforoute.ca/CodeSystem/icd10ca';
-export const ATC = 'http://www.whocc.no/atc';
-export const CVX = 'http://hl7.org/fhir/sid/cvx';
-export const BCP47 = 'urn:ietf:bcp:47';
-
-export const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
-export const V2_0074 = 'http://terminology.hl7.org/CodeSystem/v2-0074';
-export const V2_0360 = 'http://terminology.hl7.org/CodeSystem/v2-0360|2.7';
-export const V3_ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
-export const V3_OBS_INTERP = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
-export const V3_MARITAL = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus';
-export const V3_ROLE_CODE = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
-export const OBS_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
-export const CONDITION_CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
-export const CONDITION_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
-export const CONDITION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/condition-category';
-export const ALLERGY_CLINICAL = 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical';
-export const ALLERGY_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification';
-export const ORGANIZATION_TYPE = 'http://terminology.hl7.org/CodeSystem/organization-type';
-export const PRACTITIONER_ROLE = 'http://terminology.hl7.org/CodeSystem/practitioner-role';
-export const MED_REQUEST_CATEGORY = 'http://terminology.hl7.org/CodeSystem/medicationrequest-category';
-export const GENDER_IDENTITY = 'http://terminology.hl7.org/CodeSystem/gender-identity';
+/** The standard systems the generator uses live with every other system URI in fhir/code-systems.ts. */
+export {
+  SNOMED,
+  LOINC,
+  UCUM,
+  ICD10CA,
+  ATC,
+  CVX,
+  BCP47,
+  V2_0203,
+  V2_0074,
+  V2_0360,
+  V3_ACT_CODE,
+  V3_OBS_INTERP,
+  V3_MARITAL,
+  V3_ROLE_CODE,
+  OBS_CATEGORY,
+  CONDITION_CLINICAL,
+  CONDITION_VERIFICATION,
+  CONDITION_CATEGORY,
+  ALLERGY_CLINICAL,
+  ALLERGY_VERIFICATION,
+  ORGANIZATION_TYPE,
+  PRACTITIONER_ROLE,
+  MED_REQUEST_CATEGORY,
+  GENDER_IDENTITY,
+  DISCHARGE_DISPOSITION,
+  NAM_SYSTEM,
+} from '../fhir/code-systems.js';
 export const GENDER_IDENTITY_EXTENSION = 'http://hl7.org/fhir/StructureDefinition/patient-genderIdentity';
-export const DISCHARGE_DISPOSITION = 'http://terminology.hl7.org/CodeSystem/discharge-disposition';
-
-/** Québec health-insurance number (NAM), as registered by Canada Health Infoway (CA Baseline). */
-export { NAM_SYSTEM } from '../fhir/naming/systems.js';
 
 /** Placeholder namespace of the demo's own identifier systems and extensions (not a real registry). */
 export const DEMO_BASE = 'https://carnet.example/fhir';

@@ -120,6 +120,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
   if (options.fhir !== false && options.subscriptionSockets) registerSubscriptionSockets(app, options.subscriptionSockets);
-  if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db });
+  if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db, clock: options.ctx.clock });
   return app;
 }

@@ -1,8 +1,9 @@
+import { ENTERPRISE_ID_SYSTEM } from '../fhir/code-systems.js';
 /**
  * Enterprise person identifiers: a sequence number with a Luhn check digit, so that a mistyped identifier
  * is caught before it is looked up. Values come from a database sequence and are never reused.
  */
-export const ENTERPRISE_ID_SYSTEM = 'urn:carnet:sid:enterprise-person-id';
+export { ENTERPRISE_ID_SYSTEM };
 
 function luhnDigit(digits: string): number {
   let sum = 0;

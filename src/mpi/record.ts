@@ -3,7 +3,7 @@ import {
   joinedName, nameTokens, splitSuffix, suffixOf, normaliseDate, normaliseEmail, normaliseIdentifier, normalisePhone, normalisePostalCode,
   normaliseText, withoutParticles,
 } from './normalise.js';
-import { NAM_SYSTEM } from '../fhir/naming/systems.js';
+import { NAM_SYSTEM } from '../fhir/code-systems.js';
 
 export { NAM_SYSTEM };
 

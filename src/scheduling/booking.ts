@@ -11,6 +11,7 @@ import { bookingRefusal as ruleRefusal, cancelRefusal, clinicRulesOf, type Clini
 import { isPublic, VISIT_MODE_URL, visitModeOf } from './schedule-facts.js';
 import { readSchedule, type ScheduleView } from './schedule-store.js';
 import { formatLocal } from './time-zone.js';
+import { APPOINTMENT_CANCELLATION_REASON } from '../fhir/code-systems.js';
 
 /**
  * The decisions and writes of $hold, $book, $cancel, $reschedule and $noshow, inside one transaction the
@@ -225,7 +226,7 @@ function withExtensions(appointment: Appointment, extension: Extension[]): Appoi
 export function cancellationReason(booker: Booker, text: string | undefined): CodeableConcept {
   const patientSide = booker.kind === 'patient';
   return {
-    coding: [{ system: 'http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason', code: patientSide ? 'pat' : 'prov', display: patientSide ? 'Patient' : 'Provider' }],
+    coding: [{ system: APPOINTMENT_CANCELLATION_REASON, code: patientSide ? 'pat' : 'prov', display: patientSide ? 'Patient' : 'Provider' }],
     ...(text ? { text } : {}),
   };
 }

@@ -5,7 +5,8 @@ import type { Queryable } from '../storage/database.js';
 import { referencedIds } from './claims.js';
 import { ruleOpenings, ruleSlotId, withoutBusy, type Interval } from './availability.js';
 import { visitModeOf, type VisitMode } from './schedule-facts.js';
-import { busyClaims, findSchedules, freeSlots, type ScheduleCriteria, type ScheduleView, type Search } from './schedule-store.js';
+import { freeSlots } from './slot-index.js';
+import { busyClaims, findSchedules, type ScheduleCriteria, type ScheduleView, type Search } from './schedule-store.js';
 
 /**
  * Appointment/$find's engine: the free openings of the matching schedules, earliest first — stored free

@@ -1,18 +1,19 @@
 import type { Appointment, PractitionerRole, Slot } from '@medplum/fhirtypes';
 import type { Queryable } from '../storage/database.js';
 import { errors } from '../fhir/outcomes.js';
-import type { AfterWriteHook, WrittenVersion } from '../fhir/write/hooks.js';
+import type { AfterWriteHook, WrittenBy, WrittenVersion } from '../fhir/write/hooks.js';
 import { busyParticipants, ClaimError, claimsOf, referencedIds, type Claim } from './claims.js';
 import {
-  conflictingActor, currentContents, deleteClaimsOf, insertClaims, isClaimConflict, liveSlotClaims, releaseExpiredHolds,
+  conflictingActor, currentContents, deleteClaimsOf, insertClaims, isClaimConflict, liveSlotClaims, overlappingAppointments, releaseExpiredHolds,
 } from './claim-store.js';
+import { indexSlots } from './slot-index.js';
 
 /**
  * Keeps `schedule_claim` in step with every Appointment and Slot write, inside the write's transaction,
  * whatever the path (REST create/update/patch/delete, batch, transaction, import, the scheduling
  * operations): a write that would double-book fails with 409 and nothing of it is stored.
  */
-export const schedulingAfterWrite: AfterWriteHook = async (tx, ctx, written) => {
+export const schedulingAfterWrite: AfterWriteHook = async (tx, ctx, written, by) => {
   const appointments = written.filter((v) => v.resourceType === 'Appointment');
   const slots = written.filter((v) => v.resourceType === 'Slot');
   if (appointments.length === 0 && slots.length === 0) return;
@@ -21,12 +22,13 @@ export const schedulingAfterWrite: AfterWriteHook = async (tx, ctx, written) => 
   // into a slot another one leaves (a reschedule) does not collide with itself.
   await deleteClaimsOf(tx, appointments.map((v) => v.id));
   for (const version of appointments) {
-    if (!version.deleted && version.content) await claimFor(tx, version, JSON.parse(version.content) as Appointment, now);
+    if (!version.deleted && version.content) await claimFor(tx, version, JSON.parse(version.content) as Appointment, now, by);
   }
   for (const version of slots) await checkSlotChange(tx, version, now);
+  await indexSlots(tx, slots);
 };
 
-async function claimFor(tx: Queryable, version: WrittenVersion, appointment: Appointment, now: Date): Promise<void> {
+async function claimFor(tx: Queryable, version: WrittenVersion, appointment: Appointment, now: Date, by: WrittenBy): Promise<void> {
   const slotIds = referencedIds((appointment.slot ?? []).map((s) => s.reference), 'Slot');
   const roleIds = referencedIds(busyParticipants(appointment), 'PractitionerRole');
   const slotRows = await currentContents(tx, 'Slot', slotIds);
@@ -52,6 +54,20 @@ async function claimFor(tx: Queryable, version: WrittenVersion, appointment: App
     if (isClaimConflict(error)) throw errors.conflict(conflictText(conflictingActor(error), claims));
     throw error;
   }
+  if (claims.some((c) => c.overbooked)) await noteOverride(tx, version.id, now, by);
+}
+
+/**
+ * A write that double-books on purpose (the overbooked extension) over another live appointment is an
+ * override, whichever path made it: only professionals and systems may, and the requester's audit record
+ * says so, naming what it overlaps — like $book's `override` (REST PUT/POST, batch and transaction entries).
+ */
+async function noteOverride(tx: Queryable, appointmentId: string, now: Date, by: WrittenBy): Promise<void> {
+  const others = await overlappingAppointments(tx, appointmentId, now);
+  if (others.length === 0) return;
+  const role = by.principal?.role;
+  if (role === 'patient' || role === 'proxy') throw errors.forbidden('only clinic staff may double-book on purpose');
+  by.note?.(`clinic staff override: double booking on purpose (Appointment/${appointmentId} overlaps ${others.map((id) => `Appointment/${id}`).join(', ')})`);
 }
 
 /** What a refused booking says: the slot was taken, or the practitioner is busy then. */

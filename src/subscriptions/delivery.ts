@@ -12,6 +12,7 @@ import { enqueueDelivery, enqueueStatusSync, type DeliverPayload, type Signal } 
 import { visibleTo } from './matcher.js';
 import { notificationBundle, type NotificationEvent, type NotificationType } from './notification.js';
 import { principalOfOwner } from './owner.js';
+import { maskConsents, masksConsents } from '../consent/masking.js';
 import { ownerProblem } from './standing.js';
 import { nextState, type StatusEvent } from './status.js';
 import {
@@ -149,10 +150,12 @@ export async function payloadContent(q: Queryable, sub: SubscriptionRow, n: Noti
 /** The notification's body: a Backport Bundle, or nothing for an R4 subscription without payload. */
 export function bodyOf(ctx: FhirContext, sub: SubscriptionRow, type: NotificationType, events: readonly NotificationEvent[]): string | undefined {
   if (sub.channel.mime === undefined) return undefined;
-  return JSON.stringify(notificationBundle({
+  const bundle = notificationBundle({
     fhirBaseUrl: ctx.fhirBaseUrl, subscriptionId: sub.id, status: sub.status, type, eventsSinceStart: sub.eventsSinceStart,
     ...(sub.topic ? { topic: sub.topic } : {}), now: ctx.clock(), bundleId: randomUUID(), content: sub.channel.content, events,
-  }));
+  });
+  // A professional's notification shows a Consent as any answer to them does (consent/masking.ts), on every channel.
+  return JSON.stringify(sub.owner && masksConsents(principalOfOwner(sub.owner)) ? maskConsents(bundle as unknown as Record<string, unknown>) : bundle);
 }
 
 export async function settle(tx: Queryable, ctx: FhirContext, jobs: Jobs, id: string, event: StatusEvent): Promise<void> {

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
 import { codeFlow, createUser, PASSWORD, seedDirectory } from '../support/auth.js';
+import { oru } from '../hl7v2/messages.js';
 
 /**
  * The injected clock and id generator reach every record the server writes on its own: the AuditEvents of
- * FHIR interactions, of logins, of refused tokens and of the other routes, and break-the-glass grants.
+ * FHIR interactions, of logins, of refused tokens and of the other routes, of HL7 v2 messages, and
+ * break-the-glass grants.
  */
 describe('the injected clock and id generator', () => {
   let t: TestCarnet;
@@ -45,5 +47,12 @@ describe('the injected clock and id generator', () => {
     const glass = await t.request('POST', '/fhir/Patient/inj/$break-the-glass', { token, body: { resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: 'Unconscious patient in the emergency room' }] } });
     assert.equal(glass.status, 200, glass.text);
     assert.match(glass.body.parameter.find((p: { name: string }) => p.name === 'grant').valueString, /^gen-\d+$/);
+  });
+
+  test('HL7 v2 messages stored by the gateway', async () => {
+    const ack = await t.carnet.server.inject({ method: 'POST', url: '/hl7v2', headers: { 'content-type': 'x-application/hl7-v2+er7', authorization: `Bearer ${await t.systemToken()}` }, payload: oru({ controlId: 'INJ-1', mrn: 'INJ1', order: 'INJ-B1', results: 1 }) });
+    assert.equal(ack.statusCode, 200, ack.body);
+    const message = (await t.carnet.db.query<{ uid: string; recorded: Date | string }>("SELECT uid, recorded FROM audit_event WHERE content LIKE '%hl7v2-message%' ORDER BY id DESC LIMIT 1")).rows[0];
+    fromInjected(message);
   });
 });

@@ -10,7 +10,7 @@ import { listenOnSocket, startTestCarnet, type TestCarnet } from '../support/har
 describe('hostile and odd input', () => {
   let t: TestCarnet;
   before(async () => {
-    t = await startTestCarnet();
+    t = await startTestCarnet({ env: { CARNET_MAX_BUNDLE_ENTRIES: '20' } });
   });
   after(async () => t.close());
 
@@ -76,5 +76,34 @@ describe('hostile and odd input', () => {
     isOutcome(refused, 400, '31 parameters');
     assert.equal(refused.body.issue[0].code, 'too-costly');
     assert.equal((await t.request('GET', `/fhir/Patient?${query(30)}`)).status, 200);
+  });
+
+  const patientCount = async (family: string): Promise<number> => (await t.request('GET', `/fhir/Patient?family=${family}&_summary=count`)).body.total;
+
+  test('bdl-7: a transaction or batch with two entries sharing one fullUrl is a 400 and writes nothing', async () => {
+    const fullUrl = 'urn:uuid:44444444-4444-4444-8444-444444444444';
+    for (const type of ['transaction', 'batch']) {
+      const entry = [0, 1].map(() => ({ fullUrl, resource: { resourceType: 'Patient', name: [{ family: 'Bdlsept' }] }, request: { method: 'POST', url: 'Patient' } }));
+      const r = await t.request('POST', '/fhir', { body: { resourceType: 'Bundle', type, entry } });
+      isOutcome(r, 400, type);
+      assert.match(r.body.issue[0].diagnostics, /bdl-7/);
+      assert.deepEqual(r.body.issue[0].expression, ['Bundle.entry[1].fullUrl']);
+    }
+    assert.equal(await patientCount('Bdlsept'), 0);
+    // Different versions of one resource may share a fullUrl (bdl-7 counts fullUrl and meta.versionId).
+    const versions = [1, 2].map((v) => ({ fullUrl: 'http://other.test/fhir/Patient/x', resource: { resourceType: 'Patient', meta: { versionId: String(v) }, name: [{ family: 'Bdlsept' }] }, request: { method: 'POST', url: 'Patient' } }));
+    assert.equal((await t.request('POST', '/fhir', { body: { resourceType: 'Bundle', type: 'batch', entry: versions } })).status, 200);
+  });
+
+  test('a Bundle of more than CARNET_MAX_BUNDLE_ENTRIES entries is a 400 too-costly and writes nothing', async () => {
+    const entries = (n: number) => Array.from({ length: n }, () => ({ resource: { resourceType: 'Patient', name: [{ family: 'Capped' }] }, request: { method: 'POST', url: 'Patient' } }));
+    for (const type of ['transaction', 'batch']) {
+      const r = await t.request('POST', '/fhir', { body: { resourceType: 'Bundle', type, entry: entries(21) } });
+      isOutcome(r, 400, type);
+      assert.equal(r.body.issue[0].code, 'too-costly');
+    }
+    assert.equal(await patientCount('Capped'), 0);
+    assert.equal((await t.request('POST', '/fhir', { body: { resourceType: 'Bundle', type: 'transaction', entry: entries(20) } })).status, 200);
+    assert.equal(await patientCount('Capped'), 20);
   });
 });

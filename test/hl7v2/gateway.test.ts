@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Hl7Message } from '@medplum/core';
 import { Hl7Client } from '@medplum/hl7';
-import type { Binary, Bundle, Observation, Patient, Provenance } from '@medplum/fhirtypes';
+import type { Binary, Bundle, Encounter, Observation, Patient, Provenance } from '@medplum/fhirtypes';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
 import { adtA01, adtA40, oru } from './messages.js';
 import { msa, RawMllpClient } from './mllp-client.js';
@@ -106,6 +106,12 @@ describe('HL7 v2 gateway over MLLP', () => {
     assert.ok(survivor.link?.some((l) => l.type === 'replaces' && l.other.reference === `Patient/${merged.id}`));
     assert.ok(survivor.identifier?.some((i) => i.value === 'OLD-1' && i.use === 'old'), 'the survivor answers to the merged identifier');
     assert.equal(survivor.name?.[0]?.family, 'Tremblay', 'the A40 PID describes the survivor');
+    // PV1-19, the visit number, makes each A01 an Encounter of its Patient, admitted at PV1-44.
+    const visit = (await search<Encounter>('Encounter?identifier=V-NEW-1'))[0] as Encounter;
+    assert.equal(visit.subject?.reference, `Patient/${survivor.id}`);
+    assert.equal(visit.status, 'in-progress');
+    assert.match(visit.period?.start ?? '', /^2024-03-05T08:00:00/);
+    assert.equal((await search<Encounter>('Encounter?identifier=V-OLD-1')).length, 1);
     assert.equal((await observationsOf('A5'))[0]?.subject?.reference, `Patient/${survivor.id}`, 'the merged record follows the survivor');
     assert.equal((await observationsOf('A6'))[0]?.subject?.reference, `Patient/${survivor.id}`);
     const decisions = await t.request('GET', `/fhir/$mpi-decisions?patient=${merged.id}`);

@@ -47,7 +47,7 @@ export function adtA01(controlId: string, mrn: string, family = 'Tremblay', visi
     `MSH|^~\\&|ADT|CHUM^2.16.124.10.101.1.60.100^ISO|CARNET|QC|20240305080000-0500||ADT^A01^ADT_A01|${controlId}|P|2.5.1`,
     `EVN|A01|20240305080000-0500`,
     `PID|1||${mrn}^^^CHUM&2.16.124.10.101.1.60.100&ISO^MR||${family}^Zoé^^^^^L||19800412|F`,
-    `PV1|1|I|7N^712^1^CHUM|||||||MED||||||||${visit}^^^CHUM&2.16.124.10.101.1.60.100&ISO^VN|||||||||||||||||||||||||202403050800-0500`,
+    `PV1|1|I|7N^712^1^CHUM|||||||MED|||||||||${visit}^^^CHUM&2.16.124.10.101.1.60.100&ISO^VN|||||||||||||||||||||||||202403050800-0500`,
   ].join('\r') + '\r';
 }
 

@@ -77,6 +77,22 @@ describe('no double booking (schedule claims)', () => {
     assert.match(refused.body.issue[0].diagnostics, /Practitioner\/.+ already has an appointment/);
     const overbooked = await t.request('POST', '/fhir/Appointment', { body: { ...overlapping, extension: [{ url: OVERBOOKED_URL, valueBoolean: true }] } });
     assert.equal(overbooked.status, 201, 'an override books on purpose');
+    const audited = async (id: string) => (await t.carnet.db.query<{ content: string }>(
+      "SELECT content FROM audit_event WHERE content LIKE '%double booking on purpose%' AND content LIKE $1", [`%Appointment/${id} overlaps %Appointment/${booked.body.id}%`])).rows;
+    assert.equal((await audited(overbooked.body.id)).length, 1, 'the REST override is in the audit record of its write, naming what it overlaps');
+    // An update (PUT) that moves an appointment over another one with the flag is an override too.
+    const other = await newSlot();
+    const elsewhere = await t.request('POST', '/fhir/Appointment', { body: { ...overlapping, ...times.get(other) } });
+    assert.equal(elsewhere.status, 201);
+    const moved = { ...elsewhere.body, start: overlapping.start, end: overlapping.end };
+    assert.equal((await t.request('PUT', `/fhir/Appointment/${elsewhere.body.id}`, { body: moved })).status, 409, 'without the flag: refused');
+    const flagged = await t.request('PUT', `/fhir/Appointment/${elsewhere.body.id}`, { body: { ...moved, extension: [{ url: OVERBOOKED_URL, valueBoolean: true }] } });
+    assert.equal(flagged.status, 200);
+    assert.equal((await audited(elsewhere.body.id)).length, 1);
+    const plain = await newSlot();
+    const apart = await t.request('POST', '/fhir/Appointment', { body: appointment(plain, { extension: [{ url: OVERBOOKED_URL, valueBoolean: true }] }) });
+    assert.equal(apart.status, 201);
+    assert.equal((await t.carnet.db.query("SELECT 1 FROM audit_event WHERE content LIKE $1", [`%Appointment/${apart.body.id} overlaps%`])).rows.length, 0, 'the flag over free time overrides nothing');
   });
 
   test('cancelling (update) and deleting free the time; the slot can be booked again', async () => {

@@ -4,6 +4,7 @@ import { LOINC, refOf } from './facts.js';
 import { escapeXhtml, sectionNarrative, xhtml } from './narrative.js';
 import { nameUuid, referencedTargets, rewriteReferences } from './references.js';
 import type { Selection } from './selection.js';
+import { LIST_EMPTY_REASON, RFC3986, V3_ACT_CLASS } from '../../fhir/code-systems.js';
 
 /**
  * The IPS document Bundle (type `document`): the Composition first, then the Patient, the sections'
@@ -15,7 +16,7 @@ export const IPS = {
   composition: 'http://hl7.org/fhir/uv/ips/StructureDefinition/Composition-uv-ips',
 } as const;
 
-const EMPTY_REASON = 'http://terminology.hl7.org/CodeSystem/list-empty-reason';
+const EMPTY_REASON = LIST_EMPTY_REASON;
 
 export interface DocumentInput {
   readonly patient: Patient;
@@ -34,7 +35,7 @@ export interface DocumentInput {
 export function carnetOrganization(fhirBaseUrl: string): Organization {
   return {
     resourceType: 'Organization', id: 'carnet',
-    identifier: [{ system: 'urn:ietf:rfc:3986', value: fhirBaseUrl }],
+    identifier: [{ system: RFC3986, value: fhirBaseUrl }],
     name: 'Carnet — dossier de santé partagé',
     alias: ['Carnet shared health record'],
   };
@@ -97,13 +98,13 @@ export function assembleDocument(input: DocumentInput): Bundle {
     author: [orgRef],
     title: `${TITLE[lang]} — ${personName(patient)}`,
     custodian: orgRef,
-    event: [{ code: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActClass', code: 'PCPR' }] }], period: { end: input.now.toISOString() } }],
+    event: [{ code: [{ coding: [{ system: V3_ACT_CLASS, code: 'PCPR' }] }], period: { end: input.now.toISOString() } }],
     section: sections,
   };
   const entry = (resource: Resource): BundleEntry => ({ fullUrl: fullUrlOf.get(refOf(resource)) ?? subjectUrl, resource: rewriteReferences(resource, fullUrlOf, fhirBaseUrl) });
   return {
     resourceType: 'Bundle', id: input.documentId, meta: { profile: [IPS.bundle] }, language: languageTag(lang),
-    identifier: { system: 'urn:ietf:rfc:3986', value: `urn:uuid:${input.documentId}` },
+    identifier: { system: RFC3986, value: `urn:uuid:${input.documentId}` },
     type: 'document',
     timestamp: input.now.toISOString(),
     entry: [

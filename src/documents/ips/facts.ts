@@ -1,5 +1,6 @@
 import type { CodeableConcept, Coding, Resource } from '@medplum/fhirtypes';
 import type { Lang } from '../language.js';
+import { ATC, CVX, LOINC, SNOMED } from '../../fhir/code-systems.js';
 
 /**
  * Small readers of clinical facts shared by the section rules, de-duplication and narratives. They read
@@ -7,10 +8,9 @@ import type { Lang } from '../language.js';
  */
 export type Json = Record<string, unknown>;
 
-export const LOINC = 'http://loinc.org';
-const SNOMED = 'http://snomed.info/sct';
+export { LOINC };
 /** Preferred code systems when one concept has codings in several (the international ones first). */
-const PREFERRED = [LOINC, SNOMED, 'http://www.whocc.no/atc', 'http://hl7.org/fhir/sid/cvx'];
+const PREFERRED = [LOINC, SNOMED, ATC, CVX];
 
 export function codings(concept: unknown): Coding[] {
   const c = concept as CodeableConcept | undefined;

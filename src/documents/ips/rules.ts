@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { dedupe, latestPerAnalyte, sameConcept, sameConceptSameDay } from './dedupe.js';
 import { codeIn, codings, firstDate, hasCode, monthsBefore, timeOf, type Json } from './facts.js';
 import type { SectionKey } from './sections.js';
+import { CONDITION_CLINICAL } from '../../fhir/code-systems.js';
 
 /**
  * Which stored entries each IPS section holds: one documented, configurable rule per section
@@ -58,7 +59,7 @@ export function mergeRules(overrides: unknown, base: SummaryRules = DEFAULT_RULE
   return merged as unknown as SummaryRules;
 }
 
-const CLINICAL = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
+const CLINICAL = CONDITION_CLINICAL;
 const EXCLUDED_VERIFICATION = new Set(['entered-in-error', 'refuted']);
 const TOBACCO = ['72166-2', '11367-0', '39240-7'];
 const ALCOHOL = ['74013-4', '11331-6', '68518-0'];

@@ -1,7 +1,7 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { withRetries, type Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
-import { errorOfResponse, errorResponse, errors, FhirError } from '../outcomes.js';
+import { errorOfResponse, errorResponse, errors, FhirError, issue } from '../outcomes.js';
 import type { Dispatch, FhirRequest, FhirResponse, Handler } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
 import type { WriteOp, WriteResult } from '../write/operations.js';
@@ -24,10 +24,36 @@ export const batchOrTransaction: Handler = async ({ request, ctx, dispatch }) =>
     throw errors.invalid(`Bundle.type must be "batch" or "transaction" (got "${String(bundle.type)}")`);
   }
   const entries = bundle.entry ?? [];
+  checkEntries(entries, ctx.maxBundleEntries ?? DEFAULT_MAX_BUNDLE_ENTRIES);
   const requests = entries.map((entry, index) => entryRequest(entry, index, request));
   const body = bundle.type === 'batch' ? await runBatch(dispatch, requests) : await runTransaction(ctx, dispatch, request, entries, requests);
   return { status: 200, body };
 };
+
+/**
+ * The default of CARNET_MAX_BUNDLE_ENTRIES. Real senders stay well below it: a Synthea patient's whole
+ * lifetime record is a transaction of a few hundred to a few thousand entries, and 10,000 entries of
+ * ~1.5 KB is about what the 16 MB body limit lets through anyway.
+ */
+export const DEFAULT_MAX_BUNDLE_ENTRIES = 10_000;
+
+/** Before any entry runs: the entry cap, and bdl-7 (fullUrl unique, unless the versions differ). */
+function checkEntries(entries: BundleEntry[], max: number): void {
+  if (entries.length > max) {
+    const text = `A batch or transaction may hold at most ${max} entries (got ${entries.length}); split it`;
+    throw new FhirError('invalid', text, [issue('error', 'too-costly', text, ['Bundle.entry'])]);
+  }
+  const seen = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    if (typeof entry?.fullUrl !== 'string') return;
+    const key = `${entry.fullUrl}|${entry.resource?.meta?.versionId ?? ''}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      throw errors.invalid(`bdl-7: Bundle.entry[${index}] has the fullUrl of Bundle.entry[${first}] (${entry.fullUrl}); fullUrl must be unique in a Bundle`, [`Bundle.entry[${index}].fullUrl`]);
+    }
+    seen.set(key, index);
+  });
+}
 
 function responseEntry(response: FhirResponse): BundleEntry {
   const headers = response.headers ?? {};

@@ -5,6 +5,7 @@ import { fhirDefinitions } from '../definitions.js';
 import type { Handler, Route } from '../router/types.js';
 import { CARNET_VERSION } from '../../version.js';
 import { TOPICS } from '../../subscriptions/topics.js';
+import { RESTFUL_SECURITY_SERVICE } from '../../fhir/code-systems.js';
 
 /** The channels a Subscription may use (R4 has no element for them: said in the resource's documentation). */
 const SUBSCRIPTION_CHANNELS = 'Channels: rest-hook (https; handshake and heartbeatPeriod per the Subscriptions Backport IG) and websocket '
@@ -130,7 +131,7 @@ function smartSecurity(fhirBaseUrl: string): NonNullable<NonNullable<CapabilityS
   const issuer = fhirBaseUrl.replace(/\/fhir$/, '');
   return {
     cors: false,
-    service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'SMART-on-FHIR' }] }],
+    service: [{ coding: [{ system: RESTFUL_SECURITY_SERVICE, code: 'SMART-on-FHIR' }] }],
     description: 'OAuth 2.0 bearer tokens (SMART App Launch 2.0 and Backend Services); consents are enforced on every read and search.',
     extension: [{
       url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',

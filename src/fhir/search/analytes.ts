@@ -1,3 +1,4 @@
+import { LOINC } from '../../fhir/code-systems.js';
 /**
  * Molar masses of common laboratory analytes, by LOINC code, so that quantity search can compare mass
  * concentrations (mg/dL) with substance concentrations (mmol/L) of the same analyte.
@@ -8,7 +9,6 @@
  * creatinine C4H7N3O 113.12 (1 µmol/L = 0.01131 mg/dL). LOINC codes from loinc.org (component, property
  * MCnc or SCnc).
  */
-const LOINC = 'http://loinc.org';
 
 const MOLAR_MASS_BY_LOINC: Readonly<Record<string, number>> = {
   // Glucose

@@ -1,12 +1,13 @@
 import { tryGetDataType } from '@medplum/core';
 import type { Coding, Resource } from '@medplum/fhirtypes';
 import type { SummaryMode } from './model.js';
+import { V3_OBSERVATION_VALUE } from '../../fhir/code-systems.js';
 
 /**
  * `_summary` and `_elements`: the subset of each matched resource the client asked for (pure). Subsets are
  * marked with the SUBSETTED tag, as R4 requires, so no client mistakes them for the whole resource.
  */
-export const SUBSETTED: Coding = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
+export const SUBSETTED: Coding = { system: V3_OBSERVATION_VALUE, code: 'SUBSETTED', display: 'subsetted' };
 
 const ALWAYS = ['resourceType', 'id', 'meta'];
 

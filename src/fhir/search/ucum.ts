@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { analyteMolarMass } from './analytes.js';
+import { UCUM } from '../../fhir/code-systems.js';
 
 /**
  * UCUM canonical forms for quantity search (pure once loaded). A quantity is reduced to base units with
@@ -7,7 +8,7 @@ import { analyteMolarMass } from './analytes.js';
  * compare directly, and mass and substance concentrations of an analyte whose molar mass is known
  * (glucose, cholesterol…) are converted into each other.
  */
-export const UCUM_SYSTEM = 'http://unitsofmeasure.org';
+export const UCUM_SYSTEM = UCUM;
 
 interface UcumUnit {
   readonly moleExp_: number;

@@ -36,6 +36,8 @@ export interface WriteOptions {
   readonly criteriaVisibility?: Visibility;
   /** Who writes (absent for Carnet's own writes): the after-write hooks are told (a Subscription keeps its owner). */
   readonly principal?: Principal;
+  /** Adds a reason to the requester's audit record: the after-write hooks are given it (WrittenBy.note). */
+  readonly note?: (reason: string) => void;
 }
 
 /** What access control needs to know about a version about to be written. */
@@ -142,7 +144,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
     await checkReferentialIntegrity(tx, ctx, versions, entryOf);
   }
   await writeVersions(tx, versions);
-  for (const hook of ctx.afterWrite ?? []) await hook(tx, ctx, versions, options.principal ? { principal: options.principal } : {});
+  for (const hook of ctx.afterWrite ?? []) await hook(tx, ctx, versions, { ...(options.principal ? { principal: options.principal } : {}), ...(options.note ? { note: options.note } : {}) });
   return results;
 }
 

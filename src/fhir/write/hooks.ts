@@ -23,4 +23,6 @@ export type AfterWriteHook = (tx: Queryable, ctx: FhirContext, written: readonly
 /** Who wrote: the requester's principal, absent for Carnet's own writes (imports, HL7 feeds, its own jobs). */
 export interface WrittenBy {
   readonly principal?: Principal;
+  /** Adds a decision's reason to the requester's audit record (e.g. an audited override); absent for Carnet's own writes. */
+  readonly note?: (reason: string) => void;
 }

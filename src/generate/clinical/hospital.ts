@@ -14,6 +14,7 @@ import { hasCondition } from './plan.js';
 import { consultNote, consultTitle, dischargeSummary, type ConsultKind, type DischargeFacts, type Lang } from './texts.js';
 import { addEncounter, encounterType } from './encounters.js';
 import { conditionCode } from './visits.js';
+import { ADMIT_SOURCE } from '../../fhir/code-systems.js';
 
 /**
  * Hospital care (pure): emergency visits, admissions with their discharge summary (Composition), and
@@ -70,7 +71,7 @@ function admission(ctx: ClinicalContext, day: Day, reason: DischargeFacts['reaso
     start: dateTime(day, rng.int(0, 1200)), end: dateTime(day + stay, 11 * 60), org: s.hospital,
     more: {
       hospitalization: {
-        admitSource: concept([coding('http://terminology.hl7.org/CodeSystem/admit-source', 'emd', 'From accident/emergency department')]),
+        admitSource: concept([coding(ADMIT_SOURCE, 'emd', 'From accident/emergency department')]),
         dischargeDisposition: died
           ? concept([coding(DISCHARGE_DISPOSITION, 'exp', 'Expired')])
           : concept([coding(DISCHARGE_DISPOSITION, 'home', 'Home')]),

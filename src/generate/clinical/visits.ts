@@ -11,6 +11,7 @@ import { SCORES, VITALS } from '../tables/observations.js';
 import { addWeekdays, clinicMinute, prescriber, recurring, weekdayOnOrAfter, type ClinicalContext } from './context.js';
 import { addEncounter, encounterType } from './encounters.js';
 import { hasCondition } from './plan.js';
+import { APPOINTMENT_CANCELLATION_REASON } from '../../fhir/code-systems.js';
 
 /**
  * Family-medicine follow-up (pure): the chronic conditions and allergies on the clinic's problem list,
@@ -147,7 +148,7 @@ export function clinicVisits(ctx: ClinicalContext): Visit[] {
     const appointment = record.add<Appointment>({
       resourceType: 'Appointment',
       status,
-      ...(status === 'cancelled' ? { cancelationReason: concept([coding('http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason', 'pat', 'Patient')], 'Annulé par le patient') } : {}),
+      ...(status === 'cancelled' ? { cancelationReason: concept([coding(APPOINTMENT_CANCELLATION_REASON, 'pat', 'Patient')], 'Annulé par le patient') } : {}),
       serviceType: [encounterType('followUp')],
       description: chronic > 0 ? 'Suivi des maladies chroniques' : age < 18 ? 'Visite de suivi pédiatrique' : 'Examen médical périodique',
       start: instant(day, minute),

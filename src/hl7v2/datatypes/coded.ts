@@ -3,6 +3,7 @@ import type { Rep } from '../message/segments.js';
 import type { MappingContext } from '../mapping/context.js';
 import { problem } from '../message/problems.js';
 import { codeSystemUri } from '../mapping/tables.js';
+import { LOINC } from '../../fhir/code-systems.js';
 
 /** CE / CWE / CNE → FHIR CodeableConcept, and CWE.1-3 → Coding. Pure. */
 
@@ -32,7 +33,7 @@ export function codeableConcept(ctx: MappingContext, rep: Rep | undefined, optio
     const coding = codingAt(ctx, rep, first);
     if (coding && !codings.some((c) => c.system === coding.system && c.code === coding.code)) codings.push(coding);
   }
-  if (options.translate && !codings.some((c) => c.system === 'http://loinc.org')) {
+  if (options.translate && !codings.some((c) => c.system === LOINC)) {
     for (const local of [...codings]) {
       for (const target of ctx.codeMaps.translate(local.system as string, local.code as string)) {
         if (!codings.some((c) => c.system === target.system && c.code === target.code)) codings.unshift(target);

@@ -3,6 +3,7 @@ import type { MappingContext } from '../mapping/context.js';
 import { URN_BASE } from '../mapping/context.js';
 import { tableValue } from '../mapping/tables.js';
 import type { Rep } from '../message/segments.js';
+import { V2_0203 } from '../../fhir/code-systems.js';
 
 /** CX, HD, XPN, XAD, XTN and XCN → FHIR Identifier, HumanName, Address, ContactPoint and Reference. Pure. */
 
@@ -30,7 +31,6 @@ export function identifierSystem(ctx: MappingContext, authority: Rep | undefined
   return `${scope}:id:${encodeURIComponent(typeCode || 'unknown')}`;
 }
 
-const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 
 /** CX → Identifier (value, system from CX.4, type from CX.5). Undefined when CX.1 is empty. */
 export function identifierFromCx(ctx: MappingContext, rep: Rep): Identifier | undefined {

@@ -3,13 +3,14 @@ import type { Quantity, Range, Ratio } from '@medplum/fhirtypes';
 import type { MappingContext } from '../mapping/context.js';
 import type { Rep } from '../message/segments.js';
 import { problem, type Hl7Location } from '../message/problems.js';
+import { UCUM } from '../../fhir/code-systems.js';
 
 /**
  * Numbers, units (OBX-6 → UCUM where the mapping is clear), structured numerics (SN) and reference ranges.
  * A unit that is not unambiguously UCUM keeps its original text and gets no code: never guess.
  */
 
-export const UCUM = 'http://unitsofmeasure.org';
+export { UCUM };
 
 /**
  * Lab spellings that are not UCUM, or that are valid UCUM with another meaning (K/uL would be kelvin per

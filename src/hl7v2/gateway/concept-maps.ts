@@ -2,16 +2,16 @@ import type { Coding, ConceptMap } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
 import { readCurrent } from '../../storage/resource-store.js';
 import type { CodeMaps } from '../mapping/context.js';
-import { URN_BASE } from '../mapping/context.js';
+import { HL7V2_SENDER_SYSTEM } from '../../fhir/code-systems.js';
 import { searchRegistry } from '../../fhir/search/registry.js';
 
 /**
  * Per-sender translation of local codes (OBX-3 → LOINC) with FHIR ConceptMap resources stored in Carnet.
- * A ConceptMap applies to a sender when its `identifier` is `urn:carnet:hl7v2:sender|<sender key>` and it is
- * not retired; each group maps `source` (the local code system URI) to `target` (e.g. http://loinc.org).
+ * A ConceptMap applies to a sender when its `identifier` is urn:carnet:hl7v2:sender | <sender key> and it is
+ * not retired; each group maps `source` (the local code system URI) to `target` (e.g. LOINC).
  * Maps are cached by version: one small index query per message tells whether any changed.
  */
-export const SENDER_IDENTIFIER_SYSTEM = `${URN_BASE}:sender`;
+export const SENDER_IDENTIFIER_SYSTEM = HL7V2_SENDER_SYSTEM;
 
 const USABLE = new Set(['equivalent', 'equal']);
 

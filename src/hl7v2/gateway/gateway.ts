@@ -19,6 +19,7 @@ import { identifierCriteria } from './criteria.js';
 import { identifierResolver, mpiResolver, type PatientResolver } from './patients.js';
 import { KeyedSequencer } from './sequencer.js';
 import { hl7MessageRecord } from '../../audit/hl7-audit.js';
+import { HL7V2_SENDER_SYSTEM, PROVENANCE_PARTICIPANT_TYPE, V2_0003 } from '../../fhir/code-systems.js';
 
 /**
  * The HL7 v2 gateway: bytes in, ACK out. A message is mapped (pure), then its resources, the kept original
@@ -298,7 +299,7 @@ export class Hl7Gateway {
       at: this.ctx.clock().toISOString(), binaryId, resources: involved,
     });
     // The audit trail commits with the message (issue #5): MLLP carries no token, the sender is the agent.
-    await this.ctx.audit?.insert(tx, [hl7MessageRecord({ sender: sender.key, controlId, messageType: typeCode, resources: involved, now: this.ctx.clock() })]);
+    await this.ctx.audit?.insert(tx, [hl7MessageRecord({ uid: this.ctx.newId(), sender: sender.key, controlId, messageType: typeCode, resources: involved, now: this.ctx.clock() })]);
     return delivery;
   }
 
@@ -314,11 +315,11 @@ export class Hl7Gateway {
       resourceType: 'Provenance',
       target: targets.map((reference): Reference => ({ reference })),
       recorded: this.ctx.clock().toISOString(),
-      activity: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0003', code: event }], text: typeCode },
+      activity: { coding: [{ system: V2_0003, code: event }], text: typeCode },
       agent: [{
-        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/provenance-participant-type', code: 'author' }] },
+        type: { coding: [{ system: PROVENANCE_PARTICIPANT_TYPE, code: 'author' }] },
         who: {
-          identifier: { system: 'urn:carnet:hl7v2:sender', value: sender.key },
+          identifier: { system: HL7V2_SENDER_SYSTEM, value: sender.key },
           display: [sender.application, sender.facility].filter(Boolean).join(' / '),
         },
       }],

@@ -2,6 +2,7 @@ import type { Coding } from '@medplum/fhirtypes';
 import type { Sender } from '../message/envelope.js';
 import type { Hl7Problem } from '../message/problems.js';
 import type { SenderProfile } from './profile.js';
+import { HL7V2_URN_BASE } from '../../fhir/code-systems.js';
 
 /** Local code → standard code lookups for one sender (its ConceptMaps), already loaded. */
 export interface CodeMaps {
@@ -23,7 +24,7 @@ export interface MappingContext {
 }
 
 /** Namespace of the URNs this gateway coins (documented in docs/hl7v2.md). */
-export const URN_BASE = 'urn:carnet:hl7v2';
+export const URN_BASE = HL7V2_URN_BASE;
 
 export function localRefs(): () => string {
   let n = 0;

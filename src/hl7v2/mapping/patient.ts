@@ -5,8 +5,8 @@ import type { Seg } from '../message/segments.js';
 import type { MappingContext } from './context.js';
 import { applyRules, conv, type FieldRule } from './rules.js';
 import type { PatientPlan } from './types.js';
+import { V3_MARITAL } from '../../fhir/code-systems.js';
 
-const V3_MARITAL = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus';
 
 /** PID → Patient. */
 export const PATIENT_RULES: readonly FieldRule[] = [

@@ -1,6 +1,7 @@
 import { problem, type Hl7Location } from '../message/problems.js';
 
 import type { MappingContext } from './context.js';
+import { ATC, CDC_RACE_ETHNICITY, CPT, CVX, DICOM_DCM, HC_DIN, HC_NPN, ICD10, ICD10CA_SID, ICD10CM, ICD9CM, ISO3166, LOINC, MVX, NCI_THESAURUS, NDC, RXNORM, SNOMED, UCUM, UMLS, V2_TABLE_BASE, HL7V2_URN_BASE } from '../../fhir/code-systems.js';
 
 /**
  * Declarative value tables: HL7 v2 codes → FHIR codes. A sender profile may replace or extend any table
@@ -80,38 +81,38 @@ export function requireTableValue(ctx: MappingContext, table: TableName, code: s
 
 /** HL7 table 0396 coding system names → FHIR code system URIs. */
 export const CODING_SYSTEMS: Readonly<Record<string, string>> = {
-  LN: 'http://loinc.org',
-  LNC: 'http://loinc.org',
-  SCT: 'http://snomed.info/sct',
-  SNM: 'http://snomed.info/sct',
-  SNOMEDCT: 'http://snomed.info/sct',
-  UCUM: 'http://unitsofmeasure.org',
-  'ISO+': 'http://unitsofmeasure.org',
-  I10: 'http://hl7.org/fhir/sid/icd-10',
-  'I10-CA': 'http://hl7.org/fhir/sid/icd-10-ca',
-  I10C: 'http://hl7.org/fhir/sid/icd-10-cm',
-  ICD10CM: 'http://hl7.org/fhir/sid/icd-10-cm',
-  I9: 'http://hl7.org/fhir/sid/icd-9-cm',
-  I9C: 'http://hl7.org/fhir/sid/icd-9-cm',
-  I9CDX: 'http://hl7.org/fhir/sid/icd-9-cm',
-  I9M: 'http://hl7.org/fhir/sid/icd-9-cm',
-  CVX: 'http://hl7.org/fhir/sid/cvx',
-  MVX: 'http://hl7.org/fhir/sid/mvx',
-  NDC: 'http://hl7.org/fhir/sid/ndc',
-  RXNORM: 'http://www.nlm.nih.gov/research/umls/rxnorm',
-  RXN: 'http://www.nlm.nih.gov/research/umls/rxnorm',
-  ATC: 'http://www.whocc.no/atc',
-  WC: 'http://www.whocc.no/atc',
-  DIN: 'http://hl7.org/fhir/NamingSystem/ca-hc-din',
-  'HC-DIN': 'http://hl7.org/fhir/NamingSystem/ca-hc-din',
-  NPN: 'http://hl7.org/fhir/NamingSystem/ca-hc-npn',
-  CPT: 'http://www.ama-assn.org/go/cpt',
-  C4: 'http://www.ama-assn.org/go/cpt',
-  NCIT: 'http://ncithesaurus-stage.nci.nih.gov',
-  CDCREC: 'urn:oid:2.16.840.1.113883.6.238',
-  DCM: 'http://dicom.nema.org/resources/ontology/DCM',
-  UML: 'http://www.nlm.nih.gov/research/umls',
-  ISO3166_1: 'urn:iso:std:iso:3166',
+  LN: LOINC,
+  LNC: LOINC,
+  SCT: SNOMED,
+  SNM: SNOMED,
+  SNOMEDCT: SNOMED,
+  UCUM: UCUM,
+  'ISO+': UCUM,
+  I10: ICD10,
+  'I10-CA': ICD10CA_SID,
+  I10C: ICD10CM,
+  ICD10CM: ICD10CM,
+  I9: ICD9CM,
+  I9C: ICD9CM,
+  I9CDX: ICD9CM,
+  I9M: ICD9CM,
+  CVX: CVX,
+  MVX: MVX,
+  NDC: NDC,
+  RXNORM: RXNORM,
+  RXN: RXNORM,
+  ATC: ATC,
+  WC: ATC,
+  DIN: HC_DIN,
+  'HC-DIN': HC_DIN,
+  NPN: HC_NPN,
+  CPT: CPT,
+  C4: CPT,
+  NCIT: NCI_THESAURUS,
+  CDCREC: CDC_RACE_ETHNICITY,
+  DCM: DICOM_DCM,
+  UML: UMLS,
+  ISO3166_1: ISO3166,
 };
 
 const V2_TABLE = /^HL7(\d{4})$/;
@@ -130,9 +131,9 @@ export function codeSystemUri(ctx: MappingContext, name: string): string | undef
   const known = CODING_SYSTEMS[name] ?? CODING_SYSTEMS[name.toUpperCase()];
   if (known) return known;
   const table = V2_TABLE.exec(name);
-  if (table) return `http://terminology.hl7.org/CodeSystem/v2-${table[1]}`;
+  if (table) return `${V2_TABLE_BASE}${table[1]}`;
   if (/^urn:|^https?:\/\//.test(name)) return name;
   if (OID.test(name)) return `urn:oid:${name}`;
   if (!CODING_SYSTEM_NAME.test(name)) return undefined;
-  return `urn:carnet:hl7v2:${ctx.sender.key}:cs:${encodeURIComponent(name)}`;
+  return `${HL7V2_URN_BASE}:${ctx.sender.key}:cs:${encodeURIComponent(name)}`;
 }

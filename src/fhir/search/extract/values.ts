@@ -8,6 +8,7 @@ import { plainDecimal } from '../decimal.js';
 import { normalizeText } from '../normalize.js';
 import { alternateConcentration, toCanonical, UCUM_SYSTEM } from '../ucum.js';
 import type { IndexRows } from '../../../storage/sql/index-rows.js';
+import { ISO4217 } from '../../../fhir/code-systems.js';
 
 /**
  * Converts the values a search parameter's FHIRPath selects into index rows, per parameter type (pure).
@@ -209,7 +210,7 @@ export function addQuantities(rows: IndexRows, keys: Keys, values: readonly Type
     } else if (type === 'Money') {
       const money = value as Money;
       const n = decimalOf(money.value);
-      if (n) pushQuantity(rows, keys, { value: money.value, system: 'urn:iso:std:iso:4217', code: money.currency }, n, n, undefined);
+      if (n) pushQuantity(rows, keys, { value: money.value, system: ISO4217, code: money.currency }, n, n, undefined);
     } else if (typeof value === 'object') {
       const q = value as Quantity;
       const n = decimalOf(q.value);

@@ -10,14 +10,14 @@ import { applyRules, conv, type FieldRule } from '../rules.js';
 import { first, splitAt } from '../structure.js';
 import { tableValue } from '../tables.js';
 import type { MappedMessage, MergePlan, PatientPlan, PlannedResource } from '../types.js';
+import { V2_0203, V3_ACT_CODE, V3_NULL_FLAVOR, V3_PARTICIPATION_TYPE } from '../../../fhir/code-systems.js';
 
 /**
  * ADT → Patient (demographics: ADT is the feed that owns them, so the Patient is upserted) and Encounter
  * (from PV1, upserted by visit number PV1-19). A28/A31 carry person information only. A40 merges.
  */
 
-const V3_ACT_CODE = 'http://terminology.hl7.org/CodeSystem/v3-ActCode';
-const PARTICIPATION = 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType';
+const PARTICIPATION = V3_PARTICIPATION_TYPE;
 
 /** Events this mapping accepts, and whether they describe a visit. */
 export const ADT_EVENTS: Readonly<Record<string, 'visit' | 'person' | 'merge'>> = {
@@ -61,7 +61,7 @@ function mapEncounter(ctx: MappingContext, event: string, patient: PatientPlan, 
     ctx.warnings.push(problem.warning('101', 'PV1-19 visit number is empty: no Encounter recorded (a visit needs a number to be updated later)', pv1.loc(19)));
     return undefined;
   }
-  if (!identifier.type) identifier.type = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'VN' }] };
+  if (!identifier.type) identifier.type = { coding: [{ system: V2_0203, code: 'VN' }] };
   const patientClass = pv1.get(2).trim();
   const actCode = patientClass ? tableValue(ctx, 'patient-class', patientClass) : undefined;
   const encounter = applyRules(ctx, pv1, {
@@ -70,7 +70,7 @@ function mapEncounter(ctx: MappingContext, event: string, patient: PatientPlan, 
     status: encounterStatus(ctx, event, pv1),
     class: actCode
       ? { system: V3_ACT_CODE, code: actCode }
-      : { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', code: 'UNK', display: 'unknown' },
+      : { system: V3_NULL_FLAVOR, code: 'UNK', display: 'unknown' },
     subject: { reference: patient.ref },
   } as Encounter, ENCOUNTER_RULES);
   const who = participants(ctx, pv1);

@@ -10,6 +10,7 @@ import { conv } from '../rules.js';
 import { all, first } from '../structure.js';
 import { requireTableValue } from '../tables.js';
 import type { MappedMessage, PlannedResource } from '../types.js';
+import { V2_0074, V2_0270 } from '../../../fhir/code-systems.js';
 
 /**
  * MDM^T02 (original document notification and content) → DocumentReference holding the text, or — when TXA-2
@@ -17,8 +18,6 @@ import type { MappedMessage, PlannedResource } from '../types.js';
  * DiagnosticReport whose conclusion is the text. Upserted by TXA-12 unique document number.
  */
 
-const V2_0270 = 'http://terminology.hl7.org/CodeSystem/v2-0270';
-const V2_0074 = 'http://terminology.hl7.org/CodeSystem/v2-0074';
 const IMAGING_TYPES = new Set(['DI', 'RAD', 'RR', 'IR']);
 
 function attachments(ctx: MappingContext, obxs: readonly Seg[]): { text: string; attachments: Attachment[] } {

@@ -12,6 +12,7 @@ import { applyRules, conv, type FieldRule } from '../rules.js';
 import { first, splitAt } from '../structure.js';
 import { tableValue } from '../tables.js';
 import type { MappedMessage, PlannedResource } from '../types.js';
+import { V2_0443 } from '../../../fhir/code-systems.js';
 
 /**
  * VXU^V04 → Immunization, one per ORC/RXA group, upserted by the filler order number (the registry's id of
@@ -34,7 +35,6 @@ export const IMMUNIZATION_RULES: readonly FieldRule[] = [
   } },
 ];
 
-const V2_0443 = 'http://terminology.hl7.org/CodeSystem/v2-0443';
 
 export function mapVxu(parsed: ParsedMessage, ctx: MappingContext): MappedMessage {
   const segments = parsed.segments.slice(1);

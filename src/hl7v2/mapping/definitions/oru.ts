@@ -12,15 +12,15 @@ import { applyRules, conv, type FieldRule } from '../rules.js';
 import { first, notes, splitAt } from '../structure.js';
 import { requireTableValue, tableValue } from '../tables.js';
 import type { MappedMessage, PatientPlan, PlannedResource } from '../types.js';
+import { OBS_CATEGORY, V2_0074, V3_OBS_INTERP } from '../../../fhir/code-systems.js';
 
 /**
  * ORU^R01 → DiagnosticReport (per OBR) + Observation (per OBX). Each is upserted by identifier, so a
  * corrected result (OBX-11 = C) becomes a new version of the same Observation, never a second one.
  */
 
-const V3_INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
-const V2_0074 = 'http://terminology.hl7.org/CodeSystem/v2-0074';
-const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+const V3_INTERPRETATION = V3_OBS_INTERP;
+const OBSERVATION_CATEGORY = OBS_CATEGORY;
 
 /** OBX-8 (repeating abnormal flags) → Observation.interpretation. */
 const interpretation = (ctx: MappingContext, seg: Seg, field: number) => {
