@@ -108,6 +108,11 @@ describe('the professional workspace in a browser', { skip: noChromium }, () => 
     assert.equal((await fetch(`${web.origin}/hl7v2/dead-letters`, { headers: bearer })).status, 403);
     await page.goto(`${web.origin}/clinique/audit`);
     await page.getByRole('heading', { level: 1, name: 'Section réservée à un autre rôle' }).waitFor();
+    // A patient who is not there: said so, with the way back (a reload signs in again silently).
+    await page.goto(`${web.origin}/clinique/patient/no-such-patient`);
+    await page.getByRole('heading', { level: 1, name: 'Patient introuvable' }).waitFor();
+    await page.getByText('Ce dossier n’existe pas ou ne vous est pas accessible.').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'axe on an absent patient (fr, desktop)');
     await context.close();
   });
 
