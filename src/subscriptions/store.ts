@@ -294,3 +294,13 @@ export async function tryLockSubscription(q: Queryable, id: string): Promise<Sub
   const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM subscription WHERE id = $1 FOR UPDATE SKIP LOCKED`, [id]);
   return rows[0] ? toRow(rows[0]) : undefined;
 }
+
+/** Which of these subscriptions have notifications not yet sent (or are gone, or off: their sockets are told). */
+export async function pendingSubscriptions(q: Queryable, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT i AS id FROM unnest($1::text[]) AS i LEFT JOIN subscription s ON s.id = i
+      WHERE s.id IS NULL OR s.status = 'off' OR s.events_since_start > s.delivered_through`, [ids],
+  );
+  return rows.map((r) => r.id);
+}

@@ -5,7 +5,7 @@ import type { Jobs } from '../jobs/jobs.js';
 import { audit, bodyOf, deliverableAt, payloadContent, settle } from './delivery.js';
 import type { Signal } from './hook.js';
 import { ownerProblem } from './standing.js';
-import { eventOf, markSent, readSubscription, tryLockSubscription, type SubscriptionRow } from './store.js';
+import { eventOf, markSent, pendingSubscriptions, readSubscription, tryLockSubscription, type SubscriptionRow } from './store.js';
 import { verifyBindingToken } from './ws-token.js';
 
 /** Protocol pings (and the check that the client answered the last one). */
@@ -116,7 +116,10 @@ export class SubscriptionSockets {
     const byId = new Map<string, Connection[]>();
     for (const c of this.connections) for (const id of c.bound.keys()) byId.set(id, [...(byId.get(id) ?? []), c]);
     let more = false;
+    // One statement finds the bound subscriptions with something to send; only those take a lock.
+    const pending = new Set(await pendingSubscriptions(this.ctx.db, [...byId.keys()]));
     for (const [id, conns] of byId) {
+      if (!pending.has(id)) continue;
       // A socket that closed mid-send rolls its transaction back: nothing recorded, sent again later.
       more = (await this.deliver(id, conns).catch((error: unknown) => {
         this.ctx.log.warn({ error: String(error), subscription: id }, 'subscription websocket: delivery failed');
