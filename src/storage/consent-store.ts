@@ -3,7 +3,7 @@ import { personRules } from '../consent/person-consent.js';
 import type { Queryable } from './database.js';
 import { SqlBuilder } from './sql/builder.js';
 import { boolOrNull, isoOrNull, text, textsOrNull, type Row } from './sql/rows.js';
-import { personRecordsSql, personsOfSql } from './sql/person-records.js';
+import { personRecordsArraySql, personsOfSql } from './sql/person-records.js';
 import { activeGrantPatients } from './break-glass-store.js';
 
 /** The compiled rules of enforced Consents (table consent_rule), kept in step with the Consent resources. */
@@ -42,7 +42,7 @@ export async function consentFacts(db: Queryable, patientId: string, actor: stri
   // The rules of every source record of the patient's person (consent is per person: consent/person-consent.ts).
   const { rows } = await db.query<Row>(
     `SELECT consent_id, effect, actors, except_actors, categories, resources, purposes, period_start, period_end, NULL::boolean AS glass
-       FROM consent_rule ${b.where(`patient_id IN (${personRecordsSql(patient)})`)}
+       FROM consent_rule ${b.where(`patient_id = ANY(${personRecordsArraySql(patient)})`)}
      UNION ALL
      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM (${personsOfSql(grants)}) active ${b.where(`active.patient_id = ${patient}`)}`,
     b.params,

@@ -75,6 +75,30 @@ export async function readCurrent(db: Queryable, resourceType: string, id: strin
   return rows[0] ? toCurrent(rows[0]) : undefined;
 }
 
+/** The current, not deleted, rows of these resources of one type (in no particular order). */
+export async function currentOf(db: Queryable, resourceType: string, ids: readonly string[]): Promise<CurrentRow[]> {
+  if (ids.length === 0) return [];
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `SELECT ${CURRENT_COLUMNS} FROM resource ${b.where(b.eq('resource_type', resourceType), b.any('id', [...new Set(ids)], 'text'), 'NOT deleted')}`,
+    b.params,
+  );
+  return rows.map(toCurrent);
+}
+
+/**
+ * The contents of the current resources of a Patient compartment, except those of `exceptTypes`, in
+ * (type, id) order; with `only`, just those of these resources.
+ */
+export async function compartmentContents(
+  db: Queryable, patientId: string, exceptTypes: readonly string[], only?: readonly { resourceType: string; id: string }[],
+): Promise<string[]> {
+  const b = new SqlBuilder();
+  const where = b.where(b.eq('patient_id', patientId), 'NOT deleted', `NOT (${b.any('resource_type', exceptTypes, 'text')})`, only && oneOf(b, only));
+  const { rows } = await db.query<Row>(`SELECT content FROM resource ${where} ORDER BY resource_type, id`, b.params);
+  return rows.map((r) => text(r, 'content'));
+}
+
 /** Current rows of many resources at once, locked for update until the transaction ends. */
 /** `(resource_type, id)` is one of `keys`. */
 function oneOf(b: SqlBuilder, keys: readonly { resourceType: string; id: string }[]): string {

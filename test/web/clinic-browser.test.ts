@@ -108,6 +108,11 @@ describe('the professional workspace in a browser', { skip: noChromium }, () => 
     assert.equal((await fetch(`${web.origin}/hl7v2/dead-letters`, { headers: bearer })).status, 403);
     await page.goto(`${web.origin}/clinique/audit`);
     await page.getByRole('heading', { level: 1, name: 'Section réservée à un autre rôle' }).waitFor();
+    // A patient who is not there: said so, with the way back (a reload signs in again silently).
+    await page.goto(`${web.origin}/clinique/patient/no-such-patient`);
+    await page.getByRole('heading', { level: 1, name: 'Patient introuvable' }).waitFor();
+    await page.getByText('Ce dossier n’existe pas ou ne vous est pas accessible.').waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'axe on an absent patient (fr, desktop)');
     await context.close();
   });
 
@@ -200,6 +205,11 @@ describe('the professional workspace in a browser', { skip: noChromium }, () => 
     await shot(page, 'hl7-fr-phone');
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling on a phone (the raw message scrolls in its own box)');
     assert.deepEqual(await axeViolations(page), [], 'axe on the dead letters (fr, phone)');
+    await letter.getByRole('button', { name: 'Écarter' }).click();
+    await letter.getByText('Indiquez pourquoi ce message est écarté').waitFor();
+    await letter.getByLabel('Raison pour écarter ce message (obligatoire)').fill('Message de test de l’émetteur');
+    await letter.getByRole('button', { name: 'Écarter' }).click();
+    await page.getByText('Aucun message en échec.').waitFor();
     const bearer = { authorization: `Bearer ${token()}` };
     assert.equal((await fetch(`${web.origin}/fhir/Patient/${web.patientId}`, { headers: bearer })).status, 403, 'an administrator reads no patient');
     assert.equal((await fetch(`${web.origin}/auth/admin/audit`, { headers: bearer })).status, 200, 'administrators may review the trail too (route policy)');

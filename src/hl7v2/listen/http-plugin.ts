@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { HL7_CONTENT_TYPE, type Delivery, type Hl7Gateway } from '../gateway/gateway.js';
-import { listDeadLetters, readMessage, type MessageRow } from '../store/message-store.js';
+import { discardDeadLetter, listDeadLetters, readMessage, type MessageRow } from '../store/message-store.js';
 import type { Queryable } from '../../storage/database.js';
 import { hl7Feed, hl7Stewardship } from '../../access/route-policies.js';
 
@@ -39,6 +39,7 @@ function summary(row: MessageRow) {
     ...(row.resources.length ? { resources: row.resources } : {}),
     ...(row.binaryId ? { original: `Binary/${row.binaryId}` } : {}),
     ...(row.replayedAt ? { replayedAt: row.replayedAt } : {}),
+    ...(row.discarded ? { discarded: row.discarded } : {}),
   };
 }
 
@@ -46,8 +47,8 @@ function problemJson(reply: FastifyReply, status: number, message: string): Fast
   return reply.code(status).type('application/json').send({ error: message });
 }
 
-export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gateway; db: Queryable }): Promise<void> {
-  const { gateway, db } = options;
+export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gateway; db: Queryable; clock: () => Date }): Promise<void> {
+  const { gateway, db, clock } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(ACCEPTED_TYPES, { parseAs: 'buffer', bodyLimit: gateway.config.maxMessageBytes }, (_request, body, done) => done(null, body));
 
@@ -103,6 +104,33 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
   };
   app.get('/hl7v2/dead-letters/:id', { config: steward }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, true));
   app.get('/hl7v2/messages/:id', { config: steward }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, false));
+
+  // Sets a dead letter aside with who and why (it leaves the list; the row stays). Only a dead letter can be
+  // discarded: a second administrator discarding the same one gets 409, nothing written twice.
+  // Its own scope: only this route takes JSON (POST /hl7v2 still answers 415 to it).
+  await app.register(async (scope) => {
+    // The $discard route's small JSON body ({ "reason": "…" }).
+    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
+      try {
+        done(null, body ? (JSON.parse(body as string) as unknown) : {});
+      } catch {
+        done(Object.assign(new Error('the body is not JSON'), { statusCode: 400 }), undefined);
+      }
+    });
+    scope.post('/hl7v2/dead-letters/:id/$discard', { config: steward }, async (request, reply) => {
+      const id = (request.params as { id: string }).id;
+      const reason = typeof (request.body as { reason?: unknown } | undefined)?.reason === 'string' ? ((request.body as { reason: string }).reason).trim() : '';
+      if (reason.length < 5) return problemJson(reply, 400, 'State why this dead letter is discarded: { "reason": "…" } (at least 5 characters)');
+      const by = request.principal ? `${request.principal.kind}:${request.principal.subject}` : 'unknown';
+      if (await discardDeadLetter(db, { id, by, reason, at: clock() })) {
+        const row = await readMessage(db, id);
+        return reply.send(row ? summary(row) : { id, status: 'discarded' });
+      }
+      const row = await readMessage(db, id);
+      if (row?.status === 'discarded') return problemJson(reply, 409, `Dead letter ${id} was already discarded`);
+      return problemJson(reply, 404, `No dead letter ${id}`);
+    });
+  });
 
   app.post('/hl7v2/dead-letters/:id/$replay', { config: steward }, async (request, reply) => {
     const id = (request.params as { id: string }).id;

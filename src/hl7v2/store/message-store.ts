@@ -5,7 +5,7 @@ import { int, iso, isoOrNull, jsonOrNull, text, textOrNull, texts, type Row } fr
 
 /** The SQL of the HL7 v2 message log and dead-letter store (table `hl7v2_message`, migration 3). */
 
-export type MessageStatus = 'accepted' | 'dead-letter';
+export type MessageStatus = 'accepted' | 'dead-letter' | 'discarded';
 
 export interface StoredError {
   readonly code: string;
@@ -29,10 +29,12 @@ export interface MessageRow {
   readonly binaryId: string | null;
   readonly resources: readonly string[];
   readonly replayedAt: string | null;
+  /** A discarded dead letter: when, by whom (the token's subject), why (migration 15). */
+  readonly discarded?: { readonly at: string; readonly by: string; readonly reason: string };
 }
 
 const COLUMNS = `id, sender, control_id, message_type, body_hash, status, ack_code, ack, received_at, processed_at,
-  attempts, errors, binary_id, resources, replayed_at`;
+  attempts, errors, binary_id, resources, replayed_at, discarded_at, discarded_by, discard_reason`;
 
 function toRow(r: Row): MessageRow {
   return {
@@ -51,6 +53,7 @@ function toRow(r: Row): MessageRow {
     binaryId: textOrNull(r, 'binary_id'),
     resources: texts(r, 'resources'),
     replayedAt: isoOrNull(r, 'replayed_at'),
+    ...(isoOrNull(r, 'discarded_at') ? { discarded: { at: isoOrNull(r, 'discarded_at') as string, by: textOrNull(r, 'discarded_by') ?? '', reason: textOrNull(r, 'discard_reason') ?? '' } } : {}),
   };
 }
 
@@ -99,7 +102,7 @@ export async function recordAccepted(tx: Queryable, r: AcceptedRecord): Promise<
        status = 'accepted', ack_code = EXCLUDED.ack_code, ack = EXCLUDED.ack, processed_at = EXCLUDED.processed_at,
        attempts = m.attempts + 1, raw = NULL, binary_id = EXCLUDED.binary_id, resources = EXCLUDED.resources,
        replayed_at = EXCLUDED.processed_at
-     WHERE m.status = 'dead-letter'`,
+     WHERE m.status IN ('dead-letter', 'discarded')`,
     [r.id, r.sender, r.controlId, r.messageType, r.bodyHash, r.ackCode, r.ack, r.at, r.binaryId, [...r.resources]],
   );
 }
@@ -120,12 +123,28 @@ export async function recordDeadLetter(db: Queryable, r: DeadLetterRecord): Prom
      VALUES ($1, $2, $3, $4, $5, 'dead-letter', $6, $7, $8, $8, 1, $9, $10)
      ON CONFLICT (sender, control_id) DO UPDATE SET
        ack_code = EXCLUDED.ack_code, ack = EXCLUDED.ack, processed_at = EXCLUDED.processed_at, attempts = m.attempts + 1,
-       errors = EXCLUDED.errors, raw = EXCLUDED.raw, body_hash = EXCLUDED.body_hash, message_type = EXCLUDED.message_type
-     WHERE m.status = 'dead-letter'
+       errors = EXCLUDED.errors, raw = EXCLUDED.raw, body_hash = EXCLUDED.body_hash, message_type = EXCLUDED.message_type,
+       status = 'dead-letter'
+     WHERE m.status IN ('dead-letter', 'discarded')
      RETURNING id`,
     [r.id, r.sender, r.controlId, r.messageType, r.bodyHash, r.ackCode, r.ack, r.at, JSON.stringify(r.errors), r.raw],
   );
   return rows[0] ? text(rows[0], 'id') : undefined;
+}
+
+/**
+ * Sets a dead letter aside (who, when, why); it leaves the list, its row and raw bytes stay. Only a row that
+ * is still a dead letter changes: of two administrators discarding it at once, one does; returns whether
+ * this call did.
+ */
+export async function discardDeadLetter(db: Queryable, d: { id: string; by: string; reason: string; at: Date }): Promise<boolean> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `UPDATE hl7v2_message SET status = 'discarded', discarded_at = ${b.bind(d.at.toISOString(), 'timestamptz')}, discarded_by = ${b.bind(d.by)},
+       discard_reason = ${b.bind(d.reason)} ${b.where(b.eq('id', d.id), "status = 'dead-letter'")} RETURNING id`,
+    b.params,
+  );
+  return rows.length === 1;
 }
 
 export interface DeadLetterQuery {

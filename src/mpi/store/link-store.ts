@@ -229,6 +229,26 @@ export async function personLinksOf(db: Queryable, patientIds: readonly string[]
   return links;
 }
 
+/** How many records the match index holds. */
+export async function countRecords(db: Queryable): Promise<number> {
+  const { rows } = await db.query<Row>('SELECT count(*) AS n FROM mpi_record');
+  return rows[0] ? int(rows[0], 'n') : 0;
+}
+
+/** The next `limit` record ids after `after`, in order (keyset paging over the index). */
+export async function recordIdsAfter(db: Queryable, after: string, limit: number): Promise<string[]> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT patient_id FROM mpi_record ${b.where(`patient_id > ${b.bind(after)}`)} ORDER BY patient_id LIMIT ${b.bind(limit)}`, b.params);
+  return rows.map((r) => text(r, 'patient_id'));
+}
+
+/** The blocking keys stored for a record, sorted. */
+export async function keysOf(db: Queryable, patientId: string): Promise<string[]> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT key FROM mpi_block ${b.where(b.eq('patient_id', patientId))} ORDER BY key`, b.params);
+  return rows.map((r) => text(r, 'key'));
+}
+
 /** All source Patients linked to a Person. */
 export async function patientIdsOfPerson(db: Queryable, personId: string): Promise<string[]> {
   const b = new SqlBuilder();

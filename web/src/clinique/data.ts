@@ -14,24 +14,30 @@ export function usePatientSearch(criteria: Criteria | undefined) {
     enabled: Boolean(criteria),
     queryFn: async () => {
       const c = criteria as Criteria;
+      // The plain search brings the Persons of what it finds and their other records (one round trip);
+      // only records that $match alone found need a second look-up of their Persons.
+      const personsOf = (ids: readonly string[]) => client.request<Bundle<Person | Patient>>(`Person?link=${ids.map((id) => `Patient/${id}`).join(',')}&_include=Person:link&_count=100`)
+        // (A pharmacist's role does not read Person: the records then stand alone.)
+        .catch(() => ({ resourceType: 'Bundle', type: 'searchset' }) as Bundle<Person | Patient>);
       const [matchBundle, searchBundle] = await Promise.all([
         client.request<Bundle<Patient>>({ url: 'Patient/$match', method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'resource', resource: matchInput(c) }, { name: 'count', valueInteger: 20 }] }) }),
-        client.request<Bundle<Patient>>(searchInput(c)),
+        client.request<Bundle<Patient | Person>>(`${searchInput(c)}&_revinclude=Person:link&_include:iterate=Person:link`).catch(() => client.request<Bundle<Patient | Person>>(searchInput(c))),
       ]);
+      const searched = (searchBundle.entry ?? []).map((e) => ({ resource: e.resource, mode: e.search?.mode }));
       const matched: Matched[] = [
         ...(matchBundle.entry ?? []).filter((e) => e.resource).map((e) => ({
           patient: e.resource as Patient,
           ...(e.search?.score !== undefined ? { score: e.search.score } : {}),
           ...(e.search?.extension?.find((x) => x.url === MATCH_GRADE)?.valueCode ? { grade: e.search.extension.find((x) => x.url === MATCH_GRADE)?.valueCode as string } : {}),
         })),
-        ...(searchBundle.entry ?? []).filter((e) => e.resource && e.search?.mode !== 'include').map((e) => ({ patient: e.resource as Patient })),
+        ...searched.filter((e) => e.resource?.resourceType === 'Patient' && e.mode !== 'include').map((e) => ({ patient: e.resource as Patient })),
       ];
       const ids = [...new Set(matched.map((m) => m.patient.id as string))];
       if (ids.length === 0) return [];
-      // The Persons that link these records, with every record they link (the other source systems').
-      // (A pharmacist's role does not read Person: the records then stand alone.)
-      const persons = await client.request<Bundle<Person | Patient>>(`Person?link=${ids.map((id) => `Patient/${id}`).join(',')}&_include=Person:link&_count=100`).catch(() => ({ resourceType: 'Bundle', type: 'searchset' }) as Bundle<Person | Patient>);
-      const resources = (persons.entry ?? []).map((e) => e.resource).filter((r): r is Person | Patient => Boolean(r));
+      const resources = searched.map((e) => e.resource).filter((r): r is Person | Patient => Boolean(r));
+      const covered = new Set(resources.filter((r): r is Person => r.resourceType === 'Person').flatMap((p) => (p.link ?? []).map((l) => l.target.reference?.replace('Patient/', ''))));
+      const missing = ids.filter((id) => !covered.has(id));
+      if (missing.length > 0) resources.push(...((await personsOf(missing)).entry ?? []).map((e) => e.resource).filter((r): r is Person | Patient => Boolean(r)));
       return groupByPerson(matched, resources.filter((r): r is Person => r.resourceType === 'Person'), resources.filter((r): r is Patient => r.resourceType === 'Patient'));
     },
   });

@@ -1,6 +1,6 @@
 import type { Parameters } from '@medplum/fhirtypes';
 import { useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { rememberGrant } from '../break-glass.js';
 import { useSession } from '../session.js';
@@ -23,6 +23,10 @@ export function BreakGlass(props: { patientId: string }) {
   const [error, setError] = useState<string>();
   const busy = useRef(false);
   const [pending, setPending] = useState(false);
+  // Opening the form moves the focus into it (the button that opened it is gone).
+  useEffect(() => {
+    if (open) document.getElementById(`${id}-reason`)?.focus();
+  }, [open, id]);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (busy.current) return;

@@ -3,7 +3,7 @@ import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDateTime } from '../../shared/format.js';
 import { currentLang } from '../../shared/i18n.js';
-import { Page, QueryState } from '../../shared/Page.js';
+import { Page, QueryState, statusOf } from '../../shared/Page.js';
 import { api, useSession } from '../session.js';
 
 interface DeadLetter {
@@ -33,6 +33,20 @@ function Letter(props: { item: DeadLetter }) {
   const raw = useQuery({ queryKey: ['hl7', 'letter', item.id], enabled: show, queryFn: () => api<{ message?: string[] }>(client, `/hl7v2/dead-letters/${encodeURIComponent(item.id)}`) });
   const busy = useRef(false);
   const replay = useMutation({ mutationFn: () => api<Replayed>(client, `/hl7v2/dead-letters/${encodeURIComponent(item.id)}/$replay`, { method: 'POST' }) });
+  const [reason, setReason] = useState('');
+  const [discardError, setDiscardError] = useState<string>();
+  const discard = useMutation({ mutationFn: () => api<unknown>(client, `/hl7v2/dead-letters/${encodeURIComponent(item.id)}/$discard`, { method: 'POST', body: { reason: reason.trim() } }) });
+  const onDiscard = () => {
+    if (busy.current) return;
+    if (reason.trim().length < 5) { setDiscardError(t('clinic.hl7.reasonRequired')); return; }
+    busy.current = true;
+    discard.mutate(undefined, {
+      onSuccess: () => { setDiscardError(undefined); void queries.invalidateQueries({ queryKey: ['hl7', 'list'] }); },
+      // Another administrator discarded it first: said so, nothing written twice.
+      onError: (error) => setDiscardError(statusOf(error) === 409 || statusOf(error) === 404 ? t('clinic.hl7.alreadyDiscarded') : t('common.error')),
+      onSettled: () => { busy.current = false; },
+    });
+  };
   const onReplay = () => {
     if (busy.current) return;
     busy.current = true;
@@ -53,6 +67,11 @@ function Letter(props: { item: DeadLetter }) {
       </details>
       <div className="actions">
         <button type="button" className="button secondary" aria-disabled={replay.isPending ? true : undefined} onClick={onReplay}>{t('clinic.hl7.replay')}</button>
+      </div>
+      <div className="decide">
+        <div className="field"><label htmlFor={`discard-${item.id}`}>{t('clinic.hl7.reason')}</label><input id={`discard-${item.id}`} type="text" value={reason} onChange={(e) => setReason(e.target.value)} /></div>
+        <div className="actions"><button type="button" className="button secondary" aria-disabled={discard.isPending ? true : undefined} onClick={onDiscard}>{t('clinic.hl7.discard')}</button></div>
+        {discardError && <p role="alert" className="alert">{discardError}</p>}
       </div>
       <div aria-live="polite">
         {replay.data && (replay.data.outcome === 'accepted'

@@ -1,4 +1,5 @@
 import type { Patient } from '@medplum/fhirtypes';
+import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { currentLang } from '../../shared/i18n.js';
 import { Page, QueryState } from '../../shared/Page.js';
@@ -36,6 +37,12 @@ export function PatientPage(props: { id: string; tab: PatientTab }) {
   const patient = usePatient(props.id);
   const summary = useSummary(props.id);
   const grant = useGrant(props.id);
+  // A grant just obtained: its banner takes the focus (the form that asked for it is gone).
+  const banner = useRef<HTMLDivElement>(null);
+  const granted = grant?.expires;
+  useEffect(() => {
+    if (granted) banner.current?.focus();
+  }, [granted]);
   const name = nameOf(patient.data as Patient | undefined);
   const title = `${t(`clinic.patient.tab.${props.tab}`)}${name ? ` — ${name}` : ''}`;
   if (!patient.data) {
@@ -52,7 +59,7 @@ export function PatientPage(props: { id: string; tab: PatientTab }) {
     <Page title={title}>
       <PatientBanner patient={patient.data} id={props.id} sections={sections} />
       {grant && (
-        <div className="glass-active" role="status">
+        <div className="glass-active" role="status" tabIndex={-1} ref={banner}>
           <p><strong>{t('clinic.glass.active', { time: new Date(grant.expires).toLocaleTimeString(t('clinic.locale'), { hour: '2-digit', minute: '2-digit' }) })}</strong></p>
           <p>{t('clinic.glass.activeReason', { reason: grant.reason })}</p>
           <p className="note">{t('clinic.glass.logged')}</p>
