@@ -29,6 +29,8 @@ export interface StartOptions {
   readonly env: Record<string, string>;
   readonly cpuProfDir?: string | undefined;
   readonly nodeArgs?: readonly string[];
+  /** The port to listen on (default: a free one the kernel gives). */
+  readonly port?: number;
 }
 
 /** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
@@ -49,7 +51,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 export async function startServer(options: StartOptions): Promise<ServerChild> {
-  const port = await freePort();
+  const port = options.port ?? await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const entry = resolve(options.repoRoot, 'dist', 'src', 'cli', 'carnet.js');
   const nodeArgs = [...(options.nodeArgs ?? []), ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [])];

@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
+import { WebSocket } from 'ws';
 import { assertLocal, benchDatabaseName, createDatabase, dropDatabase, postgresReachable } from './postgres.js';
 import { log } from './progress.js';
 import { startServer, type ServerChild } from './server.js';
@@ -21,10 +22,14 @@ interface Options {
   concurrency: number;
   throughputSeconds: number;
   pgUrl: string;
+  channels: Channel[];
 }
 
+type Channel = 'rest-hook' | 'websocket';
+type Arrivals = { arrivals: Map<string, number[]>; count: () => number };
+
 function parse(argv: readonly string[]): Options {
-  const o: Options = { subscriptions: [100, 1000, 10_000], patients: 1000, rate: 200, seconds: 10, concurrency: 8, throughputSeconds: 10, pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres' };
+  const o: Options = { subscriptions: [100, 1000, 10_000], patients: 1000, rate: 200, seconds: 10, concurrency: 8, throughputSeconds: 10, pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', channels: ['rest-hook', 'websocket'] };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--subscriptions') o.subscriptions = value.split(',').map(Number);
@@ -34,6 +39,7 @@ function parse(argv: readonly string[]): Options {
     else if (flag === '--concurrency') o.concurrency = Number(value);
     else if (flag === '--throughput-seconds') o.throughputSeconds = Number(value);
     else if (flag === '--pg-url') o.pgUrl = value;
+    else if (flag === '--channels') o.channels = value.split(',') as Channel[];
     else {
       console.log('Usage: npm run bench:subscriptions -- [--subscriptions 100,1000,10000] [--patients 1000] [--rate 200 writes/s] [--seconds 10] [--concurrency 8] [--throughput-seconds 10] [--pg-url URL]');
       process.exit(flag === '--help' ? 0 : 2);
@@ -63,7 +69,7 @@ function receiver(): Promise<{ url: string; arrivals: Map<string, number[]>; cou
     });
   });
   server.keepAliveTimeout = 60_000;
-  return new Promise((ready) => server.listen(0, '127.0.0.1', () => ready({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, count: () => count, server })));
+  return new Promise((ready) => server.listen(Number(process.env.BENCH_RECEIVER_PORT ?? 0), '127.0.0.1', () => ready({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, arrivals, count: () => count, server })));
 }
 
 async function call(base: string, auth: string, method: string, path: string, body?: unknown, type = 'application/fhir+json'): Promise<{ status: number; json: unknown }> {
@@ -87,26 +93,56 @@ async function labToken(server: ServerChild): Promise<string> {
   return ((await r.json()) as { access_token: string }).access_token;
 }
 
-async function transaction(base: string, auth: string, entries: unknown[]): Promise<void> {
+async function transaction(base: string, auth: string, entries: unknown[]): Promise<string[]> {
   const r = await call(base, auth, 'POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: entries });
   if (r.status !== 200) throw new Error(`transaction: ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+  return ((r.json as { entry: { response: { location: string } }[] }).entry).map((e) => /Subscription\/([^/]+)/.exec(e.response.location)?.[1] ?? '');
 }
 
-async function setup(server: ServerChild, auth: string, o: Options, n: number, endpoint: string): Promise<void> {
+/** Websocket subscribers: one socket binding every subscription (100 per token), arrivals by Observation id. */
+async function sockets(server: ServerChild, auth: string, ids: readonly string[]): Promise<Arrivals & { close: () => void }> {
+  const arrivals = new Map<string, number[]>();
+  let count = 0;
+  const ws = new WebSocket(`${server.baseUrl.replace('http', 'ws')}/ws/subscriptions`);
+  await new Promise<void>((ready, fail) => { ws.once('open', () => ready()); ws.once('error', fail); });
+  let handshakes = 0;
+  ws.on('message', (data) => {
+    const at = performance.now();
+    const body = JSON.parse(String(data)) as { entry?: { fullUrl?: string; resource?: { parameter?: { name: string; valueCode?: string }[] } }[] };
+    const type = body.entry?.[0]?.resource?.parameter?.find((p) => p.name === 'type')?.valueCode;
+    if (type === 'handshake') { handshakes++; return; }
+    if (type !== 'event-notification') return;
+    count++;
+    const id = body.entry?.[1]?.fullUrl?.split('/').pop() ?? '';
+    arrivals.set(id, [...(arrivals.get(id) ?? []), at]);
+  });
+  for (let i = 0; i < ids.length; i += 100) {
+    const r = await call(server.baseUrl, auth, 'POST', '/fhir/Subscription/$get-ws-binding-token', { resourceType: 'Parameters', parameter: ids.slice(i, i + 100).map((id) => ({ name: 'id', valueString: id })) });
+    if (r.status !== 200) throw new Error(`binding token: ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
+    ws.send(`bind-with-token: ${(r.json as { parameter: { name: string; valueString?: string }[] }).parameter.find((p) => p.name === 'token')?.valueString}`);
+  }
+  const end = Date.now() + 120_000;
+  while (handshakes < ids.length && Date.now() < end) await sleep(50);
+  return { arrivals, count: () => count, close: () => ws.close() };
+}
+
+async function setup(server: ServerChild, auth: string, o: Options, n: number, endpoint: string, channel: Channel): Promise<string[]> {
+  const ids: string[] = [];
   for (let i = 0; i < o.patients; i += 500) {
     await transaction(server.baseUrl, auth, Array.from({ length: Math.min(500, o.patients - i) }, (_, k) => ({
       request: { method: 'PUT', url: `Patient/p${i + k}` }, resource: { resourceType: 'Patient', id: `p${i + k}`, name: [{ family: `P${i + k}` }] },
     })));
   }
   for (let i = 0; i < n; i += 200) {
-    await transaction(server.baseUrl, auth, Array.from({ length: Math.min(200, n - i) }, (_, k) => ({
+    ids.push(...await transaction(server.baseUrl, auth, Array.from({ length: Math.min(200, n - i) }, (_, k) => ({
       request: { method: 'POST', url: 'Subscription' },
       resource: {
         resourceType: 'Subscription', status: 'requested', reason: 'bench', criteria: `Observation?patient=Patient/p${(i + k) % o.patients}&category=laboratory`,
-        channel: { type: 'rest-hook', endpoint: `${endpoint}/s${i + k}`, payload: 'application/fhir+json' },
+        channel: channel === 'rest-hook' ? { type: 'rest-hook', endpoint: `${endpoint}/s${i + k}`, payload: 'application/fhir+json' } : { type: 'websocket', payload: 'application/fhir+json' },
       },
-    })));
+    }))));
   }
+  return ids;
 }
 
 function observation(patient: number, i: number): unknown {
@@ -129,7 +165,7 @@ interface Phase {
 }
 
 /** Open loop at `rate` writes/s; latency per notification from the write's response (≈ its commit) and from its request. */
-async function latencyPhase(server: ServerChild, auth: string, o: Options, n: number, rx: Awaited<ReturnType<typeof receiver>>): Promise<Phase> {
+async function latencyPhase(server: ServerChild, auth: string, o: Options, n: number, rx: Arrivals): Promise<Phase> {
   const random = seededRandom(n + 1);
   const sent = new Map<string, { request: number; response: number; patient: number }>();
   const pending: Promise<void>[] = [];
@@ -202,28 +238,31 @@ async function main(): Promise<void> {
   const rx = await receiver();
   const rows: string[] = [];
   const results: unknown[] = [];
-  for (const n of [0, ...o.subscriptions]) {
-    const name = benchDatabaseName(`subs${n}`);
+  const runs: [number, Channel][] = [[0, 'rest-hook'], ...o.subscriptions.flatMap((n) => o.channels.map((c) => [n, c] as [number, Channel]))];
+  for (const [n, channel] of runs) {
+    const name = benchDatabaseName(`subs${n}${channel === 'websocket' ? 'ws' : ''}`);
     const url = await createDatabase(o.pgUrl, name);
-    const server = await startServer({ repoRoot, env: {
+    const server = await startServer({ repoRoot, ...(process.env.BENCH_SERVER_PORT ? { port: Number(process.env.BENCH_SERVER_PORT) } : {}), env: {
       DATABASE_URL: url, CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_MLLP_PORT: 'off',
       // Setting up 10,000 subscriptions takes longer than the default token lifetime.
       CARNET_ACCESS_TOKEN_SECONDS: '7200',
     } });
     try {
       const auth = await labToken(server);
-      log(`${n} subscriptions: setting up`);
-      await setup(server, auth, o, n, rx.url);
+      log(`${n} ${channel} subscriptions: setting up`);
+      const ids = await setup(server, auth, o, n, rx.url, channel);
       const activation = n > 0 ? await waitActive(server, auth, n) : 0;
       log(`${n} subscriptions: active after ${(activation / 1000).toFixed(1)} s; latency phase at ${o.rate} writes/s for ${o.seconds} s`);
-      const phase = n > 0 ? await latencyPhase(server, auth, o, n, rx) : undefined;
+      const ws = n > 0 && channel === 'websocket' ? await sockets(server, auth, ids) : undefined;
+      const phase = n > 0 ? await latencyPhase(server, auth, o, n, ws ?? rx) : undefined;
       log(`${n} subscriptions: throughput phase, ${o.concurrency} writers for ${o.throughputSeconds} s`);
       const throughput = await throughputPhase(server, auth, o);
-      results.push({ n, activation, phase, throughput });
+      ws?.close();
+      results.push({ n, channel, activation, phase, throughput });
       const f = (x: number) => x.toFixed(0);
       rows.push(phase
-        ? `| ${n} | ${phase.writes} (${phase.writesPerSecond.toFixed(0)}/s) | ${phase.notifications}/${phase.expected} | ${f(phase.fromResponse.p50)} / ${f(phase.fromResponse.p95)} / ${f(phase.fromResponse.p99)} | ${f(phase.fromRequest.p50)} / ${f(phase.fromRequest.p95)} | ${phase.notificationsPerSecond.toFixed(0)} | ${throughput.toFixed(0)} |`
-        : `| 0 | – | – | – | – | – | ${throughput.toFixed(0)} |`);
+        ? `| ${n} | ${channel} | ${phase.writes} (${phase.writesPerSecond.toFixed(0)}/s) | ${phase.notifications}/${phase.expected} | ${f(phase.fromResponse.p50)} / ${f(phase.fromResponse.p95)} / ${f(phase.fromResponse.p99)} | ${f(phase.fromRequest.p50)} / ${f(phase.fromRequest.p95)} | ${phase.notificationsPerSecond.toFixed(0)} | ${throughput.toFixed(0)} |`
+        : `| 0 | – | – | – | – | – | – | ${throughput.toFixed(0)} |`);
       log(`row: ${rows.at(-1)}`);
     } finally {
       await server.stop();
@@ -232,8 +271,8 @@ async function main(): Promise<void> {
   }
   rx.server.close();
   console.log(`\n## Subscriptions on PostgreSQL (${o.patients} patients, one subscription per patient per ${o.patients} subscriptions, ${o.rate} matching writes/s for ${o.seconds} s; throughput: ${o.concurrency} writers)\n`);
-  console.log('| subscriptions | writes | notifications delivered/expected | commit→delivery ms p50 / p95 / p99 (from the write\'s response) | from the write\'s request p50 / p95 | notifications/s | write throughput /s |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| subscriptions | channel | writes | notifications delivered/expected | commit→delivery ms p50 / p95 / p99 (from the write\'s response) | from the write\'s request p50 / p95 | notifications/s | write throughput /s |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const row of rows) console.log(row);
   console.log(`\n${JSON.stringify(results)}`);
 }

@@ -7,7 +7,8 @@
  *    navigation to /portail/ through the silent SMART sign-in (authorize → code → token) to the largest
  *    contentful paint and to the current medications shown (target LCP ≤ 1.5 s);
  *  - page changes: from a click in the navigation to the new page's data shown (target ≤ 300 ms);
- *  - initial JavaScript of the portal, gzip (target ≤ 250 KB): the scripts index.html loads.
+ *  - initial JavaScript of the portal, gzip (target ≤ 250 KB): the scripts index.html loads;
+ *  - the workspace (bench/web-workspace-bench.ts): patient search and the summary, end to end.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { WEB_DIR } from '../src/http/web-plugin.js';
 import { openPGlite } from '../src/storage/pglite-database.js';
 import { freePort } from './server.js';
 import { summarize } from './stats.js';
+import { benchWorkspace } from './web-workspace-bench.js';
 
 const { values } = parseArgs({ options: { persons: { type: 'string', default: '30' }, runs: { type: 'string', default: '15' } } });
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
       await context.close();
     }
     const js = await initialJs();
+    const workspace = await benchWorkspace(browser, origin, carnet, Number(values.runs));
     const f = (x: number) => x.toFixed(0);
     const c = summarize(cold);
     const l = summarize(lcp);
@@ -110,6 +113,10 @@ async function main(): Promise<void> {
     console.log(`  Accueil with its data (ms): p50 ${f(c.p50)} p95 ${f(c.p95)} max ${f(c.max)}`);
     console.log(`  page changes to data shown (ms, ${p.count}): p50 ${f(p.p50)} p95 ${f(p.p95)} max ${f(p.max)} (target ≤ 300)`);
     console.log(`  initial JS of the portal: ${(js.gzip / 1024).toFixed(1)} KiB gzip in ${js.files.length} files (target ≤ 250 KB)`);
+    const ws = workspace.search;
+    const wm = workspace.summary;
+    console.log(`  workspace patient search, click to grouped results (ms, ${ws.count}): p50 ${f(ws.p50)} p95 ${f(ws.p95)} max ${f(ws.max)} (target ≤ 150)`);
+    console.log(`  workspace summary, click to the IPS shown (ms, ${wm.count}): p50 ${f(wm.p50)} p95 ${f(wm.p95)} max ${f(wm.max)}`);
   } finally {
     await browser.close();
     await carnet.close();

@@ -56,6 +56,14 @@ export const PHARMACY_TYPES: readonly string[] = [
   'Coverage', 'Consent',
 ];
 
+/**
+ * A Subscription is a standing search: a professional role that may search part of the record may keep
+ * its own (a pharmacy learns of new prescriptions). What it may subscribe to is what it may search —
+ * checked when the Subscription is written (src/subscriptions/hook.ts) — and it runs with its owner's
+ * access. A Subscription belongs to no patient: only its writer's organisation sees it.
+ */
+const SUBSCRIBER_TYPES: readonly string[] = ['Subscription'];
+
 /** Resource types a person may write into their own record (through a patient app). */
 export const PATIENT_WRITABLE_TYPES: readonly string[] = ['Consent', 'QuestionnaireResponse', 'Observation'];
 
@@ -75,7 +83,10 @@ export function roleTypes(role: Role): RoleTypes {
     case 'system':
       return { read: '*', write: '*' };
     case 'pharmacist':
-      return { read: [...PHARMACY_TYPES, ...DIRECTORY_TYPES], write: ['MedicationDispense', 'MedicationStatement', 'MedicationAdministration', 'Immunization', 'Observation', 'AllergyIntolerance', 'Communication'] };
+      return {
+        read: [...PHARMACY_TYPES, ...DIRECTORY_TYPES, ...SUBSCRIBER_TYPES],
+        write: ['MedicationDispense', 'MedicationStatement', 'MedicationAdministration', 'Immunization', 'Observation', 'AllergyIntolerance', 'Communication', ...SUBSCRIBER_TYPES],
+      };
     case 'privacy-officer':
       return { read: [...DIRECTORY_TYPES, 'Consent'], write: ['Consent'] };
     case 'admin':

@@ -15,6 +15,15 @@ export function hl7Feed(principal: Principal): string | undefined {
   return undefined;
 }
 
+/**
+ * The HL7 v2 dead letters and message log (list, inspect, replay): the source systems that feed the
+ * gateway, and administrators, who unblock failed messages from the workspace.
+ */
+export function hl7Stewardship(principal: Principal): string | undefined {
+  if (principal.kind === 'user') return principal.role === 'admin' ? undefined : 'only administrators handle HL7 v2 dead letters';
+  return hl7Feed(principal);
+}
+
 /** Administration of users and clients: administrators and platform clients. */
 export function administration(principal: Principal): string | undefined {
   return principal.role === 'admin' || principal.platform ? undefined : 'only administrators manage accounts and clients';

@@ -20,7 +20,7 @@ import { openDatabase } from '../storage/open-database.js';
 import { AuditWriter } from '../audit/writer.js';
 import { ensureBootstrapClient } from '../auth/accounts.js';
 import { ensurePortalClient } from '../auth/portal-client.js';
-import { demoLogins } from '../demo/accounts.js';
+import { demoLogins, demoTotpCode } from '../demo/accounts.js';
 import { Authority } from '../auth/authority.js';
 import { ClientAuthenticator } from '../auth/client-auth.js';
 import { KeyRing } from '../auth/keys.js';
@@ -30,8 +30,12 @@ import type { AuthServices } from '../auth/services.js';
 import { TokenService } from '../auth/tokens.js';
 import { Background } from './background.js';
 import { schedulingAfterWrite } from '../scheduling/write-hook.js';
+import { registerReminders } from '../scheduling/reminders.js';
 import { registerSubscriptions, subscriptionWriteHook } from '../subscriptions/register.js';
 import { registerExportJobs } from '../research/export/jobs.js';
+import { SubscriptionSockets } from '../subscriptions/ws-hub.js';
+import { bindingKey } from '../subscriptions/ws-token.js';
+import { SUBSCRIPTION_WS_PATH } from '../http/subscription-ws-plugin.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
 export interface Carnet {
@@ -49,6 +53,8 @@ export interface Carnet {
   readonly auth: AuthServices;
   /** Change-event consumers and jobs (docs/events-and-jobs.md): register here; started unless CARNET_BACKGROUND=off. */
   readonly background: Background;
+  /** The sockets of Subscriptions' websocket channel in this process (docs/subscriptions.md). */
+  readonly subscriptionSockets: SubscriptionSockets;
   close(): Promise<void>;
 }
 
@@ -82,14 +88,23 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const background = new Background(db, clock, log, config.background, schema);
   // Emptied the moment an MPI link change commits here, or another process says one did.
   const personScopes = config.mpi ? new PersonScopes(config.personScopeTtlMs) : undefined;
-  if (personScopes) {
-    db.onCommit((topics) => { if (topics.has('persons')) personScopes.clear(); });
-    background.onTopic = (topic) => { if (topic === 'persons') personScopes.clear(); };
-  }
+  let sockets: SubscriptionSockets | undefined;
+  // Emptied (persons) or woken (subscriptions: a websocket match) the moment it commits here, or another process says so.
+  db.onCommit((topics) => {
+    if (topics.has('persons')) personScopes?.clear();
+    if (topics.has('subscriptions')) sockets?.kick();
+  });
+  background.onTopic = (topic) => {
+    if (topic === 'persons') personScopes?.clear();
+    if (topic === 'subscriptions') sockets?.kick();
+  };
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
     summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research,
     ...(personScopes ? { personScopes } : {}),
+    subscriptionSockets: {
+      key: bindingKey(config.auth.secret), url: `${config.baseUrl.replace(/^http/, 'ws')}${SUBSCRIPTION_WS_PATH}`, tokenSeconds: config.subscriptions.wsTokenSeconds,
+    },
     // In each write's transaction: appointments claim their time, refused when it is taken
     // (docs/scheduling.md); the MPI matches every Patient (docs/mpi.md); Subscriptions keep their criteria
     // index and owner in step with their resource (docs/subscriptions.md).
@@ -98,17 +113,23 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   };
   await registerSubscriptions(ctx, background, config.subscriptions);
   await registerExportJobs(background.jobs, { db, config: config.research, clock, log, fhirBaseUrl });
+  registerReminders(ctx, background);
+  sockets = new SubscriptionSockets(ctx, background.jobs, (ctx.subscriptionSockets as { key: Buffer }).key);
+  // Wherever the FHIR API is served: its sockets are here, whatever runs the background work.
+  if (surfaces.fhir !== false) sockets.start(config.background.pollMs);
+  const subscriptionSockets = sockets;
   const auth = await composeAuth(config, db, log, { clock, newId: ctx.newId }, audit, fhirBaseUrl);
   const hl7 = new Hl7Gateway(ctx, { config: config.hl7 });
   const mllp = new MllpListener(hl7, config.hl7, log);
   // The demo logins are listed where `carnet serve` seeds them: demo mode on the embedded database.
-  const web = config.demo && db.kind === 'pglite' ? { demoLogins } : {};
-  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth, background, web });
+  const web = config.demo && db.kind === 'pglite' ? { demoLogins, demoTotp: () => demoTotpCode(clock()) } : {};
+  const server = await buildServer({ ctx, maxBodyBytes: config.maxBodyBytes, logger: log, hl7, fhir: surfaces.fhir !== false, auth, background, web, subscriptionSockets });
   if (config.background.enabled && surfaces.background !== false) await background.start();
   return {
-    config, db, ctx, server, log, schemaVersion, hl7, mllp, auth, background,
+    config, db, ctx, server, log, schemaVersion, hl7, mllp, auth, background, subscriptionSockets,
     async close() {
       await mllp.close();
+      await subscriptionSockets.stop();
       await server.close();
       await background.close();
       await audit.close();

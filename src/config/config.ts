@@ -54,6 +54,8 @@ export interface SubscriptionsConfig {
   readonly timeoutMs: number;
   /** How soon another process takes over a delivery whose process died (CARNET_SUBSCRIPTION_LEASE_MS). */
   readonly leaseMs: number;
+  /** How long a websocket binding token from $get-ws-binding-token may be used (CARNET_SUBSCRIPTION_WS_TOKEN_SECONDS). */
+  readonly wsTokenSeconds: number;
 }
 
 export interface BackgroundConfig {
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       allowedHosts: (env.CARNET_SUBSCRIPTION_ALLOWED_HOSTS ?? (demo ? 'localhost,127.0.0.1,::1' : '')).split(',').map((h) => h.trim()).filter(Boolean),
       timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),
       leaseMs: intFrom(env, 'CARNET_SUBSCRIPTION_LEASE_MS', 30_000, 1000, 600_000),
+      wsTokenSeconds: intFrom(env, 'CARNET_SUBSCRIPTION_WS_TOKEN_SECONDS', 300, 10, 3600),
     },
     research: loadResearchConfig(env, env.CARNET_DATA_DIR || './data'),
   };

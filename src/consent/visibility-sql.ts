@@ -5,7 +5,7 @@ import { DIRECTORY_TYPES, mayBreakGlass, roleClass, roleTypes } from '../access/
 import { typesReached, type Permission } from '../access/scopes.js';
 import { purposeOf } from '../access/policy.js';
 import { contextPatients } from '../access/person-scope.js';
-import { personRecordsSql, personsOfSql } from '../storage/sql/person-records.js';
+import { personRecordsArraySql, personsOfSql } from '../storage/sql/person-records.js';
 import { activeGrantPatients } from '../storage/break-glass-store.js';
 
 /**
@@ -56,15 +56,15 @@ function roleCondition(principal: Principal, now: Date, a: string, sql: SqlBuild
   const patientless = `(${a}.patient_id IS NULL AND (${a}.resource_type = ANY(${sql.bind(DIRECTORY_TYPES, 'text[]')}) OR ${a}.author_org = ANY(${ids})))`;
   const period = `(c.period_start IS NULL OR c.period_start <= ${at}) AND (c.period_end IS NULL OR ${at} < c.period_end)`;
   // Consent is per person (consent/person-consent.ts): the rules of every record of the row's person.
-  const person = personRecordsSql(`${a}.patient_id`);
-  const denied = `EXISTS (SELECT 1 FROM consent_rule c WHERE c.patient_id IN (${person}) AND c.effect = 'deny' AND ${period}
+  const person = personRecordsArraySql(`${a}.patient_id`);
+  const denied = `EXISTS (SELECT 1 FROM consent_rule c WHERE c.patient_id = ANY(${person}) AND c.effect = 'deny' AND ${period}
       AND (c.actors IS NULL OR c.actors && ${ids}) AND (c.except_actors IS NULL OR NOT (c.except_actors && ${ids}))
       AND (c.categories IS NULL OR c.categories && ${a}.sensitivity)
       AND (c.resources IS NULL OR (${a}.resource_type || '/' || ${a}.id) = ANY(c.resources))
       AND (c.purposes IS NULL OR ${purpose} = ANY(c.purposes)))`;
   const sensitiveOk = `(${a}.sensitivity IS NULL OR ${a}.author_org = ANY(${ids}) OR NOT EXISTS (
       SELECT 1 FROM unnest(${a}.sensitivity) s(cat) WHERE NOT EXISTS (
-        SELECT 1 FROM consent_rule c WHERE c.patient_id IN (${person}) AND c.effect = 'open' AND ${period}
+        SELECT 1 FROM consent_rule c WHERE c.patient_id = ANY(${person}) AND c.effect = 'open' AND ${period}
           AND s.cat = ANY(c.categories) AND (c.actors IS NULL OR c.actors && ${ids}))))`;
   const glass = mayBreakGlass(principal.role)
     ? `${a}.patient_id IN (${personsOfSql(activeGrantPatients(sql.bind(principal.subject), at))}) OR `

@@ -5,7 +5,7 @@ import { DEMO_CLIENT_SECRET } from '../config/config.js';
 import { executeWrites } from '../fhir/write/engine.js';
 import { findClient, findUserByName } from '../storage/auth-store.js';
 import { withRetries } from '../storage/database.js';
-import { otpauthUri } from '../auth/totp.js';
+import { otpauthUri, totp } from '../auth/totp.js';
 import { CARNET_LICENCE_CMQ, CARNET_LICENCE_OIIQ, CARNET_LICENCE_OPQ, ORGANIZATION_TYPE, PRACTITIONER_ROLE, V3_ROLE_CODE } from '../fhir/code-systems.js';
 
 /**
@@ -90,6 +90,14 @@ const WITH_TOTP = new Set(['physician', 'nurse', 'pharmacist', 'admin', 'privacy
 /** What the landing page shows in demo mode: each demo login, its role and whether it needs the demo second factor. */
 export function demoLogins(): { username: string; password: string; role: string; totp: boolean }[] {
   return ACCOUNTS('').map((a) => ({ username: a.username, password: DEMO_PASSWORD(a.role), role: a.role, totp: WITH_TOTP.has(a.role) }));
+}
+
+/**
+ * The demo professionals' current second-factor code, which the workspace's sign-in page shows in demo
+ * mode (the secret is printed at every start: it protects nothing; a real account's never leaves Carnet).
+ */
+export function demoTotpCode(now: Date): string {
+  return totp(DEMO_TOTP_SECRET, now);
 }
 
 /** The startup banner of demo mode: accounts, the demo clients and how to get the second factor. */

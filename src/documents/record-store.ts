@@ -2,6 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { SqlBuilder } from '../storage/sql/builder.js';
 import type { Visibility } from '../storage/sql/visibility.js';
 import type { Queryable } from '../storage/database.js';
+import { boolOrNull, text, type Row } from '../storage/sql/rows.js';
 
 /**
  * The stored resources of one person (all their source records) that documents read, in one query
@@ -16,8 +17,6 @@ export interface PersonRecord {
   readonly patientOf: Map<string, string>;
 }
 
-interface Row { resource_type: string; id: string; patient_id: string; content: string; visible: boolean }
-
 export async function loadPersonRecord(reader: Queryable, patientIds: readonly string[], types: readonly string[], visibility: Visibility | undefined): Promise<PersonRecord> {
   const sql = new SqlBuilder();
   const ids = sql.bind([...patientIds], 'text[]');
@@ -25,13 +24,15 @@ export async function loadPersonRecord(reader: Queryable, patientIds: readonly s
   const visible = visibility ? `(${visibility('r', sql)})` : 'TRUE';
   const { rows } = await reader.query<Row>(
     `SELECT r.resource_type, r.id, r.patient_id, r.content, ${visible} AS visible FROM resource r
-      WHERE r.patient_id = ANY(${ids}) AND r.resource_type = ANY(${typeList}) AND NOT r.deleted`,
+      ${sql.where(`r.patient_id = ANY(${ids})`, `r.resource_type = ANY(${typeList})`, 'NOT r.deleted')}`,
     sql.params,
   );
   const record: PersonRecord = { visible: [], hidden: [], patientOf: new Map() };
   for (const row of rows) {
-    (row.visible ? record.visible : record.hidden).push(JSON.parse(row.content) as Resource);
-    if (row.visible) record.patientOf.set(`${row.resource_type}/${row.id}`, row.patient_id);
+    // A visibility condition that evaluates to NULL hides the row, as WHERE would.
+    const seen = boolOrNull(row, 'visible') === true;
+    (seen ? record.visible : record.hidden).push(JSON.parse(text(row, 'content')) as Resource);
+    if (seen) record.patientOf.set(`${text(row, 'resource_type')}/${text(row, 'id')}`, text(row, 'patient_id'));
   }
   return record;
 }
@@ -48,12 +49,12 @@ export async function loadReferenced(
   const types = sql.bind(targets.map((t) => t.split('/')[0]), 'text[]');
   const idList = sql.bind(targets.map((t) => t.split('/')[1]), 'text[]');
   const mine = `(r.patient_id = ANY(${sql.bind([...patientIds], 'text[]')}) AND r.resource_type = ANY(${sql.bind([...personTypes], 'text[]')}))`;
-  const visible = visibility ? ` AND (${visibility('r', sql)})` : '';
-  const { rows } = await reader.query<{ content: string }>(
+  const where = sql.where('NOT r.deleted', `r.patient_id IS NULL OR ${mine}`, visibility?.('r', sql));
+  const { rows } = await reader.query<Row>(
     `SELECT r.content FROM unnest(${types}, ${idList}) AS t(type, id)
        JOIN resource r ON r.resource_type = t.type AND r.id = t.id
-      WHERE NOT r.deleted AND (r.patient_id IS NULL OR ${mine})${visible}`,
+      ${where}`,
     sql.params,
   );
-  return rows.map((r) => JSON.parse(r.content) as Resource);
+  return rows.map((r) => JSON.parse(text(r, 'content')) as Resource);
 }

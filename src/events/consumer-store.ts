@@ -1,4 +1,6 @@
 import type { Queryable } from '../storage/database.js';
+import { SqlBuilder } from '../storage/sql/builder.js';
+import { int, isoOrNull, iso, text, textOrNull, type Row } from '../storage/sql/rows.js';
 import { EVENT_COLUMNS, eventFromRow, type ChangeEvent, type ChangeKind, type EventCursor } from './event.js';
 
 /**
@@ -7,8 +9,6 @@ import { EVENT_COLUMNS, eventFromRow, type ChangeEvent, type ChangeKind, type Ev
  * still running when the consumer last looked is read once it commits, and a long transaction holds back
  * only its own events. The index on (xid, seq) bounds every scan from the snapshot's xmin.
  */
-
-type Row = Record<string, unknown>;
 
 /** Events newer than cursor `c` (columns base_snapshot, target_snapshot, after_seq) and visible in `visible`. */
 function pending(e: string, base: string, visible: string): string {
@@ -28,24 +28,25 @@ export async function ensureConsumer(db: Queryable, name: string, start: 'now' |
 
 /** Names of these consumers that have events to read now. One index probe each. */
 export async function consumersWithWork(db: Queryable, names: readonly string[]): Promise<string[]> {
-  const { rows } = await db.query<{ name: string }>(
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
     `SELECT c.name FROM event_consumer c
-      WHERE c.name = ANY($1::text[])
-        AND EXISTS (SELECT 1 FROM change_event e WHERE ${pending('e', 'c.base_snapshot', 'pg_current_snapshot()')})`,
-    [[...names]],
+      ${b.where(b.any('c.name', names, 'text'), `EXISTS (SELECT 1 FROM change_event e WHERE ${pending('e', 'c.base_snapshot', 'pg_current_snapshot()')})`)}`,
+    b.params,
   );
-  return rows.map((r) => r.name);
+  return rows.map((r) => text(r, 'name'));
 }
 
 const CURSOR_COLUMNS = 'base_snapshot AS base, target_snapshot AS target, after_seq';
 
 function cursorOf(row: Row): EventCursor {
-  return { base: row.base as string, target: (row.target as string | null) ?? null, afterSeq: Number(row.after_seq) };
+  return { base: text(row, 'base'), target: textOrNull(row, 'target'), afterSeq: int(row, 'after_seq') };
 }
 
 /** Locks the consumer's cursor for this transaction, or returns undefined when another process holds it. */
 export async function lockConsumer(tx: Queryable, name: string): Promise<EventCursor | undefined> {
-  const { rows } = await tx.query<Row>(`SELECT ${CURSOR_COLUMNS} FROM event_consumer WHERE name = $1 FOR UPDATE SKIP LOCKED`, [name]);
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(`SELECT ${CURSOR_COLUMNS} FROM event_consumer ${b.where(b.eq('name', name))} FOR UPDATE SKIP LOCKED`, b.params);
   return rows[0] ? cursorOf(rows[0]) : undefined;
 }
 
@@ -59,29 +60,33 @@ export interface EventFilter {
  * the cursor's pinned target, or the current snapshot.
  */
 export async function readEvents(tx: Queryable, cursor: EventCursor, filter: EventFilter, limit: number): Promise<{ events: ChangeEvent[]; target: string }> {
-  const target = cursor.target ?? ((await tx.query<{ s: string }>('SELECT pg_current_snapshot()::text AS s')).rows[0]?.s as string);
-  const { rows } = await tx.query<Row>(
-    `SELECT ${EVENT_COLUMNS} FROM change_event e
-      WHERE ${pending('e', '$1', '$2::pg_snapshot')} AND e.seq > $3
-        AND ($4::text[] IS NULL OR e.resource_type = ANY($4::text[])) AND ($5::text[] IS NULL OR e.kind = ANY($5::text[]))
-      ORDER BY e.seq LIMIT $6`,
-    [cursor.base, target, cursor.afterSeq, filter.types ? [...filter.types] : null, filter.kinds ? [...filter.kinds] : null, limit],
+  const target = cursor.target ?? text((await tx.query<Row>('SELECT pg_current_snapshot()::text AS s')).rows[0] ?? {}, 's');
+  const b = new SqlBuilder();
+  const where = b.where(
+    pending('e', b.bind(cursor.base), `${b.bind(target)}::pg_snapshot`),
+    `e.seq > ${b.bind(cursor.afterSeq)}`,
+    filter.types && b.any('e.resource_type', filter.types, 'text'),
+    filter.kinds && b.any('e.kind', filter.kinds, 'text'),
   );
+  const { rows } = await tx.query<Row>(`SELECT ${EVENT_COLUMNS} FROM change_event e ${where} ORDER BY e.seq LIMIT ${b.bind(limit)}`, b.params);
   return { events: rows.map(eventFromRow), target };
 }
 
 export async function advanceConsumer(tx: Queryable, name: string, cursor: EventCursor, handled: number, at: Date): Promise<void> {
+  const b = new SqlBuilder();
   await tx.query(
-    `UPDATE event_consumer SET base_snapshot = $2, target_snapshot = $3, after_seq = $4, handled = handled + $5, failures = 0, last_error = NULL,
-            last_handled_at = CASE WHEN $5 > 0 THEN $6::timestamptz ELSE last_handled_at END
-      WHERE name = $1`,
-    [name, cursor.base, cursor.target, cursor.afterSeq, handled, at.toISOString()],
+    `UPDATE event_consumer SET base_snapshot = ${b.bind(cursor.base)}, target_snapshot = ${b.bind(cursor.target)}, after_seq = ${b.bind(cursor.afterSeq)},
+            handled = handled + ${b.bind(handled, 'int')}, failures = 0, last_error = NULL,
+            last_handled_at = ${handled > 0 ? b.bind(at.toISOString(), 'timestamptz') : 'last_handled_at'}
+      ${b.where(b.eq('name', name))}`,
+    b.params,
   );
 }
 
 /** Records a failed batch (outside the rolled-back transaction), for operators. */
 export async function recordConsumerFailure(db: Queryable, name: string, message: string): Promise<void> {
-  await db.query('UPDATE event_consumer SET failures = failures + 1, last_error = $2 WHERE name = $1', [name, message.slice(0, 2000)]);
+  const b = new SqlBuilder();
+  await db.query(`UPDATE event_consumer SET failures = failures + 1, last_error = ${b.bind(message.slice(0, 2000))} ${b.where(b.eq('name', name))}`, b.params);
 }
 
 export interface ConsumerLag {
@@ -98,52 +103,51 @@ export interface ConsumerLag {
   readonly createdAt: string;
 }
 
-function iso(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
-
 /** Every consumer's position and lag (`name` for one). */
 export async function consumerLag(db: Queryable, now: Date, name?: string): Promise<ConsumerLag[]> {
   const behind = `FROM change_event e WHERE ${pending('e', 'c.base_snapshot', 'pg_current_snapshot()')}
                     AND (c.target_snapshot IS NULL OR NOT pg_visible_in_snapshot(e.xid, c.target_snapshot::pg_snapshot) OR e.seq > c.after_seq)`;
+  const b = new SqlBuilder();
   const { rows } = await db.query<Row>(
     `SELECT c.name, ${CURSOR_COLUMNS}, c.handled, c.failures, c.last_error, c.last_handled_at, c.created_at,
             (SELECT count(*) FROM (SELECT 1 ${behind} LIMIT 1000000) b) AS behind,
             (SELECT min(e.at) ${behind}) AS oldest
-       FROM event_consumer c WHERE ($1::text IS NULL OR c.name = $1) ORDER BY c.name`,
-    [name ?? null],
+       FROM event_consumer c ${b.where(name !== undefined && b.eq('c.name', name))} ORDER BY c.name`,
+    b.params,
   );
   return rows.map((row) => {
-    const oldest = iso(row.oldest);
+    const oldest = isoOrNull(row, 'oldest');
     return {
-      name: row.name as string,
+      name: text(row, 'name'),
       cursor: cursorOf(row),
-      behind: Number(row.behind),
+      behind: int(row, 'behind'),
       oldestAgeSeconds: oldest ? Math.max(0, (now.getTime() - Date.parse(oldest)) / 1000) : 0,
-      handled: Number(row.handled),
-      failures: Number(row.failures),
-      lastError: (row.last_error as string | null) ?? null,
-      lastHandledAt: iso(row.last_handled_at),
-      createdAt: iso(row.created_at) as string,
+      handled: int(row, 'handled'),
+      failures: int(row, 'failures'),
+      lastError: textOrNull(row, 'last_error'),
+      lastHandledAt: isoOrNull(row, 'last_handled_at'),
+      createdAt: iso(row, 'created_at'),
     };
   });
 }
 
 /** Moves a consumer past the first event it has not handled (an operator's way past a poison event). */
 export async function skipOneEvent(tx: Queryable, name: string): Promise<ChangeEvent | undefined> {
-  const row = (await tx.query<Row>(`SELECT ${CURSOR_COLUMNS} FROM event_consumer WHERE name = $1 FOR UPDATE`, [name])).rows[0];
+  const b = new SqlBuilder();
+  const row = (await tx.query<Row>(`SELECT ${CURSOR_COLUMNS} FROM event_consumer ${b.where(b.eq('name', name))} FOR UPDATE`, b.params)).rows[0];
   if (!row) return undefined;
   const cursor = cursorOf(row);
   const { events: [head], target } = await readEvents(tx, cursor, {}, 1);
   if (head) {
-    await tx.query('UPDATE event_consumer SET target_snapshot = $2, after_seq = $3, failures = 0, last_error = NULL WHERE name = $1', [name, target, head.seq]);
+    const u = new SqlBuilder();
+    await tx.query(`UPDATE event_consumer SET target_snapshot = ${u.bind(target)}, after_seq = ${u.bind(head.seq)}, failures = 0, last_error = NULL ${u.where(u.eq('name', name))}`, u.params);
   }
   return head;
 }
 
 export async function deleteConsumer(db: Queryable, name: string): Promise<boolean> {
-  return (await db.query('DELETE FROM event_consumer WHERE name = $1', [name])).rowCount > 0;
+  const b = new SqlBuilder();
+  return (await db.query(`DELETE FROM event_consumer ${b.where(b.eq('name', name))}`, b.params)).rowCount > 0;
 }
 
 /**
@@ -152,13 +156,14 @@ export async function deleteConsumer(db: Queryable, name: string): Promise<boole
  * the snapshots' xmin back, so the readers' scans stay short. Returns how many went.
  */
 export async function pruneEvents(db: Queryable, before: Date, limit: number): Promise<number> {
+  const b = new SqlBuilder();
+  const passed = b.where(
+    `e.at < ${b.bind(before.toISOString())}`, 'pg_visible_in_snapshot(e.xid, pg_current_snapshot())',
+    'NOT EXISTS (SELECT 1 FROM event_consumer c WHERE NOT pg_visible_in_snapshot(e.xid, c.base_snapshot::pg_snapshot))',
+  );
   const { rowCount } = await db.query(
-    `DELETE FROM change_event WHERE (xid, seq) IN (
-       SELECT e.xid, e.seq FROM change_event e
-        WHERE e.at < $1 AND pg_visible_in_snapshot(e.xid, pg_current_snapshot())
-          AND NOT EXISTS (SELECT 1 FROM event_consumer c WHERE NOT pg_visible_in_snapshot(e.xid, c.base_snapshot::pg_snapshot))
-        ORDER BY e.xid, e.seq LIMIT $2)`,
-    [before.toISOString(), limit],
+    `DELETE FROM change_event WHERE (xid, seq) IN (SELECT e.xid, e.seq FROM change_event e ${passed} ORDER BY e.xid, e.seq LIMIT ${b.bind(limit)})`,
+    b.params,
   );
   return rowCount;
 }

@@ -1,3 +1,5 @@
+import { int, intOrNull, iso, jsonOrNull, text, textOrNull, texts, type Row } from '../storage/sql/rows.js';
+
 /**
  * A change event: one committed change of the record, as the outbox (`change_event`) keeps it. Events
  * carry what a consumer needs to decide without re-reading: the compartment (before and after), the
@@ -64,26 +66,20 @@ export function sameCursor(a: EventCursor, b: EventCursor): boolean {
   return a.base === b.base && a.target === b.target && a.afterSeq === b.afterSeq;
 }
 
-type Row = Record<string, unknown>;
-
-function iso(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
-
 export function eventFromRow(row: Row): ChangeEvent {
-  const detail = row.detail === null || row.detail === undefined ? undefined : (JSON.parse(row.detail as string) as Record<string, unknown>);
+  const detail = jsonOrNull<Record<string, unknown>>(row, 'detail') ?? undefined;
   return {
-    seq: Number(row.seq),
-    xid: String(row.xid),
-    kind: row.kind as ChangeKind,
-    resourceType: row.resource_type as string,
-    id: row.resource_id as string,
-    versionId: row.version_id === null || row.version_id === undefined ? null : Number(row.version_id),
-    patientId: (row.patient_id as string | null) ?? null,
-    previousPatientId: (row.previous_patient_id as string | null) ?? null,
-    sensitivity: (row.sensitivity as string[] | null) ?? [],
-    authorOrg: (row.author_org as string | null) ?? null,
-    at: iso(row.at),
+    seq: int(row, 'seq'),
+    xid: text(row, 'xid'),
+    kind: text(row, 'kind') as ChangeKind,
+    resourceType: text(row, 'resource_type'),
+    id: text(row, 'resource_id'),
+    versionId: intOrNull(row, 'version_id'),
+    patientId: textOrNull(row, 'patient_id'),
+    previousPatientId: textOrNull(row, 'previous_patient_id'),
+    sensitivity: texts(row, 'sensitivity'),
+    authorOrg: textOrNull(row, 'author_org'),
+    at: iso(row, 'at'),
     ...(detail ? { detail } : {}),
   };
 }

@@ -40,4 +40,6 @@ export interface FhirContext {
   readonly research?: ResearchConfig;
   /** The most entries a batch or transaction may hold (CARNET_MAX_BUNDLE_ENTRIES; default 10,000). */
   readonly maxBundleEntries?: number;
+  /** Subscriptions' websocket channel: how binding tokens are signed, where clients connect (docs/subscriptions.md). */
+  readonly subscriptionSockets?: { readonly key: Buffer; readonly url: string; readonly tokenSeconds: number };
 }

@@ -72,7 +72,7 @@ export async function adminPlugin(app: FastifyInstance, options: { auth: AuthSer
     const url = new URL(request.url, auth.issuer);
     const patients = url.searchParams.getAll('patient').flatMap((p) => p.split(',')).map((p) => p.replace(/^Patient\//, ''));
     try {
-      const body = await auditPage(auth.db, { ...(patients.length ? { patients } : {}), query: url.searchParams }, `${auth.issuer}/auth/admin/audit`);
+      const body = await auditPage(auth.db, { ...(patients.length ? { patients } : {}), query: url.searchParams, filters: true }, `${auth.issuer}/auth/admin/audit`);
       return reply.type('application/fhir+json').send(body);
     } catch (error) {
       return problem(reply, 400, (error as Error).message);

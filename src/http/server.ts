@@ -1,3 +1,5 @@
+import type { SubscriptionSockets } from '../subscriptions/ws-hub.js';
+import { registerSubscriptionSockets } from './subscription-ws-plugin.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
 import type { Duplex } from 'node:stream';
@@ -30,6 +32,8 @@ export interface ServerOptions {
   readonly background?: BackgroundOperations;
   /** The browser apps (landing page, portal, workspace) and, in demo mode, the demo logins they list. */
   readonly web?: Omit<WebOptions, 'fhirBaseUrl'>;
+  /** Subscriptions' websocket channel, served at /ws/subscriptions. */
+  readonly subscriptionSockets?: SubscriptionSockets;
 }
 
 /** Maps framework errors (body too large, bad JSON, …) to the same OperationOutcomes as domain errors. */
@@ -117,6 +121,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
   if (options.fhir !== false && options.ctx.research) await app.register(bulkFilesPlugin, { db: options.ctx.db, config: options.ctx.research });
-  if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db });
+  if (options.fhir !== false && options.subscriptionSockets) registerSubscriptionSockets(app, options.subscriptionSockets);
+  if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db, clock: options.ctx.clock });
   return app;
 }

@@ -23,6 +23,8 @@ export interface WebOptions {
   readonly fhirBaseUrl: string;
   /** Demo mode: the landing page lists these logins (never in production). */
   readonly demoLogins?: () => readonly { username: string; password: string; role: string; totp: boolean }[];
+  /** Demo mode: the demo accounts' current second-factor code (their TOTP secret is public anyway). */
+  readonly demoTotp?: () => string;
 }
 
 const APPS = ['portail', 'clinique'] as const;
@@ -60,7 +62,7 @@ export async function webPlugin(app: FastifyInstance, options: WebOptions): Prom
 
   app.get('/demo/logins', open, async (_request, reply) => {
     if (!options.demoLogins) return reply.code(404).header('cache-control', 'no-store').send({ demo: false });
-    return reply.header('cache-control', 'no-store').send({ demo: true, logins: options.demoLogins() });
+    return reply.header('cache-control', 'no-store').send({ demo: true, logins: options.demoLogins(), ...(options.demoTotp ? { totpCode: options.demoTotp() } : {}) });
   });
 
   if (!site) return;

@@ -1,4 +1,5 @@
 import type { Schedule } from './schedule.js';
+import { bool, int, iso, isoOrNull, jsonOrNull, text, textOrNull, type Row } from '../storage/sql/rows.js';
 
 /**
  * A durable job: a row of `job`, leased by one process at a time. `pending` → `running` → `done`, or back
@@ -51,39 +52,28 @@ export interface Job {
   readonly finishedAt: string | null;
 }
 
-type Row = Record<string, unknown>;
-
-function iso(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
-
-function json(value: unknown): unknown {
-  return value === null || value === undefined ? null : JSON.parse(value as string);
-}
-
 export const JOB_COLUMNS = `id, kind, key, payload, state, run_at, attempts, max_attempts, lease_owner, lease_until, cancel_requested,
   progress, result, last_error, schedule, created_at, started_at, finished_at`;
 
 export function jobFromRow(row: Row): Job {
   return {
-    id: Number(row.id),
-    kind: row.kind as string,
-    key: (row.key as string | null) ?? null,
-    payload: json(row.payload),
-    state: row.state as JobState,
-    runAt: iso(row.run_at) as string,
-    attempts: Number(row.attempts),
-    maxAttempts: Number(row.max_attempts),
-    leaseOwner: (row.lease_owner as string | null) ?? null,
-    leaseUntil: iso(row.lease_until),
-    cancelRequested: Boolean(row.cancel_requested),
-    progress: json(row.progress),
-    result: json(row.result),
-    lastError: (row.last_error as string | null) ?? null,
-    schedule: json(row.schedule) as Schedule | null,
-    createdAt: iso(row.created_at) as string,
-    startedAt: iso(row.started_at),
-    finishedAt: iso(row.finished_at),
+    id: int(row, 'id'),
+    kind: text(row, 'kind'),
+    key: textOrNull(row, 'key'),
+    payload: jsonOrNull(row, 'payload'),
+    state: text(row, 'state') as JobState,
+    runAt: iso(row, 'run_at'),
+    attempts: int(row, 'attempts'),
+    maxAttempts: int(row, 'max_attempts'),
+    leaseOwner: textOrNull(row, 'lease_owner'),
+    leaseUntil: isoOrNull(row, 'lease_until'),
+    cancelRequested: bool(row, 'cancel_requested'),
+    progress: jsonOrNull(row, 'progress'),
+    result: jsonOrNull(row, 'result'),
+    lastError: textOrNull(row, 'last_error'),
+    schedule: jsonOrNull<Schedule>(row, 'schedule'),
+    createdAt: iso(row, 'created_at'),
+    startedAt: isoOrNull(row, 'started_at'),
+    finishedAt: isoOrNull(row, 'finished_at'),
   };
 }

@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../storage/database.js';
 import { DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 import type { Job, NewJob } from './job.js';
 import {
-  cancelJob, countJobs, insertJobs, listJobs, readJob, retryJob, upsertSchedule, type JobInsert, type JobListQuery,
+  cancelJob, cancelKeyedJob, countJobs, insertJobs, listJobs, readJob, rearmKeyedJob, retryJob, upsertSchedule, type JobInsert, type JobListQuery,
 } from './job-store.js';
 import { checkSchedule, nextRun, type Schedule } from './schedule.js';
 
@@ -102,6 +102,25 @@ export class Jobs {
     const ids = await insertJobs(q, rows, now);
     if (ids.some((r) => r.created)) signalAfterCommit(q, 'jobs');
     return ids;
+  }
+
+  /**
+   * Enqueues a keyed job, or re-arms the one with its key (pending again at the new time with the new
+   * payload, unless it is running), in `q`'s transaction: a reminder that moves with its appointment.
+   */
+  async enqueueOrRearm(q: Queryable, job: NewJob & { key: string }): Promise<void> {
+    const now = this.clock();
+    const row = {
+      kind: job.kind, key: job.key, payload: JSON.stringify(job.payload ?? null), runAt: job.runAt ?? new Date(now.getTime() + Math.max(0, job.delayMs ?? 0)),
+      maxAttempts: job.maxAttempts ?? this.definitions.get(job.kind)?.maxAttempts ?? 5,
+    };
+    if (!(await rearmKeyedJob(q, row))) await insertJobs(q, [row], now);
+    signalAfterCommit(q, 'jobs');
+  }
+
+  /** Cancels, in `q`'s transaction, the keyed job (kind, key) if it is still pending. */
+  cancelKeyed(q: Queryable, kind: string, key: string): Promise<boolean> {
+    return cancelKeyedJob(q, kind, key, this.clock());
   }
 
   /**

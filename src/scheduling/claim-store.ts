@@ -1,4 +1,7 @@
 import type { Queryable } from '../storage/database.js';
+import { currentOf } from '../storage/resource-store.js';
+import { SqlBuilder } from '../storage/sql/builder.js';
+import { iso, text, type Row } from '../storage/sql/rows.js';
 import type { Claim } from './claims.js';
 
 /** The SQL of `schedule_claim` (migration 012). Callers pass the write's open transaction. */
@@ -16,9 +19,15 @@ export function conflictingActor(error: unknown): string | undefined {
   return /Key \(actor, during\)=\(([^,]+),/.exec(detail)?.[1];
 }
 
+/** The claim (alias `c`) still counts at `now`: it is no hold, or a hold not expired yet. */
+export function liveClaim(b: SqlBuilder, c: string, now: Date): string {
+  return `${c}.hold_expires IS NULL OR ${c}.hold_expires > ${b.bind(now.toISOString(), 'timestamptz')}`;
+}
+
 export async function deleteClaimsOf(tx: Queryable, appointmentIds: readonly string[]): Promise<void> {
   if (appointmentIds.length === 0) return;
-  await tx.query('DELETE FROM schedule_claim WHERE appointment_id = ANY($1::text[])', [appointmentIds]);
+  const b = new SqlBuilder();
+  await tx.query(`DELETE FROM schedule_claim ${b.where(b.any('appointment_id', appointmentIds, 'text'))}`, b.params);
 }
 
 /**
@@ -27,7 +36,8 @@ export async function deleteClaimsOf(tx: Queryable, appointmentIds: readonly str
  */
 export async function releaseExpiredHolds(tx: Queryable, actors: readonly string[], now: Date): Promise<void> {
   if (actors.length === 0) return;
-  await tx.query('DELETE FROM schedule_claim WHERE actor = ANY($1::text[]) AND hold_expires <= $2', [actors, now.toISOString()]);
+  const b = new SqlBuilder();
+  await tx.query(`DELETE FROM schedule_claim ${b.where(b.any('actor', actors, 'text'), `hold_expires <= ${b.bind(now.toISOString())}`)}`, b.params);
 }
 
 /** Inserts the claims; a claim overlapping another of the same actor fails with 23P01 (isClaimConflict). */
@@ -44,34 +54,32 @@ export async function insertClaims(tx: Queryable, appointmentId: string, claims:
 
 /** Other appointments whose live claims overlap this appointment's overbooked claims (same actor, time overlapping). */
 export async function overlappingAppointments(tx: Queryable, appointmentId: string, now: Date): Promise<string[]> {
-  const { rows } = await tx.query<{ appointment_id: string }>(
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(
     `SELECT DISTINCT o.appointment_id FROM schedule_claim m
      JOIN schedule_claim o ON o.actor = m.actor AND o.during && m.during AND o.appointment_id <> m.appointment_id
-     WHERE m.appointment_id = $1 AND m.overbooked AND (o.hold_expires IS NULL OR o.hold_expires > $2)
+     ${b.where(b.eq('m.appointment_id', appointmentId), 'm.overbooked', liveClaim(b, 'o', now))}
      ORDER BY o.appointment_id`,
-    [appointmentId, now.toISOString()],
+    b.params,
   );
-  return rows.map((r) => r.appointment_id);
+  return rows.map((r) => text(r, 'appointment_id'));
 }
 
 /** The live claims (not expired holds) made through a slot, with their schedule and time. */
 export async function liveSlotClaims(tx: Queryable, slotId: string, now: Date): Promise<{ appointmentId: string; actor: string; start: string; end: string }[]> {
-  const { rows } = await tx.query<{ appointment_id: string; actor: string; b: Date | string; e: Date | string }>(
-    `SELECT appointment_id, actor, lower(during) AS b, upper(during) AS e FROM schedule_claim
-     WHERE slot_id = $1 AND (hold_expires IS NULL OR hold_expires > $2)`,
-    [slotId, now.toISOString()],
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(
+    `SELECT appointment_id, actor, lower(during) AS b, upper(during) AS e FROM schedule_claim c
+     ${b.where(b.eq('c.slot_id', slotId), liveClaim(b, 'c', now))}`,
+    b.params,
   );
-  return rows.map((r) => ({ appointmentId: r.appointment_id, actor: r.actor, start: new Date(r.b).toISOString(), end: new Date(r.e).toISOString() }));
+  return rows.map((r) => ({ appointmentId: text(r, 'appointment_id'), actor: text(r, 'actor'), start: iso(r, 'b'), end: iso(r, 'e') }));
 }
 
 /** Current contents of resources of one type, by id (deleted ones absent). */
 export async function currentContents(tx: Queryable, resourceType: string, ids: readonly string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   if (ids.length === 0) return found;
-  const { rows } = await tx.query<{ id: string; content: string }>(
-    'SELECT id, content FROM resource WHERE resource_type = $1 AND id = ANY($2::text[]) AND NOT deleted',
-    [resourceType, [...new Set(ids)]],
-  );
-  for (const row of rows) found.set(row.id, row.content);
+  for (const row of await currentOf(tx, resourceType, ids)) found.set(row.id, row.content as string);
   return found;
 }

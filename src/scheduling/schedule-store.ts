@@ -1,8 +1,10 @@
 import type { CodeableConcept, PractitionerRole, Schedule } from '@medplum/fhirtypes';
 import type { Queryable } from '../storage/database.js';
+import { SqlBuilder } from '../storage/sql/builder.js';
+import { date, text, textOrNull, type Row } from '../storage/sql/rows.js';
 import { searchRegistry } from '../fhir/search/registry.js';
 import type { AvailabilityRules, Interval } from './availability.js';
-import { currentContents } from './claim-store.js';
+import { currentContents, liveClaim } from './claim-store.js';
 import { referencedIds } from './claims.js';
 import { availabilityOf, isPublic, visitModeOf, type VisitMode } from './schedule-facts.js';
 
@@ -44,13 +46,14 @@ export interface ScheduleCriteria {
  */
 async function referencing(tx: Queryable, type: string, targets: readonly string[]): Promise<{ id: string; content: string }[]> {
   if (targets.length === 0) return [];
-  const { rows } = await tx.query<{ id: string; content: string }>(
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(
     // The referencing rows first (an array the planner cannot reorder), then each resource by its row id.
     `SELECT r.id, r.content FROM resource r
-     WHERE r.rid = ANY(ARRAY(SELECT s.rid FROM search_reference s WHERE s.target = ANY($1::text[]))) AND r.resource_type = $2 AND NOT r.deleted`,
-    [[...new Set(targets)], type],
+     ${b.where(`r.rid = ANY(ARRAY(SELECT s.rid FROM search_reference s ${b.where(b.any('s.target', [...new Set(targets)], 'text'))}))`, b.eq('r.resource_type', type), 'NOT r.deleted')}`,
+    b.params,
   );
-  return rows;
+  return rows.map((r) => ({ id: text(r, 'id'), content: text(r, 'content') }));
 }
 
 /** The active schedules matching the criteria (of the practitioner, of the clinic's roles, of a specialty…). */
@@ -71,13 +74,14 @@ export async function findSchedules(tx: Queryable, criteria: ScheduleCriteria, s
     const [name, wanted] = criteria.specialty ? ['specialty', criteria.specialty] as const : ['service-type', criteria.serviceType as { system?: string; code: string }] as const;
     const param = searchRegistry().params('Schedule').get(name);
     if (!param) throw new Error(`Schedule.${name} is not indexed`);
-    const { rows } = await tx.query<{ content: string }>(
+    const b = new SqlBuilder();
+    const tokens = b.where(b.eq('t.param', param.key), b.eq('t.code', wanted.code), wanted.system !== undefined && b.eq('t.system', wanted.system));
+    const { rows } = await tx.query<Row>(
       `SELECT r.content FROM resource r
-       WHERE r.rid = ANY(ARRAY(SELECT t.rid FROM search_token t WHERE t.param = $1 AND t.code = $2 AND ($3::text IS NULL OR t.system = $3)))
-         AND r.resource_type = 'Schedule' AND NOT r.deleted LIMIT ${MAX_SCHEDULES}`,
-      [param.key, wanted.code, wanted.system ?? null],
+       ${b.where(`r.rid = ANY(ARRAY(SELECT t.rid FROM search_token t ${tokens}))`, "r.resource_type = 'Schedule'", 'NOT r.deleted')} LIMIT ${MAX_SCHEDULES}`,
+      b.params,
     );
-    schedules = rows.map((r) => JSON.parse(r.content) as Schedule)
+    schedules = rows.map((r) => JSON.parse(text(r, 'content')) as Schedule)
       .filter((s) => s.active !== false && hasCoding(s.specialty, criteria.specialty) && hasCoding(s.serviceType, criteria.serviceType));
   }
   return viewsOf(tx, schedules.sort((a, b) => String(a.id).localeCompare(String(b.id))));
@@ -119,13 +123,13 @@ export interface BusyClaim extends Interval {
 /** The live claims (expired holds excluded) of these actors overlapping [from, to). */
 export async function busyClaims(tx: Queryable, actors: readonly string[], from: number, to: number, now: Date): Promise<BusyClaim[]> {
   if (actors.length === 0) return [];
-  const { rows } = await tx.query<{ actor: string; slot_id: string | null; b: Date | string; e: Date | string }>(
-    `SELECT actor, slot_id, lower(during) AS b, upper(during) AS e FROM schedule_claim
-     WHERE actor = ANY($1::text[]) AND during && tstzrange($2::timestamptz, $3::timestamptz, '[)')
-       AND (hold_expires IS NULL OR hold_expires > $4)`,
-    [actors, new Date(from).toISOString(), new Date(to).toISOString(), now.toISOString()],
+  const b = new SqlBuilder();
+  const during = `during && tstzrange(${b.bind(new Date(from).toISOString(), 'timestamptz')}, ${b.bind(new Date(to).toISOString(), 'timestamptz')}, '[)')`;
+  const { rows } = await tx.query<Row>(
+    `SELECT actor, slot_id, lower(during) AS b, upper(during) AS e FROM schedule_claim c ${b.where(b.any('c.actor', actors, 'text'), during, liveClaim(b, 'c', now))}`,
+    b.params,
   );
-  return rows.map((r) => ({ actor: r.actor, slotId: r.slot_id, start: new Date(r.b).getTime(), end: new Date(r.e).getTime() }));
+  return rows.map((r) => ({ actor: text(r, 'actor'), slotId: textOrNull(r, 'slot_id'), start: date(r, 'b').getTime(), end: date(r, 'e').getTime() }));
 }
 
 /** Whether a concept list holds a coding (system optional). */

@@ -1,5 +1,7 @@
 import type { Slot } from '@medplum/fhirtypes';
 import type { Queryable } from '../storage/database.js';
+import { SqlBuilder } from '../storage/sql/builder.js';
+import { text, type Row } from '../storage/sql/rows.js';
 import type { WrittenVersion } from '../fhir/write/hooks.js';
 import { referencedIds } from './claims.js';
 
@@ -11,7 +13,8 @@ import { referencedIds } from './claims.js';
 
 export async function indexSlots(tx: Queryable, versions: readonly WrittenVersion[]): Promise<void> {
   if (versions.length === 0) return;
-  await tx.query('DELETE FROM schedule_slot WHERE slot_id = ANY($1::text[])', [versions.map((v) => v.id)]);
+  const b = new SqlBuilder();
+  await tx.query(`DELETE FROM schedule_slot ${b.where(b.any('slot_id', versions.map((v) => v.id), 'text'))}`, b.params);
   const rows: { id: string; schedule: string; start: string; end: string; status: string }[] = [];
   for (const version of versions) {
     if (version.deleted || !version.content) continue;
@@ -33,14 +36,17 @@ export async function indexSlots(tx: Queryable, versions: readonly WrittenVersio
 /** Stored free Slots of these schedules starting in [from, to), earliest first, at most `limit`. */
 export async function freeSlots(tx: Queryable, scheduleIds: readonly string[], from: number, to: number, limit: number): Promise<Slot[]> {
   if (scheduleIds.length === 0 || limit <= 0) return [];
-  const { rows } = await tx.query<{ content: string }>(
+  const b = new SqlBuilder();
+  const free = b.where(
+    b.any('schedule', [...new Set(scheduleIds)], 'text'), "status = 'free'",
+    `starts >= ${b.bind(new Date(from).toISOString())}`, `starts < ${b.bind(new Date(to).toISOString())}`,
+  );
+  const { rows } = await tx.query<Row>(
     `SELECT r.content FROM (
-       SELECT slot_id, starts FROM schedule_slot
-       WHERE schedule = ANY($1::text[]) AND status = 'free' AND starts >= $2 AND starts < $3
-       ORDER BY starts, slot_id LIMIT $4
+       SELECT slot_id, starts FROM schedule_slot ${free} ORDER BY starts, slot_id LIMIT ${b.bind(limit)}
      ) s JOIN resource r ON r.resource_type = 'Slot' AND r.id = s.slot_id AND NOT r.deleted
      ORDER BY s.starts, s.slot_id`,
-    [[...new Set(scheduleIds)], new Date(from).toISOString(), new Date(to).toISOString(), limit],
+    b.params,
   );
-  return rows.map((r) => JSON.parse(r.content) as Slot);
+  return rows.map((r) => JSON.parse(text(r, 'content')) as Slot);
 }

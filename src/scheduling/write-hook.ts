@@ -7,6 +7,7 @@ import {
   conflictingActor, currentContents, deleteClaimsOf, insertClaims, isClaimConflict, liveSlotClaims, overlappingAppointments, releaseExpiredHolds,
 } from './claim-store.js';
 import { indexSlots } from './slot-index.js';
+import { keepReminders } from './reminders.js';
 
 /**
  * Keeps `schedule_claim` in step with every Appointment and Slot write, inside the write's transaction,
@@ -24,6 +25,7 @@ export const schedulingAfterWrite: AfterWriteHook = async (tx, ctx, written, by)
   for (const version of appointments) {
     if (!version.deleted && version.content) await claimFor(tx, version, JSON.parse(version.content) as Appointment, now, by);
   }
+  await keepReminders(tx, ctx.jobs, appointments, now);
   for (const version of slots) await checkSlotChange(tx, version, now);
   await indexSlots(tx, slots);
 };

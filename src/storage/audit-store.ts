@@ -1,10 +1,10 @@
 import type { AuditRecord } from '../audit/record.js';
 import type { StoredChainRow } from '../audit/chain.js';
 import type { Queryable } from './database.js';
+import { SqlBuilder } from './sql/builder.js';
+import { bool, int, iso, text, texts, type Row } from './sql/rows.js';
 
 /** SQL of the audit trail (table audit_event). */
-
-type Row = Record<string, unknown>;
 
 export const AUDIT_CHAIN_LOCK = 'carnet:audit-chain';
 
@@ -33,22 +33,24 @@ export async function insertAuditRecords(db: Queryable, records: readonly AuditR
 /** The last sealed position of the chain (0 and the genesis hash when empty). */
 export async function chainHead(db: Queryable): Promise<{ seq: number; hash: string } | undefined> {
   const { rows } = await db.query<Row>('SELECT chain_seq, hash FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1');
-  return rows[0] ? { seq: Number(rows[0].chain_seq), hash: rows[0].hash as string } : undefined;
+  return rows[0] ? { seq: int(rows[0], 'chain_seq'), hash: text(rows[0], 'hash') } : undefined;
 }
 
+const RECORD_COLUMNS = 'id, uid, recorded, action, agent, patients, outcome, break_glass, content';
+
 function toRecord(row: Row): AuditRecord & { id: number } {
-  const recorded = row.recorded instanceof Date ? row.recorded.toISOString() : new Date(String(row.recorded)).toISOString();
   return {
-    id: Number(row.id), uid: row.uid as string, recorded, action: row.action as string, agent: row.agent as string,
-    patients: (row.patients as string[]) ?? [], outcome: row.outcome as string, breakGlass: Boolean(row.break_glass), content: row.content as string,
+    id: int(row, 'id'), uid: text(row, 'uid'), recorded: iso(row, 'recorded'), action: text(row, 'action'), agent: text(row, 'agent'),
+    patients: texts(row, 'patients'), outcome: text(row, 'outcome'), breakGlass: bool(row, 'break_glass'), content: text(row, 'content'),
   };
 }
 
 /** Rows appended inside write transactions and not sealed yet, oldest first, locked. */
 export async function unsealedRecords(db: Queryable, limit: number): Promise<(AuditRecord & { id: number })[]> {
+  const b = new SqlBuilder();
   const { rows } = await db.query<Row>(
-    'SELECT id, uid, recorded, action, agent, patients, outcome, break_glass, content FROM audit_event WHERE chain_seq IS NULL ORDER BY id LIMIT $1 FOR UPDATE',
-    [limit],
+    `SELECT ${RECORD_COLUMNS} FROM audit_event ${b.where('chain_seq IS NULL')} ORDER BY id LIMIT ${b.bind(limit)} FOR UPDATE`,
+    b.params,
   );
   return rows.map(toRecord);
 }
@@ -64,17 +66,17 @@ export async function sealRecords(db: Queryable, seals: readonly { id: number; c
 
 /** Sealed rows in chain order after `afterSeq`, for verification. */
 export async function chainPage(db: Queryable, afterSeq: number, limit: number): Promise<StoredChainRow[]> {
+  const b = new SqlBuilder();
   const { rows } = await db.query<Row>(
-    `SELECT id, uid, recorded, action, agent, patients, outcome, break_glass, content, chain_seq, prev_hash, hash FROM audit_event
-      WHERE chain_seq > $1 ORDER BY chain_seq LIMIT $2`,
-    [afterSeq, limit],
+    `SELECT ${RECORD_COLUMNS}, chain_seq, prev_hash, hash FROM audit_event ${b.where(`chain_seq > ${b.bind(afterSeq)}`)} ORDER BY chain_seq LIMIT ${b.bind(limit)}`,
+    b.params,
   );
-  return rows.map((row) => ({ ...toRecord(row), chainSeq: Number(row.chain_seq), prevHash: row.prev_hash as string, hash: row.hash as string }));
+  return rows.map((row) => ({ ...toRecord(row), chainSeq: int(row, 'chain_seq'), prevHash: text(row, 'prev_hash'), hash: text(row, 'hash') }));
 }
 
 export async function countUnsealed(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_event WHERE chain_seq IS NULL');
-  return Number(rows[0]?.n ?? 0);
+  const { rows } = await db.query<Row>('SELECT count(*)::int AS n FROM audit_event WHERE chain_seq IS NULL');
+  return rows[0] ? int(rows[0], 'n') : 0;
 }
 
 export interface AuditQuery {
@@ -82,26 +84,29 @@ export interface AuditQuery {
   readonly since?: string;
   readonly until?: string;
   readonly beforeId?: number;
+  /** The privacy officer's filters: part of the agent (who), the action, the outcome, break-the-glass only. */
+  readonly agent?: string;
+  readonly action?: string;
+  readonly outcome?: string;
+  readonly breakGlass?: boolean;
   readonly limit: number;
 }
 
 /** Audit records newest first, optionally of some patients (a patient's access log). */
 export async function searchAudit(db: Queryable, q: AuditQuery): Promise<(AuditRecord & { id: number })[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (q.patients) add('patients && ?::text[]', q.patients);
-  if (q.since) add('recorded >= ?::timestamptz', q.since);
-  if (q.until) add('recorded < ?::timestamptz', q.until);
-  if (q.beforeId !== undefined) add('id < ?', q.beforeId);
-  params.push(q.limit);
-  const { rows } = await db.query<Row>(
-    `SELECT id, uid, recorded, action, agent, patients, outcome, break_glass, content FROM audit_event
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT $${params.length}`,
-    params,
+  const b = new SqlBuilder();
+  // Who: the agent's key (user:…, client:…) or a name the record shows (the professional, the app).
+  const like = q.agent ? b.bind(`%${q.agent.replace(/[\\%_]/g, (c) => `\\${c}`)}%`) : '';
+  const where = b.where(
+    q.patients && `patients && ${b.bind([...q.patients], 'text[]')}`,
+    q.since && `recorded >= ${b.bind(q.since, 'timestamptz')}`,
+    q.until && `recorded < ${b.bind(q.until, 'timestamptz')}`,
+    q.beforeId !== undefined && `id < ${b.bind(q.beforeId)}`,
+    q.agent && `(agent ILIKE ${like} ESCAPE '\\' OR content ILIKE ${like} ESCAPE '\\')`,
+    q.action && b.eq('action', q.action),
+    q.outcome && b.eq('outcome', q.outcome),
+    q.breakGlass && 'break_glass',
   );
+  const { rows } = await db.query<Row>(`SELECT ${RECORD_COLUMNS} FROM audit_event ${where} ORDER BY id DESC LIMIT ${b.bind(q.limit)}`, b.params);
   return rows.map(toRecord);
 }

@@ -1,9 +1,26 @@
 import type { Queryable } from './database.js';
+import { SqlBuilder } from './sql/builder.js';
+import { bool, int, intOrNull, iso, isoOrNull, json, text, textOrNull, texts, type Row } from './sql/rows.js';
 
 /** SQL of the authorization server: users, clients, signing keys, grants, tokens, sessions. */
 
-type Row = Record<string, unknown>;
-const iso = (v: unknown) => (v === null || v === undefined ? undefined : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
+/** `{ [name]: value }` when the column holds a non-empty value, else nothing: optional fields stay absent. */
+function optional<K extends string>(name: K, value: string | null): { [P in K]?: string } {
+  return value ? ({ [name]: value } as { [P in K]?: string }) : {};
+}
+
+/** `{ [name]: value }` when the column is not NULL (an empty string is kept). */
+function unlessNull<K extends string>(row: Row, column: string, name: K): { [P in K]?: string } {
+  const value = textOrNull(row, column);
+  return value === null ? {} : ({ [name]: value } as { [P in K]?: string });
+}
+
+/** `… WHERE column = value` for the one-row statements keyed by an id or a hash. */
+async function byKey(db: Queryable, head: (b: SqlBuilder) => string, column: string, key: unknown, tail = ''): Promise<{ rows: Row[]; rowCount: number }> {
+  const b = new SqlBuilder();
+  const start = head(b);
+  return db.query<Row>(`${start} ${b.where(b.eq(column, key))}${tail}`, b.params);
+}
 
 export interface UserRow {
   readonly id: string;
@@ -24,20 +41,20 @@ export interface UserRow {
 }
 
 function toUser(row: Row): UserRow {
-  const opt = (v: unknown) => (v === null || v === undefined ? undefined : String(v));
+  const totpLastStep = intOrNull(row, 'totp_last_step');
   return {
-    id: row.id as string, username: row.username as string, displayName: row.display_name as string, role: row.role as string,
-    passwordHash: row.password_hash as string,
-    ...(opt(row.fhir_user) ? { fhirUser: opt(row.fhir_user) as string } : {}),
-    ...(opt(row.organization) ? { organization: opt(row.organization) as string } : {}),
-    ...(opt(row.practitioner_role) ? { practitionerRole: opt(row.practitioner_role) as string } : {}),
-    ...(opt(row.licence) ? { licence: opt(row.licence) as string } : {}),
-    proxyFor: (row.proxy_for as string[] | null) ?? [],
-    ...(opt(row.totp_secret) ? { totpSecret: opt(row.totp_secret) as string } : {}),
-    ...(row.totp_last_step !== null && row.totp_last_step !== undefined ? { totpLastStep: Number(row.totp_last_step) } : {}),
-    failedLogins: Number(row.failed_logins),
-    ...(iso(row.locked_until) ? { lockedUntil: iso(row.locked_until) as string } : {}),
-    disabled: Boolean(row.disabled),
+    id: text(row, 'id'), username: text(row, 'username'), displayName: text(row, 'display_name'), role: text(row, 'role'),
+    passwordHash: text(row, 'password_hash'),
+    ...optional('fhirUser', textOrNull(row, 'fhir_user')),
+    ...optional('organization', textOrNull(row, 'organization')),
+    ...optional('practitionerRole', textOrNull(row, 'practitioner_role')),
+    ...optional('licence', textOrNull(row, 'licence')),
+    proxyFor: texts(row, 'proxy_for'),
+    ...optional('totpSecret', textOrNull(row, 'totp_secret')),
+    ...(totpLastStep !== null ? { totpLastStep } : {}),
+    failedLogins: int(row, 'failed_logins'),
+    ...optional('lockedUntil', isoOrNull(row, 'locked_until')),
+    disabled: bool(row, 'disabled'),
   };
 }
 
@@ -53,12 +70,12 @@ export async function insertUser(db: Queryable, user: NewUser, now: Date): Promi
 }
 
 export async function findUserByName(db: Queryable, username: string): Promise<UserRow | undefined> {
-  const { rows } = await db.query<Row>('SELECT * FROM auth_user WHERE username = $1', [username.trim().toLowerCase()]);
+  const { rows } = await byKey(db, () => 'SELECT * FROM auth_user', 'username', username.trim().toLowerCase());
   return rows[0] ? toUser(rows[0]) : undefined;
 }
 
 export async function findUser(db: Queryable, id: string): Promise<UserRow | undefined> {
-  const { rows } = await db.query<Row>('SELECT * FROM auth_user WHERE id = $1', [id]);
+  const { rows } = await byKey(db, () => 'SELECT * FROM auth_user', 'id', id);
   return rows[0] ? toUser(rows[0]) : undefined;
 }
 
@@ -69,30 +86,22 @@ export async function listUsers(db: Queryable): Promise<UserRow[]> {
 
 /** Counts a failed login; locks the account for `lockMinutes` once `maxFailures` is reached. Returns the new count. */
 export async function recordLoginFailure(db: Queryable, id: string, now: Date, maxFailures: number, lockMinutes: number): Promise<{ failures: number; lockedUntil?: string }> {
-  const { rows } = await db.query<Row>(
-    `UPDATE auth_user SET failed_logins = failed_logins + 1,
-       locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $2::timestamptz + make_interval(mins => $4) ELSE locked_until END
-     WHERE id = $1 RETURNING failed_logins, locked_until`,
-    [id, now.toISOString(), maxFailures, lockMinutes],
-  );
-  const lockedUntil = iso(rows[0]?.locked_until);
-  return { failures: Number(rows[0]?.failed_logins ?? 0), ...(lockedUntil ? { lockedUntil } : {}) };
+  const { rows } = await byKey(db, (b) => `UPDATE auth_user SET failed_logins = failed_logins + 1,
+       locked_until = CASE WHEN failed_logins + 1 >= ${b.bind(maxFailures, 'int')} THEN ${b.bind(now.toISOString(), 'timestamptz')} + make_interval(mins => ${b.bind(lockMinutes, 'int')}) ELSE locked_until END`,
+  'id', id, ' RETURNING failed_logins, locked_until');
+  const row = rows[0];
+  return { failures: row ? int(row, 'failed_logins') : 0, ...optional('lockedUntil', row ? isoOrNull(row, 'locked_until') : null) };
 }
 
 export async function recordLoginSuccess(db: Queryable, id: string, now: Date, totpStep?: number): Promise<void> {
-  await db.query(
-    'UPDATE auth_user SET failed_logins = 0, locked_until = NULL, last_login = $2, totp_last_step = COALESCE($3, totp_last_step) WHERE id = $1',
-    [id, now.toISOString(), totpStep ?? null],
-  );
+  await byKey(db, (b) => `UPDATE auth_user SET failed_logins = 0, locked_until = NULL, last_login = ${b.bind(now.toISOString())},
+       totp_last_step = COALESCE(${b.bind(totpStep ?? null, 'bigint')}, totp_last_step)`, 'id', id);
 }
 
 export async function updateUser(db: Queryable, id: string, change: { disabled?: boolean; unlock?: boolean; passwordHash?: string; totpSecret?: string }): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `UPDATE auth_user SET disabled = COALESCE($2, disabled), password_hash = COALESCE($3, password_hash), totp_secret = COALESCE($4, totp_secret),
-       failed_logins = CASE WHEN $5 THEN 0 ELSE failed_logins END, locked_until = CASE WHEN $5 THEN NULL ELSE locked_until END
-     WHERE id = $1`,
-    [id, change.disabled ?? null, change.passwordHash ?? null, change.totpSecret ?? null, Boolean(change.unlock)],
-  );
+  const { rowCount } = await byKey(db, (b) => `UPDATE auth_user SET disabled = COALESCE(${b.bind(change.disabled ?? null, 'boolean')}, disabled),
+       password_hash = COALESCE(${b.bind(change.passwordHash ?? null, 'text')}, password_hash), totp_secret = COALESCE(${b.bind(change.totpSecret ?? null, 'text')}, totp_secret)
+       ${change.unlock ? ', failed_logins = 0, locked_until = NULL' : ''}`, 'id', id);
   return rowCount > 0;
 }
 
@@ -112,12 +121,12 @@ export interface ClientRow {
 }
 
 function toClient(row: Row): ClientRow {
-  const opt = <K extends string>(key: string, name: K) => (row[key] === null || row[key] === undefined ? {} : ({ [name]: String(row[key]) } as Record<K, string>));
   return {
-    id: row.id as string, name: row.name as string, kind: row.kind as ClientRow['kind'],
-    ...opt('secret_hash', 'secretHash'), ...opt('jwks', 'jwks'), ...opt('jwks_uri', 'jwksUri'), ...opt('organization', 'organization'),
-    redirectUris: (row.redirect_uris as string[] | null) ?? [], scope: row.scope as string,
-    platform: Boolean(row.platform), trusted: Boolean(row.trusted), disabled: Boolean(row.disabled),
+    id: text(row, 'id'), name: text(row, 'name'), kind: text(row, 'kind') as ClientRow['kind'],
+    ...unlessNull(row, 'secret_hash', 'secretHash'), ...unlessNull(row, 'jwks', 'jwks'), ...unlessNull(row, 'jwks_uri', 'jwksUri'),
+    ...unlessNull(row, 'organization', 'organization'),
+    redirectUris: texts(row, 'redirect_uris'), scope: text(row, 'scope'),
+    platform: bool(row, 'platform'), trusted: bool(row, 'trusted'), disabled: bool(row, 'disabled'),
   };
 }
 
@@ -131,7 +140,7 @@ export async function insertClient(db: Queryable, client: Omit<ClientRow, 'disab
 }
 
 export async function findClient(db: Queryable, id: string): Promise<ClientRow | undefined> {
-  const { rows } = await db.query<Row>('SELECT * FROM auth_client WHERE id = $1', [id]);
+  const { rows } = await byKey(db, () => 'SELECT * FROM auth_client', 'id', id);
   return rows[0] ? toClient(rows[0]) : undefined;
 }
 
@@ -141,12 +150,12 @@ export async function listClients(db: Queryable): Promise<ClientRow[]> {
 }
 
 export async function updateClientKeys(db: Queryable, id: string, jwks: string): Promise<void> {
-  await db.query('UPDATE auth_client SET jwks = $2 WHERE id = $1', [id, jwks]);
+  await byKey(db, (b) => `UPDATE auth_client SET jwks = ${b.bind(jwks)}`, 'id', id);
 }
 
 /** Keeps a first-party client's registration in step with the configuration (its redirect URIs and scopes follow the base URL). */
 export async function updateClientRegistration(db: Queryable, id: string, redirectUris: readonly string[], scope: string): Promise<void> {
-  await db.query('UPDATE auth_client SET redirect_uris = $2, scope = $3 WHERE id = $1', [id, [...redirectUris], scope]);
+  await byKey(db, (b) => `UPDATE auth_client SET redirect_uris = ${b.bind([...redirectUris])}, scope = ${b.bind(scope)}`, 'id', id);
 }
 
 export interface SigningKeyRow {
@@ -161,8 +170,8 @@ export interface SigningKeyRow {
 export async function signingKeys(db: Queryable): Promise<SigningKeyRow[]> {
   const { rows } = await db.query<Row>('SELECT * FROM auth_signing_key ORDER BY created_at DESC');
   return rows.map((row) => ({
-    kid: row.kid as string, alg: row.alg as string, publicJwk: row.public_jwk as string, privateJwk: row.private_jwk as string,
-    createdAt: iso(row.created_at) as string, ...(iso(row.retired_at) ? { retiredAt: iso(row.retired_at) as string } : {}),
+    kid: text(row, 'kid'), alg: text(row, 'alg'), publicJwk: text(row, 'public_jwk'), privateJwk: text(row, 'private_jwk'),
+    createdAt: iso(row, 'created_at'), ...optional('retiredAt', isoOrNull(row, 'retired_at')),
   }));
 }
 
@@ -171,11 +180,13 @@ export async function insertSigningKey(db: Queryable, key: SigningKeyRow): Promi
 }
 
 export async function retireSigningKeys(db: Queryable, exceptKid: string, now: Date): Promise<void> {
-  await db.query('UPDATE auth_signing_key SET retired_at = $2 WHERE kid <> $1 AND retired_at IS NULL', [exceptKid, now.toISOString()]);
+  const b = new SqlBuilder();
+  await db.query(`UPDATE auth_signing_key SET retired_at = ${b.bind(now.toISOString())} ${b.where(`kid <> ${b.bind(exceptKid)}`, 'retired_at IS NULL')}`, b.params);
 }
 
 export async function dropSigningKeys(db: Queryable, retiredBefore: Date): Promise<void> {
-  await db.query('DELETE FROM auth_signing_key WHERE retired_at < $1', [retiredBefore.toISOString()]);
+  const b = new SqlBuilder();
+  await db.query(`DELETE FROM auth_signing_key ${b.where(`retired_at < ${b.bind(retiredBefore.toISOString())}`)}`, b.params);
 }
 
 // Authorization requests, grants and tokens
@@ -194,10 +205,10 @@ export interface AuthRequestRow {
 
 function toRequest(row: Row): AuthRequestRow {
   return {
-    id: row.id as string, clientId: row.client_id as string, params: JSON.parse(row.params as string) as Record<string, string>,
-    ...(row.user_id ? { userId: row.user_id as string } : {}), ...(row.patient ? { patient: row.patient as string } : {}),
-    step: row.step as string, ...(iso(row.auth_time) ? { authTime: iso(row.auth_time) as string } : {}),
-    ...(row.grant_id ? { grantId: row.grant_id as string } : {}), expiresAt: iso(row.expires_at) as string,
+    id: text(row, 'id'), clientId: text(row, 'client_id'), params: json<Record<string, string>>(row, 'params'),
+    ...optional('userId', textOrNull(row, 'user_id')), ...optional('patient', textOrNull(row, 'patient')),
+    step: text(row, 'step'), ...optional('authTime', isoOrNull(row, 'auth_time')),
+    ...optional('grantId', textOrNull(row, 'grant_id')), expiresAt: iso(row, 'expires_at'),
   };
 }
 
@@ -209,32 +220,31 @@ export async function insertAuthRequest(db: Queryable, r: { id: string; clientId
 }
 
 export async function findAuthRequest(db: Queryable, id: string, now: Date): Promise<AuthRequestRow | undefined> {
-  const { rows } = await db.query<Row>('SELECT * FROM auth_request WHERE id = $1 AND expires_at > $2', [id, now.toISOString()]);
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT * FROM auth_request ${b.where(b.eq('id', id), `expires_at > ${b.bind(now.toISOString())}`)}`, b.params);
   return rows[0] ? toRequest(rows[0]) : undefined;
 }
 
 export async function advanceAuthRequest(db: Queryable, id: string, change: { step: string; userId?: string; patient?: string; authTime?: string; codeHash?: string }): Promise<void> {
-  await db.query(
-    `UPDATE auth_request SET step = $2, user_id = COALESCE($3, user_id), patient = COALESCE($4, patient), auth_time = COALESCE($5::timestamptz, auth_time),
-       code_hash = COALESCE($6, code_hash) WHERE id = $1`,
-    [id, change.step, change.userId ?? null, change.patient ?? null, change.authTime ?? null, change.codeHash ?? null],
-  );
+  await byKey(db, (b) => `UPDATE auth_request SET step = ${b.bind(change.step)}, user_id = COALESCE(${b.bind(change.userId ?? null, 'text')}, user_id),
+       patient = COALESCE(${b.bind(change.patient ?? null, 'text')}, patient), auth_time = COALESCE(${b.bind(change.authTime ?? null, 'timestamptz')}, auth_time),
+       code_hash = COALESCE(${b.bind(change.codeHash ?? null, 'text')}, code_hash)`, 'id', id);
 }
 
 /** Redeems a code once: returns its request and marks it redeemed; a second redemption returns it with `reused`. */
 export async function redeemCode(db: Queryable, codeHash: string, now: Date): Promise<{ request: AuthRequestRow; reused: boolean } | undefined> {
-  const { rows } = await db.query<Row>('SELECT * FROM auth_request WHERE code_hash = $1 FOR UPDATE', [codeHash]);
+  const { rows } = await byKey(db, () => 'SELECT * FROM auth_request', 'code_hash', codeHash, ' FOR UPDATE');
   const row = rows[0];
   if (!row) return undefined;
   const request = toRequest(row);
   if (request.step === 'redeemed') return { request, reused: true };
   if (request.step !== 'code' || Date.parse(request.expiresAt) <= now.getTime()) return undefined;
-  await db.query("UPDATE auth_request SET step = 'redeemed' WHERE id = $1", [request.id]);
+  await byKey(db, () => "UPDATE auth_request SET step = 'redeemed'", 'id', request.id);
   return { request, reused: false };
 }
 
 export async function setRequestGrant(db: Queryable, requestId: string, grantId: string): Promise<void> {
-  await db.query('UPDATE auth_request SET grant_id = $2 WHERE id = $1', [requestId, grantId]);
+  await byKey(db, (b) => `UPDATE auth_request SET grant_id = ${b.bind(grantId)}`, 'id', requestId);
 }
 
 export interface GrantRow {
@@ -256,18 +266,18 @@ export async function insertGrant(db: Queryable, g: Omit<GrantRow, 'revokedAt'>,
 }
 
 export async function findGrant(db: Queryable, id: string): Promise<GrantRow | undefined> {
-  const { rows } = await db.query<Row>('SELECT * FROM auth_grant WHERE id = $1', [id]);
+  const { rows } = await byKey(db, () => 'SELECT * FROM auth_grant', 'id', id);
   const row = rows[0];
   if (!row) return undefined;
   return {
-    id: row.id as string, clientId: row.client_id as string, ...(row.user_id ? { userId: row.user_id as string } : {}), scope: row.scope as string,
-    ...(row.patient ? { patient: row.patient as string } : {}), claims: JSON.parse(row.claims as string) as Record<string, unknown>,
-    expiresAt: iso(row.expires_at) as string, ...(iso(row.revoked_at) ? { revokedAt: iso(row.revoked_at) as string } : {}),
+    id: text(row, 'id'), clientId: text(row, 'client_id'), ...optional('userId', textOrNull(row, 'user_id')), scope: text(row, 'scope'),
+    ...optional('patient', textOrNull(row, 'patient')), claims: json<Record<string, unknown>>(row, 'claims'),
+    expiresAt: iso(row, 'expires_at'), ...optional('revokedAt', isoOrNull(row, 'revoked_at')),
   };
 }
 
 export async function revokeGrant(db: Queryable, id: string, now: Date, accessExpiry: Date): Promise<void> {
-  await db.query('UPDATE auth_grant SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1', [id, now.toISOString()]);
+  await byKey(db, (b) => `UPDATE auth_grant SET revoked_at = COALESCE(revoked_at, ${b.bind(now.toISOString(), 'timestamptz')})`, 'id', id);
   await addRevocation(db, `grant:${id}`, now, accessExpiry);
 }
 
@@ -277,19 +287,20 @@ export async function insertRefreshToken(db: Queryable, tokenHash: string, grant
 
 /** Uses a refresh token once: `reused` when it had been used before (a stolen token: the grant must die). */
 export async function useRefreshToken(db: Queryable, tokenHash: string, now: Date): Promise<{ grantId: string; reused: boolean; expired: boolean } | undefined> {
-  const { rows } = await db.query<Row>('SELECT grant_id, used_at, expires_at FROM auth_refresh_token WHERE token_hash = $1 FOR UPDATE', [tokenHash]);
+  const { rows } = await byKey(db, () => 'SELECT grant_id, used_at, expires_at FROM auth_refresh_token', 'token_hash', tokenHash, ' FOR UPDATE');
   const row = rows[0];
   if (!row) return undefined;
-  const grantId = row.grant_id as string;
-  if (row.used_at) return { grantId, reused: true, expired: false };
-  if (Date.parse(iso(row.expires_at) as string) <= now.getTime()) return { grantId, reused: false, expired: true };
-  await db.query('UPDATE auth_refresh_token SET used_at = $2 WHERE token_hash = $1', [tokenHash, now.toISOString()]);
+  const grantId = text(row, 'grant_id');
+  if (isoOrNull(row, 'used_at') !== null) return { grantId, reused: true, expired: false };
+  if (Date.parse(iso(row, 'expires_at')) <= now.getTime()) return { grantId, reused: false, expired: true };
+  await byKey(db, (b) => `UPDATE auth_refresh_token SET used_at = ${b.bind(now.toISOString())}`, 'token_hash', tokenHash);
   return { grantId, reused: false, expired: false };
 }
 
 export async function refreshTokenGrant(db: Queryable, tokenHash: string): Promise<{ grantId: string; used: boolean; expiresAt: string } | undefined> {
-  const { rows } = await db.query<Row>('SELECT grant_id, used_at, expires_at FROM auth_refresh_token WHERE token_hash = $1', [tokenHash]);
-  return rows[0] ? { grantId: rows[0].grant_id as string, used: Boolean(rows[0].used_at), expiresAt: iso(rows[0].expires_at) as string } : undefined;
+  const { rows } = await byKey(db, () => 'SELECT grant_id, used_at, expires_at FROM auth_refresh_token', 'token_hash', tokenHash);
+  const row = rows[0];
+  return row ? { grantId: text(row, 'grant_id'), used: isoOrNull(row, 'used_at') !== null, expiresAt: iso(row, 'expires_at') } : undefined;
 }
 
 export async function addRevocation(db: Queryable, key: string, now: Date, expiresAt: Date): Promise<void> {
@@ -301,16 +312,16 @@ export async function addRevocation(db: Queryable, key: string, now: Date, expir
 
 /** Revocations recorded since `since` (and not yet expired), for the in-memory revocation list. */
 export async function revocationsSince(db: Queryable, since: string | undefined, now: Date): Promise<{ key: string; revokedAt: string }[]> {
-  const { rows } = await db.query<Row>(
-    'SELECT key, revoked_at FROM auth_revocation WHERE expires_at > $1 AND ($2::timestamptz IS NULL OR revoked_at >= $2) ORDER BY revoked_at',
-    [now.toISOString(), since ?? null],
-  );
-  return rows.map((row) => ({ key: row.key as string, revokedAt: iso(row.revoked_at) as string }));
+  const b = new SqlBuilder();
+  const where = b.where(`expires_at > ${b.bind(now.toISOString())}`, since !== undefined && `revoked_at >= ${b.bind(since, 'timestamptz')}`);
+  const { rows } = await db.query<Row>(`SELECT key, revoked_at FROM auth_revocation ${where} ORDER BY revoked_at`, b.params);
+  return rows.map((row) => ({ key: text(row, 'key'), revokedAt: iso(row, 'revoked_at') }));
 }
 
 /** Records a client assertion's jti; false when it was used before (a replay). */
 export async function rememberAssertion(db: Queryable, clientId: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
-  await db.query('DELETE FROM auth_assertion WHERE expires_at < $1', [now.toISOString()]);
+  const b = new SqlBuilder();
+  await db.query(`DELETE FROM auth_assertion ${b.where(`expires_at < ${b.bind(now.toISOString())}`)}`, b.params);
   const { rowCount } = await db.query(
     'INSERT INTO auth_assertion (client_id, jti, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
     [clientId, jti, expiresAt.toISOString()],
@@ -325,10 +336,12 @@ export async function insertSession(db: Queryable, idHash: string, userId: strin
 }
 
 export async function findSession(db: Queryable, idHash: string, now: Date): Promise<{ userId: string; authTime: string } | undefined> {
-  const { rows } = await db.query<Row>('SELECT user_id, auth_time FROM auth_session WHERE id_hash = $1 AND expires_at > $2', [idHash, now.toISOString()]);
-  return rows[0] ? { userId: rows[0].user_id as string, authTime: iso(rows[0].auth_time) as string } : undefined;
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT user_id, auth_time FROM auth_session ${b.where(b.eq('id_hash', idHash), `expires_at > ${b.bind(now.toISOString())}`)}`, b.params);
+  const row = rows[0];
+  return row ? { userId: text(row, 'user_id'), authTime: iso(row, 'auth_time') } : undefined;
 }
 
 export async function deleteSession(db: Queryable, idHash: string): Promise<void> {
-  await db.query('DELETE FROM auth_session WHERE id_hash = $1', [idHash]);
+  await byKey(db, () => 'DELETE FROM auth_session', 'id_hash', idHash);
 }

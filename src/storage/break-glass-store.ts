@@ -1,4 +1,5 @@
 import type { Queryable } from './database.js';
+import { SqlBuilder } from './sql/builder.js';
 import { personsOfSql } from './sql/person-records.js';
 
 /**
@@ -31,7 +32,8 @@ export async function insertGrant(db: Queryable, grant: BreakGlassGrant): Promis
 
 /** Whether `actor` holds an active grant at `at` for any of these patients' persons (a grant opens the whole person). */
 export async function hasActiveGrant(db: Queryable, actor: string, patientIds: readonly string[], at: Date): Promise<boolean> {
-  const { rows } = await db.query(`SELECT 1 FROM (${personsOfSql(activeGrantPatients('$1::text', '$3::timestamptz'))}) active WHERE active.patient_id = ANY($2::text[]) LIMIT 1`,
-    [actor, [...patientIds], at.toISOString()]);
+  const b = new SqlBuilder();
+  const grants = activeGrantPatients(b.bind(actor, 'text'), b.bind(at.toISOString(), 'timestamptz'));
+  const { rows } = await db.query(`SELECT 1 FROM (${personsOfSql(grants)}) active ${b.where(b.any('active.patient_id', patientIds, 'text'))} LIMIT 1`, b.params);
   return rows.length > 0;
 }

@@ -1,17 +1,18 @@
 import type { ConsentRule } from '../consent/rules.js';
 import { personRules } from '../consent/person-consent.js';
 import type { Queryable } from './database.js';
-import { personRecordsSql, personsOfSql } from './sql/person-records.js';
+import { SqlBuilder } from './sql/builder.js';
+import { boolOrNull, isoOrNull, text, textsOrNull, type Row } from './sql/rows.js';
+import { personRecordsArraySql, personsOfSql } from './sql/person-records.js';
 import { activeGrantPatients } from './break-glass-store.js';
 
 /** The compiled rules of enforced Consents (table consent_rule), kept in step with the Consent resources. */
 
-type Row = Record<string, unknown>;
-
 /** Replaces the rules of these Consents (inside the transaction that writes them). */
 export async function replaceConsentRules(db: Queryable, consents: readonly { id: string; patientId: string | null; rules: readonly ConsentRule[] }[]): Promise<void> {
   if (consents.length === 0) return;
-  await db.query('DELETE FROM consent_rule WHERE consent_id = ANY($1::text[])', [consents.map((c) => c.id)]);
+  const b = new SqlBuilder();
+  await db.query(`DELETE FROM consent_rule ${b.where(b.any('consent_id', consents.map((c) => c.id), 'text'))}`, b.params);
   const rules = consents.flatMap((c) => (c.patientId ? c.rules.map((r) => ({ ...r, patientId: c.patientId as string })) : []));
   if (rules.length === 0) return;
   // Lists travel as JSON (unnest cannot carry one array per row); NULL means "no condition".
@@ -30,35 +31,34 @@ export async function replaceConsentRules(db: Queryable, consents: readonly { id
   );
 }
 
-/** The source records of $1's person (consent is per person: consent/person-consent.ts). */
-const PERSON = personRecordsSql('$1::text');
-
 /**
  * The consent rules of one patient's person (every source record linked to it) and whether `actor` holds
  * an active break-the-glass grant for that person (one round trip).
  */
 export async function consentFacts(db: Queryable, patientId: string, actor: string | undefined, now: Date): Promise<{ rules: ConsentRule[]; breakGlass: boolean }> {
+  const b = new SqlBuilder();
+  const patient = b.bind(patientId, 'text');
+  const grants = activeGrantPatients(b.bind(actor ?? null, 'text'), b.bind(now.toISOString(), 'timestamptz'));
+  // The rules of every source record of the patient's person (consent is per person: consent/person-consent.ts).
   const { rows } = await db.query<Row>(
     `SELECT consent_id, effect, actors, except_actors, categories, resources, purposes, period_start, period_end, NULL::boolean AS glass
-       FROM consent_rule WHERE patient_id IN (${PERSON})
+       FROM consent_rule ${b.where(`patient_id = ANY(${personRecordsArraySql(patient)})`)}
      UNION ALL
-     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM (${personsOfSql(activeGrantPatients('$2::text', '$3::timestamptz'))}) active
-      WHERE active.patient_id = $1`,
-    [patientId, actor ?? null, now.toISOString()],
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true FROM (${personsOfSql(grants)}) active ${b.where(`active.patient_id = ${patient}`)}`,
+    b.params,
   );
-  const iso = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
   const rules: ConsentRule[] = [];
   let breakGlass = false;
   for (const row of rows) {
-    if (row.glass) {
+    if (boolOrNull(row, 'glass')) {
       breakGlass = true;
       continue;
     }
     rules.push({
-      consentId: row.consent_id as string, effect: row.effect as 'deny' | 'open',
-      actors: (row.actors as string[] | null) ?? null, exceptActors: (row.except_actors as string[] | null) ?? null,
-      categories: (row.categories as ConsentRule['categories']) ?? null, resources: (row.resources as string[] | null) ?? null,
-      purposes: (row.purposes as string[] | null) ?? null, start: iso(row.period_start), end: iso(row.period_end),
+      consentId: text(row, 'consent_id'), effect: text(row, 'effect') as 'deny' | 'open',
+      actors: textsOrNull(row, 'actors'), exceptActors: textsOrNull(row, 'except_actors'),
+      categories: textsOrNull(row, 'categories') as ConsentRule['categories'], resources: textsOrNull(row, 'resources'),
+      purposes: textsOrNull(row, 'purposes'), start: isoOrNull(row, 'period_start'), end: isoOrNull(row, 'period_end'),
     });
   }
   return { rules: personRules([{ patientId, rules }]), breakGlass };

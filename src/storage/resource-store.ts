@@ -1,6 +1,7 @@
 import type { ConsentRule } from '../consent/rules.js';
 import type { IndexRows } from './sql/index-rows.js';
 import { SqlBuilder } from './sql/builder.js';
+import { bool, int, iso, text, textOrNull, texts, type Row } from './sql/rows.js';
 import type { Visibility } from './sql/visibility.js';
 import { replaceConsentRules } from './consent-store.js';
 import { signalAfterCommit } from './commit-signals.js';
@@ -48,70 +49,87 @@ export interface NewVersion {
   readonly previous?: Pick<CurrentRow, 'deleted' | 'patientId' | 'sensitivity'>;
 }
 
-type Row = Record<string, unknown>;
-
-function iso(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
-
 function toCurrent(row: Row): CurrentRow {
   return {
-    resourceType: row.resource_type as string,
-    id: row.id as string,
-    versionId: Number(row.version_id),
-    lastUpdated: iso(row.last_updated),
-    deleted: row.deleted as boolean,
-    content: (row.content as string | null) ?? null,
-    patientId: (row.patient_id as string | null) ?? null,
-    authorOrg: (row.author_org as string | null) ?? null,
-    sensitivity: (row.sensitivity as string[] | null) ?? [],
+    resourceType: text(row, 'resource_type'),
+    id: text(row, 'id'),
+    versionId: int(row, 'version_id'),
+    lastUpdated: iso(row, 'last_updated'),
+    deleted: bool(row, 'deleted'),
+    content: textOrNull(row, 'content'),
+    patientId: textOrNull(row, 'patient_id'),
+    authorOrg: textOrNull(row, 'author_org'),
+    sensitivity: texts(row, 'sensitivity'),
   };
 }
 
 const CURRENT_COLUMNS = 'resource_type, id, version_id, last_updated, deleted, content, patient_id, author_org, sensitivity';
 
 function toVersion(row: Row): VersionRow {
-  return { ...toCurrent(row), seq: Number(row.seq), method: row.method as string };
+  return { ...toCurrent(row), seq: int(row, 'seq'), method: text(row, 'method') };
 }
 
 export async function readCurrent(db: Queryable, resourceType: string, id: string): Promise<CurrentRow | undefined> {
-  const { rows } = await db.query<Row>(
-    `SELECT ${CURRENT_COLUMNS} FROM resource WHERE resource_type = $1 AND id = $2`,
-    [resourceType, id],
-  );
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT ${CURRENT_COLUMNS} FROM resource ${b.where(b.eq('resource_type', resourceType), b.eq('id', id))}`, b.params);
   return rows[0] ? toCurrent(rows[0]) : undefined;
 }
 
+/** The current, not deleted, rows of these resources of one type (in no particular order). */
+export async function currentOf(db: Queryable, resourceType: string, ids: readonly string[]): Promise<CurrentRow[]> {
+  if (ids.length === 0) return [];
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `SELECT ${CURRENT_COLUMNS} FROM resource ${b.where(b.eq('resource_type', resourceType), b.any('id', [...new Set(ids)], 'text'), 'NOT deleted')}`,
+    b.params,
+  );
+  return rows.map(toCurrent);
+}
+
+/**
+ * The contents of the current resources of a Patient compartment, except those of `exceptTypes`, in
+ * (type, id) order; with `only`, just those of these resources.
+ */
+export async function compartmentContents(
+  db: Queryable, patientId: string, exceptTypes: readonly string[], only?: readonly { resourceType: string; id: string }[],
+): Promise<string[]> {
+  const b = new SqlBuilder();
+  const where = b.where(b.eq('patient_id', patientId), 'NOT deleted', `NOT (${b.any('resource_type', exceptTypes, 'text')})`, only && oneOf(b, only));
+  const { rows } = await db.query<Row>(`SELECT content FROM resource ${where} ORDER BY resource_type, id`, b.params);
+  return rows.map((r) => text(r, 'content'));
+}
+
 /** Current rows of many resources at once, locked for update until the transaction ends. */
+/** `(resource_type, id)` is one of `keys`. */
+function oneOf(b: SqlBuilder, keys: readonly { resourceType: string; id: string }[]): string {
+  return `(resource_type, id) IN (SELECT * FROM unnest(${b.bind(keys.map((k) => k.resourceType), 'text[]')}, ${b.bind(keys.map((k) => k.id), 'text[]')}))`;
+}
+
 export async function lockCurrent(db: Queryable, keys: readonly { resourceType: string; id: string }[]): Promise<Map<string, CurrentRow>> {
   const found = new Map<string, CurrentRow>();
   if (keys.length === 0) return found;
-  const { rows } = await db.query<Row>(
-    `SELECT ${CURRENT_COLUMNS} FROM resource
-      WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
-      ORDER BY resource_type, id FOR UPDATE`,
-    [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
-  );
-  for (const row of rows) found.set(`${row.resource_type}/${row.id}`, toCurrent(row));
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT ${CURRENT_COLUMNS} FROM resource ${b.where(oneOf(b, keys))} ORDER BY resource_type, id FOR UPDATE`, b.params);
+  for (const row of rows) {
+    const current = toCurrent(row);
+    found.set(`${current.resourceType}/${current.id}`, current);
+  }
   return found;
 }
 
 /** Which of these resources exist and are not deleted (as `Type/id`). */
 export async function existing(db: Queryable, keys: readonly { resourceType: string; id: string }[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
-  const { rows } = await db.query<Row>(
-    `SELECT resource_type, id FROM resource
-      WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND NOT deleted`,
-    [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
-  );
-  return new Set(rows.map((row) => `${row.resource_type}/${row.id}`));
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT resource_type, id FROM resource ${b.where(oneOf(b, keys), 'NOT deleted')}`, b.params);
+  return new Set(rows.map((row) => `${text(row, 'resource_type')}/${text(row, 'id')}`));
 }
 
 export async function readVersion(db: Queryable, resourceType: string, id: string, versionId: number): Promise<VersionRow | undefined> {
+  const b = new SqlBuilder();
   const { rows } = await db.query<Row>(
-    `SELECT seq, method, ${CURRENT_COLUMNS} FROM resource_version
-      WHERE resource_type = $1 AND id = $2 AND version_id = $3`,
-    [resourceType, id, versionId],
+    `SELECT seq, method, ${CURRENT_COLUMNS} FROM resource_version ${b.where(b.eq('resource_type', resourceType), b.eq('id', id), b.eq('version_id', versionId))}`,
+    b.params,
   );
   return rows[0] ? toVersion(rows[0]) : undefined;
 }
@@ -194,21 +212,20 @@ export interface HistoryQuery {
 
 export async function readHistory(db: Queryable, q: HistoryQuery): Promise<VersionRow[]> {
   const sql = new SqlBuilder();
-  const where: string[] = [];
-  if (q.resourceType) where.push(`v.resource_type = ${sql.bind(q.resourceType)}`);
-  if (q.id) where.push(`v.id = ${sql.bind(q.id)}`);
-  if (q.since) where.push(`v.last_updated >= ${sql.bind(q.since)}`);
-  if (q.beforeSeq !== undefined) where.push(`v.seq < ${sql.bind(q.beforeSeq)}`);
-  if (q.at) {
-    where.push(`v.last_updated < ${sql.bind(q.at.end)}`);
+  const where = sql.where(
+    q.resourceType && sql.eq('v.resource_type', q.resourceType),
+    q.id && sql.eq('v.id', q.id),
+    q.since && `v.last_updated >= ${sql.bind(q.since)}`,
+    q.beforeSeq !== undefined && `v.seq < ${sql.bind(q.beforeSeq)}`,
+    q.at && `v.last_updated < ${sql.bind(q.at.end)}`,
     // A version stays current until the next version of the same resource is written.
-    where.push(`NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.resource_type = v.resource_type AND n.id = v.id
-          AND n.version_id = v.version_id + 1 AND n.last_updated < ${sql.bind(q.at.start)})`);
-  }
-  if (q.visibility) where.push(`(${q.visibility('v', sql)})`);
+    q.at && `NOT EXISTS (SELECT 1 FROM resource_version n WHERE n.resource_type = v.resource_type AND n.id = v.id
+          AND n.version_id = v.version_id + 1 AND n.last_updated < ${sql.bind(q.at.start)})`,
+    q.visibility?.('v', sql),
+  );
   const { rows } = await db.query<Row>(
     `SELECT v.seq, v.method, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.content, v.patient_id, v.author_org, v.sensitivity
-       FROM resource_version v ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY v.seq DESC LIMIT ${sql.bind(q.limit)}`,
+       FROM resource_version v ${where} ORDER BY v.seq DESC LIMIT ${sql.bind(q.limit)}`,
     sql.params,
   );
   return rows.map(toVersion);

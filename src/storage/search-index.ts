@@ -1,5 +1,6 @@
 import type { IndexRows } from './sql/index-rows.js';
 import type { Queryable } from './database.js';
+import { SqlBuilder } from './sql/builder.js';
 
 /**
  * Writes and removes search index rows. Each call is one SQL statement whatever the number of resources
@@ -18,8 +19,10 @@ const INDEX_TABLES = [
 /** Removes every index row of these resources (before re-indexing an update, or after a delete). */
 export async function deleteIndex(db: Queryable, rids: readonly string[]): Promise<void> {
   if (rids.length === 0) return;
-  const ctes = INDEX_TABLES.map((table, i) => `d${i} AS (DELETE FROM ${table} WHERE rid = ANY($1::bigint[]))`);
-  await db.query(`WITH ${ctes.join(', ')} SELECT 1`, [rids]);
+  const b = new SqlBuilder();
+  const of = b.where(`rid = ANY(${b.bind(rids, 'bigint[]')})`);
+  const ctes = INDEX_TABLES.map((table, i) => `d${i} AS (DELETE FROM ${table} ${of})`);
+  await db.query(`WITH ${ctes.join(', ')} SELECT 1`, b.params);
 }
 
 interface Column {

@@ -8,20 +8,28 @@ import { endpointProblem, type EndpointPolicy } from './endpoint.js';
 import { ownerOf } from './owner.js';
 import { parseSubscription, refuse } from './spec.js';
 import { nextState, type Transition } from './status.js';
-import { deleteSubscription, readSubscription, restartDelivery, saveSubscription, type SubscriptionRow } from './store.js';
+import { claimSignal, deleteSubscription, readSubscription, restartDelivery, saveSubscription, type SubscriptionRow } from './store.js';
 
 export const DELIVER_JOB = 'subscription.deliver';
 export const STATUS_JOB = 'subscription.status';
 
+export const HEARTBEAT_JOB = 'subscription.heartbeat';
+
+/** A handshake (on activation) or a heartbeat (heartbeatPeriod): a notification about no event. */
+export type Signal = 'handshake' | 'heartbeat';
+
 export interface DeliverPayload {
   readonly subscription: string;
+  /** The notification's number (0 for a signal). */
   readonly number: number;
   readonly round: number;
+  readonly signal?: Signal;
 }
 
 /** The delivery job of one notification; its key makes a replayed matcher batch enqueue nothing twice. */
-export async function enqueueDelivery(jobs: Jobs, tx: Queryable, payload: DeliverPayload): Promise<void> {
-  await jobs.enqueue(tx, { kind: DELIVER_JOB, key: `${payload.subscription}/${payload.round}/${payload.number}`, payload });
+export async function enqueueDelivery(jobs: Jobs, tx: Queryable, payload: DeliverPayload, at?: Date): Promise<void> {
+  const what = payload.signal === 'heartbeat' ? `heartbeat/${at?.getTime() ?? 0}` : payload.signal ?? String(payload.number);
+  await jobs.enqueue(tx, { kind: DELIVER_JOB, key: `${payload.subscription}/${payload.round}/${what}`, payload });
 }
 
 /** Mirrors the row's status into the resource (a version written by Carnet), once per status version. */
@@ -52,7 +60,7 @@ export function subscriptionAfterWrite(options: { endpoints: EndpointPolicy; job
       if (!principal && existing) continue;
       const resource = JSON.parse(version.content) as Subscription;
       const spec = parseSubscription(resource, ctx.fhirBaseUrl);
-      const problem = endpointProblem(spec.channel.endpoint, options.endpoints);
+      const problem = spec.channel.type === 'rest-hook' ? endpointProblem(spec.channel.endpoint, options.endpoints) : undefined;
       if (problem) throw refuse(`Subscription.channel.endpoint: ${problem}`, 'Subscription.channel.endpoint');
       if (principal) {
         const decision = decideType(principal, 'search', spec.resourceType);
@@ -65,10 +73,16 @@ export function subscriptionAfterWrite(options: { endpoints: EndpointPolicy; job
         statusChanged: true, restart: transition.restart,
       }, ctx.clock());
       if (row.status !== resource.status || (row.lastError ?? undefined) !== resource.error) await enqueueStatusSync(options.jobs, tx, row);
-      if (transition.restart) {
-        const start = await restartDelivery(tx, row.id);
-        if (start) await enqueueDelivery(options.jobs, tx, { subscription: row.id, ...start });
+      if (!transition.restart || row.channel.type !== 'rest-hook') continue;
+      // Activated (new, requested or off before): the Backport handshake goes first, the pending notifications after it.
+      const activated = !existing || existing.status === 'requested' || existing.status === 'off';
+      const handshake = activated && row.channel.mime !== undefined ? await claimSignal(tx, row.id) : undefined;
+      if (handshake) {
+        await enqueueDelivery(options.jobs, tx, { subscription: row.id, number: 0, round: handshake.round, signal: 'handshake' });
+        continue;
       }
+      const start = await restartDelivery(tx, row.id);
+      if (start) await enqueueDelivery(options.jobs, tx, { subscription: row.id, ...start });
     }
   };
 }

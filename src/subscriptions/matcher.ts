@@ -1,4 +1,6 @@
+import type { Resource } from '@medplum/fhirtypes';
 import type { FhirContext } from '../fhir/context.js';
+import { extractIndex } from '../fhir/search/extract/index.js';
 import type { SearchPlan } from '../fhir/search/model.js';
 import { executeSearch } from '../fhir/search/execute.js';
 import { readVisibility } from '../consent/visibility-sql.js';
@@ -6,10 +8,13 @@ import type { ChangeEvent } from '../events/event.js';
 import type { Consumer } from '../events/consumers.js';
 import type { Jobs } from '../jobs/jobs.js';
 import { linkedPatientIds } from '../mpi/store/link-store.js';
+import { signalAfterCommit } from '../storage/commit-signals.js';
 import type { Queryable } from '../storage/database.js';
+import { writeIndex } from '../storage/search-index.js';
 import { enqueueDelivery } from './hook.js';
 import { principalOfOwner } from './owner.js';
 import { matchingPlan, UNSUBSCRIBABLE_TYPES } from './spec.js';
+import { StandingCache } from './standing.js';
 import { appendNotifications, candidateSubscriptions, type NewNotification, type SubscriptionRow } from './store.js';
 
 export const MATCHER = 'subscriptions.match';
@@ -43,22 +48,62 @@ export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
   };
   return {
     name: MATCHER,
-    kinds: ['create', 'update'],
+    kinds: ['create', 'update', 'delete'],
     batchSize: BATCH,
     async handle(events, tx) {
       const relevant = events.filter((e) => e.versionId !== null && !UNSUBSCRIBABLE_TYPES.includes(e.resourceType));
       const now = ctx.clock();
       const patients = [...new Set(relevant.filter((e) => e.patientId !== null).map((e) => `Patient/${e.patientId}`))];
       const candidates = await candidateSubscriptions(tx, [...new Set(relevant.map((e) => e.resourceType))], patients, now);
-      for (const sub of candidates) {
-        const keys = sub.patientKeys ? new Set(sub.patientKeys) : undefined;
-        const changed = relevant.filter((e) => e.resourceType === sub.resourceType && (!keys || (e.patientId !== null && keys.has(`Patient/${e.patientId}`))));
-        const matched = await matchingEvents(tx, ctx, sub, planOf(sub), changed, now);
-        const { start } = await appendNotifications(tx, sub.id, matched.map(notificationOf));
+      if (candidates.length === 0) return;
+      const standing = new StandingCache(tx);
+      const matches: { sub: SubscriptionRow; matched: ChangeEvent[] }[] = [];
+      await withDeletedRestored(tx, ctx, relevant.filter((e) => e.kind === 'delete'), async () => {
+        for (const sub of candidates) {
+          // An owner who lost the access it subscribed with is told nothing (delivery reports why).
+          if (!sub.owner || await standing.problem(sub.owner, sub.resourceType)) continue;
+          const keys = sub.patientKeys ? new Set(sub.patientKeys) : undefined;
+          const changed = relevant.filter((e) => e.resourceType === sub.resourceType && (!keys || (e.patientId !== null && keys.has(`Patient/${e.patientId}`))));
+          const matched = await matchingEvents(tx, ctx, sub, planOf(sub), changed, now);
+          if (matched.length > 0) matches.push({ sub, matched });
+        }
+      });
+      for (const { sub, matched } of matches) {
+        const restHook = sub.channel.type === 'rest-hook';
+        const { start } = await appendNotifications(tx, sub.id, matched.map(notificationOf), restHook);
         if (start) await enqueueDelivery(jobs, tx, { subscription: sub.id, ...start });
+        // A websocket's notifications are sent by the process holding its socket: wake them all.
+        if (!restHook) signalAfterCommit(tx, 'subscriptions');
       }
     },
   };
+}
+
+/**
+ * R4B/R5: a deleted resource that matched is an event. Its index rows went with the delete, so for the
+ * time of `work` (a savepoint, rolled back after) each deleted resource stands as it was just before —
+ * the last version with content, its compartment, labels and writer, indexed, at the delete's version
+ * number — and the candidates' searches run on it exactly as on any change, under the same visibility.
+ * A resource created again since is left to its later event.
+ */
+async function withDeletedRestored(tx: Queryable, ctx: FhirContext, deletes: readonly ChangeEvent[], work: () => Promise<void>): Promise<void> {
+  if (deletes.length === 0) return work();
+  await tx.query('SAVEPOINT subscription_deletes');
+  try {
+    const { rows } = await tx.query<{ rid: string; content: string }>(
+      `UPDATE resource r SET deleted = false, content = v.content, patient_id = v.patient_id, author_org = v.author_org, sensitivity = v.sensitivity
+         FROM unnest($1::text[], $2::text[], $3::int[]) AS d(t, i, dv)
+         JOIN LATERAL (SELECT content, patient_id, author_org, sensitivity FROM resource_version
+                        WHERE resource_type = d.t AND id = d.i AND version_id < d.dv AND NOT deleted ORDER BY version_id DESC LIMIT 1) v ON true
+        WHERE r.resource_type = d.t AND r.id = d.i AND r.version_id = d.dv AND r.deleted
+        RETURNING r.rid::text AS rid, v.content`,
+      [deletes.map((e) => e.resourceType), deletes.map((e) => e.id), deletes.map((e) => e.versionId)],
+    );
+    await writeIndex(tx, rows.map((r) => ({ rid: r.rid, rows: extractIndex(JSON.parse(r.content) as Resource, ctx.fhirBaseUrl) })));
+    await work();
+  } finally {
+    await tx.query('ROLLBACK TO SAVEPOINT subscription_deletes');
+  }
 }
 
 async function matchingEvents(tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, plan: SearchPlan, events: readonly ChangeEvent[], now: Date): Promise<ChangeEvent[]> {
@@ -74,4 +119,17 @@ async function matchingEvents(tx: Queryable, ctx: FhirContext, sub: Subscription
 
 function notificationOf(e: ChangeEvent): NewNotification {
   return { eventSeq: e.seq, kind: e.kind, resourceType: e.resourceType, resourceId: e.id, versionId: e.versionId as number, patientId: e.patientId, at: e.at };
+}
+
+/**
+ * Whether the owner may still see a resource as it now stands (its consents, labels and compartment as
+ * they are now): asked before a notification about it goes out.
+ */
+export async function visibleTo(tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, resourceType: string, id: string, now: Date): Promise<boolean> {
+  if (!sub.owner) return false;
+  const plan = matchingPlan(resourceType, '', ctx.fhirBaseUrl, 1);
+  const outcome = await executeSearch(tx, plan, {
+    now, scope: { extra: [{ kind: 'id', ids: [id] }] }, visibility: readVisibility(principalOfOwner(sub.owner), now, 's'),
+  });
+  return outcome.matches.length > 0;
 }

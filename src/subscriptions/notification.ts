@@ -14,7 +14,8 @@ export type NotificationType = 'event-notification' | 'query-status' | 'query-ev
 export interface NotificationEvent {
   readonly number: number;
   readonly at: string;
-  readonly focus: { readonly resourceType: string; readonly id: string; readonly versionId: number; readonly created: boolean };
+  /** The version the event is about; for a delete, the deleted version (its content is not sent). */
+  readonly focus: { readonly resourceType: string; readonly id: string; readonly versionId: number; readonly kind: 'create' | 'update' | 'delete' };
   /** The version's stored JSON, for `full-resource`. */
   readonly resource?: string;
 }
@@ -62,6 +63,10 @@ export function subscriptionStatus(input: NotificationInput): Parameters {
   };
 }
 
+/** A history entry's request and response, by the kind of change (a delete has no resource). */
+const ENTRY_METHOD = { create: 'POST', update: 'PUT', delete: 'DELETE' } as const;
+const ENTRY_STATUS = { create: '201', update: '200', delete: '204' } as const;
+
 export function notificationBundle(input: NotificationInput): Bundle {
   const base = input.fhirBaseUrl;
   const entries: BundleEntry[] = [{
@@ -74,9 +79,9 @@ export function notificationBundle(input: NotificationInput): Bundle {
     for (const { focus, resource } of input.events) {
       entries.push({
         fullUrl: `${base}/${focus.resourceType}/${focus.id}`,
-        ...(input.content === 'full-resource' && resource ? { resource: JSON.parse(resource) as Resource } : {}),
-        request: { method: focus.created ? 'POST' : 'PUT', url: focus.created ? focus.resourceType : `${focus.resourceType}/${focus.id}` },
-        response: { status: focus.created ? '201' : '200' },
+        ...(input.content === 'full-resource' && resource && focus.kind !== 'delete' ? { resource: JSON.parse(resource) as Resource } : {}),
+        request: { method: ENTRY_METHOD[focus.kind], url: focus.kind === 'create' ? focus.resourceType : `${focus.resourceType}/${focus.id}` },
+        response: { status: ENTRY_STATUS[focus.kind] },
       });
     }
   }

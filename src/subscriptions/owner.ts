@@ -11,6 +11,8 @@ import { formatScopes, parseScopes } from '../access/scopes.js';
 export type Owner = Omit<Principal, 'scopes' | 'tokenId' | 'grantId'> & {
   /** The granted scopes as text (parsed again when the subscription runs). */
   readonly scope: string;
+  /** The SMART grant the token came from: revoking it stops the subscription (standing.ts). */
+  readonly grantId?: string;
 };
 
 export function ownerOf(p: Principal): Owner {
@@ -20,6 +22,7 @@ export function ownerOf(p: Principal): Owner {
     // The token's own patients, not this request's person-wide set (a later unlink must narrow it).
     ...(p.practitionerRole ? { practitionerRole: p.practitionerRole } : {}), patients: [...claimedPatients(p)],
     ...(p.launchPatient ? { launchPatient: p.launchPatient } : {}), scope: formatScopes(p.scopes), platform: p.platform,
+    ...(p.grantId ? { grantId: p.grantId } : {}),
   };
 }
 

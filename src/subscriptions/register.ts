@@ -3,7 +3,8 @@ import type { SubscriptionsConfig } from '../config/config.js';
 import type { FhirContext } from '../fhir/context.js';
 import type { AfterWriteHook } from '../fhir/write/hooks.js';
 import { deliverNotification } from './delivery.js';
-import { DELIVER_JOB, STATUS_JOB, subscriptionAfterWrite } from './hook.js';
+import { HEARTBEAT_SCAN_MS, heartbeatScan } from './heartbeat.js';
+import { DELIVER_JOB, HEARTBEAT_JOB, STATUS_JOB, subscriptionAfterWrite } from './hook.js';
 import { subscriptionMatcher } from './matcher.js';
 import { syncSubscriptionStatus } from './status-sync.js';
 import { DELIVERY_ATTEMPTS, DELIVERY_BACKOFF } from './status.js';
@@ -23,5 +24,7 @@ export async function registerSubscriptions(ctx: FhirContext, background: Backgr
     maxAttempts: DELIVERY_ATTEMPTS, backoff: DELIVERY_BACKOFF, timeoutMs: config.timeoutMs + 5_000, leaseMs: config.leaseMs,
   });
   jobs.define(STATUS_JOB, syncSubscriptionStatus(ctx), { maxAttempts: 10 });
+  jobs.define(HEARTBEAT_JOB, heartbeatScan(ctx, jobs), { maxAttempts: 3 });
+  await jobs.schedule(HEARTBEAT_JOB, { every: HEARTBEAT_SCAN_MS });
   await events.register(subscriptionMatcher(ctx, jobs));
 }

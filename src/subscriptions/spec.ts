@@ -14,8 +14,11 @@ import { compileTopic, topicOf } from './topics.js';
 export type PayloadContent = 'empty' | 'id-only' | 'full-resource';
 export type SubscriptionStatus = 'requested' | 'active' | 'error' | 'off';
 
+export type ChannelType = 'rest-hook' | 'websocket';
+
 export interface Channel {
-  readonly type: 'rest-hook';
+  readonly type: ChannelType;
+  /** The rest-hook's URL; empty for a websocket (the subscriber connects to Carnet). */
   readonly endpoint: string;
   /** `Name: value` headers sent with every notification (Authorization, say). */
   readonly headers: readonly { readonly name: string; readonly value: string }[];
@@ -23,6 +26,8 @@ export interface Channel {
   readonly content: PayloadContent;
   /** The payload's MIME type; undefined: R4's "no payload", a POST with an empty body. */
   readonly mime: string | undefined;
+  /** Backport `heartbeatPeriod` (seconds): a heartbeat when nothing else was sent for that long. */
+  readonly heartbeatSeconds?: number;
 }
 
 export interface SubscriptionSpec {
@@ -39,6 +44,9 @@ export interface SubscriptionSpec {
 }
 
 export const PAYLOAD_CONTENT_URL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content';
+export const HEARTBEAT_PERIOD_URL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-heartbeat-period';
+/** Heartbeats closer than this would only load the endpoint (and the audit trail, which records each). */
+export const MIN_HEARTBEAT_SECONDS = 10;
 export const FILTER_CRITERIA_URL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria';
 const MIMES = new Set(['application/fhir+json', 'application/json']);
 const STATUSES = new Set<SubscriptionStatus>(['requested', 'active', 'error', 'off']);
@@ -127,13 +135,36 @@ export function parseSubscription(resource: Subscription, baseUrl: string): Subs
   const { resourceType, criteria, plan } = parseCriteria(text, baseUrl);
   const channel = resource.channel;
   if (!channel) throw refuse('Subscription.channel is required', 'Subscription.channel');
-  if (channel.type !== 'rest-hook') throw refuse(`Subscription.channel.type: Carnet delivers by rest-hook, not "${String(channel.type)}"`, 'Subscription.channel.type');
+  if (channel.type !== 'rest-hook' && channel.type !== 'websocket') {
+    throw refuse(`Subscription.channel.type: Carnet delivers by rest-hook or websocket, not "${String(channel.type)}"`, 'Subscription.channel.type');
+  }
+  const heartbeat = heartbeatOf(channel);
+  if (channel.type === 'websocket') {
+    // The subscriber connects to Carnet ($get-ws-binding-token, then bind-with-token): no endpoint, no headers.
+    const payload = parsePayload(channel);
+    return {
+      resourceType, criteria, status,
+      channel: { type: 'websocket', endpoint: '', headers: [], content: payload.mime === undefined ? 'empty' : payload.content, mime: 'application/fhir+json', ...heartbeat },
+      end: resource.end, patientKeys: patientKeys(plan), topic,
+    };
+  }
   if (typeof channel.endpoint !== 'string' || channel.endpoint === '') throw refuse('Subscription.channel.endpoint is required for a rest-hook', 'Subscription.channel.endpoint');
   return {
     resourceType, criteria, status,
-    channel: { type: 'rest-hook', endpoint: channel.endpoint, headers: parseHeaders(channel.header), ...parsePayload(channel) },
+    channel: { type: 'rest-hook', endpoint: channel.endpoint, headers: parseHeaders(channel.header), ...parsePayload(channel), ...heartbeat },
     end: resource.end, patientKeys: patientKeys(plan), topic,
   };
+}
+
+/** The Backport `heartbeatPeriod` extension on the channel (an unsignedInt of seconds), if any. */
+function heartbeatOf(channel: NonNullable<Subscription['channel']>): { heartbeatSeconds?: number } {
+  const ext = channel.extension?.find((e) => e.url === HEARTBEAT_PERIOD_URL);
+  if (!ext) return {};
+  const value = ext.valueUnsignedInt;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < MIN_HEARTBEAT_SECONDS || value > 86_400) {
+    throw refuse(`Subscription.channel: heartbeatPeriod is a whole number of seconds from ${MIN_HEARTBEAT_SECONDS} to 86400`, 'Subscription.channel.extension');
+  }
+  return { heartbeatSeconds: value };
 }
 
 /**

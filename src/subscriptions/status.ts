@@ -18,7 +18,9 @@ export interface DeliveryState {
 export type StatusEvent =
   | { readonly kind: 'written'; readonly requested: SubscriptionStatus }
   | { readonly kind: 'delivered' }
-  | { readonly kind: 'failed'; readonly error: string };
+  | { readonly kind: 'failed'; readonly error: string }
+  /** The owner lost the access the subscription runs with (standing.ts): error, and no more delivery. */
+  | { readonly kind: 'revoked'; readonly error: string };
 
 export interface StatusPolicy {
   /** Consecutive failures after which an active subscription is in error. */
@@ -53,6 +55,9 @@ export function nextState(state: DeliveryState | undefined, event: StatusEvent, 
     case 'delivered':
       if (!state || state.status === 'off') return out(state ?? { status: 'off', failures: 0, lastError: null });
       return out({ status: 'active', failures: 0, lastError: null });
+    case 'revoked':
+      if (!state || state.status === 'off') return out(state ?? { status: 'off', failures: 0, lastError: event.error });
+      return out({ status: 'error', failures: state.failures, lastError: event.error });
     case 'failed': {
       if (!state) return out({ status: 'off', failures: 0, lastError: event.error });
       const failures = state.failures + 1;

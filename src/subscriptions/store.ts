@@ -80,17 +80,19 @@ export interface SubscriptionWrite extends SubscriptionDefinition {
 /** Stores what a client wrote; returns the row as it now is. */
 export async function saveSubscription(q: Queryable, w: SubscriptionWrite, now: Date): Promise<SubscriptionRow> {
   const { rows } = await q.query<Row>(
-    `INSERT INTO subscription (id, resource_type, criteria, status, owner, channel, failures, last_error, ends_at, updated_at, patient_keys, topic)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13::text[], $14)
+    `INSERT INTO subscription (id, resource_type, criteria, status, owner, channel, failures, last_error, ends_at, updated_at, patient_keys, topic, heartbeat_seconds)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13::text[], $14, $15)
      ON CONFLICT (id) DO UPDATE SET resource_type = EXCLUDED.resource_type, criteria = EXCLUDED.criteria, status = EXCLUDED.status,
-       patient_keys = EXCLUDED.patient_keys, topic = EXCLUDED.topic,
+       patient_keys = EXCLUDED.patient_keys, topic = EXCLUDED.topic, heartbeat_seconds = EXCLUDED.heartbeat_seconds,
        owner = EXCLUDED.owner, channel = EXCLUDED.channel, failures = EXCLUDED.failures, last_error = EXCLUDED.last_error,
        ends_at = EXCLUDED.ends_at, updated_at = EXCLUDED.updated_at,
        status_version = subscription.status_version + $11, round = subscription.round + $12,
        in_flight = subscription.in_flight AND $12 = 0
      RETURNING ${COLUMNS}`,
     [w.id, w.resourceType, w.criteria, w.status, w.owner ? JSON.stringify(w.owner) : null, JSON.stringify(w.channel), w.failures, w.lastError,
-      w.endsAt, now.toISOString(), w.statusChanged ? 1 : 0, w.restart ? 1 : 0, w.patientKeys, w.topic],
+      w.endsAt, now.toISOString(), w.statusChanged ? 1 : 0, w.restart ? 1 : 0, w.patientKeys, w.topic,
+      // Heartbeats of a rest-hook are jobs (dueHeartbeats); a websocket's are sent by the socket's process.
+      w.channel.type === 'rest-hook' && w.channel.mime !== undefined ? w.channel.heartbeatSeconds ?? null : null],
   );
   return toRow(rows[0] as Row);
 }
@@ -130,7 +132,7 @@ export async function candidateSubscriptions(q: Queryable, types: readonly strin
  * Numbers and stores a subscription's new notifications, in the matcher's transaction. When no delivery
  * is in flight for it, returns the notification the new delivery job starts with (and marks one in flight).
  */
-export async function appendNotifications(q: Queryable, id: string, list: readonly NewNotification[]): Promise<{ start?: { number: number; round: number } }> {
+export async function appendNotifications(q: Queryable, id: string, list: readonly NewNotification[], deliverByJob = true): Promise<{ start?: { number: number; round: number } }> {
   if (list.length === 0) return {};
   const { rows } = await q.query<Row>(
     `SELECT events_since_start, delivered_through, in_flight, round FROM subscription WHERE id = $1 FOR UPDATE`, [id],
@@ -145,9 +147,10 @@ export async function appendNotifications(q: Queryable, id: string, list: readon
     [id, first, list.map((n) => n.eventSeq), list.map((n) => n.kind), list.map((n) => n.resourceType), list.map((n) => n.resourceId),
       list.map((n) => n.versionId), list.map((n) => n.patientId), list.map((n) => n.at)],
   );
-  const start = !row.in_flight;
+  // A websocket's notifications are not delivered by jobs: nothing is put in flight for them.
+  const start = deliverByJob && !row.in_flight;
   await q.query(
-    'UPDATE subscription SET events_since_start = events_since_start + $2, in_flight = true WHERE id = $1', [id, list.length],
+    'UPDATE subscription SET events_since_start = events_since_start + $2, in_flight = in_flight OR $3 WHERE id = $1', [id, list.length, deliverByJob],
   );
   return start ? { start: { number: Number(row.delivered_through) + 1, round: Number(row.round) } } : {};
 }
@@ -174,10 +177,48 @@ export async function markDelivered(q: Queryable, id: string, number: number, ro
   const current = Number(row.round) === round;
   const more = Number(row.events_since_start) > number;
   await q.query(
-    `UPDATE subscription SET delivered_through = GREATEST(delivered_through, $2)${current ? ', in_flight = $3' : ''} WHERE id = $1`,
-    current ? [id, number, more] : [id, number],
+    `UPDATE subscription SET delivered_through = GREATEST(delivered_through, $2), last_sent_at = $3${current ? ', in_flight = $4' : ''} WHERE id = $1`,
+    current ? [id, number, now.toISOString(), more] : [id, number, now.toISOString()],
   );
   return current && more ? { next: number + 1 } : undefined;
+}
+
+/**
+ * Takes the subscription's delivery slot for a handshake or heartbeat (nothing else is in flight), so
+ * that it goes out in line with the notifications: those matched meanwhile wait for it.
+ */
+export async function claimSignal(q: Queryable, id: string): Promise<{ round: number } | undefined> {
+  const { rows } = await q.query<Row>('UPDATE subscription SET in_flight = true WHERE id = $1 AND NOT in_flight RETURNING round', [id]);
+  return rows[0] ? { round: Number(rows[0].round) } : undefined;
+}
+
+/**
+ * After a handshake or heartbeat was sent (or given up): hands the slot on to the first undelivered
+ * notification, if any, else frees it. `sent` records when the endpoint last heard from Carnet.
+ */
+export async function releaseSignal(q: Queryable, id: string, round: number, sent: Date | undefined): Promise<{ next: number } | undefined> {
+  const { rows } = await q.query<Row>(
+    `UPDATE subscription SET in_flight = events_since_start > delivered_through, last_sent_at = COALESCE($3, last_sent_at)
+      WHERE id = $1 AND round = $2 RETURNING in_flight, delivered_through`, [id, round, sent?.toISOString() ?? null],
+  );
+  const row = rows[0];
+  return row && row.in_flight ? { next: Number(row.delivered_through) + 1 } : undefined;
+}
+
+/**
+ * Active rest-hook subscriptions with a heartbeatPeriod that have sent nothing for that long and have
+ * nothing in flight: each is claimed (in flight) for its heartbeat, in the caller's transaction.
+ */
+export async function claimDueHeartbeats(q: Queryable, now: Date, limit: number): Promise<{ id: string; round: number }[]> {
+  const { rows } = await q.query<Row>(
+    `UPDATE subscription SET in_flight = true WHERE id IN (
+       SELECT id FROM subscription
+        WHERE heartbeat_seconds IS NOT NULL AND status = 'active' AND NOT in_flight AND owner IS NOT NULL
+          AND COALESCE(last_sent_at, updated_at) + heartbeat_seconds * interval '1 second' <= $1::timestamptz
+        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     RETURNING id, round`, [now.toISOString(), limit],
+  );
+  return rows.map((r) => ({ id: r.id as string, round: Number(r.round) }));
 }
 
 /** After a restart (the client reactivated it): the first undelivered notification, marked in flight. */
@@ -202,7 +243,7 @@ export async function listNotifications(q: Queryable, id: string, from: number, 
 /** A stored notification as an event of a notification Bundle. */
 export function eventOf(n: NotificationRow, resource: string | undefined): NotificationEvent {
   return {
-    number: n.number, at: n.at, focus: { resourceType: n.resourceType, id: n.resourceId, versionId: n.versionId, created: n.kind === 'create' },
+    number: n.number, at: n.at, focus: { resourceType: n.resourceType, id: n.resourceId, versionId: n.versionId, kind: n.kind === 'create' ? 'create' : n.kind === 'delete' ? 'delete' : 'update' },
     ...(resource ? { resource } : {}),
   };
 }
@@ -212,4 +253,54 @@ export async function versionContent(db: Queryable, n: NotificationRow): Promise
     'SELECT content FROM resource_version WHERE resource_type = $1 AND id = $2 AND version_id = $3', [n.resourceType, n.resourceId, n.versionId],
   );
   return rows[0]?.content ?? undefined;
+}
+
+/**
+ * Takes notification `number` back before it was delivered (its resource is no longer the owner's to
+ * see): it is removed and the later ones move up a number, so the subscriber never learns there was
+ * one — not as an id, not in the count. Only undelivered notifications come after it (delivery is in
+ * order). The caller holds the subscription's row lock.
+ */
+export async function withdrawNotification(q: Queryable, id: string, number: number): Promise<void> {
+  await q.query('DELETE FROM subscription_notification WHERE subscription_id = $1 AND number = $2', [id, number]);
+  // Through negative numbers: the primary key is checked row by row.
+  await q.query('UPDATE subscription_notification SET number = -(number - 1) WHERE subscription_id = $1 AND number > $2', [id, number]);
+  await q.query('UPDATE subscription_notification SET number = -number WHERE subscription_id = $1 AND number < 0', [id]);
+  await q.query('UPDATE subscription SET events_since_start = events_since_start - 1 WHERE id = $1', [id]);
+}
+
+/** Delivery stopped (the owner lost its access): nothing in flight until the subscription is written again. */
+export async function stopDelivery(q: Queryable, id: string, round: number): Promise<void> {
+  await q.query('UPDATE subscription SET in_flight = false WHERE id = $1 AND round = $2', [id, round]);
+}
+
+/**
+ * After withdrawals: a new delivery round (the jobs keyed by the old numbers are done with), in flight
+ * when a notification is left to send, free otherwise. Returns the new round.
+ */
+export async function withdrawRound(q: Queryable, id: string, more: boolean): Promise<number> {
+  const { rows } = await q.query<Row>('UPDATE subscription SET round = round + 1, in_flight = $2 WHERE id = $1 RETURNING round', [id, more]);
+  return Number(rows[0]?.round);
+}
+
+/** A websocket notification went out (the row locked by the sender). */
+export async function markSent(q: Queryable, id: string, number: number, now: Date): Promise<void> {
+  await q.query('UPDATE subscription_notification SET delivered_at = $3 WHERE subscription_id = $1 AND number = $2', [id, number, now.toISOString()]);
+  await q.query('UPDATE subscription SET delivered_through = GREATEST(delivered_through, $2), last_sent_at = $3 WHERE id = $1', [id, number, now.toISOString()]);
+}
+
+/** The subscription's row, locked, or nothing when another transaction holds it (it delivers, or the matcher appends). */
+export async function tryLockSubscription(q: Queryable, id: string): Promise<SubscriptionRow | undefined> {
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM subscription WHERE id = $1 FOR UPDATE SKIP LOCKED`, [id]);
+  return rows[0] ? toRow(rows[0]) : undefined;
+}
+
+/** Which of these subscriptions have notifications not yet sent (or are gone, or off: their sockets are told). */
+export async function pendingSubscriptions(q: Queryable, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await q.query<{ id: string }>(
+    `SELECT i AS id FROM unnest($1::text[]) AS i LEFT JOIN subscription s ON s.id = i
+      WHERE s.id IS NULL OR s.status = 'off' OR s.events_since_start > s.delivered_through`, [ids],
+  );
+  return rows.map((r) => r.id);
 }

@@ -39,6 +39,11 @@ export const TOPICS: readonly Topic[] = [
     criteria: 'status=booked,cancelled', filters: ['patient', 'actor', 'practitioner', 'location'],
   },
   {
+    // Written by the reminder job 24 h before a booked appointment (src/scheduling/reminders.ts).
+    url: `${BASE}/appointment-reminder`, title: 'An appointment is coming up (reminder, 24 h before)', resourceType: 'Communication',
+    criteria: 'category=urn:carnet:communication-category|appointment-reminder', filters: ['patient', 'recipient'],
+  },
+  {
     url: `${BASE}/encounter`, title: 'A patient was admitted or discharged', resourceType: 'Encounter',
     criteria: 'status=in-progress,finished', filters: ['patient', 'class', 'service-provider', 'location'],
   },

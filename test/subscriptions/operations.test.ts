@@ -98,5 +98,7 @@ describe('Subscription $status and $events', () => {
     const ops = Object.fromEntries((subscription?.operation ?? []).map((o) => [o.name, o.definition]));
     assert.equal(ops.status, 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status');
     assert.equal(ops.events, 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-events');
+    assert.equal(ops['get-ws-binding-token'], 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-get-ws-binding-token');
+    assert.match(subscription?.documentation ?? '', /websocket/);
   });
 });

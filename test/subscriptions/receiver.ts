@@ -13,7 +13,14 @@ export interface Received {
 
 export interface Receiver {
   readonly url: string;
+  /** Event notifications (and R4's empty POSTs), in arrival order. */
   readonly received: Received[];
+  /**
+   * Backport handshakes and heartbeats, kept apart (and answered at once with `signalStatus`), so that a
+   * test counts the notifications it caused.
+   */
+  readonly signals: Received[];
+  signalStatus: number;
   /** The status the next requests get (200 by default), or per path. */
   status: number;
   readonly statusByPath: Map<string, number>;
@@ -28,9 +35,10 @@ export interface Receiver {
 
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
+  const signals: Received[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
   const receiver: Receiver = {
-    url: '', received, status: 200, statusByPath: new Map(), hold: false,
+    url: '', received, signals, signalStatus: 200, status: 200, statusByPath: new Map(), hold: false,
     at: (path) => received.filter((r) => r.path === path),
     waitFor(n, timeoutMs = 10_000) {
       if (received.length >= n) return Promise.resolve();
@@ -55,7 +63,14 @@ export async function startReceiver(): Promise<Receiver> {
       } catch {
         json = undefined;
       }
-      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json });
+      const entry = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, json };
+      if (signalType(json) === 'handshake' || signalType(json) === 'heartbeat') {
+        signals.push(entry);
+        res.statusCode = receiver.signalStatus;
+        res.end();
+        return;
+      }
+      received.push(entry);
       if (receiver.hold) {
         for (const w of waiters.filter((w) => received.length >= w.n)) w.resolve();
         return;
@@ -68,4 +83,10 @@ export async function startReceiver(): Promise<Receiver> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   (receiver as { url: string }).url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return receiver;
+}
+
+/** The SubscriptionStatus `type` of a notification Bundle (handshake, heartbeat, event-notification…). */
+export function signalType(json: unknown): string | undefined {
+  const status = (json as { entry?: { resource?: { parameter?: { name: string; valueCode?: string }[] } }[] } | undefined)?.entry?.[0]?.resource;
+  return status?.parameter?.find((p) => p.name === 'type')?.valueCode;
 }

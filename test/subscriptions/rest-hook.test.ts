@@ -151,7 +151,7 @@ describe('rest-hook subscriptions', () => {
     const before = [await count(), await rows()];
     const cases: [Subscription, number, RegExp][] = [
       [subscription('/bad', 'Observation?unknown-param=1'), 422, /not a valid search/],
-      [subscription('/bad', 'Observation?patient=Patient/p1', { type: 'websocket' }), 422, /rest-hook/],
+      [subscription('/bad', 'Observation?patient=Patient/p1', { type: 'email' }), 422, /rest-hook or websocket/],
       [subscription('/bad', 'Observation?patient=Patient/p1', { payload: 'application/fhir+xml' }), 422, /application\/fhir\+json/],
       [{ ...subscription('/bad', 'Observation'), channel: { type: 'rest-hook', endpoint: 'not a url', payload: 'application/fhir+json' } }, 400, /Invalid url/],
       [{ ...subscription('/bad', 'Observation'), channel: { type: 'rest-hook', endpoint: 'ftp://clinic.example/x' } }, 422, /https URL/],
@@ -201,10 +201,12 @@ describe('rest-hook subscriptions', () => {
     const audit = await t.carnet.db.query<{ outcome: string; patients: string[]; agent: string; content: string }>(
       `SELECT outcome, patients, agent, content FROM audit_event WHERE action = 'subscription-notification' AND content LIKE $1 ORDER BY id`, [`%Subscription/${id}"%`],
     );
-    assert.deepEqual(audit.rows.map((r) => r.outcome), ['8', '8', '8', '8', '8', '0', '0'], 'every attempt audited');
-    assert.deepEqual(audit.rows[5]?.patients, ['p3']);
-    assert.equal(audit.rows[5]?.agent, 'client:test-bootstrap');
-    assert.ok(audit.rows[5]?.content.includes('Observation/f1/_history/1'));
+    assert.deepEqual(audit.rows.map((r) => r.outcome), ['0', '8', '8', '8', '8', '8', '0', '0'], 'every attempt audited (the handshake first)');
+    assert.ok(audit.rows[0]?.content.includes('handshake'));
+    assert.deepEqual(audit.rows[0]?.patients, [], 'a handshake is about nobody');
+    assert.deepEqual(audit.rows[6]?.patients, ['p3']);
+    assert.equal(audit.rows[6]?.agent, 'client:test-bootstrap');
+    assert.ok(audit.rows[6]?.content.includes('Observation/f1/_history/1'));
     assert.ok(!audit.rows.some((r) => r.content.includes('clinic-secret')));
   });
 

@@ -58,8 +58,8 @@ describe('subscription spec', () => {
       [{ criteria: 'Subscription?status=active' }, {}, 'Subscription.criteria', /not notified/],
       [{ criteria: '' }, {}, 'Subscription.criteria', /required/],
       [{ status: 'paused' as never }, {}, 'Subscription.status', /requested, active/],
-      [{}, { type: 'websocket' }, 'Subscription.channel.type', /not "websocket"/],
-      [{}, { type: 'email' }, 'Subscription.channel.type', /rest-hook/],
+      [{}, { type: 'message' }, 'Subscription.channel.type', /not "message"/],
+      [{}, { type: 'email' }, 'Subscription.channel.type', /rest-hook or websocket/],
       [{}, { endpoint: undefined }, 'Subscription.channel.endpoint', /required/],
       [{}, { header: ['no colon'] }, 'Subscription.channel.header[0]', /Name: value/],
       [{}, { header: ['Host: evil.example'] }, 'Subscription.channel.header[0]', /set by Carnet/],
@@ -168,7 +168,7 @@ describe('notification bundle', () => {
   const input = {
     fhirBaseUrl: BASE, subscriptionId: 's1', status: 'active' as const, eventsSinceStart: 7, now: new Date('2026-01-01T00:00:01Z'), bundleId: 'b1',
     events: [{
-      number: 5, at: '2026-01-01T00:00:00.000Z', focus: { resourceType: 'Observation', id: 'o1', versionId: 2, created: false },
+      number: 5, at: '2026-01-01T00:00:00.000Z', focus: { resourceType: 'Observation', id: 'o1', versionId: 2, kind: 'update' as const },
       resource: JSON.stringify({ resourceType: 'Observation', id: 'o1', status: 'final' }),
     }],
   };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { AuditEvent, Consent } from '@medplum/fhirtypes';
 import { consentRulesOf } from '../../src/consent/rules.js';
-import { accessOf, isOwn, organizationsOf } from '../../web/src/portail/access-log.js';
+import { accessOf, isOwn, organizationsOf } from '../../web/src/shared/access-log.js';
 import { consentFor, explain, type Choice } from '../../web/src/portail/consent.js';
 
 /**

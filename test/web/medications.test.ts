@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { MedicationDispense, MedicationRequest } from '@medplum/fhirtypes';
-import { medicationLines } from '../../web/src/portail/medications.js';
+import { medicationLines } from '../../web/src/shared/medications.js';
 
 /** The portal's medication lines (pure): by drug across sources, current or past, refills, stop reasons. */
 const NOW = Date.parse('2026-06-01T12:00:00Z');

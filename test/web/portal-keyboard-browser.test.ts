@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import { focused, tabTo } from './keyboard.js';
 import { noChromium, seedPortalFixtures, shot, startWebCarnet, VIEWPORTS, type WebCarnet } from './support.js';
 
 /**
@@ -8,40 +8,6 @@ import { noChromium, seedPortalFixtures, shot, startWebCarnet, VIEWPORTS, type W
  * table, making a consent choice and signing out, with the keyboard only (Tab, Shift+Tab, arrows, Enter,
  * Space) — and every element that takes the focus shows it.
  */
-interface Focused {
-  readonly tag: string;
-  readonly text: string;
-  readonly type: string;
-  readonly checked: boolean;
-  readonly visible: boolean;
-}
-
-async function focused(page: Page): Promise<Focused> {
-  return page.evaluate(() => {
-    const el = document.activeElement as HTMLElement | null;
-    if (!el || el === document.body) return { tag: 'BODY', text: '', type: '', checked: false, visible: false };
-    const style = getComputedStyle(el);
-    // Visible focus: an outline (our :focus-visible ring) or, for native controls, the browser's ring.
-    const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none';
-    const label = el.id ? document.querySelector(`label[for="${CSS.escape(el.id)}"]`)?.textContent ?? '' : '';
-    return {
-      tag: el.tagName, text: (el.textContent?.trim() || label || el.getAttribute('aria-label') || '').replace(/\s+/g, ' '),
-      type: (el as HTMLInputElement).type ?? '', checked: Boolean((el as HTMLInputElement).checked), visible,
-    };
-  });
-}
-
-/** Presses Tab (or Shift+Tab) until the focused element matches; every stop on the way must show its focus. */
-async function tabTo(page: Page, match: (f: Focused) => boolean, options: { back?: boolean; max?: number } = {}): Promise<Focused> {
-  for (let i = 0; i < (options.max ?? 120); i++) {
-    await page.keyboard.press(options.back ? 'Shift+Tab' : 'Tab');
-    const f = await focused(page);
-    if (f.tag !== 'BODY') assert.ok(f.visible, `focus is visible on ${f.tag} "${f.text}"`);
-    if (match(f)) return f;
-  }
-  throw new Error('the element was never reached with the keyboard');
-}
-
 describe('the portal with the keyboard only', { skip: noChromium }, () => {
   let web: WebCarnet;
   before(async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Observation } from '@medplum/fhirtypes';
-import { flagOf, groupByAnalyte } from '../../web/src/portail/results.js';
-import { conversionFactor, convert } from '../../web/src/portail/units.js';
+import { flagOf, groupByAnalyte } from '../../web/src/shared/results.js';
+import { conversionFactor, convert } from '../../web/src/shared/units.js';
 
 /** The portal's reading of lab results (pure): units across laboratories, grouping, flags. */
 const glucose = (id: string, date: string, value: number, unit: string, extra: Partial<Observation> = {}): Observation => ({

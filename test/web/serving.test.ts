@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { ensurePortalClient, PORTAL_CLIENT_ID } from '../../src/auth/portal-client.js';
+import { CLINIC_CLIENT_ID, ensurePortalClient, PORTAL_CLIENT_ID } from '../../src/auth/portal-client.js';
 import { WEB_DIR } from '../../src/http/web-plugin.js';
 import { acceptsGzip } from '../../src/http/static-site.js';
 import { findClient } from '../../src/storage/auth-store.js';
@@ -81,8 +81,10 @@ describe('serving the browser apps', { skip: built ? false : 'dist/apps is not b
       assert.equal(listed.statusCode, 404);
     } else {
       assert.equal(listed.statusCode, 200);
-      const body = JSON.parse(listed.body) as { logins: { username: string; role: string; password: string }[] };
+      const body = JSON.parse(listed.body) as { logins: { username: string; role: string; password: string }[]; totpCode: string };
       assert.ok(body.logins.some((l) => l.username === 'patient' && l.role === 'patient' && l.password.length >= 12));
+      for (const role of ['physician', 'nurse', 'pharmacist', 'privacy-officer', 'admin']) assert.ok(body.logins.some((l) => l.role === role), `a demo ${role}`);
+      assert.match(body.totpCode, /^\d{6}$/, 'the demo second factor’s current code');
     }
     const production = await startTestCarnet({ env: { CARNET_DEMO: 'off', CARNET_SECRET: 'a-production-secret-of-at-least-32-characters' } });
     try {
@@ -101,6 +103,14 @@ describe('serving the browser apps', { skip: built ? false : 'dist/apps is not b
     assert.deepEqual((await findClient(t.carnet.db, PORTAL_CLIENT_ID))?.redirectUris, ['https://carnet.example.org/portail/']);
     await ensurePortalClient(t.carnet.db, 'http://carnet.test', new Date());
     assert.deepEqual((await findClient(t.carnet.db, PORTAL_CLIENT_ID))?.redirectUris, ['http://carnet.test/portail/']);
+  });
+
+  test('the workspace is a public SMART client too, with user/ scopes and its own redirect URI', async () => {
+    const client = await findClient(t.carnet.db, CLINIC_CLIENT_ID);
+    assert.equal(client?.kind, 'public');
+    assert.equal(client?.trusted, true);
+    assert.deepEqual(client?.redirectUris, ['http://carnet.test/clinique/']);
+    assert.ok(client?.scope.includes('user/*.cruds') && !client.scope.includes('patient/'));
   });
 
   test('Accept-Encoding: gzip unless refused with q=0', () => {

@@ -7,6 +7,10 @@ import { CARNET_VERSION } from '../../version.js';
 import { TOPICS } from '../../subscriptions/topics.js';
 import { RESTFUL_SECURITY_SERVICE } from '../../fhir/code-systems.js';
 
+/** The channels a Subscription may use (R4 has no element for them: said in the resource's documentation). */
+const SUBSCRIPTION_CHANNELS = 'Channels: rest-hook (https; handshake and heartbeatPeriod per the Subscriptions Backport IG) and websocket '
+  + '(Backport websocket binding: $get-ws-binding-token, then "bind-with-token: <token>" on the websocket-url it returns, /ws/subscriptions). '
+  + 'Payloads: empty, id-only, full-resource. Creates, updates and deletes are notified.';
 /** The Subscriptions R5 Backport IG's way of advertising a server's topics, on its Subscription resource. */
 const TOPIC_CANONICAL = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical';
 
@@ -55,7 +59,10 @@ export function buildCapabilityStatement(routes: readonly Route[], fhirBaseUrl: 
   for (const type of defs.resourceTypes) revIncludes.set(type, [...(revIncludes.get(type) ?? []), ...(revIncludes.get('*') ?? [])].sort());
 
   const resource: CapabilityStatementRestResource[] = [...defs.resourceTypes].sort().map((type) => ({
-    ...(type === 'Subscription' ? { extension: TOPICS.map((t) => ({ url: TOPIC_CANONICAL, valueCanonical: t.url })) } : {}),
+    ...(type === 'Subscription' ? {
+      extension: TOPICS.map((t) => ({ url: TOPIC_CANONICAL, valueCanonical: t.url })),
+      documentation: SUBSCRIPTION_CHANNELS,
+    } : {}),
     type: type as CapabilityStatementRestResource['type'],
     profile: `http://hl7.org/fhir/StructureDefinition/${type}`,
     interaction: typeInteractions.map((code) => ({ code })),

@@ -45,11 +45,25 @@ export function auditBundle(self: string, records: readonly { uid: string; conte
 export interface LogPage {
   readonly patients?: readonly string[];
   readonly query: URLSearchParams;
+  /** The whole trail's search (privacy officers) also takes agent, action, outcome and break-glass. */
+  readonly filters?: boolean;
+}
+
+const FILTERS = new Set(['agent', 'action', 'outcome', 'break-glass']);
+
+function filtersOf(query: URLSearchParams): { agent?: string; action?: string; outcome?: string; breakGlass?: boolean } {
+  const agent = query.get('agent')?.trim();
+  const action = query.get('action')?.trim();
+  const outcome = query.get('outcome')?.trim();
+  if (outcome && !/^(0|4|8|12)$/.test(outcome)) throw errors.invalid('outcome: 0 (success), 4 (denied or failed), 8 (error) or 12');
+  const glass = query.get('break-glass');
+  if (glass !== null && glass !== 'true' && glass !== 'false') throw errors.invalid('break-glass: true or false');
+  return { ...(agent ? { agent } : {}), ...(action ? { action } : {}), ...(outcome ? { outcome } : {}), ...(glass === 'true' ? { breakGlass: true } : {}) };
 }
 
 /** Reads one page of the audit trail from query parameters (date, _count, _cursor). */
 export async function auditPage(reader: Queryable, q: LogPage, selfBase: string): Promise<string> {
-  for (const name of q.query.keys()) if (!PARAMS.has(name) && name !== 'patient') throw errors.invalid(`The access log does not take the parameter "${name}"`);
+  for (const name of q.query.keys()) if (!PARAMS.has(name) && name !== 'patient' && !(q.filters && FILTERS.has(name))) throw errors.invalid(`The access log does not take the parameter "${name}"`);
   const count = Math.min(Number(q.query.get('_count') ?? 50), MAX_COUNT);
   if (!Number.isInteger(count) || count < 1) throw errors.invalid('_count must be a positive integer');
   const cursor = q.query.get('_cursor');
@@ -58,6 +72,7 @@ export async function auditPage(reader: Queryable, q: LogPage, selfBase: string)
     ...(q.patients ? { patients: q.patients } : {}),
     ...Object.assign({}, ...q.query.getAll('date').map(dateBound)),
     ...(cursor ? { beforeId: Number(cursor) } : {}),
+    ...(q.filters ? filtersOf(q.query) : {}),
     limit: count + 1,
   });
   const page = rows.slice(0, count);

@@ -14,8 +14,6 @@ import { MAX_PAGE_SIZE } from '../paging.js';
 import { linkedPatientIds } from '../../mpi/store/link-store.js';
 import type { Handler } from '../router/types.js';
 import { traceRows } from '../../audit/trail.js';
-import type { Principal } from '../../access/principal.js';
-import { roleClass } from '../../access/roles.js';
 
 /**
  * GET Patient/[id]/$everything — the patient, every resource in their compartment, and the resources
@@ -45,8 +43,6 @@ export interface EverythingPage {
   readonly count: number;
   readonly since?: string;
   readonly types?: readonly string[];
-  /** Types left out (a professional's $everything carries no Consent: it may name what it hides). */
-  readonly withoutTypes?: readonly string[];
   readonly afterRid?: string;
   readonly visibility?: Visibility;
 }
@@ -66,7 +62,6 @@ export function everythingPageQuery(page: EverythingPage): { text: string; param
   const where = ['NOT r.deleted'];
   if (page.since) where.push(`r.last_updated >= ${sql.bind(page.since, 'timestamptz')}`);
   if (page.types) where.push(`r.resource_type = ANY(${sql.bind([...page.types], 'text[]')})`);
-  if (page.withoutTypes?.length) where.push(`r.resource_type <> ALL(${sql.bind([...page.withoutTypes], 'text[]')})`);
   if (page.afterRid) where.push(`r.rid > ${sql.bind(page.afterRid, 'bigint')}`);
   if (page.visibility) where.push(`(${page.visibility('r', sql)})`);
   return {
@@ -114,7 +109,6 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   const page = everythingPageQuery({
     patientIds: ids, count, ...(since ? { since: parseHistoryInstant(since, '_since') } : {}), ...(types ? { types } : {}),
     ...(cursor ? { afterRid: cursor.rid } : {}), ...(visibility ? { visibility } : {}),
-    ...(seesConsentsMasked(request.access?.principal) ? { withoutTypes: ['Consent'] } : {}),
   });
   const { rows } = await reader.query<Row>(page.text, page.params);
   const matches = rows.slice(0, count).map(toRow);
@@ -138,15 +132,6 @@ export const everything: Handler = async ({ request, ctx, reader, params }) => {
   );
   return { status: 200, body };
 };
-
-/**
- * Whether the requester is under the patient's consents (a professional, an organisation's system): then
- * the record's Consents stay out of $everything, since a Consent names the resources it hides.
- */
-function seesConsentsMasked(principal: Principal | undefined): boolean {
-  const cls = principal ? roleClass(principal.role) : undefined;
-  return cls === 'professional' || (cls === 'system' && !principal?.platform);
-}
 
 /** The MPI's Person of this patient (golden demographics, links to every source), on the first page. */
 async function personOf(reader: Parameters<Handler>[0]['reader'], patientId: string, types: string[] | undefined, visibility: Visibility | undefined): Promise<SearchRow[]> {

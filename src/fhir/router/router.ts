@@ -1,4 +1,6 @@
+import type { Resource } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
+import type { Principal } from '../../access/principal.js';
 import type { FhirContext } from '../context.js';
 import { fhirDefinitions } from '../definitions.js';
 import { errorResponse, errors, FhirError } from '../outcomes.js';
@@ -7,6 +9,7 @@ import type { FhirRequest, FhirResponse, Route } from './types.js';
 import { authorizeRoute, noteBreakGlass } from '../access.js';
 import { interactionRecord } from '../../audit/fhir-audit.js';
 import { AuditTrail } from '../../audit/trail.js';
+import { maskConsents, maskConsentsText, masksConsents } from '../../consent/masking.js';
 
 interface Match {
   readonly route: Route;
@@ -87,6 +90,13 @@ function findRouteFor(request: FhirRequest): Match {
   return match;
 }
 
+/** The answer as the requester may see it: Consents masked for professionals (consent/masking.ts). */
+function masked(response: FhirResponse, principal: Principal | undefined): FhirResponse {
+  if (response.body === undefined || !masksConsents(principal)) return response;
+  const body = typeof response.body === 'string' ? maskConsentsText(response.body) : (maskConsents(response.body as unknown as Record<string, unknown>) as unknown as Resource);
+  return body === response.body ? response : { ...response, body };
+}
+
 /**
  * The transport-free FHIR router: (request, context) → response. Every failure becomes an
  * OperationOutcome response here, so callers (HTTP, batch entries) never see exceptions from domain code.
@@ -115,7 +125,7 @@ export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, 
       input = { ...request, access: widened, audit: trail, ...(visibility && !request.visibility ? { visibility } : {}) };
     }
     const dispatch = (entry: FhirRequest, entryReader: Queryable = ctx.db): Promise<FhirResponse> => handleFhirRequest(entry, ctx, entryReader);
-    response = await route.handler({ request: input, ctx, reader, params, routes: ROUTES, dispatch });
+    response = masked(await route.handler({ request: input, ctx, reader, params, routes: ROUTES, dispatch }), access?.principal);
   } catch (error) {
     if (!(error instanceof FhirError)) {
       ctx.log.error({ err: error, method: request.method, path: request.path }, 'FHIR request failed with an internal error');

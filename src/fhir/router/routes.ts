@@ -23,6 +23,7 @@ import { accessLog } from '../operations/access-log.js';
 import { breakTheGlass } from '../operations/break-the-glass.js';
 import { BACKPORT_EVENTS, subscriptionEventsOperation } from '../operations/subscription-events.js';
 import { BACKPORT_STATUS, subscriptionStatusOperation } from '../operations/subscription-status.js';
+import { BACKPORT_WS_TOKEN, subscriptionWsTokenOperation } from '../operations/subscription-ws-token.js';
 import { appointmentBook, appointmentFind, appointmentHold } from '../operations/appointment-booking.js';
 import { appointmentCancel, appointmentNoShow, appointmentReschedule } from '../operations/appointment-changes.js';
 
@@ -82,6 +83,10 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: ['Appointment', ':id', '$reschedule'], interaction: 'operation', operation: 'reschedule', definition: 'urn:carnet:OperationDefinition/Appointment-reschedule', access: { kind: 'handler' }, handler: appointmentReschedule },
   { method: 'POST', pattern: ['Appointment', ':id', '$noshow'], interaction: 'operation', operation: 'noshow', definition: 'urn:carnet:OperationDefinition/Appointment-noshow', access: { kind: 'handler' }, handler: appointmentNoShow },
   { method: 'GET', pattern: ['$mpi-decisions'], interaction: 'operation', operation: 'mpi-decisions', access: MPI_STEWARDSHIP, handler: mpiDecisions },
+  // The websocket channel's binding token, for several subscriptions at once (docs/subscriptions.md).
+  ...(['GET', 'POST'] as const).map((method) => ({ method, pattern: ['Subscription', '$get-ws-binding-token'], interaction: 'operation' as const,
+    operation: 'get-ws-binding-token', definition: BACKPORT_WS_TOKEN, access: { kind: 'action' as const, action: 'read' as const, type: 'Subscription' },
+    handler: subscriptionWsTokenOperation })),
   { method: 'GET', pattern: [':type', ':id'], interaction: 'read', handler: read },
   { method: 'PUT', pattern: [':type', ':id'], interaction: 'update', handler: update },
   { method: 'PATCH', pattern: [':type', ':id'], interaction: 'patch', handler: patch },
@@ -101,6 +106,9 @@ export const ROUTES: readonly Route[] = [
     onlyTypes: ['Subscription'], access: { kind: 'action', action: 'read', type: 'Subscription' }, handler: subscriptionStatusOperation },
   { method: 'GET', pattern: [':type', ':id', '$events'], interaction: 'operation', operation: 'events', definition: BACKPORT_EVENTS,
     onlyTypes: ['Subscription'], access: { kind: 'action', action: 'read', type: 'Subscription' }, handler: subscriptionEventsOperation },
+  ...(['GET', 'POST'] as const).map((method) => ({ method, pattern: [':type', ':id', '$get-ws-binding-token'], interaction: 'operation' as const,
+    operation: 'get-ws-binding-token', definition: BACKPORT_WS_TOKEN, onlyTypes: ['Subscription'],
+    access: { kind: 'action' as const, action: 'read' as const, type: 'Subscription' }, handler: subscriptionWsTokenOperation })),
   { method: 'GET', pattern: [':type', ':id', ':compartmentType'], interaction: 'search-type', handler: compartmentSearch },
   { method: 'GET', pattern: [':type', ':id', '_history', ':vid'], interaction: 'vread', handler: vread },
 ];

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { HL7_CONTENT_TYPE, type Delivery, type Hl7Gateway } from '../gateway/gateway.js';
-import { listDeadLetters, readMessage, type MessageRow } from '../store/message-store.js';
+import { discardDeadLetter, listDeadLetters, readMessage, type MessageRow } from '../store/message-store.js';
 import type { Queryable } from '../../storage/database.js';
-import { hl7Feed } from '../../access/route-policies.js';
+import { hl7Feed, hl7Stewardship } from '../../access/route-policies.js';
 
 /**
  * HTTP surface of the gateway: `POST /hl7v2` (one ER7 message per request, answered with its ACK) and the
@@ -39,6 +39,7 @@ function summary(row: MessageRow) {
     ...(row.resources.length ? { resources: row.resources } : {}),
     ...(row.binaryId ? { original: `Binary/${row.binaryId}` } : {}),
     ...(row.replayedAt ? { replayedAt: row.replayedAt } : {}),
+    ...(row.discarded ? { discarded: row.discarded } : {}),
   };
 }
 
@@ -46,13 +47,15 @@ function problemJson(reply: FastifyReply, status: number, message: string): Fast
   return reply.code(status).type('application/json').send({ error: message });
 }
 
-export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gateway; db: Queryable }): Promise<void> {
-  const { gateway, db } = options;
+export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gateway; db: Queryable; clock: () => Date }): Promise<void> {
+  const { gateway, db, clock } = options;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(ACCEPTED_TYPES, { parseAs: 'buffer', bodyLimit: gateway.config.maxMessageBytes }, (_request, body, done) => done(null, body));
 
   // Every route: a source system's token with system/*.cu (src/access/route-policies.ts).
   const config = { access: hl7Feed };
+  // The dead letters and the message log: the feeding systems, and administrators (the workspace).
+  const steward = { access: hl7Stewardship };
   app.post('/hl7v2', {
     config,
     bodyLimit: gateway.config.maxMessageBytes,
@@ -71,7 +74,7 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
     return sendAck(reply, await gateway.receive(body));
   });
 
-  app.get('/hl7v2/dead-letters', { config }, async (request, reply) => {
+  app.get('/hl7v2/dead-letters', { config: steward }, async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     const limit = Math.min(Math.max(Number(query._count ?? 50) || 50, 1), 500);
     let after: { receivedAt: string; id: string } | undefined;
@@ -99,10 +102,37 @@ export async function hl7Plugin(app: FastifyInstance, options: { gateway: Hl7Gat
     if (!row || (deadOnly && row.status !== 'dead-letter')) return problemJson(reply, 404, `No ${deadOnly ? 'dead letter' : 'message'} ${id}`);
     return { ...summary(row), ack: row.ack.split('\r'), ...(row.raw ? { message: row.raw.toString('latin1').split(/\r\n|\r|\n/) } : {}) };
   };
-  app.get('/hl7v2/dead-letters/:id', { config }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, true));
-  app.get('/hl7v2/messages/:id', { config }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, false));
+  app.get('/hl7v2/dead-letters/:id', { config: steward }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, true));
+  app.get('/hl7v2/messages/:id', { config: steward }, async (request, reply) => showMessage((request.params as { id: string }).id, reply, false));
 
-  app.post('/hl7v2/dead-letters/:id/$replay', { config }, async (request, reply) => {
+  // Sets a dead letter aside with who and why (it leaves the list; the row stays). Only a dead letter can be
+  // discarded: a second administrator discarding the same one gets 409, nothing written twice.
+  // Its own scope: only this route takes JSON (POST /hl7v2 still answers 415 to it).
+  await app.register(async (scope) => {
+    // The $discard route's small JSON body ({ "reason": "…" }).
+    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 16_384 }, (_request, body, done) => {
+      try {
+        done(null, body ? (JSON.parse(body as string) as unknown) : {});
+      } catch {
+        done(Object.assign(new Error('the body is not JSON'), { statusCode: 400 }), undefined);
+      }
+    });
+    scope.post('/hl7v2/dead-letters/:id/$discard', { config: steward }, async (request, reply) => {
+      const id = (request.params as { id: string }).id;
+      const reason = typeof (request.body as { reason?: unknown } | undefined)?.reason === 'string' ? ((request.body as { reason: string }).reason).trim() : '';
+      if (reason.length < 5) return problemJson(reply, 400, 'State why this dead letter is discarded: { "reason": "…" } (at least 5 characters)');
+      const by = request.principal ? `${request.principal.kind}:${request.principal.subject}` : 'unknown';
+      if (await discardDeadLetter(db, { id, by, reason, at: clock() })) {
+        const row = await readMessage(db, id);
+        return reply.send(row ? summary(row) : { id, status: 'discarded' });
+      }
+      const row = await readMessage(db, id);
+      if (row?.status === 'discarded') return problemJson(reply, 409, `Dead letter ${id} was already discarded`);
+      return problemJson(reply, 404, `No dead letter ${id}`);
+    });
+  });
+
+  app.post('/hl7v2/dead-letters/:id/$replay', { config: steward }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
     const delivery = await gateway.replay(id);
     if (!delivery) return problemJson(reply, 404, `No dead letter ${id} (already replayed, or never failed)`);

@@ -1,9 +1,11 @@
 import type { Queryable } from '../../storage/database.js';
 import { findByTokens } from '../../fhir/search/lookup.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { int, iso, isoOrNull, jsonOrNull, text, textOrNull, texts, type Row } from '../../storage/sql/rows.js';
 
 /** The SQL of the HL7 v2 message log and dead-letter store (table `hl7v2_message`, migration 3). */
 
-export type MessageStatus = 'accepted' | 'dead-letter';
+export type MessageStatus = 'accepted' | 'dead-letter' | 'discarded';
 
 export interface StoredError {
   readonly code: string;
@@ -27,42 +29,43 @@ export interface MessageRow {
   readonly binaryId: string | null;
   readonly resources: readonly string[];
   readonly replayedAt: string | null;
+  /** A discarded dead letter: when, by whom (the token's subject), why (migration 15). */
+  readonly discarded?: { readonly at: string; readonly by: string; readonly reason: string };
 }
 
-type Row = Record<string, unknown>;
-
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
-
 const COLUMNS = `id, sender, control_id, message_type, body_hash, status, ack_code, ack, received_at, processed_at,
-  attempts, errors, binary_id, resources, replayed_at`;
+  attempts, errors, binary_id, resources, replayed_at, discarded_at, discarded_by, discard_reason`;
 
 function toRow(r: Row): MessageRow {
   return {
-    id: r.id as string,
-    sender: r.sender as string,
-    controlId: r.control_id as string,
-    messageType: r.message_type as string,
-    bodyHash: r.body_hash as string,
-    status: r.status as MessageStatus,
-    ackCode: r.ack_code as string,
-    ack: r.ack as string,
-    receivedAt: iso(r.received_at),
-    processedAt: iso(r.processed_at),
-    attempts: Number(r.attempts),
-    errors: r.errors ? (JSON.parse(r.errors as string) as StoredError[]) : [],
-    binaryId: (r.binary_id as string | null) ?? null,
-    resources: (r.resources as string[] | null) ?? [],
-    replayedAt: r.replayed_at ? iso(r.replayed_at) : null,
+    id: text(r, 'id'),
+    sender: text(r, 'sender'),
+    controlId: text(r, 'control_id'),
+    messageType: text(r, 'message_type'),
+    bodyHash: text(r, 'body_hash'),
+    status: text(r, 'status') as MessageStatus,
+    ackCode: text(r, 'ack_code'),
+    ack: text(r, 'ack'),
+    receivedAt: iso(r, 'received_at'),
+    processedAt: iso(r, 'processed_at'),
+    attempts: int(r, 'attempts'),
+    errors: jsonOrNull<StoredError[]>(r, 'errors') ?? [],
+    binaryId: textOrNull(r, 'binary_id'),
+    resources: texts(r, 'resources'),
+    replayedAt: isoOrNull(r, 'replayed_at'),
+    ...(isoOrNull(r, 'discarded_at') ? { discarded: { at: isoOrNull(r, 'discarded_at') as string, by: textOrNull(r, 'discarded_by') ?? '', reason: textOrNull(r, 'discard_reason') ?? '' } } : {}),
   };
 }
 
 export async function findMessage(db: Queryable, sender: string, controlId: string): Promise<MessageRow | undefined> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM hl7v2_message WHERE sender = $1 AND control_id = $2`, [sender, controlId]);
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM hl7v2_message ${b.where(b.eq('sender', sender), b.eq('control_id', controlId))}`, b.params);
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
 export async function readMessage(db: Queryable, id: string): Promise<(MessageRow & { raw: Buffer | null }) | undefined> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS}, raw FROM hl7v2_message WHERE id = $1`, [id]);
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS}, raw FROM hl7v2_message ${b.where(b.eq('id', id))}`, b.params);
   const row = rows[0];
   if (!row) return undefined;
   const raw = row.raw as Uint8Array | null;
@@ -99,7 +102,7 @@ export async function recordAccepted(tx: Queryable, r: AcceptedRecord): Promise<
        status = 'accepted', ack_code = EXCLUDED.ack_code, ack = EXCLUDED.ack, processed_at = EXCLUDED.processed_at,
        attempts = m.attempts + 1, raw = NULL, binary_id = EXCLUDED.binary_id, resources = EXCLUDED.resources,
        replayed_at = EXCLUDED.processed_at
-     WHERE m.status = 'dead-letter'`,
+     WHERE m.status IN ('dead-letter', 'discarded')`,
     [r.id, r.sender, r.controlId, r.messageType, r.bodyHash, r.ackCode, r.ack, r.at, r.binaryId, [...r.resources]],
   );
 }
@@ -114,18 +117,34 @@ export interface DeadLetterRecord extends AnsweredMessage {
  * undefined when the same message was accepted meanwhile (then nothing changes).
  */
 export async function recordDeadLetter(db: Queryable, r: DeadLetterRecord): Promise<string | undefined> {
-  const { rows } = await db.query<{ id: string }>(
+  const { rows } = await db.query<Row>(
     `INSERT INTO hl7v2_message AS m (id, sender, control_id, message_type, body_hash, status, ack_code, ack, received_at,
        processed_at, attempts, errors, raw)
      VALUES ($1, $2, $3, $4, $5, 'dead-letter', $6, $7, $8, $8, 1, $9, $10)
      ON CONFLICT (sender, control_id) DO UPDATE SET
        ack_code = EXCLUDED.ack_code, ack = EXCLUDED.ack, processed_at = EXCLUDED.processed_at, attempts = m.attempts + 1,
-       errors = EXCLUDED.errors, raw = EXCLUDED.raw, body_hash = EXCLUDED.body_hash, message_type = EXCLUDED.message_type
-     WHERE m.status = 'dead-letter'
+       errors = EXCLUDED.errors, raw = EXCLUDED.raw, body_hash = EXCLUDED.body_hash, message_type = EXCLUDED.message_type,
+       status = 'dead-letter'
+     WHERE m.status IN ('dead-letter', 'discarded')
      RETURNING id`,
     [r.id, r.sender, r.controlId, r.messageType, r.bodyHash, r.ackCode, r.ack, r.at, JSON.stringify(r.errors), r.raw],
   );
-  return rows[0]?.id;
+  return rows[0] ? text(rows[0], 'id') : undefined;
+}
+
+/**
+ * Sets a dead letter aside (who, when, why); it leaves the list, its row and raw bytes stay. Only a row that
+ * is still a dead letter changes: of two administrators discarding it at once, one does; returns whether
+ * this call did.
+ */
+export async function discardDeadLetter(db: Queryable, d: { id: string; by: string; reason: string; at: Date }): Promise<boolean> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `UPDATE hl7v2_message SET status = 'discarded', discarded_at = ${b.bind(d.at.toISOString(), 'timestamptz')}, discarded_by = ${b.bind(d.by)},
+       discard_reason = ${b.bind(d.reason)} ${b.where(b.eq('id', d.id), "status = 'dead-letter'")} RETURNING id`,
+    b.params,
+  );
+  return rows.length === 1;
 }
 
 export interface DeadLetterQuery {
@@ -137,24 +156,14 @@ export interface DeadLetterQuery {
 }
 
 export async function listDeadLetters(db: Queryable, q: DeadLetterQuery): Promise<MessageRow[]> {
-  const where = [`status = 'dead-letter'`];
-  const params: unknown[] = [];
-  const add = (sql: string, ...values: unknown[]) => {
-    let text = sql;
-    for (const value of values) {
-      params.push(value);
-      text = text.replace('?', `$${params.length}`);
-    }
-    where.push(text);
-  };
-  if (q.sender) add('sender = ?', q.sender);
-  if (q.messageType) add('message_type = ?', q.messageType);
-  if (q.after) add('(received_at, id) > (?::timestamptz, ?)', q.after.receivedAt, q.after.id);
-  params.push(q.limit);
-  const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM hl7v2_message WHERE ${where.join(' AND ')} ORDER BY received_at, id LIMIT $${params.length}`,
-    params,
+  const b = new SqlBuilder();
+  const where = b.where(
+    "status = 'dead-letter'",
+    q.sender && b.eq('sender', q.sender),
+    q.messageType && b.eq('message_type', q.messageType),
+    q.after && `(received_at, id) > (${b.bind(q.after.receivedAt, 'timestamptz')}, ${b.bind(q.after.id)})`,
   );
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM hl7v2_message ${where} ORDER BY received_at, id LIMIT ${b.bind(q.limit)}`, b.params);
   return rows.map(toRow);
 }
 

@@ -5,7 +5,7 @@ import { rewriteReferences } from '../../fhir/references.js';
 import { executeWrites } from '../../fhir/write/engine.js';
 import type { WriteOp } from '../../fhir/write/operations.js';
 import type { Queryable } from '../../storage/database.js';
-import { readCurrent } from '../../storage/resource-store.js';
+import { compartmentContents, readCurrent } from '../../storage/resource-store.js';
 import { logDecision } from '../store/decision-log.js';
 import { moveRecord, readPerson, readRecord } from '../store/link-store.js';
 import { activeMergeOf, insertMerge, markUnmerged, type MergeDetail } from '../store/merges.js';
@@ -58,18 +58,7 @@ function referenceMap(ctx: FhirContext, from: string, to: string): Map<string, s
 
 /** Current resources of a compartment other than Patients and the MPI's Persons. */
 async function compartmentResources(tx: Queryable, patientId: string, only?: readonly { resourceType: string; id: string }[]): Promise<Resource[]> {
-  const params: unknown[] = [patientId];
-  let filter = '';
-  if (only) {
-    params.push(only.map((o) => o.resourceType), only.map((o) => o.id));
-    filter = 'AND (resource_type, id) IN (SELECT * FROM unnest($2::text[], $3::text[]))';
-  }
-  const { rows } = await tx.query<{ content: string }>(
-    `SELECT content FROM resource WHERE patient_id = $1 AND NOT deleted AND resource_type NOT IN ('Patient', 'Person') ${filter}
-      ORDER BY resource_type, id`,
-    params,
-  );
-  return rows.map((r) => JSON.parse(r.content) as Resource);
+  return (await compartmentContents(tx, patientId, ['Patient', 'Person'], only)).map((c) => JSON.parse(c) as Resource);
 }
 
 function updateOp(resource: Resource): WriteOp {

@@ -2,6 +2,7 @@ import type { Patient, Person, PersonLink } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../../fhir/context.js';
 import { executeWrites } from '../../fhir/write/engine.js';
+import { currentOf } from '../../storage/resource-store.js';
 import { formatEnterpriseId } from '../enterprise-id.js';
 import { insertPerson, lockPersons, nextEnterpriseSequence, readPerson, recordsOfPersons, setPersonActive, type IndexedRecord } from '../store/link-store.js';
 import { goldenDemographics, type SourceRecord } from '../survivorship.js';
@@ -27,15 +28,10 @@ export async function createPerson(tx: Queryable, ctx: FhirContext): Promise<str
 async function sourcePatients(tx: Queryable, records: readonly IndexedRecord[]): Promise<Map<string, SourceRecord>> {
   const out = new Map<string, SourceRecord>();
   if (records.length === 0) return out;
-  const { rows } = await tx.query<{ id: string; content: string; last_updated: unknown }>(
-    `SELECT id, content, last_updated FROM resource WHERE resource_type = 'Patient' AND id = ANY($1::text[]) AND NOT deleted`,
-    [records.map((r) => r.patientId)],
-  );
   const sourceOf = new Map(records.map((r) => [r.patientId, r.source]));
-  for (const row of rows) {
-    const lastUpdated = row.last_updated instanceof Date ? row.last_updated.toISOString() : String(row.last_updated);
+  for (const row of await currentOf(tx, 'Patient', records.map((r) => r.patientId))) {
     const source = sourceOf.get(row.id) ?? undefined;
-    out.set(row.id, { patient: JSON.parse(row.content) as Patient, lastUpdated, ...(source ? { source } : {}) });
+    out.set(row.id, { patient: JSON.parse(row.content as string) as Patient, lastUpdated: row.lastUpdated, ...(source ? { source } : {}) });
   }
   return out;
 }

@@ -7,7 +7,8 @@ import { scorePair } from '../model.js';
 import type { MatchRecord } from '../record.js';
 import { relinkAction, type RelinkAction } from '../relink-plan.js';
 import { logDecision } from '../store/decision-log.js';
-import { lockBlockingKeys, moveRecord, readRecord, recordsOfPersons, writeRecord, type IndexedRecord } from '../store/link-store.js';
+import { countRecords, keysOf, lockBlockingKeys, moveRecord, readRecord, recordIdsAfter, recordsOfPersons, writeRecord, type IndexedRecord } from '../store/link-store.js';
+import { readCurrent } from '../../storage/resource-store.js';
 import { obsoleteCandidates, queueCandidates } from '../store/review-queue.js';
 import { compiledModel, type MpiConfig } from './config.js';
 import { decideFor, featuresOf, isReplaced, reviewRowsOf } from './matcher.js';
@@ -96,32 +97,22 @@ export async function relink(ctx: FhirContext, config: MpiConfig, options: Relin
   throw new Error('unreachable: a dry run always rolls back');
 }
 
-async function countRecords(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ n: number | string }>('SELECT count(*) AS n FROM mpi_record');
-  return Number(rows[0]?.n ?? 0);
-}
-
 /** Walks the index in patient-id order (keyset), one batch of ids at a time. */
 async function eachBatch(db: Queryable, size: number, work: (ids: string[], done: number) => Promise<void>): Promise<void> {
   let after = '';
   let done = 0;
   for (;;) {
-    const { rows } = await db.query<{ patient_id: string }>('SELECT patient_id FROM mpi_record WHERE patient_id > $1 ORDER BY patient_id LIMIT $2', [after, size]);
-    if (rows.length === 0) return;
-    done += rows.length;
-    await work(rows.map((r) => r.patient_id), done);
-    after = rows[rows.length - 1]!.patient_id;
+    const ids = await recordIdsAfter(db, after, size);
+    if (ids.length === 0) return;
+    done += ids.length;
+    await work(ids, done);
+    after = ids[ids.length - 1]!;
   }
 }
 
 async function storedPatient(tx: Queryable, id: string): Promise<Patient | undefined> {
-  const { rows } = await tx.query<{ content: string }>(`SELECT content FROM resource WHERE resource_type = 'Patient' AND id = $1 AND NOT deleted`, [id]);
-  return rows[0] ? (JSON.parse(rows[0].content) as Patient) : undefined;
-}
-
-async function storedKeys(tx: Queryable, id: string): Promise<string[]> {
-  const { rows } = await tx.query<{ key: string }>('SELECT key FROM mpi_block WHERE patient_id = $1 ORDER BY key', [id]);
-  return rows.map((r) => r.key);
+  const current = await readCurrent(tx, 'Patient', id);
+  return current && !current.deleted && current.content !== null ? (JSON.parse(current.content) as Patient) : undefined;
 }
 
 /** Pass 1: recomputes one record's features and keys; whether they changed. */
@@ -133,7 +124,7 @@ async function refreshFeatures(tx: Queryable, ctx: FhirContext, config: MpiConfi
   const matchable = !isReplaced(patient);
   const keys = matchable ? [...new Set(blockingKeys(features))].sort() : [];
   const sameFeatures = JSON.stringify(features) === JSON.stringify(existing.features);
-  const sameKeys = JSON.stringify(keys) === JSON.stringify(await storedKeys(tx, id));
+  const sameKeys = JSON.stringify(keys) === JSON.stringify(await keysOf(tx, id));
   if (sameFeatures && sameKeys && matchable === existing.matchable) return false;
   await lockBlockingKeys(tx, keys);
   await writeRecord(tx, { ...existing, features, matchable, keys }, ctx.clock().toISOString());

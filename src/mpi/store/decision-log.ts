@@ -1,4 +1,6 @@
 import type { Queryable } from '../../storage/database.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { int, iso, json, text, textOrNull, type Row } from '../../storage/sql/rows.js';
 
 /**
  * The MPI decision log: every automatic or human link decision, with who, when, why, what, and the state
@@ -39,25 +41,29 @@ export interface DecisionQuery {
 }
 
 export async function readDecisions(db: Queryable, q: DecisionQuery): Promise<LoggedDecision[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.patientId) where.push(`patient_id = $${params.push(q.patientId)}`);
-  if (q.personId) where.push(`person_id = $${params.push(q.personId)}`);
-  if (q.beforeSeq !== undefined) where.push(`seq < $${params.push(q.beforeSeq)}`);
-  params.push(q.limit);
-  const { rows } = await db.query<Record<string, unknown>>(
-    `SELECT seq, at, actor, action, reason, patient_id, person_id, detail FROM mpi_decision
-      ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT $${params.length}`,
-    params,
+  const b = new SqlBuilder();
+  const where = b.where(
+    q.patientId && b.eq('patient_id', q.patientId),
+    q.personId && b.eq('person_id', q.personId),
+    q.beforeSeq !== undefined && `seq < ${b.bind(q.beforeSeq)}`,
   );
-  return rows.map((r) => ({
-    seq: Number(r.seq),
-    at: r.at instanceof Date ? r.at.toISOString() : new Date(String(r.at)).toISOString(),
-    actor: r.actor as string,
-    action: r.action as DecisionAction,
-    ...(r.reason ? { reason: r.reason as string } : {}),
-    ...(r.patient_id ? { patientId: r.patient_id as string } : {}),
-    ...(r.person_id ? { personId: r.person_id as string } : {}),
-    detail: JSON.parse(r.detail as string) as Record<string, unknown>,
-  }));
+  const { rows } = await db.query<Row>(
+    `SELECT seq, at, actor, action, reason, patient_id, person_id, detail FROM mpi_decision ${where} ORDER BY seq DESC LIMIT ${b.bind(q.limit)}`,
+    b.params,
+  );
+  return rows.map((r) => {
+    const reason = textOrNull(r, 'reason');
+    const patientId = textOrNull(r, 'patient_id');
+    const personId = textOrNull(r, 'person_id');
+    return {
+      seq: int(r, 'seq'),
+      at: iso(r, 'at'),
+      actor: text(r, 'actor'),
+      action: text(r, 'action') as DecisionAction,
+      ...(reason ? { reason } : {}),
+      ...(patientId ? { patientId } : {}),
+      ...(personId ? { personId } : {}),
+      detail: json<Record<string, unknown>>(r, 'detail'),
+    };
+  });
 }

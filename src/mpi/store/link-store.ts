@@ -1,6 +1,8 @@
 import type { Queryable } from '../../storage/database.js';
 import type { MatchRecord } from '../record.js';
 import { signalAfterCommit } from '../../storage/commit-signals.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { bool, int, json, numOrNull, text, textOrNull, type Row } from '../../storage/sql/rows.js';
 
 /**
  * The SQL of the MPI: match index, blocking keys, persons, distinct pairs. Callers pass a transaction.
@@ -18,17 +20,15 @@ export interface IndexedRecord {
   readonly weight: number | null;
 }
 
-type Row = Record<string, unknown>;
-
 function toRecord(row: Row): IndexedRecord {
   return {
-    patientId: row.patient_id as string,
-    personId: row.person_id as string,
-    assurance: row.assurance as Assurance,
-    matchable: row.matchable as boolean,
-    source: (row.source as string | null) ?? null,
-    features: JSON.parse(row.features as string) as MatchRecord,
-    weight: row.weight === null || row.weight === undefined ? null : Number(row.weight),
+    patientId: text(row, 'patient_id'),
+    personId: text(row, 'person_id'),
+    assurance: text(row, 'assurance') as Assurance,
+    matchable: bool(row, 'matchable'),
+    source: textOrNull(row, 'source'),
+    features: json<MatchRecord>(row, 'features'),
+    weight: numOrNull(row, 'weight'),
   };
 }
 
@@ -52,8 +52,8 @@ export async function lockPersons(tx: Queryable, personIds: readonly string[]): 
 }
 
 export async function nextEnterpriseSequence(tx: Queryable): Promise<number> {
-  const { rows } = await tx.query<{ n: number | string }>(`SELECT nextval('mpi_enterprise_seq') AS n`);
-  return Number(rows[0]?.n);
+  const { rows } = await tx.query<Row>(`SELECT nextval('mpi_enterprise_seq') AS n`);
+  return int(rows[0] ?? {}, 'n');
 }
 
 export interface PersonRow {
@@ -67,23 +67,27 @@ export async function insertPerson(tx: Queryable, person: PersonRow, at: string)
 }
 
 export async function setPersonActive(tx: Queryable, personId: string, active: boolean): Promise<void> {
-  await tx.query('UPDATE mpi_person SET active = $2 WHERE person_id = $1', [personId, active]);
+  const b = new SqlBuilder();
+  await tx.query(`UPDATE mpi_person SET active = ${b.bind(active)} ${b.where(b.eq('person_id', personId))}`, b.params);
 }
 
 export async function readPerson(tx: Queryable, personId: string): Promise<PersonRow | undefined> {
-  const { rows } = await tx.query<Row>('SELECT person_id, enterprise_id, active FROM mpi_person WHERE person_id = $1', [personId]);
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(`SELECT person_id, enterprise_id, active FROM mpi_person ${b.where(b.eq('person_id', personId))}`, b.params);
   const row = rows[0];
-  return row ? { personId: row.person_id as string, enterpriseId: row.enterprise_id as string, active: row.active as boolean } : undefined;
+  return row ? { personId: text(row, 'person_id'), enterpriseId: text(row, 'enterprise_id'), active: bool(row, 'active') } : undefined;
 }
 
 export async function readRecord(tx: Queryable, patientId: string): Promise<IndexedRecord | undefined> {
-  const { rows } = await tx.query<Row>(`SELECT ${RECORD_COLUMNS} FROM mpi_record WHERE patient_id = $1`, [patientId]);
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(`SELECT ${RECORD_COLUMNS} FROM mpi_record ${b.where(b.eq('patient_id', patientId))}`, b.params);
   return rows[0] ? toRecord(rows[0]) : undefined;
 }
 
 export async function recordsOfPersons(tx: Queryable, personIds: readonly string[]): Promise<IndexedRecord[]> {
   if (personIds.length === 0) return [];
-  const { rows } = await tx.query<Row>(`SELECT ${RECORD_COLUMNS} FROM mpi_record WHERE person_id = ANY($1::text[]) ORDER BY patient_id`, [[...personIds]]);
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(`SELECT ${RECORD_COLUMNS} FROM mpi_record ${b.where(b.any('person_id', personIds, 'text'))} ORDER BY patient_id`, b.params);
   return rows.map(toRecord);
 }
 
@@ -116,8 +120,13 @@ function personsChanged(tx: Queryable): void {
   signalAfterCommit(tx, 'persons');
 }
 
+async function deleteOf(tx: Queryable, table: 'mpi_block' | 'mpi_record', patientId: string): Promise<void> {
+  const b = new SqlBuilder();
+  await tx.query(`DELETE FROM ${table} ${b.where(b.eq('patient_id', patientId))}`, b.params);
+}
+
 export async function replaceKeys(tx: Queryable, patientId: string, keys: readonly string[]): Promise<void> {
-  await tx.query('DELETE FROM mpi_block WHERE patient_id = $1', [patientId]);
+  await deleteOf(tx, 'mpi_block', patientId);
   if (keys.length === 0) return;
   await tx.query(
     'INSERT INTO mpi_block (key, patient_id) SELECT k, $2 FROM unnest($1::text[]) AS k ON CONFLICT DO NOTHING',
@@ -126,18 +135,23 @@ export async function replaceKeys(tx: Queryable, patientId: string, keys: readon
 }
 
 export async function moveRecord(tx: Queryable, patientId: string, personId: string, assurance: Assurance, weight: number | null, at: string): Promise<void> {
-  await tx.query('UPDATE mpi_record SET person_id = $2, assurance = $3, weight = $4, updated_at = $5 WHERE patient_id = $1', [patientId, personId, assurance, weight, at]);
+  const b = new SqlBuilder();
+  await tx.query(
+    `UPDATE mpi_record SET person_id = ${b.bind(personId)}, assurance = ${b.bind(assurance)}, weight = ${b.bind(weight)}, updated_at = ${b.bind(at)} ${b.where(b.eq('patient_id', patientId))}`,
+    b.params,
+  );
   personsChanged(tx);
 }
 
 export async function setMatchable(tx: Queryable, patientId: string, matchable: boolean, keys: readonly string[], at: string): Promise<void> {
-  await tx.query('UPDATE mpi_record SET matchable = $2, updated_at = $3 WHERE patient_id = $1', [patientId, matchable, at]);
+  const b = new SqlBuilder();
+  await tx.query(`UPDATE mpi_record SET matchable = ${b.bind(matchable)}, updated_at = ${b.bind(at)} ${b.where(b.eq('patient_id', patientId))}`, b.params);
   await replaceKeys(tx, patientId, matchable ? keys : []);
 }
 
 export async function deleteRecord(tx: Queryable, patientId: string): Promise<void> {
-  await tx.query('DELETE FROM mpi_block WHERE patient_id = $1', [patientId]);
-  await tx.query('DELETE FROM mpi_record WHERE patient_id = $1', [patientId]);
+  await deleteOf(tx, 'mpi_block', patientId);
+  await deleteOf(tx, 'mpi_record', patientId);
   personsChanged(tx);
 }
 
@@ -148,27 +162,29 @@ export async function deleteRecord(tx: Queryable, patientId: string): Promise<vo
  */
 export async function candidatesByKeys(tx: Queryable, keys: readonly string[], cap: number, excludePatientId: string | null, limit: number): Promise<IndexedRecord[]> {
   if (keys.length === 0) return [];
+  const b = new SqlBuilder();
   const { rows } = await tx.query<Row>(
     `WITH hits AS (
-       SELECT b.patient_id FROM unnest($1::text[]) AS k(key)
-         CROSS JOIN LATERAL (SELECT patient_id FROM mpi_block WHERE mpi_block.key = k.key LIMIT $2) b
+       SELECT h.patient_id FROM unnest(${b.bind([...new Set(keys)], 'text[]')}) AS k(key)
+         CROSS JOIN LATERAL (SELECT patient_id FROM mpi_block WHERE mpi_block.key = k.key LIMIT ${b.bind(cap)}) h
      ), ranked AS (
-       SELECT patient_id, count(*) AS shared FROM hits WHERE patient_id IS DISTINCT FROM $3
-        GROUP BY patient_id ORDER BY count(*) DESC, patient_id LIMIT $4
+       SELECT patient_id, count(*) AS shared FROM hits ${b.where(excludePatientId !== null && `patient_id <> ${b.bind(excludePatientId)}`)}
+        GROUP BY patient_id ORDER BY count(*) DESC, patient_id LIMIT ${b.bind(limit)}
      )
      SELECT ${RECORD_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM ranked JOIN mpi_record r ON r.patient_id = ranked.patient_id
       WHERE r.matchable ORDER BY ranked.shared DESC, r.patient_id`,
-    [[...new Set(keys)], cap, excludePatientId, limit],
+    b.params,
   );
   return rows.map(toRecord);
 }
 
 export async function distinctPartners(tx: Queryable, patientId: string): Promise<Set<string>> {
-  const { rows } = await tx.query<{ other: string }>(
-    'SELECT patient_b AS other FROM mpi_distinct WHERE patient_a = $1 UNION SELECT patient_a FROM mpi_distinct WHERE patient_b = $1',
-    [patientId],
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(
+    `SELECT patient_b AS other FROM mpi_distinct ${b.where(b.eq('patient_a', patientId))} UNION SELECT patient_a FROM mpi_distinct ${b.where(b.eq('patient_b', patientId))}`,
+    b.params,
   );
-  return new Set(rows.map((r) => r.other));
+  return new Set(rows.map((r) => text(r, 'other')));
 }
 
 export async function addDistinct(tx: Queryable, patientId: string, others: readonly string[]): Promise<void> {
@@ -182,12 +198,13 @@ export async function addDistinct(tx: Queryable, patientId: string, others: read
 
 /** All source Patients linked to the same Person as `patientId` (itself included; itself alone if unknown). */
 export async function linkedPatientIds(db: Queryable, patientId: string): Promise<string[]> {
-  const { rows } = await db.query<{ patient_id: string }>(
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
     `SELECT r2.patient_id FROM mpi_record r1 JOIN mpi_record r2 ON r2.person_id = r1.person_id
-      WHERE r1.patient_id = $1 ORDER BY r2.patient_id`,
-    [patientId],
+      ${b.where(b.eq('r1.patient_id', patientId))} ORDER BY r2.patient_id`,
+    b.params,
   );
-  return rows.length > 0 ? rows.map((r) => r.patient_id) : [patientId];
+  return rows.length > 0 ? rows.map((r) => text(r, 'patient_id')) : [patientId];
 }
 
 /**
@@ -197,21 +214,44 @@ export async function linkedPatientIds(db: Queryable, patientId: string): Promis
 export async function personLinksOf(db: Queryable, patientIds: readonly string[]): Promise<Map<string, string[]>> {
   const links = new Map<string, string[]>();
   if (patientIds.length === 0) return links;
-  const { rows } = await db.query<{ anchor: string; patient_id: string }>(
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
     `SELECT r1.patient_id AS anchor, r2.patient_id FROM mpi_record r1 JOIN mpi_record r2 ON r2.person_id = r1.person_id
-      WHERE r1.patient_id = ANY($1::text[]) ORDER BY r1.patient_id, r2.patient_id`,
-    [[...new Set(patientIds)]],
+      ${b.where(b.any('r1.patient_id', [...new Set(patientIds)], 'text'))} ORDER BY r1.patient_id, r2.patient_id`,
+    b.params,
   );
   for (const row of rows) {
-    const list = links.get(row.anchor);
-    if (list) list.push(row.patient_id);
-    else links.set(row.anchor, [row.patient_id]);
+    const anchor = text(row, 'anchor');
+    const list = links.get(anchor);
+    if (list) list.push(text(row, 'patient_id'));
+    else links.set(anchor, [text(row, 'patient_id')]);
   }
   return links;
 }
 
+/** How many records the match index holds. */
+export async function countRecords(db: Queryable): Promise<number> {
+  const { rows } = await db.query<Row>('SELECT count(*) AS n FROM mpi_record');
+  return rows[0] ? int(rows[0], 'n') : 0;
+}
+
+/** The next `limit` record ids after `after`, in order (keyset paging over the index). */
+export async function recordIdsAfter(db: Queryable, after: string, limit: number): Promise<string[]> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT patient_id FROM mpi_record ${b.where(`patient_id > ${b.bind(after)}`)} ORDER BY patient_id LIMIT ${b.bind(limit)}`, b.params);
+  return rows.map((r) => text(r, 'patient_id'));
+}
+
+/** The blocking keys stored for a record, sorted. */
+export async function keysOf(db: Queryable, patientId: string): Promise<string[]> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT key FROM mpi_block ${b.where(b.eq('patient_id', patientId))} ORDER BY key`, b.params);
+  return rows.map((r) => text(r, 'key'));
+}
+
 /** All source Patients linked to a Person. */
 export async function patientIdsOfPerson(db: Queryable, personId: string): Promise<string[]> {
-  const { rows } = await db.query<{ patient_id: string }>('SELECT patient_id FROM mpi_record WHERE person_id = $1 ORDER BY patient_id', [personId]);
-  return rows.map((r) => r.patient_id);
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT patient_id FROM mpi_record ${b.where(b.eq('person_id', personId))} ORDER BY patient_id`, b.params);
+  return rows.map((r) => text(r, 'patient_id'));
 }

@@ -1,5 +1,7 @@
 import type { Identifier, PatientLink } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { int, iso, json, text, textOrNull, type Row } from '../../storage/sql/rows.js';
 
 /** Merges with what is needed to undo them exactly. */
 export interface MergeDetail {
@@ -24,35 +26,35 @@ export interface MergeRow {
   readonly detail: MergeDetail;
 }
 
-type Row = Record<string, unknown>;
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
-
 function toMerge(r: Row): MergeRow {
+  const reason = textOrNull(r, 'reason');
   return {
-    id: Number(r.id), sourceId: r.source_id as string, targetId: r.target_id as string, state: r.state as MergeRow['state'],
-    at: iso(r.at), actor: r.actor as string, ...(r.reason ? { reason: r.reason as string } : {}),
-    detail: JSON.parse(r.detail as string) as MergeDetail,
+    id: int(r, 'id'), sourceId: text(r, 'source_id'), targetId: text(r, 'target_id'), state: text(r, 'state') as MergeRow['state'],
+    at: iso(r, 'at'), actor: text(r, 'actor'), ...(reason ? { reason } : {}),
+    detail: json<MergeDetail>(r, 'detail'),
   };
 }
 
 export async function insertMerge(tx: Queryable, m: Omit<MergeRow, 'id' | 'state'>): Promise<number> {
-  const { rows } = await tx.query<{ id: number }>(
+  const { rows } = await tx.query<Row>(
     `INSERT INTO mpi_merge (source_id, target_id, state, at, actor, reason, detail) VALUES ($1, $2, 'merged', $3, $4, $5, $6) RETURNING id`,
     [m.sourceId, m.targetId, m.at, m.actor, m.reason ?? null, JSON.stringify(m.detail)],
   );
-  return Number(rows[0]?.id);
+  return int(rows[0] ?? {}, 'id');
 }
 
 /** The merge in force for a source (the latest not undone), locked until the transaction ends. */
 export async function activeMergeOf(tx: Queryable, sourceId: string): Promise<MergeRow | undefined> {
+  const b = new SqlBuilder();
   const { rows } = await tx.query<Row>(
     `SELECT id, source_id, target_id, state, at, actor, reason, detail FROM mpi_merge
-      WHERE source_id = $1 AND state = 'merged' ORDER BY id DESC LIMIT 1 FOR UPDATE`,
-    [sourceId],
+      ${b.where(b.eq('source_id', sourceId), "state = 'merged'")} ORDER BY id DESC LIMIT 1 FOR UPDATE`,
+    b.params,
   );
   return rows[0] ? toMerge(rows[0]) : undefined;
 }
 
 export async function markUnmerged(tx: Queryable, id: number, actor: string, at: string): Promise<void> {
-  await tx.query(`UPDATE mpi_merge SET state = 'unmerged', undone_at = $2, undone_by = $3 WHERE id = $1`, [id, at, actor]);
+  const b = new SqlBuilder();
+  await tx.query(`UPDATE mpi_merge SET state = 'unmerged', undone_at = ${b.bind(at)}, undone_by = ${b.bind(actor)} ${b.where(b.eq('id', id))}`, b.params);
 }

@@ -1,4 +1,6 @@
 import type { Queryable } from '../../storage/database.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { int, iso, isoOrNull, json, num, text, textOrNull, type Row } from '../../storage/sql/rows.js';
 
 /** The review queue: candidate (record, person) pairs that a human must confirm or reject. */
 export type CandidateStatus = 'open' | 'confirmed' | 'rejected' | 'obsolete';
@@ -22,23 +24,24 @@ export interface Candidate extends NewCandidate {
   readonly reason?: string;
 }
 
-type Row = Record<string, unknown>;
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
-
 function toCandidate(r: Row): Candidate {
+  const guard = textOrNull(r, 'guard');
+  const decidedAt = isoOrNull(r, 'decided_at');
+  const decidedBy = textOrNull(r, 'decided_by');
+  const reason = textOrNull(r, 'reason');
   return {
-    id: Number(r.id),
-    patientId: r.patient_id as string,
-    personId: r.person_id as string,
-    candidatePatientId: r.candidate_patient_id as string,
-    weight: Number(r.weight),
-    ...(r.guard ? { guard: r.guard as string } : {}),
-    comparison: JSON.parse(r.comparison as string) as unknown,
-    status: r.status as CandidateStatus,
-    createdAt: iso(r.created_at),
-    ...(r.decided_at ? { decidedAt: iso(r.decided_at) } : {}),
-    ...(r.decided_by ? { decidedBy: r.decided_by as string } : {}),
-    ...(r.reason ? { reason: r.reason as string } : {}),
+    id: int(r, 'id'),
+    patientId: text(r, 'patient_id'),
+    personId: text(r, 'person_id'),
+    candidatePatientId: text(r, 'candidate_patient_id'),
+    weight: num(r, 'weight'),
+    ...(guard ? { guard } : {}),
+    comparison: json(r, 'comparison'),
+    status: text(r, 'status') as CandidateStatus,
+    createdAt: iso(r, 'created_at'),
+    ...(decidedAt ? { decidedAt } : {}),
+    ...(decidedBy ? { decidedBy } : {}),
+    ...(reason ? { reason } : {}),
   };
 }
 
@@ -59,7 +62,8 @@ export async function queueCandidates(tx: Queryable, candidates: readonly NewCan
 }
 
 export async function readCandidate(tx: Queryable, id: number, forUpdate = false): Promise<Candidate | undefined> {
-  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM mpi_candidate WHERE id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const b = new SqlBuilder();
+  const { rows } = await tx.query<Row>(`SELECT ${COLUMNS} FROM mpi_candidate ${b.where(b.eq('id', id))}${forUpdate ? ' FOR UPDATE' : ''}`, b.params);
   return rows[0] ? toCandidate(rows[0]) : undefined;
 }
 
@@ -70,34 +74,42 @@ export interface CandidateQuery {
   readonly limit: number;
 }
 
+/** Candidates about a record: it is the record queued, or the one it was found similar to. */
+function about(b: SqlBuilder, patientId: string): string {
+  const id = b.bind(patientId);
+  return `patient_id = ${id} OR candidate_patient_id = ${id}`;
+}
+
 export async function listCandidates(db: Queryable, q: CandidateQuery): Promise<Candidate[]> {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (q.status) where.push(`status = $${params.push(q.status)}`);
-  if (q.patientId) where.push(`(patient_id = $${params.push(q.patientId)} OR candidate_patient_id = $${params.length})`);
-  if (q.afterId !== undefined) where.push(`id > $${params.push(q.afterId)}`);
-  params.push(q.limit);
-  const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM mpi_candidate ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${params.length}`,
-    params,
+  const b = new SqlBuilder();
+  const where = b.where(
+    q.status && b.eq('status', q.status),
+    q.patientId && about(b, q.patientId),
+    q.afterId !== undefined && `id > ${b.bind(q.afterId)}`,
   );
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM mpi_candidate ${where} ORDER BY id LIMIT ${b.bind(q.limit)}`, b.params);
   return rows.map(toCandidate);
 }
 
 export async function countCandidates(db: Queryable, status: CandidateStatus): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM mpi_candidate WHERE status = $1', [status]);
-  return Number(rows[0]?.n ?? 0);
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT count(*)::int AS n FROM mpi_candidate ${b.where(b.eq('status', status))}`, b.params);
+  return rows[0] ? int(rows[0], 'n') : 0;
 }
 
 export async function closeCandidate(tx: Queryable, id: number, status: Exclude<CandidateStatus, 'open'>, actor: string, reason: string | undefined, at: string): Promise<void> {
-  await tx.query('UPDATE mpi_candidate SET status = $2, decided_by = $3, reason = $4, decided_at = $5 WHERE id = $1', [id, status, actor, reason ?? null, at]);
+  const b = new SqlBuilder();
+  await tx.query(
+    `UPDATE mpi_candidate SET status = ${b.bind(status)}, decided_by = ${b.bind(actor)}, reason = ${b.bind(reason ?? null)}, decided_at = ${b.bind(at)} ${b.where(b.eq('id', id))}`,
+    b.params,
+  );
 }
 
 /** Open candidates about a record that no longer make sense (the record was relinked, merged or deleted). */
 export async function obsoleteCandidates(tx: Queryable, patientId: string, actor: string, at: string): Promise<void> {
+  const b = new SqlBuilder();
   await tx.query(
-    `UPDATE mpi_candidate SET status = 'obsolete', decided_by = $2, decided_at = $3
-      WHERE status = 'open' AND (patient_id = $1 OR candidate_patient_id = $1)`,
-    [patientId, actor, at],
+    `UPDATE mpi_candidate SET status = 'obsolete', decided_by = ${b.bind(actor)}, decided_at = ${b.bind(at)} ${b.where("status = 'open'", about(b, patientId))}`,
+    b.params,
   );
 }

@@ -18,3 +18,13 @@ export function personsOfSql(patientsSql: string): string {
   return `SELECT q.patient_id FROM (${patientsSql}) q UNION SELECT pm2.patient_id FROM (${patientsSql}) q2
       JOIN mpi_record pm1 ON pm1.patient_id = q2.patient_id JOIN mpi_record pm2 ON pm2.person_id = pm1.person_id`;
 }
+
+/**
+ * The same as an array, for `c.patient_id = ANY(…)` in a per-row test: the planner must compute the
+ * person's few records first and then probe `consent_rule` by them. Written as `IN (subquery)` it may
+ * flatten it into a semi-join driven by every rule of the table (all deny rules × the person lookup, per
+ * row: search throughput then falls with the number of consents in the database).
+ */
+export function personRecordsArraySql(patientColumn: string): string {
+  return `ARRAY(${personRecordsSql(patientColumn)})`;
+}

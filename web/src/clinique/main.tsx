@@ -1,21 +1,11 @@
-import { useTranslation } from 'react-i18next';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { boot } from '../shared/boot.js';
-import { Layout } from '../shared/Layout.js';
-import { useTitle } from '../shared/useTitle.js';
+import { App } from './App.js';
 
-/** The professional workspace (issue C8) builds on this foundation; until then it says so. */
-function Clinique() {
-  const { t } = useTranslation();
-  useTitle(t('clinic.title'));
-  return (
-    <Layout home="/" appName={t('clinic.title')}>
-      <div className="page">
-        <h1>{t('clinic.title')}</h1>
-        <p>{t('clinic.soon')}</p>
-        <p><a href="/">{t('common.backHome')}</a></p>
-      </div>
-    </Layout>
-  );
-}
+/**
+ * The professional workspace (issue C8). TanStack Query caches each read for the session (memory only,
+ * never storage); a clinician's reads are refetched when the window regains focus.
+ */
+const queries = new QueryClient({ defaultOptions: { queries: { staleTime: 30_000, retry: (count, error) => count < 1 && ![401, 403, 404, 410].includes((error as { statusCode?: number }).statusCode ?? 0), refetchOnWindowFocus: true } } });
 
-boot(<Clinique />);
+boot(<QueryClientProvider client={queries}><App /></QueryClientProvider>);

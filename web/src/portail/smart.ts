@@ -1,122 +1,14 @@
-import * as adapterModule from 'fhirclient/lib/adapters/BrowserAdapter';
-import type Client from 'fhirclient/lib/Client';
-import type { Lang } from '../shared/lang.js';
+import { smartApp } from '../shared/smart.js';
 
 /**
- * The portal signs in as any SMART on FHIR app would (fhirclient, a well-kept implementation of the SMART
- * App Launch spec): standalone launch, authorization code with PKCE, against Carnet's own authorization
- * server, as the public client `carnet-portail` that Carnet registers at startup (src/auth/portal-client.ts).
- *
- * Tokens stay in memory. fhirclient keeps its state in sessionStorage; ours keeps there only what must
- * survive the redirect to the login page (the PKCE verifier and state, single-use) and moves the state to
- * memory once it holds tokens. A reload signs in again, silently while the authorization server's session
- * cookie lasts.
+ * The portal signs in as the public client `carnet-portail` that Carnet registers at startup
+ * (src/auth/portal-client.ts); the SMART flow itself is shared/smart.ts.
  */
 export const CLIENT_ID = 'carnet-portail';
 // Read the whole record; write only consent choices.
-export const SCOPE = 'openid fhirUser launch/patient patient/*.rs patient/Consent.cu online_access';
-const RETURN_KEY = 'carnet.portail.return';
+export const SCOPE = 'openid fhirUser launch/patient patient/*.rs patient/Consent.cu patient/Appointment.cu online_access';
 
-class MemoryFirstStorage {
-  private readonly memory = new Map<string, unknown>();
-
-  async get(key: string): Promise<unknown> {
-    if (this.memory.has(key)) return this.memory.get(key);
-    const stored = sessionStorage.getItem(key);
-    return stored ? (JSON.parse(stored) as unknown) : null;
-  }
-
-  async set(key: string, value: unknown): Promise<unknown> {
-    this.memory.set(key, value);
-    const holdsTokens = typeof value === 'object' && value !== null && Boolean((value as { tokenResponse?: { access_token?: string } }).tokenResponse?.access_token);
-    if (holdsTokens) sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, JSON.stringify(value));
-    return value;
-  }
-
-  async unset(key: string): Promise<boolean> {
-    const had = this.memory.delete(key) || sessionStorage.getItem(key) !== null;
-    sessionStorage.removeItem(key);
-    return had;
-  }
-
-  clear(): void {
-    this.memory.clear();
-  }
-}
-
-// fhirclient ships CommonJS (`exports.default = BrowserAdapter`): depending on the bundler's interop the
-// class is the namespace's default or that default's default.
-type AdapterClass = typeof adapterModule.default;
-const interop = adapterModule as unknown as { default: AdapterClass | { default: AdapterClass } };
-const BrowserAdapter: AdapterClass = 'default' in interop.default ? interop.default.default : interop.default;
-
-/** fhirclient's browser adapter with memory-first storage; the login page opens in the person's language. */
-class PortalAdapter extends BrowserAdapter {
-  readonly store = new MemoryFirstStorage();
-
-  constructor(private readonly lang: () => Lang) {
-    super({ replaceBrowserHistory: true, refreshTokenWithCredentials: 'omit' });
-  }
-
-  override getStorage(): never {
-    return this.store as never;
-  }
-
-  override redirect(to: string): void {
-    const url = new URL(to, location.href);
-    if (url.pathname.endsWith('/auth/authorize')) url.searchParams.set('ui_locales', this.lang() === 'en' ? 'en-CA' : 'fr-CA');
-    location.href = url.toString();
-  }
-}
-
-export type SignIn = { kind: 'signed-in'; client: Client } | { kind: 'redirecting' } | { kind: 'failed'; message: string };
-
-let adapter: PortalAdapter | undefined;
-
-/**
- * Back from the login page (a code or an error in the URL): completes the sign-in. Otherwise: starts it,
- * remembering where the person was going.
- */
-export async function signIn(lang: () => Lang): Promise<SignIn> {
-  adapter = new PortalAdapter(lang);
-  const smart = adapter.getSmartApi();
-  const params = new URLSearchParams(location.search);
-  if (params.has('error')) {
-    history.replaceState(null, '', '/portail/');
-    return { kind: 'failed', message: params.get('error_description') ?? params.get('error') ?? '' };
-  }
-  if (params.has('code')) {
-    try {
-      const client = await smart.ready();
-      const back = sessionStorage.getItem(RETURN_KEY);
-      sessionStorage.removeItem(RETURN_KEY);
-      if (back && back.startsWith('/portail/')) history.replaceState(null, '', back);
-      return { kind: 'signed-in', client };
-    } catch (error) {
-      history.replaceState(null, '', '/portail/');
-      return { kind: 'failed', message: (error as Error).message };
-    }
-  }
-  sessionStorage.setItem(RETURN_KEY, location.pathname + location.search);
-  await smart.authorize({ clientId: CLIENT_ID, scope: SCOPE, redirectUri: `${location.origin}/portail/`, iss: `${location.origin}/fhir` });
-  return { kind: 'redirecting' };
-}
-
-/**
- * Signing out revokes the grant (RFC 7009: revoking the refresh token, else the access token), ends the
- * authorization server's session, and forgets every token; then the landing page.
- */
-export async function signOut(client: Client): Promise<void> {
-  const response = client.state.tokenResponse;
-  const token = response?.refresh_token ?? response?.access_token;
-  const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
-  try {
-    if (token) await fetch('/auth/revoke', form({ token, client_id: CLIENT_ID, ...(response?.refresh_token ? { token_type_hint: 'refresh_token' } : {}) }));
-    await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
-  } finally {
-    adapter?.store.clear();
-    sessionStorage.clear();
-    location.assign('/');
-  }
-}
+const app = smartApp({ clientId: CLIENT_ID, scope: SCOPE, path: '/portail/' });
+export const signIn = app.signIn;
+export const signOut = app.signOut;
+export type { SignIn } from '../shared/smart.js';

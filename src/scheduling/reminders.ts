@@ -1,0 +1,79 @@
+import type { Appointment, Communication } from '@medplum/fhirtypes';
+import type { Background } from '../app/background.js';
+import type { FhirContext } from '../fhir/context.js';
+import type { WrittenVersion } from '../fhir/write/hooks.js';
+import { executeWrites } from '../fhir/write/engine.js';
+import type { Jobs } from '../jobs/jobs.js';
+import type { Queryable } from '../storage/database.js';
+import { referencedIds } from './claims.js';
+import { CLINIC_TIME_ZONE } from './time-zone.js';
+
+/**
+ * Appointment reminders (issue #18): each booked appointment has one delayed durable job (kind
+ * `appointment.remind`, key the appointment's id) due 24 h before its start, enqueued by the scheduling
+ * write hook in the transaction that books it, whatever the path; moving the appointment re-arms it at the
+ * new time, cancelling (or deleting, or marking it anything but booked) cancels it. When it runs and the
+ * appointment is still booked at that time, the job writes a `Communication` (category
+ * appointment-reminder, subject and recipient the patient, about the appointment): a change event like any
+ * other, which the Subscription topic `urn:carnet:SubscriptionTopic/appointment-reminder` delivers.
+ */
+
+export const REMINDER_KIND = 'appointment.remind';
+export const REMINDER_LEAD_MS = 24 * 3_600_000;
+export const REMINDER_CATEGORY = { system: 'urn:carnet:communication-category', code: 'appointment-reminder', display: 'Appointment reminder' } as const;
+
+interface ReminderPayload {
+  readonly appointment: string;
+  /** The start (epoch ms) the reminder is for: a reminder of a time the appointment no longer has does nothing. */
+  readonly start: number;
+}
+
+/** In the write's transaction: arm, move or cancel the reminders of the appointments written. */
+export async function keepReminders(tx: Queryable, jobs: Jobs | undefined, versions: readonly WrittenVersion[], now: Date): Promise<void> {
+  if (!jobs) return;
+  for (const version of versions) {
+    const appointment = version.content && !version.deleted ? (JSON.parse(version.content) as Appointment) : undefined;
+    const start = appointment?.start ? Date.parse(appointment.start) : NaN;
+    const due = start - REMINDER_LEAD_MS;
+    if (appointment?.status === 'booked' && patientOf(appointment) && due > now.getTime()) {
+      const payload: ReminderPayload = { appointment: version.id, start };
+      await jobs.enqueueOrRearm(tx, { kind: REMINDER_KIND, key: version.id, runAt: new Date(due), payload });
+    } else if (version.versionId > 1 || version.deleted) {
+      await jobs.cancelKeyed(tx, REMINDER_KIND, version.id);
+    }
+  }
+}
+
+function patientOf(appointment: Appointment): string | undefined {
+  return referencedIds((appointment.participant ?? []).map((p) => p.actor?.reference), 'Patient')[0];
+}
+
+/** The reminder's words, French first: the date and time in the clinic's zone, nothing of the visit's reason. */
+export function reminderText(start: number): string {
+  const when = (locale: string) => new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short', timeZone: CLINIC_TIME_ZONE }).format(start);
+  return `Rappel : vous avez un rendez-vous le ${when('fr-CA')}. / Reminder: you have an appointment on ${when('en-CA')}.`;
+}
+
+export function registerReminders(ctx: FhirContext, background: Background): void {
+  background.jobs.define<ReminderPayload>(REMINDER_KIND, async ({ job, complete }) => {
+    const { appointment: id, start } = job.payload;
+    await ctx.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'Appointment' AND id = $1 AND NOT deleted", [id]);
+      const appointment = rows[0] ? (JSON.parse(rows[0].content) as Appointment) : undefined;
+      const patient = appointment ? patientOf(appointment) : undefined;
+      if (!appointment || appointment.status !== 'booked' || !patient || Date.parse(appointment.start ?? '') !== start) {
+        await complete(tx, { reminded: false });
+        return;
+      }
+      const reminder: Communication = {
+        resourceType: 'Communication', status: 'completed',
+        category: [{ coding: [REMINDER_CATEGORY] }],
+        subject: { reference: `Patient/${patient}` }, recipient: [{ reference: `Patient/${patient}` }],
+        about: [{ reference: `Appointment/${id}` }], sent: ctx.clock().toISOString(),
+        payload: [{ contentString: reminderText(start) }],
+      };
+      await executeWrites(tx, ctx, [{ kind: 'create', resource: reminder }], { transaction: false });
+      await complete(tx, { reminded: true });
+    });
+  }, { maxAttempts: 10 });
+}
