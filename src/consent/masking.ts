@@ -1,5 +1,6 @@
 import type { Principal } from '../access/principal.js';
 import { roleClass } from '../access/roles.js';
+import { V3_OBSERVATION_VALUE as OBSERVATION_VALUE } from '../fhir/code-systems.js';
 
 /**
  * Consents as professionals see them (pure). A Consent's `provision.data` (at any depth) names the very
@@ -14,7 +15,7 @@ import { roleClass } from '../access/roles.js';
  * Subscription notifications, so no path shows the list.
  */
 
-export const OBSERVATION_VALUE = 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue';
+export { OBSERVATION_VALUE };
 const REDACTED = { system: OBSERVATION_VALUE, code: 'REDACTED', display: 'redacted' } as const;
 const SUBSETTED = { system: OBSERVATION_VALUE, code: 'SUBSETTED', display: 'subsetted' } as const;
 

@@ -163,14 +163,14 @@ describe('durable jobs', () => {
   });
 
   test('progress is recorded and extends the lease; complete(tx) commits the job with its own writes, once', async () => {
-    await t.carnet.db.query('CREATE TABLE export_file (job bigint PRIMARY KEY, rows int)');
+    await t.carnet.db.query('CREATE TABLE test_export_file (job bigint PRIMARY KEY, rows int)');
     let leaseSeen: string | null = null;
     bg.jobs.define('test.export', async ({ job, progress, complete }) => {
       advance(20_000);
       await progress({ done: 10, of: 20 });
       leaseSeen = (await bg.jobs.get(job.id))?.leaseUntil ?? null;
       await t.carnet.db.transaction(async (tx) => {
-        await tx.query('INSERT INTO export_file (job, rows) VALUES ($1, 20)', [job.id]);
+        await tx.query('INSERT INTO test_export_file (job, rows) VALUES ($1, 20)', [job.id]);
         await complete(tx, { files: 1 });
       });
       return 'ignored: already complete';

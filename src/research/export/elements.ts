@@ -1,10 +1,10 @@
+import { SUBSETTED } from '../../fhir/search/shape.js';
 /**
  * `_elements` in a bulk export (pure): a resource keeps `resourceType`, `id`, `meta` and the elements
  * asked for its type (unqualified names apply to every type), and is tagged SUBSETTED as R4 requires.
  * A type no listed element applies to is exported whole.
  */
 const MANDATORY = new Set(['resourceType', 'id', 'meta']);
-const SUBSETTED = { system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue', code: 'SUBSETTED', display: 'subsetted' };
 
 export function elementsFor(elements: readonly string[] | undefined, type: string): ReadonlySet<string> | undefined {
   if (!elements) return undefined;
