@@ -68,7 +68,7 @@ export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
       const patients = [...new Set(relevant.filter((e) => e.patientId !== null).map((e) => `Patient/${e.patientId}`))];
       const candidates = await candidateSubscriptions(tx, [...new Set(relevant.map((e) => e.resourceType))], patients, now);
       if (candidates.length === 0) return;
-      const standing = new StandingCache(tx);
+      const standing = new StandingCache(tx, ctx.ownerStanding);
       // An owner who lost the access it subscribed with is told nothing (delivery reports why).
       const live: SubscriptionRow[] = [];
       for (const sub of candidates) if (sub.owner && !(await standing.problem(sub.owner, sub.resourceType))) live.push(sub);
