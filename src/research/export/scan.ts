@@ -35,11 +35,15 @@ export interface ScanScope {
   readonly patientDataOnly: boolean;
   /** `_typeFilter` plans of this type (ORed), compiled against the current index. */
   readonly filters?: readonly SearchPlan[];
+  /** Read each row's Person (the MPI's) too: a de-identified release shifts dates per person. */
+  readonly persons?: boolean;
 }
 
 export interface ScannedRow {
   readonly rid: string;
   readonly patientId: string | null;
+  /** The MPI Person of the row's patient, when the scope asks for it and the MPI knows one. */
+  readonly personId?: string | null;
   readonly content: string;
 }
 
@@ -121,8 +125,8 @@ export function pageQuery(type: string, phase: 0 | 1, afterRid: string, limit: n
     // A filter is the search engine's WHERE over a second alias of the same row (the current index).
     where.push(`(${scope.filters.map((plan) => `EXISTS (SELECT 1 FROM resource f WHERE f.rid = r.rid AND ${whereClause(plan, {}, 'f', sql, { now })})`).join(' OR ')})`);
   }
-  const text = `SELECT r.rid, r.patient_id, CASE WHEN r.last_updated <= ${t} THEN r.content ELSE v.content END AS content
-    FROM resource r
+  const text = `SELECT r.rid, r.patient_id, ${scope.persons ? 'pm.person_id' : 'NULL AS person_id'}, CASE WHEN r.last_updated <= ${t} THEN r.content ELSE v.content END AS content
+    FROM resource r${scope.persons ? ' LEFT JOIN mpi_record pm ON pm.patient_id = r.patient_id' : ''}
     LEFT JOIN LATERAL (SELECT rv.content, rv.last_updated, rv.deleted FROM resource_version rv
         WHERE r.last_updated > ${t} AND rv.resource_type = r.resource_type AND rv.id = r.id AND rv.last_updated <= ${t}
         ORDER BY rv.version_id DESC LIMIT 1) v ON TRUE
@@ -133,6 +137,6 @@ export function pageQuery(type: string, phase: 0 | 1, afterRid: string, limit: n
 
 export async function readPage(q: Queryable, type: string, phase: 0 | 1, afterRid: string, limit: number, scope: ScanScope, now: Date): Promise<ScannedRow[]> {
   const { text, params } = pageQuery(type, phase, afterRid, limit, scope, now);
-  const { rows } = await q.query<{ rid: string | number; patient_id: string | null; content: string }>(text, params);
-  return rows.map((r) => ({ rid: String(r.rid), patientId: r.patient_id, content: r.content }));
+  const { rows } = await q.query<{ rid: string | number; patient_id: string | null; person_id: string | null; content: string }>(text, params);
+  return rows.map((r) => ({ rid: String(r.rid), patientId: r.patient_id, personId: r.person_id, content: r.content }));
 }
