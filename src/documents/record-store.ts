@@ -2,7 +2,8 @@ import type { Resource } from '@medplum/fhirtypes';
 import { SqlBuilder } from '../storage/sql/builder.js';
 import type { Visibility } from '../storage/sql/visibility.js';
 import type { Queryable } from '../storage/database.js';
-import { boolOrNull, text, type Row } from '../storage/sql/rows.js';
+import { boolOrNull, iso, isoOrNull, text, textOrNull, texts, type Row } from '../storage/sql/rows.js';
+import type { EventFact } from './timeline/events.js';
 
 /**
  * The stored resources of one person (all their source records) that documents read, in one query
@@ -57,4 +58,62 @@ export async function loadReferenced(
     sql.params,
   );
   return rows.map((r) => JSON.parse(text(r, 'content')) as Resource);
+}
+
+/** The search-index keys the timeline reads its facts through (src/fhir/search/registry.ts). */
+export interface TimelineKeys {
+  readonly types: readonly string[];
+  /** Date parameters, in order of preference: the first one a resource has gives its clinical date. */
+  readonly dates: readonly number[];
+  readonly statuses: readonly number[];
+  readonly observationCategory: number;
+  readonly observationDevice: number;
+}
+
+/**
+ * One small fact per event-bearing resource of the person that the reader may see — the visibility
+ * condition of search in the WHERE clause — read from the search index (dates, status, categories,
+ * device) without touching the resources' JSON, so a page costs the same whatever the resources weigh.
+ */
+export async function loadTimelineFacts(reader: Queryable, patientIds: readonly string[], keys: TimelineKeys, visibility: Visibility | undefined): Promise<EventFact[]> {
+  const sql = new SqlBuilder();
+  const dates = sql.bind([...keys.dates], 'int[]');
+  const where = sql.where(sql.any('r.patient_id', patientIds, 'text'), sql.any('r.resource_type', keys.types, 'text'), 'NOT r.deleted', visibility?.('r', sql));
+  const { rows } = await reader.query<Row>(
+    `SELECT r.rid::text AS rid, r.resource_type, r.id, r.patient_id, r.author_org, r.last_updated,
+       (SELECT d.lo FROM search_date d WHERE d.rid = r.rid AND d.param = ANY(${dates}) AND d.lo > '-infinity'::timestamptz
+         ORDER BY array_position(${dates}, d.param), d.lo LIMIT 1) AS at,
+       (SELECT t.code FROM search_token t WHERE t.rid = r.rid AND t.param = ANY(${sql.bind([...keys.statuses], 'int[]')}) LIMIT 1) AS status,
+       (SELECT array_agg(t.code) FROM search_token t WHERE t.rid = r.rid AND t.param = ${sql.bind(keys.observationCategory, 'int')}) AS categories,
+       (SELECT min(x.target) FROM search_reference x WHERE x.rid = r.rid AND x.param = ${sql.bind(keys.observationDevice, 'int')}) AS device
+       FROM resource r ${where}`,
+    sql.params,
+  );
+  return rows.map((row) => {
+    const at = isoOrNull(row, 'at');
+    return {
+      rid: text(row, 'rid'), resourceType: text(row, 'resource_type'), id: text(row, 'id'), patientId: text(row, 'patient_id'),
+      at: at === null ? null : Date.parse(at), recorded: Date.parse(iso(row, 'last_updated')), status: textOrNull(row, 'status'),
+      categories: texts(row, 'categories'), device: textOrNull(row, 'device'), authorOrg: textOrNull(row, 'author_org'),
+    };
+  });
+}
+
+/** The JSON of resources by row id (a timeline page's events), whatever their type. */
+export async function loadByRid(reader: Queryable, rids: readonly string[]): Promise<Map<string, Resource>> {
+  if (rids.length === 0) return new Map();
+  const sql = new SqlBuilder();
+  const { rows } = await reader.query<Row>(`SELECT r.rid::text AS rid, r.content FROM resource r ${sql.where(sql.any('r.rid', rids, 'bigint'))}`, sql.params);
+  return new Map(rows.map((row) => [text(row, 'rid'), JSON.parse(text(row, 'content')) as Resource]));
+}
+
+/** The organisation managing each source Patient record (`Patient.managingOrganization`, as indexed). */
+export async function sourceOrganizations(reader: Queryable, patientIds: readonly string[], organizationKey: number): Promise<Map<string, string>> {
+  const sql = new SqlBuilder();
+  const { rows } = await reader.query<Row>(
+    `SELECT r.id, min(x.target) AS org FROM resource r JOIN search_reference x ON x.rid = r.rid AND x.param = ${sql.bind(organizationKey, 'int')}
+      ${sql.where(`r.resource_type = 'Patient'`, sql.any('r.id', patientIds, 'text'), 'x.target IS NOT NULL')} GROUP BY r.id`,
+    sql.params,
+  );
+  return new Map(rows.map((row) => [text(row, 'id'), text(row, 'org')]));
 }

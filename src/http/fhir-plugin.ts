@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
 import { parseJsonBody } from './json-body.js';
+import { stringifyJson, writtenNumbers } from '../fhir/written-numbers.js';
 import { errorResponse, errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
 import type { FhirRequest, FhirResponse } from '../fhir/router/types.js';
@@ -49,7 +50,8 @@ export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyRe
   if (response.body === undefined) return reply.send();
   // A handler may name another JSON media type (the bulk export manifest is application/json).
   if (!response.headers?.['content-type']) reply.type(FHIR_JSON);
-  return reply.send(typeof response.body === 'string' ? response.body : JSON.stringify(response.body));
+  // Decimals of stored resources inside a composed answer (history, transaction-response) as written.
+  return reply.send(typeof response.body === 'string' ? response.body : stringifyJson(response.body, writtenNumbers(response.body)));
 }
 
 /** The FHIR REST API under /fhir: parses and checks the HTTP envelope, then hands over to the router. */

@@ -1,4 +1,5 @@
 import { errors, FhirError } from '../fhir/outcomes.js';
+import { parseJsonNumbers, scanJson } from '../fhir/written-numbers.js';
 
 /**
  * A JSON request body from its bytes (pure): decoded in the charset its Content-Type declares (UTF-8 when it
@@ -38,35 +39,20 @@ export function decodeBody(bytes: Buffer, contentType: string | undefined): stri
 
 /** The deepest nesting of objects and arrays in a JSON text, counted without parsing (linear, no recursion). */
 export function jsonDepth(text: string, stopAt = Infinity): number {
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: the next character is escaped
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > max) {
-        max = depth;
-        if (max > stopAt) return max;
-      }
-    } else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return max;
+  return scanJson(text, stopAt).depth;
 }
 
 /** Bytes → JSON value, or a FhirError (400, or 415 for a charset Carnet does not decode). Empty is undefined. */
 export function parseJsonBody(bytes: Buffer, contentType: string | undefined): unknown {
   const text = decodeBody(bytes, contentType);
   if (text.trim() === '') return undefined;
-  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+  const scan = scanJson(text, MAX_JSON_DEPTH);
+  if (scan.depth > MAX_JSON_DEPTH) {
     throw errors.invalid(`The body nests objects and arrays more than ${MAX_JSON_DEPTH} deep`);
   }
   try {
-    return JSON.parse(text);
+    // Decimals keep the precision they were written with (1.50 stays 1.50): fhir/written-numbers.ts.
+    return parseJsonNumbers(text, scan);
   } catch (error) {
     throw errors.coded('invalid-json', `The body is not valid JSON: ${(error as Error).message}`);
   }

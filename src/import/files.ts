@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { gunzipSync, createGunzip } from 'node:zlib';
+import { parseJsonNumbers } from '../fhir/written-numbers.js';
 import type { Resource } from '@medplum/fhirtypes';
 
 /** Finding and reading import files: Bundles or resources in `.json[.gz]`, NDJSON in `.ndjson[.gz]`. */
@@ -32,7 +33,8 @@ export async function discoverFiles(paths: readonly string[]): Promise<string[]>
 export async function readJsonFile(path: string): Promise<unknown> {
   const raw = await readFile(path);
   const text = (/\.gz$/i.test(path) ? gunzipSync(raw) : raw).toString('utf8');
-  return JSON.parse(text) as unknown;
+  // Decimals keep the precision they were written with (fhir/written-numbers.ts).
+  return parseJsonNumbers(text);
 }
 
 /** NDJSON resources, `size` at a time, streamed so large files never sit whole in memory. */
@@ -47,7 +49,7 @@ export async function* readNdjsonChunks(path: string, size: number): AsyncGenera
     lineNumber++;
     if (line.trim() === '') continue;
     try {
-      chunk.push(JSON.parse(line) as Resource);
+      chunk.push(parseJsonNumbers(line) as Resource);
     } catch (error) {
       throw new Error(`line ${lineNumber}: not valid JSON (${(error as Error).message})`);
     }

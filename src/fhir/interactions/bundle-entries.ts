@@ -3,6 +3,7 @@ import { errors, FhirError } from '../outcomes.js';
 import type { FhirRequest } from '../router/types.js';
 import type { WriteOp } from '../write/operations.js';
 import { bodyResource } from './respond.js';
+import { parseJsonNumbers } from '../written-numbers.js';
 
 /** Bundle entries as requests and writes (pure): shared by batch/transaction and by the importer. */
 
@@ -24,7 +25,7 @@ export function entryRequest(entry: BundleEntry, index: number, outer: FhirReque
       return errors.invalid(`Bundle.entry[${index}]: PATCH entries carry a Binary with a base64 JSON Patch`);
     }
     try {
-      body = JSON.parse(Buffer.from(binary.data, 'base64').toString('utf8'));
+      body = parseJsonNumbers(Buffer.from(binary.data, 'base64').toString('utf8'));
     } catch {
       return errors.invalid(`Bundle.entry[${index}]: the Binary does not hold a JSON Patch document`);
     }

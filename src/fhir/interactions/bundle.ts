@@ -1,6 +1,7 @@
 import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { withRetries, type Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
+import { adoptWritten, parseJsonNumbers } from '../written-numbers.js';
 import { errorOfResponse, errorResponse, errors, FhirError, issue } from '../outcomes.js';
 import type { Dispatch, FhirRequest, FhirResponse, Handler } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
@@ -57,9 +58,9 @@ function checkEntries(entries: BundleEntry[], max: number): void {
 
 function responseEntry(response: FhirResponse): BundleEntry {
   const headers = response.headers ?? {};
-  const body = typeof response.body === 'string' ? (JSON.parse(response.body) as Resource) : response.body;
+  const body = typeof response.body === 'string' ? (parseJsonNumbers(response.body) as Resource) : response.body;
   const isOutcome = body?.resourceType === 'OperationOutcome';
-  return {
+  return adoptWritten({
     ...(body && !isOutcome ? { resource: body } : {}),
     response: {
       status: STATUS_TEXT[response.status] ?? String(response.status),
@@ -69,7 +70,7 @@ function responseEntry(response: FhirResponse): BundleEntry {
       ...(headers['Last-Modified'] ? { lastModified: body?.meta?.lastUpdated ?? new Date(headers['Last-Modified']).toISOString() } : {}),
       ...(isOutcome ? { outcome: body } : {}),
     },
-  };
+  });
 }
 
 /** Batch: every entry on its own, with full interaction semantics; one failure does not affect the others. */
@@ -84,7 +85,7 @@ async function runBatch(dispatch: Dispatch, requests: (FhirRequest | FhirError)[
       entry.push(responseEntry(await dispatch(request)));
     }
   }
-  return { resourceType: 'Bundle', type: 'batch-response', entry };
+  return adoptWritten({ resourceType: 'Bundle', type: 'batch-response', entry: adoptWritten(entry) });
 }
 
 /** Transaction: all entries succeed and commit together, or nothing is written and the first error is returned. */
@@ -120,7 +121,7 @@ async function runTransaction(ctx: FhirContext, dispatch: Dispatch, outer: FhirR
       responses[index] = response;
     }
   });
-  return { resourceType: 'Bundle', type: 'transaction-response', entry: responses.map(responseEntry) };
+  return adoptWritten({ resourceType: 'Bundle', type: 'transaction-response', entry: adoptWritten(responses.map(responseEntry)) });
 }
 
 function transactionEntryResponse(ctx: FhirContext, outer: FhirRequest, result: WriteResult): FhirResponse {

@@ -1,6 +1,7 @@
 import type { Bundle, BundleEntry, BundleLink, Resource } from '@medplum/fhirtypes';
 import { readHistory, type HistoryQuery } from '../../storage/resource-store.js';
 import { errors } from '../outcomes.js';
+import { adoptWritten, parseJsonNumbers } from '../written-numbers.js';
 import { decodeCursor, encodeCursor, pageLink, pageSize } from '../paging.js';
 import type { Handler, HandlerInput } from '../router/types.js';
 import { parseHistoryInstant, partialDateRange } from './dates.js';
@@ -38,9 +39,9 @@ async function history({ request, ctx, reader, params }: HandlerInput): Promise<
   if (rows.length > limit && last) {
     link.push({ relation: 'next', url: pageLink(self, request.query, { _cursor: encodeCursor(String(last.seq)) }) });
   }
-  const entry: BundleEntry[] = page.map((row) => ({
+  const entry: BundleEntry[] = page.map((row) => adoptWritten({
     fullUrl: `${ctx.fhirBaseUrl}/${row.resourceType}/${row.id}`,
-    ...(row.content ? { resource: JSON.parse(row.content) as Resource } : {}),
+    ...(row.content ? { resource: parseJsonNumbers(row.content) as Resource } : {}),
     request: {
       method: row.method as 'POST' | 'PUT' | 'PATCH' | 'DELETE',
       url: row.method === 'POST' ? row.resourceType : `${row.resourceType}/${row.id}`,
@@ -51,7 +52,7 @@ async function history({ request, ctx, reader, params }: HandlerInput): Promise<
       lastModified: row.lastUpdated,
     },
   }));
-  return { resourceType: 'Bundle', type: 'history', ...(id && !cursor && rows.length <= limit ? { total: page.length } : {}), link, entry };
+  return adoptWritten({ resourceType: 'Bundle', type: 'history', ...(id && !cursor && rows.length <= limit ? { total: page.length } : {}), link, entry: adoptWritten(entry) });
 }
 
 export const historyHandler: Handler = async (input) => {

@@ -8,6 +8,7 @@ import { read } from '../interactions/read.js';
 import { compartmentSearch, search } from '../interactions/search.js';
 import { everything } from '../operations/everything.js';
 import { patientSummary, patientSummaryByIdentifier } from '../operations/summary.js';
+import { patientTimeline } from '../operations/timeline.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -97,6 +98,8 @@ export const ROUTES: readonly Route[] = [
     definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: everything },
   { method: 'GET', pattern: [':type', ':id', '$summary'], interaction: 'operation', operation: 'summary',
     definition: IPS_SUMMARY, onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientSummary },
+  { method: 'GET', pattern: [':type', ':id', '$timeline'], interaction: 'operation', operation: 'timeline',
+    definition: 'urn:carnet:OperationDefinition/Patient-timeline', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientTimeline },
   { method: 'GET', pattern: [':type', ':id', '$access-log'], interaction: 'operation', operation: 'access-log',
     definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
   { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',

@@ -14,7 +14,8 @@ import type { Visibility } from '../../storage/sql/visibility.js';
 import { extractIndex } from '../search/extract/index.js';
 import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
-import { applyJsonPatch } from './patch.js';
+import { applyJsonPatch, patchedNumbers } from './patch.js';
+import { parseJsonNumbers, stringifyJson, writtenNumbers, type WrittenNumbers } from '../written-numbers.js';
 import { assertValidId, checkIfMatch, sameContent, stamp } from './versioning.js';
 import { categoriesOf } from '../../consent/categories.js';
 import { labelSensitive } from '../../consent/labels.js';
@@ -271,14 +272,19 @@ function planVersion(
   }
 
   let body: Resource;
+  // Decimals as written (1.50 stays 1.50), by path: the copies made below keep the paths, not the objects.
+  let written: WrittenNumbers | undefined;
   if (op.kind === 'patch') {
     checkIfMatch(op.ifMatch, current, label);
     if (!current) throw errors.notFound(`${label} does not exist`);
     if (current.deleted || !current.content) throw errors.gone(`${label} was deleted`);
-    body = applyJsonPatch(JSON.parse(current.content) as Resource, op.patch);
+    const before = parseJsonNumbers(current.content) as Resource;
+    body = applyJsonPatch(before, op.patch);
+    written = patchedNumbers(writtenNumbers(before), op.patch);
   } else {
     if (op.kind !== 'create') checkIfMatch(op.ifMatch, current, label);
     body = op.resource;
+    written = writtenNumbers(op.resource);
   }
   if (body.resourceType !== resourceType) {
     throw errors.invalid(`The body is a ${String(body.resourceType)}, not a ${resourceType}`);
@@ -292,14 +298,14 @@ function planVersion(
   const facts: VersionFacts = { patientId, authorOrg, sensitivity, privacyConsent: consentKind(body) !== undefined };
   // Content identical to the current version is a no-op (re-imports, re-sent messages): that version was
   // validated when it was written, so it is not validated again.
-  if (current && !current.deleted && current.content && sameContent(current.content, body)) {
+  if (current && !current.deleted && current.content && sameContent(current.content, body, written)) {
     return { result: existingResult(current, 'unchanged', 200), facts };
   }
   assertValid(body);
   const consentRules = consentRulesOf(body, ctx.fhirBaseUrl) ?? null;
   const versionId = (current?.versionId ?? 0) + 1;
   const stored = stamp(body, id, versionId, now);
-  const content = JSON.stringify(stored);
+  const content = stringifyJson(stored, written);
   out.push({
     resourceType, id, versionId, lastUpdated: now, deleted: false,
     method: op.kind === 'create' ? 'POST' : op.kind === 'patch' ? 'PATCH' : 'PUT',

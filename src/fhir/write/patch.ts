@@ -1,6 +1,7 @@
 import jsonpatch from 'fast-json-patch';
 import type { Resource } from '@medplum/fhirtypes';
 import { errors, FhirError } from '../outcomes.js';
+import { forgetNumbers, writtenNumbers, type WrittenNumbers } from '../written-numbers.js';
 
 /** Applies an RFC 6902 JSON Patch to a resource (pure); the result must stay the same resource. */
 export function applyJsonPatch(current: Resource, patch: unknown): Resource {
@@ -49,4 +50,29 @@ function pointersOf(operation: unknown): string[] {
   if (typeof operation !== 'object' || operation === null) return [];
   const { path, from } = operation as { path?: unknown; from?: unknown };
   return [path, from].filter((p): p is string => typeof p === 'string');
+}
+
+/**
+ * The decimals as written of a patched resource (fhir/written-numbers.ts): the stored ones where the patch
+ * left them, and those of each added or replaced value at its path. A value appended with `-` is written
+ * as the parsed number.
+ */
+export function patchedNumbers(before: WrittenNumbers | undefined, patch: unknown): WrittenNumbers | undefined {
+  if (!Array.isArray(patch)) return before;
+  const out = new Map(before ?? []);
+  for (const operation of patch as unknown[]) {
+    if (typeof operation !== 'object' || operation === null) continue;
+    const { op, path, from } = operation as { op?: unknown; path?: unknown; from?: unknown };
+    if (typeof path !== 'string') continue;
+    if (op === 'remove' || op === 'replace' || op === 'add' || op === 'move' || op === 'copy') forgetNumbers(out, path);
+    if (op === 'move' && typeof from === 'string') forgetNumbers(out, from);
+    if ((op === 'add' || op === 'replace') && !path.endsWith('/-')) {
+      // The operation's own numbers are below `/value` of the operation object.
+      const ofOperation = writtenNumbers(operation);
+      for (const [at, raw] of ofOperation ?? []) {
+        if (at === '/value' || at.startsWith('/value/')) out.set(path + at.slice('/value'.length), raw);
+      }
+    }
+  }
+  return out.size > 0 ? out : undefined;
 }

@@ -1,5 +1,6 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { errors } from '../outcomes.js';
+import { parseJsonNumbers, stringifyJson, writtenNumbers, type WrittenNumbers } from '../written-numbers.js';
 
 /** Pure rules for versions: stamping meta, comparing content, checking If-Match. */
 
@@ -14,22 +15,27 @@ export function stamp(resource: Resource, id: string, versionId: number, lastUpd
   } as Resource;
 }
 
-/** True when two resources differ only in server-managed meta (versionId, lastUpdated). */
-export function sameContent(stored: string, candidate: Resource): boolean {
+/**
+ * True when two resources differ only in server-managed meta (versionId, lastUpdated). Decimals compare as
+ * written (`written`: the candidate's, fhir/written-numbers.ts): 1.50 is a change from 1.5.
+ */
+export function sameContent(stored: string, candidate: Resource, written?: WrittenNumbers): boolean {
   const strip = (r: Record<string, unknown>) => {
     const { meta, ...rest } = r as { meta?: Record<string, unknown> };
     const { versionId: _v, lastUpdated: _l, ...otherMeta } = meta ?? {};
     return Object.keys(otherMeta).length > 0 ? { ...rest, meta: otherMeta } : rest;
   };
-  return canonical(strip(JSON.parse(stored))) === canonical(strip(candidate as unknown as Record<string, unknown>));
+  const before = parseJsonNumbers(stored) as Record<string, unknown>;
+  return canonical(strip(before), writtenNumbers(before)) === canonical(strip(candidate as unknown as Record<string, unknown>), written);
 }
 
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+const sortedKeys = (v: unknown): unknown =>
+  v && typeof v === 'object' && !Array.isArray(v)
+    ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    : v;
+
+function canonical(value: unknown, written: WrittenNumbers | undefined): string {
+  return stringifyJson(value, written, sortedKeys);
 }
 
 /** Parses an ETag / If-Match value (`W/"3"`, `"3"` or `3`) into a version number. */
