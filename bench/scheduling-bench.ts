@@ -41,7 +41,7 @@ function availability(): Extension {
 async function main(): Promise<void> {
   const usePg = values.db !== 'pglite' && (await postgresReachable(PG));
   // Named after the scheduling work's reserved databases (carnet_scheduling*) on the shared server.
-  const name = `carnet_scheduling_bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
+  const name = `carnet_scheduling_bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${process.pid}`;
   const dbUrl = usePg ? await createDatabase(PG, name) : undefined;
   const db = dbUrl ? await openPostgres(dbUrl, 10) : await openPGlite('memory://');
   const config = loadConfig({ CARNET_BASE_URL: 'http://bench.local', CARNET_BOOTSTRAP_CLIENT_ID: 'bench', CARNET_BOOTSTRAP_CLIENT_SECRET: SECRET, CARNET_ACCESS_TOKEN_SECONDS: '3600', CARNET_BACKGROUND: 'off', CARNET_MPI: 'off', LOG_LEVEL: 'warn' });
