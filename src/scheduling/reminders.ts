@@ -5,6 +5,7 @@ import type { WrittenVersion } from '../fhir/write/hooks.js';
 import { executeWrites } from '../fhir/write/engine.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { Queryable } from '../storage/database.js';
+import { currentContent } from '../storage/resource-store.js';
 import { referencedIds } from './claims.js';
 import { CLINIC_TIME_ZONE } from './time-zone.js';
 
@@ -58,8 +59,8 @@ export function registerReminders(ctx: FhirContext, background: Background): voi
   background.jobs.define<ReminderPayload>(REMINDER_KIND, async ({ job, complete }) => {
     const { appointment: id, start } = job.payload;
     await ctx.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'Appointment' AND id = $1 AND NOT deleted", [id]);
-      const appointment = rows[0] ? (JSON.parse(rows[0].content) as Appointment) : undefined;
+      const content = await currentContent(tx, 'Appointment', id);
+      const appointment = content ? (JSON.parse(content) as Appointment) : undefined;
       const patient = appointment ? patientOf(appointment) : undefined;
       if (!appointment || appointment.status !== 'booked' || !patient || Date.parse(appointment.start ?? '') !== start) {
         await complete(tx, { reminded: false });

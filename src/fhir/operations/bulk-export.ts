@@ -2,7 +2,7 @@ import type { Principal } from '../../access/principal.js';
 import { formatScopes } from '../../access/scopes.js';
 import { readVisibility } from '../../consent/visibility-sql.js';
 import { PURPOSE } from '../../consent/rules.js';
-import { SqlBuilder } from '../../storage/sql/builder.js';
+import { visibleCurrent } from '../../storage/resource-store.js';
 import { errorResponse, errors, FhirError, informational } from '../outcomes.js';
 import { parseSearch } from '../search/parse/request.js';
 import type { FhirResponse, Handler, HandlerInput } from '../router/types.js';
@@ -59,12 +59,7 @@ async function withinProject(input: HandlerInput, projectId: string, params: Exp
 }
 
 async function groupVisible(input: HandlerInput, principal: Principal, id: string): Promise<boolean> {
-  const sql = new SqlBuilder();
-  const where = readVisibility(principal, input.ctx.clock(), 'r')('r', sql);
-  const { rows } = await input.reader.query(
-    `SELECT 1 FROM resource r WHERE r.resource_type = 'Group' AND r.id = ${sql.bind(id)} AND NOT r.deleted AND (${where})`, sql.params,
-  );
-  return rows.length > 0;
+  return (await visibleCurrent(input.reader, 'Group', [id], readVisibility(principal, input.ctx.clock(), 'r'))).length > 0;
 }
 
 function statusUrl(input: HandlerInput, id: string): string {

@@ -35,6 +35,14 @@ export interface WriteOptions {
    * see, as a search would — a hidden resource answers exactly as an absent one (no existence oracle).
    */
   readonly criteriaVisibility?: Visibility;
+  /**
+   * Access control, before anything is checked or planned (so no precondition, validation or version
+   * answer can tell): whether the requester may know that each target exists. A `hidden` target is
+   * written as if absent — a delete deletes nothing (204), a patch finds nothing (404), an If-Match has no
+   * current version — and a target whose id the requester may not give (update-as-create) is refused here
+   * with the very answer a hidden one gets.
+   */
+  readonly existence?: ExistenceGuard;
   /** Who writes (absent for Carnet's own writes): the after-write hooks are told (a Subscription keeps its owner). */
   readonly principal?: Principal;
   /** Adds a reason to the requester's audit record: the after-write hooks are given it (WrittenBy.note). */
@@ -65,6 +73,16 @@ export interface PlannedWrite {
 
 export type WriteGuard = (tx: Queryable, writes: readonly PlannedWrite[]) => Promise<void>;
 
+/** A write's target as found, before planning: `clientId` when the id comes from the client, not the server. */
+export interface WriteTarget {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly current: CurrentRow | undefined;
+  readonly clientId: boolean;
+}
+
+export type ExistenceGuard = (tx: Queryable, target: WriteTarget) => Promise<'seen' | 'hidden'>;
+
 /** A write whose target is known: the id it acts on and what it will do there. */
 interface Resolved {
   readonly op: WriteOp;
@@ -75,6 +93,8 @@ interface Resolved {
   noWrite?: WriteResult;
   /** A create whose id is new (no current row to lock). */
   readonly isNew: boolean;
+  /** The id was chosen by the client for a resource that may be new (an update, a conditional update's body id). */
+  readonly clientId?: boolean;
   resource?: Resource;
 }
 
@@ -110,6 +130,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
 
   const mapping = await referenceMapping(tx, ctx, resolved, options);
   const current = await lockCurrent(tx, resolved.filter((r) => !r.isNew && !r.noWrite).map((r) => ({ resourceType: r.resourceType, id: r.id })));
+  if (options.existence) await concealHidden(tx, resolved, current, options.existence, many);
 
   const now = ctx.clock().toISOString();
   const versions: NewVersion[] = [];
@@ -147,6 +168,20 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   await writeVersions(tx, versions);
   for (const hook of ctx.afterWrite ?? []) await hook(tx, ctx, versions, { ...(options.principal ? { principal: options.principal } : {}), ...(options.note ? { note: options.note } : {}) });
   return results;
+}
+
+/** Drops the current rows the requester may not know exist: the writes plan them as absent. */
+async function concealHidden(tx: Queryable, resolved: readonly Resolved[], current: Map<string, CurrentRow>, existence: ExistenceGuard, many: boolean): Promise<void> {
+  for (const r of resolved) {
+    if (r.noWrite || r.isNew) continue;
+    const key = `${r.resourceType}/${r.id}`;
+    try {
+      const seen = await existence(tx, { resourceType: r.resourceType, id: r.id, current: current.get(key), clientId: r.clientId ?? false });
+      if (seen === 'hidden') current.delete(key);
+    } catch (error) {
+      failAt(error, r.index, many);
+    }
+  }
 }
 
 async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string, visibility: Visibility | undefined): Promise<CurrentRow[]> {
@@ -188,7 +223,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
         throw errors.invalid(`The body's id "${bodyId}" differs from the matching ${resourceType}/${match.id}`);
       }
       if (bodyId) assertValidId(bodyId);
-      return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false };
+      return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false, clientId: !match && bodyId !== undefined };
     }
     case 'conditional-delete': {
       const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
@@ -201,7 +236,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     default:
       assertValidId(op.id);
-      return { ...base, id: op.id, isNew: false };
+      return { ...base, id: op.id, isNew: false, clientId: op.kind === 'update' };
   }
 }
 

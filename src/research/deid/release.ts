@@ -1,5 +1,6 @@
 import type { Queryable } from '../../storage/database.js';
-import { personRecords, readPage, type ScannedRow, type ScanScope } from '../export/scan.js';
+import { personRecords } from '../../storage/consent-store.js';
+import { readPage, type ScannedRow, type ScanScope } from '../export/scan.js';
 import { classKey, generalise, LADDER, planK, quasiIdentifiers, type KPlan, type Level, type QuasiIdentifiers } from './kanon.js';
 import { pseudonym, releaseKey, shiftDays, type ReleaseKey } from './keys.js';
 import { profileNamed, type DeidProfile } from './profiles.js';

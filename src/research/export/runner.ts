@@ -1,12 +1,15 @@
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, Queryable } from '../../storage/database.js';
+import { currentContent, presentTypes } from '../../storage/resource-store.js';
+import { optedOutRecords, personRecords } from '../../storage/consent-store.js';
+import { PURPOSE } from '../../consent/rules.js';
 import type { Log } from '../../fhir/context.js';
 import type { ResearchConfig } from '../config.js';
 import { elementsFor, subset } from './elements.js';
 import { patientCompartmentTypes } from './params.js';
 import {
-  exportableTypes, exportVisibility, filterPlans, optedOutRecords, personRecords, presentTypes, principalOfStored, readPage,
+  exportableTypes, exportVisibility, filterPlans, principalOfStored, readPage,
   type ScannedRow, type ScanScope,
 } from './scan.js';
 import { exportRefusal } from '../projects/rules.js';
@@ -49,9 +52,9 @@ async function typesOf(q: Queryable, row: ExportRow): Promise<string[]> {
 }
 
 async function groupMembers(q: Queryable, groupId: string): Promise<string[]> {
-  const { rows } = await q.query<{ content: string }>(`SELECT content FROM resource WHERE resource_type = 'Group' AND id = $1 AND NOT deleted`, [groupId]);
-  if (!rows[0]) return [];
-  const group = JSON.parse(rows[0].content) as { member?: { entity?: { reference?: string }; inactive?: boolean }[] };
+  const content = await currentContent(q, 'Group', groupId);
+  if (!content) return [];
+  const group = JSON.parse(content) as { member?: { entity?: { reference?: string }; inactive?: boolean }[] };
   return (group.member ?? []).filter((m) => !m.inactive).map((m) => /(?:^|\/)Patient\/([^/]+)$/.exec(m.entity?.reference ?? '')?.[1]).filter((id): id is string => Boolean(id));
 }
 
@@ -90,7 +93,7 @@ export async function runExport(deps: RunnerDeps, id: string, signal: AbortSigna
   }
   await markStarted(db, id);
   const principal = principalOfStored(row.principal);
-  const optedOut = await optedOutRecords(db, now);
+  const optedOut = await optedOutRecords(db, PURPOSE.research, now);
   const patients = await patientsOf(db, row);
   const types = await typesOf(db, row);
   const scopeOf = async (type: string, excluded: readonly string[]): Promise<ScanScope> => ({

@@ -1,6 +1,5 @@
 import type { Principal } from '../../access/principal.js';
 import { parseScopes, reachOf } from '../../access/scopes.js';
-import { PURPOSE } from '../../consent/rules.js';
 import { readVisibility } from '../../consent/visibility-sql.js';
 import { fhirDefinitions } from '../../fhir/definitions.js';
 import { parseSearch } from '../../fhir/search/parse/request.js';
@@ -10,7 +9,6 @@ import { resolveTerminology } from '../../fhir/search/terminology.js';
 import type { SearchPlan } from '../../fhir/search/model.js';
 import type { Queryable } from '../../storage/database.js';
 import { SqlBuilder } from '../../storage/sql/builder.js';
-import { personsOfSql } from '../../storage/sql/person-records.js';
 import type { Visibility } from '../../storage/sql/visibility.js';
 import type { StoredPrincipal } from './store.js';
 
@@ -58,37 +56,6 @@ export function principalOfStored(p: StoredPrincipal): Principal {
 export function exportableTypes(principal: Principal): string[] {
   return [...fhirDefinitions().resourceTypes].filter((t) => principal.scopes.resources.some((s) => s.context === 'system' && (s.type === '*' || s.type === t) && s.permissions.has('r'))
     && reachOf(principal.scopes, t, 'r') === 'all').sort();
-}
-
-/** The types that have at least one live resource (a skip scan over the (resource_type, rid) index). */
-export async function presentTypes(q: Queryable): Promise<Set<string>> {
-  const { rows } = await q.query<{ t: string }>(
-    `WITH RECURSIVE t(ty) AS (
-       SELECT min(resource_type) FROM resource WHERE NOT deleted
-       UNION ALL SELECT (SELECT min(resource_type) FROM resource WHERE NOT deleted AND resource_type > t.ty) FROM t WHERE t.ty IS NOT NULL)
-     SELECT ty AS t FROM t WHERE ty IS NOT NULL`,
-  );
-  return new Set(rows.map((r) => r.t));
-}
-
-/**
- * Every source record of the persons who opted out of research (an active research Consent that denies),
- * read once per attempt: their resources are in no research export and no cohort count.
- */
-export async function optedOutRecords(q: Queryable, now: Date): Promise<string[]> {
-  const { rows } = await q.query<{ patient_id: string }>(
-    personsOfSql(`SELECT c.patient_id FROM consent_rule c WHERE c.effect = 'deny' AND $1 = ANY(c.purposes) AND c.actors IS NULL
-        AND c.categories IS NULL AND c.resources IS NULL AND (c.period_start IS NULL OR c.period_start <= $2) AND (c.period_end IS NULL OR $2 < c.period_end)`),
-    [PURPOSE.research, now.toISOString()],
-  );
-  return [...new Set(rows.map((r) => r.patient_id))];
-}
-
-/** Every source record of the persons of these Patient ids (a Group's members, `patient=`). */
-export async function personRecords(q: Queryable, patients: readonly string[]): Promise<string[]> {
-  if (patients.length === 0) return [];
-  const { rows } = await q.query<{ patient_id: string }>(personsOfSql('SELECT unnest($1::text[]) AS patient_id'), [patients]);
-  return [...new Set(rows.map((r) => r.patient_id))];
 }
 
 /** The export's visibility: the requester's read decision as SQL, minus the persons who opted out. */
