@@ -4,6 +4,7 @@ import { privacyReview, researchAccess } from '../access/route-policies.js';
 import { AccountError, createClient } from '../auth/accounts.js';
 import type { AuthServices } from '../auth/services.js';
 import { checkDecision, expiresAt, parseProjectRequest, ProjectError, projectScopes, type Project } from '../research/projects/rules.js';
+import { currentContent } from '../storage/resource-store.js';
 import { decideProject, insertProject, listProjects, projectExports, projectJwks, readProject } from '../research/projects/store.js';
 
 /**
@@ -38,8 +39,7 @@ export async function researchPlugin(app: FastifyInstance, options: { auth: Auth
       if (error instanceof ProjectError) return problem(reply, 400, error.message);
       throw error;
     }
-    const { rows } = await auth.db.query(`SELECT 1 FROM resource WHERE resource_type = 'Group' AND id = $1 AND NOT deleted`, [input.groupId]);
-    if (rows.length === 0) return problem(reply, 400, `groupId: Group/${input.groupId} does not exist`);
+    if (!(await currentContent(auth.db, 'Group', input.groupId))) return problem(reply, 400, `groupId: Group/${input.groupId} does not exist`);
     const id = auth.newId();
     await insertProject(auth.db, id, input, { key: agentKey(principal), name: principal.display }, auth.clock());
     request.auditEntities = [entity(id), `Group/${input.groupId}`];

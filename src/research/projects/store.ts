@@ -1,18 +1,17 @@
 import type { Queryable } from '../../storage/database.js';
+import { SqlBuilder } from '../../storage/sql/builder.js';
+import { int, iso, isoOrNull, json, text, textOrNull, texts, type Row } from '../../storage/sql/rows.js';
 import type { Project, ProjectRequest } from './rules.js';
 
 /** The SQL of `research_project` (migration 23). */
-type Row = Record<string, unknown>;
-const iso = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v instanceof Date ? v : new Date(String(v))).toISOString());
-
 function projectOf(row: Row): Project {
-  const optional = (key: keyof Project, value: unknown) => (value === null || value === undefined ? {} : { [key]: value });
+  const optional = (key: keyof Project, value: string | null) => (value === null ? {} : { [key]: value });
   return {
-    id: row.id as string, title: row.title as string, purpose: row.purpose as string, requester: row.requester as string,
-    requesterName: row.requester_name as string, groupId: row.group_id as string, types: row.types as string[], profile: row.profile as string,
-    durationDays: Number(row.duration_days), status: row.status as Project['status'], createdAt: iso(row.created_at) as string,
-    ...optional('clientId', row.client_id), ...optional('decidedBy', row.decided_by), ...optional('decidedAt', iso(row.decided_at)),
-    ...optional('reason', row.reason), ...optional('expiresAt', iso(row.expires_at)),
+    id: text(row, 'id'), title: text(row, 'title'), purpose: text(row, 'purpose'), requester: text(row, 'requester'),
+    requesterName: text(row, 'requester_name'), groupId: text(row, 'group_id'), types: texts(row, 'types'), profile: text(row, 'profile'),
+    durationDays: int(row, 'duration_days'), status: text(row, 'status') as Project['status'], createdAt: iso(row, 'created_at'),
+    ...optional('clientId', textOrNull(row, 'client_id')), ...optional('decidedBy', textOrNull(row, 'decided_by')),
+    ...optional('decidedAt', isoOrNull(row, 'decided_at')), ...optional('reason', textOrNull(row, 'reason')), ...optional('expiresAt', isoOrNull(row, 'expires_at')),
   };
 }
 
@@ -26,35 +25,36 @@ export async function insertProject(q: Queryable, id: string, request: ProjectRe
 }
 
 export async function readProject(q: Queryable, id: string): Promise<Project | undefined> {
-  const { rows } = await q.query<Row>('SELECT * FROM research_project WHERE id = $1', [id]);
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT * FROM research_project ${b.where(b.eq('id', id))}`, b.params);
   return rows[0] ? projectOf(rows[0]) : undefined;
 }
 
 export async function projectJwks(q: Queryable, id: string): Promise<unknown> {
-  const { rows } = await q.query<{ jwks: string }>('SELECT jwks FROM research_project WHERE id = $1', [id]);
-  return rows[0] ? JSON.parse(rows[0].jwks) : undefined;
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT jwks FROM research_project ${b.where(b.eq('id', id))}`, b.params);
+  return rows[0] ? json(rows[0], 'jwks') : undefined;
 }
 
 /** Every project (privacy officers), or one requester's, newest first. */
 export async function listProjects(q: Queryable, requester?: string): Promise<Project[]> {
-  const { rows } = requester
-    ? await q.query<Row>('SELECT * FROM research_project WHERE requester = $1 ORDER BY created_at DESC, id', [requester])
-    : await q.query<Row>('SELECT * FROM research_project ORDER BY created_at DESC, id');
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT * FROM research_project ${b.where(requester !== undefined && b.eq('requester', requester))} ORDER BY created_at DESC, id`, b.params);
   return rows.map(projectOf);
 }
 
 /** Records a decision if the project is still requested; false when another decision came first. */
 export async function decideProject(q: Queryable, id: string, d: { status: 'approved' | 'refused'; by: string; at: Date; reason?: string; clientId?: string; expiresAt?: Date }): Promise<boolean> {
-  const { rows } = await q.query(
-    `UPDATE research_project SET status = $2, decided_by = $3, decided_at = $4, reason = $5, client_id = $6, expires_at = $7
-     WHERE id = $1 AND status = 'requested' RETURNING id`,
-    [id, d.status, d.by, d.at.toISOString(), d.reason ?? null, d.clientId ?? null, d.expiresAt?.toISOString() ?? null],
-  );
+  const b = new SqlBuilder();
+  const set = `status = ${b.bind(d.status)}, decided_by = ${b.bind(d.by)}, decided_at = ${b.bind(d.at.toISOString(), 'timestamptz')}, reason = ${b.bind(d.reason ?? null, 'text')},
+    client_id = ${b.bind(d.clientId ?? null, 'text')}, expires_at = ${b.bind(d.expiresAt?.toISOString() ?? null, 'timestamptz')}`;
+  const { rows } = await q.query(`UPDATE research_project SET ${set} ${b.where(b.eq('id', id), `status = 'requested'`)} RETURNING id`, b.params);
   return rows.length > 0;
 }
 
 /** The exports made within a project (privacy officers follow them). */
 export async function projectExports(q: Queryable, id: string): Promise<{ id: string; status: string; transactionTime: string; exported: number; level: string }[]> {
-  const { rows } = await q.query<Row>('SELECT id, status, transaction_time, exported, level FROM export_request WHERE project = $1 ORDER BY transaction_time DESC', [id]);
-  return rows.map((r) => ({ id: r.id as string, status: r.status as string, transactionTime: iso(r.transaction_time) as string, exported: Number(r.exported), level: r.level as string }));
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT id, status, transaction_time, exported, level FROM export_request ${b.where(b.eq('project', id))} ORDER BY transaction_time DESC`, b.params);
+  return rows.map((r) => ({ id: text(r, 'id'), status: text(r, 'status'), transactionTime: iso(r, 'transaction_time'), exported: int(r, 'exported'), level: text(r, 'level') }));
 }
