@@ -175,12 +175,15 @@ export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteO
       request.audit?.entity(`${facts.type}/${facts.id}`, facts.patientId);
       request.audit?.decision(`${decision.reason}; answered as absent, nothing written`, decision.purpose, decision.breakGlass);
       if (request.audit) request.audit.concealed = true;
+      // Content cannot be written at a taken id as if it were free: refused as an absent id is below.
+      if (target.action === 'put') absent(target.resourceType, target.id);
+      return 'hidden';
     }
     if (target.clientId && !mayChooseId(principal, target.resourceType)) {
-      if (!live) request.audit?.decision('a client-chosen id for a new resource is for platform clients (policy.ts mayChooseId)');
+      request.audit?.decision('a client-chosen id for a new resource is for platform clients (policy.ts mayChooseId)');
       absent(target.resourceType, target.id);
     }
-    return live ? 'hidden' : 'seen';
+    return 'seen';
   };
   return {
     guard, existence, principal, ...(principal.organization ? { author: principal.organization } : {}),

@@ -73,11 +73,15 @@ export interface PlannedWrite {
 
 export type WriteGuard = (tx: Queryable, writes: readonly PlannedWrite[]) => Promise<void>;
 
-/** A write's target as found, before planning: `clientId` when the id comes from the client, not the server. */
+/**
+ * A write's target as found, before planning: what the write does there (`put` writes content at the id,
+ * so a hidden target cannot be written as if absent), and `clientId` when the client chose the id.
+ */
 export interface WriteTarget {
   readonly resourceType: string;
   readonly id: string;
   readonly current: CurrentRow | undefined;
+  readonly action: 'put' | 'patch' | 'delete';
   readonly clientId: boolean;
 }
 
@@ -176,7 +180,8 @@ async function concealHidden(tx: Queryable, resolved: readonly Resolved[], curre
     if (r.noWrite || r.isNew) continue;
     const key = `${r.resourceType}/${r.id}`;
     try {
-      const seen = await existence(tx, { resourceType: r.resourceType, id: r.id, current: current.get(key), clientId: r.clientId ?? false });
+      const action = r.op.kind === 'patch' ? 'patch' : r.op.kind === 'delete' || r.op.kind === 'conditional-delete' ? 'delete' : 'put';
+      const seen = await existence(tx, { resourceType: r.resourceType, id: r.id, current: current.get(key), action, clientId: r.clientId ?? false });
       if (seen === 'hidden') current.delete(key);
     } catch (error) {
       failAt(error, r.index, many);
@@ -236,7 +241,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     default:
       assertValidId(op.id);
-      return { ...base, id: op.id, isNew: false, clientId: op.kind === 'update' };
+      return { ...base, id: op.id, isNew: false, clientId: op.kind === 'update' && !op.serverId };
   }
 }
 
