@@ -1,3 +1,4 @@
+import { bulkExporter } from '../access/route-policies.js';
 import type { FhirContext } from './context.js';
 import { errors } from './outcomes.js';
 import type { FhirRequest } from './router/types.js';
@@ -75,6 +76,10 @@ export function authorizeRoute(access: RequestAccess, route: RouteLike, params: 
   if (isPublicRoute(route)) return undefined;
   const principal = access.principal;
   if (!principal) throw errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)');
+  // A research project's client exports within its project, and does nothing else (docs/research.md).
+  if (principal.project && !(route.access?.kind === 'policy' && route.access.check === bulkExporter)) {
+    throw errors.coded('outside-project', 'A research project\'s client may only use bulk export ($export)');
+  }
   if (route.interaction === 'operation') {
     const declared = route.access;
     if (!declared) throw errors.forbidden('This operation declares no access policy');
