@@ -115,7 +115,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     afterWrite: [schedulingAfterWrite, ...(config.mpi ? [mpiAfterWrite(DEFAULT_MPI_CONFIG)] : []), subscriptionWriteHook(config.subscriptions, background)],
   };
   await registerSubscriptions(ctx, background, config.subscriptions);
-  await registerExportJobs(background.jobs, { db, config: config.research, clock, log, fhirBaseUrl });
+  await registerExportJobs(background.jobs, { db, config: config.research, clock, log, fhirBaseUrl, secret: config.auth.secret });
   registerReminders(ctx, background);
   sockets = new SubscriptionSockets(ctx, background.jobs, (ctx.subscriptionSockets as { key: Buffer }).key);
   // Wherever the FHIR API is served: its sockets are here, whatever runs the background work.

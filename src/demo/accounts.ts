@@ -5,6 +5,7 @@ import { DEMO_CLIENT_SECRET } from '../config/config.js';
 import { executeWrites } from '../fhir/write/engine.js';
 import { findClient, findUserByName } from '../storage/auth-store.js';
 import { withRetries } from '../storage/database.js';
+import { firstPatientId } from '../storage/resource-store.js';
 import { otpauthUri, totp } from '../auth/totp.js';
 import { CARNET_LICENCE_CMQ, CARNET_LICENCE_OIIQ, CARNET_LICENCE_OPQ, ORGANIZATION_TYPE, PRACTITIONER_ROLE, V3_ROLE_CODE } from '../fhir/code-systems.js';
 
@@ -63,8 +64,7 @@ export async function seedDemoDirectory(carnet: Carnet): Promise<void> {
 
 /** Seeds the demo accounts once (when none exists); returns them for the startup banner. */
 export async function seedDemoAccounts(carnet: Carnet): Promise<DemoAccount[] | undefined> {
-  const { rows } = await carnet.db.query<{ id: string }>("SELECT id FROM resource WHERE resource_type = 'Patient' AND NOT deleted ORDER BY rid LIMIT 1");
-  const patientId = rows[0]?.id;
+  const patientId = await firstPatientId(carnet.db);
   if (!patientId) return undefined;
   const accounts = ACCOUNTS(patientId);
   const now = carnet.ctx.clock();

@@ -5,6 +5,7 @@ import type { Carnet } from '../app/app.js';
 import { loadPopulation, type LoadProgress } from '../generate/load.js';
 import { generatePopulation } from '../generate/population.js';
 import { rate } from '../import/progress.js';
+import { anyResourceStored } from '../storage/resource-store.js';
 import { DEMO_ORGANIZATION, seedDemoDirectory } from './accounts.js';
 
 /** Synthea sample patients kept for the importer's tests (see demo/synthea/PROVENANCE.md). */
@@ -50,8 +51,7 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): LoadPr
  */
 export async function seedDemoIfEmpty(carnet: Carnet, progress: LoadProgress = progressBar()): Promise<boolean> {
   if (!carnet.config.demo || carnet.db.kind !== 'pglite') return false;
-  const { rows } = await carnet.db.query('SELECT 1 FROM resource LIMIT 1');
-  if (rows.length > 0) return false;
+  if (await anyResourceStored(carnet.db)) return false;
   const { demoPersons: persons, demoSeed: seed } = carnet.config;
   carnet.log.info({ persons, seed }, 'empty embedded database: generating the demo population');
   const population = generatePopulation({ persons, seed });

@@ -104,3 +104,5 @@ export const CARNET_LICENCE_OPQ = 'urn:carnet:licence:opq';
 export const HL7V2_URN_BASE = 'urn:carnet:hl7v2';
 /** The identifier system of HL7 v2 senders (ConceptMap.identifier, Provenance agents). */
 export const HL7V2_SENDER_SYSTEM = 'urn:carnet:hl7v2:sender';
+/** Extension of a de-identified Patient: the birth date generalised to a range of years (docs/research.md). */
+export const CARNET_BIRTH_DATE_RANGE = 'urn:carnet:extension:birth-date-range';

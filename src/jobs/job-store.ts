@@ -198,6 +198,13 @@ export async function readJob(q: Queryable, id: number): Promise<Job | undefined
   return rows[0] ? jobFromRow(rows[0]) : undefined;
 }
 
+/** The keyed job (kind, key), whatever its state. */
+export async function readKeyedJob(q: Queryable, kind: string, key: string): Promise<Job | undefined> {
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT ${JOB_COLUMNS} FROM job ${b.where(b.eq('kind', kind), b.eq('key', key))}`, b.params);
+  return rows[0] ? jobFromRow(rows[0]) : undefined;
+}
+
 export interface JobListQuery {
   readonly state?: JobState;
   readonly kind?: string;
@@ -247,20 +254,23 @@ export async function cancelJob(q: Queryable, id: number, now: Date): Promise<'c
  * (unless an attempt is running): a reminder moved with its appointment. False when there is no such row.
  */
 export async function rearmKeyedJob(q: Queryable, job: JobInsert & { key: string }): Promise<boolean> {
+  const b = new SqlBuilder();
   const { rowCount } = await q.query(
-    `UPDATE job SET state = 'pending', run_at = $3, payload = $4, attempts = 0, max_attempts = $5, last_error = NULL, result = NULL,
+    `UPDATE job SET state = 'pending', run_at = ${b.bind(job.runAt.toISOString(), 'timestamptz')}, payload = ${b.bind(job.payload)}, attempts = 0,
+            max_attempts = ${b.bind(job.maxAttempts, 'int')}, last_error = NULL, result = NULL,
             finished_at = NULL, cancel_requested = false, lease_owner = NULL, lease_until = NULL
-      WHERE kind = $1 AND key = $2 AND state <> 'running'`,
-    [job.kind, job.key, job.runAt.toISOString(), job.payload, job.maxAttempts],
+      ${b.where(b.eq('kind', job.kind), b.eq('key', job.key), "state <> 'running'")}`,
+    b.params,
   );
   return rowCount > 0;
 }
 
 /** Cancels the keyed job (kind, key) if it is pending. */
 export async function cancelKeyedJob(q: Queryable, kind: string, key: string, now: Date): Promise<boolean> {
+  const b = new SqlBuilder();
   const { rowCount } = await q.query(
-    `UPDATE job SET state = 'cancelled', finished_at = $3 WHERE kind = $1 AND key = $2 AND state = 'pending'`,
-    [kind, key, now.toISOString()],
+    `UPDATE job SET state = 'cancelled', finished_at = ${b.bind(now.toISOString(), 'timestamptz')} ${b.where(b.eq('kind', kind), b.eq('key', key), "state = 'pending'")}`,
+    b.params,
   );
   return rowCount > 0;
 }

@@ -20,6 +20,8 @@ export interface ResearchConfig {
   readonly leaseMs: number;
   /** The k of the k-anonymity check of de-identified releases (CARNET_RESEARCH_K). */
   readonly k: number;
+  /** Percent of a release's persons that may be suppressed before the quasi-identifiers are generalised further (CARNET_RESEARCH_MAX_SUPPRESSION). */
+  readonly maxSuppressedPercent: number;
 }
 
 export function loadResearchConfig(env: NodeJS.ProcessEnv, dataDir: string): ResearchConfig {
@@ -33,5 +35,6 @@ export function loadResearchConfig(env: NodeJS.ProcessEnv, dataDir: string): Res
     pagePauseMs: intFrom(env, 'CARNET_EXPORT_PAGE_PAUSE_MS', 0, 0, 60_000),
     leaseMs: intFrom(env, 'CARNET_EXPORT_LEASE_MS', 60_000, 1000, 3_600_000),
     k: intFrom(env, 'CARNET_RESEARCH_K', 5, 2, 100),
+    maxSuppressedPercent: intFrom(env, 'CARNET_RESEARCH_MAX_SUPPRESSION', 5, 0, 50),
   };
 }

@@ -5,7 +5,7 @@ import { lockCriteria } from '../storage/resource-store.js';
 import type { WriteOp } from '../fhir/write/operations.js';
 import { ruleOpenings, ruleSlotParts } from './availability.js';
 import { bookingRefusal as accessRefusal, isStaff, type Booker } from './access.js';
-import { currentContents } from './claim-store.js';
+import { currentContents, liveAppointmentsOf } from './claim-store.js';
 import { CLAIMING_STATUSES, HOLD_EXPIRES_URL, OVERBOOKED_URL, referencedIds } from './claims.js';
 import { bookingRefusal as ruleRefusal, cancelRefusal, clinicRulesOf, type ClinicRules } from './clinic-rules.js';
 import { isPublic, VISIT_MODE_URL, visitModeOf } from './schedule-facts.js';
@@ -69,12 +69,7 @@ export function patientOf(appointment: Appointment): string | undefined {
 
 /** The patient's live future appointments with this schedule's clinic (holds that expired do not count). */
 async function futureAppointments(tx: Queryable, patientId: string, view: ScheduleView, now: Date, except: string | undefined): Promise<number> {
-  const { rows } = await tx.query<{ id: string; content: string }>(
-    `SELECT r.id, r.content FROM resource r WHERE r.resource_type = 'Appointment' AND NOT r.deleted
-       AND r.id IN (SELECT appointment_id FROM schedule_claim WHERE upper(during) > $2 AND (hold_expires IS NULL OR hold_expires > $2))
-       AND r.patient_id = $1`,
-    [patientId, now.toISOString()],
-  );
+  const rows = await liveAppointmentsOf(tx, patientId, now);
   const clinicRoles = new Set(view.roles.map((r) => `PractitionerRole/${r}`));
   return rows.filter((r) => r.id !== except).filter((r) => {
     const a = JSON.parse(r.content) as Appointment;

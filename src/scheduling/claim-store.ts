@@ -83,3 +83,15 @@ export async function currentContents(tx: Queryable, resourceType: string, ids: 
   for (const row of await currentOf(tx, resourceType, ids)) found.set(row.id, row.content as string);
   return found;
 }
+
+/** The patient's appointments that hold a claim still live at `now` (ending later, holds not expired): ids and contents. */
+export async function liveAppointmentsOf(tx: Queryable, patientId: string, now: Date): Promise<{ id: string; content: string }[]> {
+  const b = new SqlBuilder();
+  const at = b.bind(now.toISOString(), 'timestamptz');
+  const claims = `SELECT appointment_id FROM schedule_claim ${b.where(`upper(during) > ${at}`, `(hold_expires IS NULL OR hold_expires > ${at})`)}`;
+  const { rows } = await tx.query<Row>(
+    `SELECT r.id, r.content FROM resource r ${b.where("r.resource_type = 'Appointment'", 'NOT r.deleted', `r.id IN (${claims})`, b.eq('r.patient_id', patientId))}`,
+    b.params,
+  );
+  return rows.map((r) => ({ id: text(r, 'id'), content: text(r, 'content') }));
+}

@@ -63,3 +63,26 @@ export async function consentFacts(db: Queryable, patientId: string, actor: stri
   }
   return { rules: personRules([{ patientId, rules }]), breakGlass };
 }
+
+/**
+ * Every source record of the persons who opted out of `purpose` (an active Consent rule that denies it
+ * to everyone, for every category and resource), read once per export attempt.
+ */
+export async function optedOutRecords(q: Queryable, purpose: string, now: Date): Promise<string[]> {
+  const b = new SqlBuilder();
+  const at = b.bind(now.toISOString(), 'timestamptz');
+  const deny = b.where(
+    "c.effect = 'deny'", `${b.bind(purpose, 'text')} = ANY(c.purposes)`, 'c.actors IS NULL', 'c.categories IS NULL', 'c.resources IS NULL',
+    `(c.period_start IS NULL OR c.period_start <= ${at})`, `(c.period_end IS NULL OR ${at} < c.period_end)`,
+  );
+  const { rows } = await q.query<Row>(personsOfSql(`SELECT c.patient_id FROM consent_rule c ${deny}`), b.params);
+  return [...new Set(rows.map((r) => text(r, 'patient_id')))];
+}
+
+/** Every source record of the persons of these Patient ids (consent is per person; a Group's members, `patient=`). */
+export async function personRecords(q: Queryable, patients: readonly string[]): Promise<string[]> {
+  if (patients.length === 0) return [];
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(personsOfSql(`SELECT unnest(${b.bind([...patients], 'text[]')}) AS patient_id`), b.params);
+  return [...new Set(rows.map((r) => text(r, 'patient_id')))];
+}

@@ -86,6 +86,51 @@ export async function currentOf(db: Queryable, resourceType: string, ids: readon
   return rows.map(toCurrent);
 }
 
+/** The content of the current, not deleted, resource `resourceType/id`. */
+export async function currentContent(db: Queryable, resourceType: string, id: string): Promise<string | undefined> {
+  return (await currentOf(db, resourceType, [id]))[0]?.content ?? undefined;
+}
+
+/** The current, not deleted, rows of these resources of one type that `visibility` lets the reader see. */
+export async function visibleCurrent(db: Queryable, resourceType: string, ids: readonly string[], visibility: Visibility | undefined): Promise<CurrentRow[]> {
+  if (ids.length === 0) return [];
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `SELECT ${CURRENT_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM resource r
+      ${b.where(b.eq('r.resource_type', resourceType), b.any('r.id', [...new Set(ids)], 'text'), 'NOT r.deleted', visibility && visibility('r', b))}`,
+    b.params,
+  );
+  return rows.map(toCurrent);
+}
+
+/** Whether anything at all is stored (demo mode loads its population into an empty database only). */
+export async function anyResourceStored(db: Queryable): Promise<boolean> {
+  return (await db.query('SELECT 1 FROM resource LIMIT 1')).rows.length > 0;
+}
+
+/** The id of the first Patient written (not deleted), if any. */
+export async function firstPatientId(db: Queryable): Promise<string | undefined> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(`SELECT id FROM resource ${b.where(b.eq('resource_type', 'Patient'), 'NOT deleted')} ORDER BY rid LIMIT 1`, b.params);
+  return rows[0] ? text(rows[0], 'id') : undefined;
+}
+
+/** How many current resources are not deleted (re-indexing). */
+export async function countCurrent(db: Queryable): Promise<number> {
+  const { rows } = await db.query<Row>('SELECT count(*) AS n FROM resource WHERE NOT deleted');
+  return rows[0] ? int(rows[0], 'n') : 0;
+}
+
+/** The next `limit` current, not deleted, resources after row id `afterRid`, in row id order (re-indexing). */
+export async function contentsAfterRid(db: Queryable, afterRid: string, limit: number): Promise<{ rid: string; content: string }[]> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `SELECT rid::text AS rid, content FROM resource ${b.where('NOT deleted', `rid > ${b.bind(afterRid, 'bigint')}`)} ORDER BY rid LIMIT ${b.bind(limit, 'int')}`,
+    b.params,
+  );
+  return rows.map((r) => ({ rid: text(r, 'rid'), content: text(r, 'content') }));
+}
+
 /**
  * The contents of the current resources of a Patient compartment, except those of `exceptTypes`, in
  * (type, id) order; with `only`, just those of these resources.
@@ -234,4 +279,15 @@ export async function readHistory(db: Queryable, q: HistoryQuery): Promise<Versi
 /** Serialises concurrent conditional creates on the same criteria until the transaction ends. */
 export async function lockCriteria(db: Queryable, key: string): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+}
+
+/** The types that have at least one live resource (a skip scan over the (resource_type, rid) index). */
+export async function presentTypes(q: Queryable): Promise<Set<string>> {
+  const { rows } = await q.query<Row>(
+    `WITH RECURSIVE t(ty) AS (
+       SELECT min(resource_type) FROM resource WHERE NOT deleted
+       UNION ALL SELECT (SELECT min(resource_type) FROM resource WHERE NOT deleted AND resource_type > t.ty) FROM t WHERE t.ty IS NOT NULL)
+     SELECT ty AS t FROM t WHERE ty IS NOT NULL`,
+  );
+  return new Set(rows.map((r) => text(r, 't')));
 }

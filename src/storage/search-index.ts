@@ -1,6 +1,7 @@
 import type { IndexRows } from './sql/index-rows.js';
 import type { Queryable } from './database.js';
 import { SqlBuilder } from './sql/builder.js';
+import { int, type Row } from './sql/rows.js';
 
 /**
  * Writes and removes search index rows. Each call is one SQL statement whatever the number of resources
@@ -92,4 +93,15 @@ export async function writeIndex(db: Queryable, entries: readonly IndexedResourc
   );
   if (s.ctes.length === 0) return;
   await db.query(`WITH ${s.ctes.join(', ')} SELECT 1`, s.params);
+}
+
+/** The version of the extraction rules the index was built with (0: never built); `lock` holds the row until the transaction ends. */
+export async function indexStateVersion(db: Queryable, lock = false): Promise<number> {
+  const { rows } = await db.query<Row>(`SELECT version FROM search_index_state WHERE id = 1${lock ? ' FOR UPDATE' : ''}`);
+  return rows[0] ? int(rows[0], 'version') : 0;
+}
+
+export async function setIndexStateVersion(db: Queryable, version: number): Promise<void> {
+  const b = new SqlBuilder();
+  await db.query(`UPDATE search_index_state SET version = ${b.bind(version, 'int')}, updated_at = now() WHERE id = 1`, b.params);
 }

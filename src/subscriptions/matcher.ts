@@ -15,7 +15,7 @@ import { enqueueDelivery } from './hook.js';
 import { principalOfOwner } from './owner.js';
 import { matchingPlan, UNSUBSCRIBABLE_TYPES } from './spec.js';
 import { StandingCache } from './standing.js';
-import { appendNotifications, candidateSubscriptions, type NewNotification, type SubscriptionRow } from './store.js';
+import { appendNotifications, candidateSubscriptions, standInForDeleted, type NewNotification, type SubscriptionRow } from './store.js';
 
 export const MATCHER = 'subscriptions.match';
 const BATCH = 200;
@@ -90,15 +90,7 @@ async function withDeletedRestored(tx: Queryable, ctx: FhirContext, deletes: rea
   if (deletes.length === 0) return work();
   await tx.query('SAVEPOINT subscription_deletes');
   try {
-    const { rows } = await tx.query<{ rid: string; content: string }>(
-      `UPDATE resource r SET deleted = false, content = v.content, patient_id = v.patient_id, author_org = v.author_org, sensitivity = v.sensitivity
-         FROM unnest($1::text[], $2::text[], $3::int[]) AS d(t, i, dv)
-         JOIN LATERAL (SELECT content, patient_id, author_org, sensitivity FROM resource_version
-                        WHERE resource_type = d.t AND id = d.i AND version_id < d.dv AND NOT deleted ORDER BY version_id DESC LIMIT 1) v ON true
-        WHERE r.resource_type = d.t AND r.id = d.i AND r.version_id = d.dv AND r.deleted
-        RETURNING r.rid::text AS rid, v.content`,
-      [deletes.map((e) => e.resourceType), deletes.map((e) => e.id), deletes.map((e) => e.versionId)],
-    );
+    const rows = await standInForDeleted(tx, deletes);
     await writeIndex(tx, rows.map((r) => ({ rid: r.rid, rows: extractIndex(JSON.parse(r.content) as Resource, ctx.fhirBaseUrl) })));
     await work();
   } finally {

@@ -1,4 +1,6 @@
 import type { Queryable } from '../storage/database.js';
+import { SqlBuilder } from '../storage/sql/builder.js';
+import { bool, int, iso, isoOrNull, json, jsonOrNull, text, textOrNull, textsOrNull, type Row } from '../storage/sql/rows.js';
 import type { Owner } from './owner.js';
 import type { Channel, SubscriptionStatus } from './spec.js';
 import type { DeliveryState } from './status.js';
@@ -40,34 +42,31 @@ export interface NewNotification {
   readonly at: string;
 }
 
-type Row = Record<string, unknown>;
 const COLUMNS = `id, resource_type, criteria, topic, patient_keys, status, owner, channel, events_since_start, delivered_through, in_flight, round, failures,
   last_error, status_version, ends_at`;
-
-function iso(value: unknown): string {
-  return value instanceof Date ? value.toISOString() : new Date(String(value)).toISOString();
-}
+const NOTIFICATION_COLUMNS = 'number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at';
 
 function toRow(r: Row): SubscriptionRow {
   return {
-    id: r.id as string, resourceType: r.resource_type as string, criteria: r.criteria as string,
-    topic: (r.topic as string | null) ?? null, patientKeys: (r.patient_keys as string[] | null) ?? null, status: r.status as SubscriptionStatus,
-    owner: r.owner ? (JSON.parse(r.owner as string) as Owner) : null, channel: JSON.parse(r.channel as string) as Channel,
-    eventsSinceStart: Number(r.events_since_start), deliveredThrough: Number(r.delivered_through), inFlight: Boolean(r.in_flight),
-    round: Number(r.round), failures: Number(r.failures), lastError: (r.last_error as string | null) ?? null,
-    statusVersion: Number(r.status_version), endsAt: r.ends_at ? iso(r.ends_at) : null,
+    id: text(r, 'id'), resourceType: text(r, 'resource_type'), criteria: text(r, 'criteria'),
+    topic: textOrNull(r, 'topic'), patientKeys: textsOrNull(r, 'patient_keys'), status: text(r, 'status') as SubscriptionStatus,
+    owner: jsonOrNull<Owner>(r, 'owner'), channel: json<Channel>(r, 'channel'),
+    eventsSinceStart: int(r, 'events_since_start'), deliveredThrough: int(r, 'delivered_through'), inFlight: bool(r, 'in_flight'),
+    round: int(r, 'round'), failures: int(r, 'failures'), lastError: textOrNull(r, 'last_error'),
+    statusVersion: int(r, 'status_version'), endsAt: isoOrNull(r, 'ends_at'),
   };
 }
 
 function toNotification(r: Row): NotificationRow {
   return {
-    number: Number(r.number), eventSeq: Number(r.event_seq), kind: r.kind as string, resourceType: r.resource_type as string,
-    resourceId: r.resource_id as string, versionId: Number(r.version_id), patientId: (r.patient_id as string | null) ?? null, at: iso(r.at),
+    number: int(r, 'number'), eventSeq: int(r, 'event_seq'), kind: text(r, 'kind'), resourceType: text(r, 'resource_type'),
+    resourceId: text(r, 'resource_id'), versionId: int(r, 'version_id'), patientId: textOrNull(r, 'patient_id'), at: iso(r, 'at'),
   };
 }
 
 export async function readSubscription(q: Queryable, id: string, lock = false): Promise<SubscriptionRow | undefined> {
-  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM subscription WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM subscription ${b.where(b.eq('id', id))}${lock ? ' FOR UPDATE' : ''}`, b.params);
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
@@ -79,34 +78,43 @@ export interface SubscriptionWrite extends SubscriptionDefinition {
 
 /** Stores what a client wrote; returns the row as it now is. */
 export async function saveSubscription(q: Queryable, w: SubscriptionWrite, now: Date): Promise<SubscriptionRow> {
+  const b = new SqlBuilder();
+  const restart = b.bind(w.restart ? 1 : 0, 'int');
+  // Heartbeats of a rest-hook are jobs (dueHeartbeats); a websocket's are sent by the socket's process.
+  const heartbeat = w.channel.type === 'rest-hook' && w.channel.mime !== undefined ? w.channel.heartbeatSeconds ?? null : null;
+  const values = [
+    b.bind(w.id), b.bind(w.resourceType), b.bind(w.criteria), b.bind(w.status), b.bind(w.owner ? JSON.stringify(w.owner) : null, 'text'),
+    b.bind(JSON.stringify(w.channel)), b.bind(w.failures, 'int'), b.bind(w.lastError, 'text'), b.bind(w.endsAt, 'timestamptz'),
+    b.bind(now.toISOString(), 'timestamptz'), b.bind(w.patientKeys, 'text[]'), b.bind(w.topic, 'text'), b.bind(heartbeat, 'int'),
+  ];
   const { rows } = await q.query<Row>(
     `INSERT INTO subscription (id, resource_type, criteria, status, owner, channel, failures, last_error, ends_at, updated_at, patient_keys, topic, heartbeat_seconds)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $13::text[], $14, $15)
+     VALUES (${values.join(', ')})
      ON CONFLICT (id) DO UPDATE SET resource_type = EXCLUDED.resource_type, criteria = EXCLUDED.criteria, status = EXCLUDED.status,
        patient_keys = EXCLUDED.patient_keys, topic = EXCLUDED.topic, heartbeat_seconds = EXCLUDED.heartbeat_seconds,
        owner = EXCLUDED.owner, channel = EXCLUDED.channel, failures = EXCLUDED.failures, last_error = EXCLUDED.last_error,
        ends_at = EXCLUDED.ends_at, updated_at = EXCLUDED.updated_at,
-       status_version = subscription.status_version + $11, round = subscription.round + $12,
-       in_flight = subscription.in_flight AND $12 = 0
+       status_version = subscription.status_version + ${b.bind(w.statusChanged ? 1 : 0, 'int')}, round = subscription.round + ${restart},
+       in_flight = subscription.in_flight AND ${restart} = 0
      RETURNING ${COLUMNS}`,
-    [w.id, w.resourceType, w.criteria, w.status, w.owner ? JSON.stringify(w.owner) : null, JSON.stringify(w.channel), w.failures, w.lastError,
-      w.endsAt, now.toISOString(), w.statusChanged ? 1 : 0, w.restart ? 1 : 0, w.patientKeys, w.topic,
-      // Heartbeats of a rest-hook are jobs (dueHeartbeats); a websocket's are sent by the socket's process.
-      w.channel.type === 'rest-hook' && w.channel.mime !== undefined ? w.channel.heartbeatSeconds ?? null : null],
+    b.params,
   );
   return toRow(rows[0] as Row);
 }
 
 export async function deleteSubscription(q: Queryable, id: string): Promise<void> {
-  await q.query('DELETE FROM subscription WHERE id = $1', [id]);
+  const b = new SqlBuilder();
+  await q.query(`DELETE FROM subscription ${b.where(b.eq('id', id))}`, b.params);
 }
 
 /** Delivery state after an attempt (the status, its version bumped when it changed). */
 export async function saveDeliveryState(q: Queryable, id: string, state: DeliveryState & { changed: boolean }, now: Date): Promise<SubscriptionRow | undefined> {
+  const b = new SqlBuilder();
   const { rows } = await q.query<Row>(
-    `UPDATE subscription SET status = $2, failures = $3, last_error = $4, status_version = status_version + $5, updated_at = $6
-      WHERE id = $1 RETURNING ${COLUMNS}`,
-    [id, state.status, state.failures, state.lastError, state.changed ? 1 : 0, now.toISOString()],
+    `UPDATE subscription SET status = ${b.bind(state.status)}, failures = ${b.bind(state.failures, 'int')}, last_error = ${b.bind(state.lastError, 'text')},
+            status_version = status_version + ${b.bind(state.changed ? 1 : 0, 'int')}, updated_at = ${b.bind(now.toISOString(), 'timestamptz')}
+      ${b.where(b.eq('id', id))} RETURNING ${COLUMNS}`,
+    b.params,
   );
   return rows[0] ? toRow(rows[0]) : undefined;
 }
@@ -117,13 +125,16 @@ export async function saveDeliveryState(q: Queryable, id: string, state: Deliver
  */
 export async function candidateSubscriptions(q: Queryable, types: readonly string[], patients: readonly string[], now: Date): Promise<SubscriptionRow[]> {
   if (types.length === 0) return [];
-  const live = `status IN ('active', 'error') AND owner IS NOT NULL AND (ends_at IS NULL OR ends_at > $3) AND resource_type = ANY($1::text[])`;
+  const b = new SqlBuilder();
+  const live = b.and(
+    "status IN ('active', 'error')", 'owner IS NOT NULL', `(ends_at IS NULL OR ends_at > ${b.bind(now.toISOString(), 'timestamptz')})`, b.any('resource_type', types, 'text'),
+  );
   const { rows } = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM subscription WHERE patient_keys IS NULL AND ${live}
+    `SELECT ${COLUMNS} FROM subscription ${b.where('patient_keys IS NULL', live)}
      UNION ALL
-     SELECT ${COLUMNS} FROM subscription WHERE patient_keys && $2::text[] AND ${live}
+     SELECT ${COLUMNS} FROM subscription ${b.where(`patient_keys && ${b.bind([...patients], 'text[]')}`, live)}
      ORDER BY id`,
-    [types, patients, now.toISOString()],
+    b.params,
   );
   return rows.map(toRow);
 }
@@ -134,33 +145,48 @@ export async function candidateSubscriptions(q: Queryable, types: readonly strin
  */
 export async function appendNotifications(q: Queryable, id: string, list: readonly NewNotification[], deliverByJob = true): Promise<{ start?: { number: number; round: number } }> {
   if (list.length === 0) return {};
+  const lock = new SqlBuilder();
   const { rows } = await q.query<Row>(
-    `SELECT events_since_start, delivered_through, in_flight, round FROM subscription WHERE id = $1 FOR UPDATE`, [id],
+    `SELECT events_since_start, delivered_through, in_flight, round FROM subscription ${lock.where(lock.eq('id', id))} FOR UPDATE`, lock.params,
   );
   const row = rows[0];
   if (!row) return {};
-  const first = Number(row.events_since_start) + 1;
+  const b = new SqlBuilder();
   await q.query(
     `INSERT INTO subscription_notification (subscription_id, number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at)
-     SELECT $1, $2 + o - 1, s, k, t, i, v, p, a
-       FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::timestamptz[]) WITH ORDINALITY AS x(s, k, t, i, v, p, a, o)`,
-    [id, first, list.map((n) => n.eventSeq), list.map((n) => n.kind), list.map((n) => n.resourceType), list.map((n) => n.resourceId),
-      list.map((n) => n.versionId), list.map((n) => n.patientId), list.map((n) => n.at)],
+     SELECT ${b.bind(id)}, ${b.bind(int(row, 'events_since_start') + 1, 'bigint')} + o - 1, s, k, t, i, v, p, a
+       FROM unnest(${b.bind(list.map((n) => n.eventSeq), 'bigint[]')}, ${b.bind(list.map((n) => n.kind), 'text[]')}, ${b.bind(list.map((n) => n.resourceType), 'text[]')},
+                   ${b.bind(list.map((n) => n.resourceId), 'text[]')}, ${b.bind(list.map((n) => n.versionId), 'int[]')}, ${b.bind(list.map((n) => n.patientId), 'text[]')},
+                   ${b.bind(list.map((n) => n.at), 'timestamptz[]')}) WITH ORDINALITY AS x(s, k, t, i, v, p, a, o)`,
+    b.params,
   );
   // A websocket's notifications are not delivered by jobs: nothing is put in flight for them.
-  const start = deliverByJob && !row.in_flight;
+  const start = deliverByJob && !bool(row, 'in_flight');
+  const u = new SqlBuilder();
   await q.query(
-    'UPDATE subscription SET events_since_start = events_since_start + $2, in_flight = in_flight OR $3 WHERE id = $1', [id, list.length, deliverByJob],
+    `UPDATE subscription SET events_since_start = events_since_start + ${u.bind(list.length, 'bigint')}, in_flight = in_flight OR ${u.bind(deliverByJob, 'boolean')}
+      ${u.where(u.eq('id', id))}`,
+    u.params,
   );
-  return start ? { start: { number: Number(row.delivered_through) + 1, round: Number(row.round) } } : {};
+  return start ? { start: { number: int(row, 'delivered_through') + 1, round: int(row, 'round') } } : {};
 }
 
 export async function readNotification(q: Queryable, id: string, number: number): Promise<NotificationRow | undefined> {
+  const b = new SqlBuilder();
   const { rows } = await q.query<Row>(
-    `SELECT number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at FROM subscription_notification
-      WHERE subscription_id = $1 AND number = $2`, [id, number],
+    `SELECT ${NOTIFICATION_COLUMNS} FROM subscription_notification ${b.where(b.eq('subscription_id', id), b.eq('number', number, 'bigint'))}`, b.params,
   );
   return rows[0] ? toNotification(rows[0]) : undefined;
+}
+
+/** `delivered_at` of notification `number` of a subscription. */
+async function stampDelivered(q: Queryable, id: string, number: number, now: Date): Promise<void> {
+  const b = new SqlBuilder();
+  await q.query(
+    `UPDATE subscription_notification SET delivered_at = ${b.bind(now.toISOString(), 'timestamptz')}
+      ${b.where(b.eq('subscription_id', id), b.eq('number', number, 'bigint'))}`,
+    b.params,
+  );
 }
 
 /**
@@ -170,15 +196,19 @@ export async function readNotification(q: Queryable, id: string, number: number)
  * restarted job carries on.
  */
 export async function markDelivered(q: Queryable, id: string, number: number, round: number, now: Date): Promise<{ next: number } | undefined> {
-  const { rows } = await q.query<Row>('SELECT events_since_start, round FROM subscription WHERE id = $1 FOR UPDATE', [id]);
+  const lock = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT events_since_start, round FROM subscription ${lock.where(lock.eq('id', id))} FOR UPDATE`, lock.params);
   const row = rows[0];
   if (!row) return undefined;
-  await q.query('UPDATE subscription_notification SET delivered_at = $3 WHERE subscription_id = $1 AND number = $2', [id, number, now.toISOString()]);
-  const current = Number(row.round) === round;
-  const more = Number(row.events_since_start) > number;
+  await stampDelivered(q, id, number, now);
+  const current = int(row, 'round') === round;
+  const more = int(row, 'events_since_start') > number;
+  const b = new SqlBuilder();
   await q.query(
-    `UPDATE subscription SET delivered_through = GREATEST(delivered_through, $2), last_sent_at = $3${current ? ', in_flight = $4' : ''} WHERE id = $1`,
-    current ? [id, number, now.toISOString(), more] : [id, number, now.toISOString()],
+    `UPDATE subscription SET delivered_through = GREATEST(delivered_through, ${b.bind(number, 'bigint')}), last_sent_at = ${b.bind(now.toISOString(), 'timestamptz')}
+            ${current ? `, in_flight = ${b.bind(more, 'boolean')}` : ''}
+      ${b.where(b.eq('id', id))}`,
+    b.params,
   );
   return current && more ? { next: number + 1 } : undefined;
 }
@@ -188,8 +218,9 @@ export async function markDelivered(q: Queryable, id: string, number: number, ro
  * that it goes out in line with the notifications: those matched meanwhile wait for it.
  */
 export async function claimSignal(q: Queryable, id: string): Promise<{ round: number } | undefined> {
-  const { rows } = await q.query<Row>('UPDATE subscription SET in_flight = true WHERE id = $1 AND NOT in_flight RETURNING round', [id]);
-  return rows[0] ? { round: Number(rows[0].round) } : undefined;
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`UPDATE subscription SET in_flight = true ${b.where(b.eq('id', id), 'NOT in_flight')} RETURNING round`, b.params);
+  return rows[0] ? { round: int(rows[0], 'round') } : undefined;
 }
 
 /**
@@ -197,12 +228,14 @@ export async function claimSignal(q: Queryable, id: string): Promise<{ round: nu
  * notification, if any, else frees it. `sent` records when the endpoint last heard from Carnet.
  */
 export async function releaseSignal(q: Queryable, id: string, round: number, sent: Date | undefined): Promise<{ next: number } | undefined> {
+  const b = new SqlBuilder();
   const { rows } = await q.query<Row>(
-    `UPDATE subscription SET in_flight = events_since_start > delivered_through, last_sent_at = COALESCE($3, last_sent_at)
-      WHERE id = $1 AND round = $2 RETURNING in_flight, delivered_through`, [id, round, sent?.toISOString() ?? null],
+    `UPDATE subscription SET in_flight = events_since_start > delivered_through, last_sent_at = COALESCE(${b.bind(sent?.toISOString() ?? null, 'timestamptz')}, last_sent_at)
+      ${b.where(b.eq('id', id), b.eq('round', round, 'int'))} RETURNING in_flight, delivered_through`,
+    b.params,
   );
   const row = rows[0];
-  return row && row.in_flight ? { next: Number(row.delivered_through) + 1 } : undefined;
+  return row && bool(row, 'in_flight') ? { next: int(row, 'delivered_through') + 1 } : undefined;
 }
 
 /**
@@ -210,32 +243,38 @@ export async function releaseSignal(q: Queryable, id: string, round: number, sen
  * nothing in flight: each is claimed (in flight) for its heartbeat, in the caller's transaction.
  */
 export async function claimDueHeartbeats(q: Queryable, now: Date, limit: number): Promise<{ id: string; round: number }[]> {
-  const { rows } = await q.query<Row>(
-    `UPDATE subscription SET in_flight = true WHERE id IN (
-       SELECT id FROM subscription
-        WHERE heartbeat_seconds IS NOT NULL AND status = 'active' AND NOT in_flight AND owner IS NOT NULL
-          AND COALESCE(last_sent_at, updated_at) + heartbeat_seconds * interval '1 second' <= $1::timestamptz
-        ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-     RETURNING id, round`, [now.toISOString(), limit],
+  const b = new SqlBuilder();
+  const due = b.where(
+    'heartbeat_seconds IS NOT NULL', "status = 'active'", 'NOT in_flight', 'owner IS NOT NULL',
+    `COALESCE(last_sent_at, updated_at) + heartbeat_seconds * interval '1 second' <= ${b.bind(now.toISOString(), 'timestamptz')}`,
   );
-  return rows.map((r) => ({ id: r.id as string, round: Number(r.round) }));
+  const { rows } = await q.query<Row>(
+    `UPDATE subscription SET in_flight = true WHERE id IN (SELECT id FROM subscription ${due} ORDER BY id LIMIT ${b.bind(limit, 'int')} FOR UPDATE SKIP LOCKED)
+     RETURNING id, round`,
+    b.params,
+  );
+  return rows.map((r) => ({ id: text(r, 'id'), round: int(r, 'round') }));
 }
 
 /** After a restart (the client reactivated it): the first undelivered notification, marked in flight. */
 export async function restartDelivery(q: Queryable, id: string): Promise<{ number: number; round: number } | undefined> {
+  const b = new SqlBuilder();
   const { rows } = await q.query<Row>(
-    `UPDATE subscription SET in_flight = true WHERE id = $1 AND NOT in_flight AND events_since_start > delivered_through
-     RETURNING delivered_through, round`, [id],
+    `UPDATE subscription SET in_flight = true ${b.where(b.eq('id', id), 'NOT in_flight', 'events_since_start > delivered_through')}
+     RETURNING delivered_through, round`,
+    b.params,
   );
   const row = rows[0];
-  return row ? { number: Number(row.delivered_through) + 1, round: Number(row.round) } : undefined;
+  return row ? { number: int(row, 'delivered_through') + 1, round: int(row, 'round') } : undefined;
 }
 
 /** Notifications `from`..`to` of a subscription, in order, at most `limit` (for `$events`). */
 export async function listNotifications(q: Queryable, id: string, from: number, to: number, limit: number): Promise<NotificationRow[]> {
+  const b = new SqlBuilder();
   const { rows } = await q.query<Row>(
-    `SELECT number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at FROM subscription_notification
-      WHERE subscription_id = $1 AND number BETWEEN $2 AND $3 ORDER BY number LIMIT $4`, [id, from, to, limit],
+    `SELECT ${NOTIFICATION_COLUMNS} FROM subscription_notification
+      ${b.where(b.eq('subscription_id', id), `number BETWEEN ${b.bind(from, 'bigint')} AND ${b.bind(to, 'bigint')}`)} ORDER BY number LIMIT ${b.bind(limit, 'int')}`,
+    b.params,
   );
   return rows.map(toNotification);
 }
@@ -249,10 +288,12 @@ export function eventOf(n: NotificationRow, resource: string | undefined): Notif
 }
 
 export async function versionContent(db: Queryable, n: NotificationRow): Promise<string | undefined> {
-  const { rows } = await db.query<{ content: string | null }>(
-    'SELECT content FROM resource_version WHERE resource_type = $1 AND id = $2 AND version_id = $3', [n.resourceType, n.resourceId, n.versionId],
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `SELECT content FROM resource_version ${b.where(b.eq('resource_type', n.resourceType), b.eq('id', n.resourceId), b.eq('version_id', n.versionId, 'int'))}`,
+    b.params,
   );
-  return rows[0]?.content ?? undefined;
+  return rows[0] ? textOrNull(rows[0], 'content') ?? undefined : undefined;
 }
 
 /**
@@ -262,16 +303,23 @@ export async function versionContent(db: Queryable, n: NotificationRow): Promise
  * order). The caller holds the subscription's row lock.
  */
 export async function withdrawNotification(q: Queryable, id: string, number: number): Promise<void> {
-  await q.query('DELETE FROM subscription_notification WHERE subscription_id = $1 AND number = $2', [id, number]);
+  const del = new SqlBuilder();
+  await q.query(`DELETE FROM subscription_notification ${del.where(del.eq('subscription_id', id), del.eq('number', number, 'bigint'))}`, del.params);
   // Through negative numbers: the primary key is checked row by row.
-  await q.query('UPDATE subscription_notification SET number = -(number - 1) WHERE subscription_id = $1 AND number > $2', [id, number]);
-  await q.query('UPDATE subscription_notification SET number = -number WHERE subscription_id = $1 AND number < 0', [id]);
-  await q.query('UPDATE subscription SET events_since_start = events_since_start - 1 WHERE id = $1', [id]);
+  const up = new SqlBuilder();
+  await q.query(
+    `UPDATE subscription_notification SET number = -(number - 1) ${up.where(up.eq('subscription_id', id), `number > ${up.bind(number, 'bigint')}`)}`, up.params,
+  );
+  const back = new SqlBuilder();
+  await q.query(`UPDATE subscription_notification SET number = -number ${back.where(back.eq('subscription_id', id), 'number < 0')}`, back.params);
+  const count = new SqlBuilder();
+  await q.query(`UPDATE subscription SET events_since_start = events_since_start - 1 ${count.where(count.eq('id', id))}`, count.params);
 }
 
 /** Delivery stopped (the owner lost its access): nothing in flight until the subscription is written again. */
 export async function stopDelivery(q: Queryable, id: string, round: number): Promise<void> {
-  await q.query('UPDATE subscription SET in_flight = false WHERE id = $1 AND round = $2', [id, round]);
+  const b = new SqlBuilder();
+  await q.query(`UPDATE subscription SET in_flight = false ${b.where(b.eq('id', id), b.eq('round', round, 'int'))}`, b.params);
 }
 
 /**
@@ -279,28 +327,61 @@ export async function stopDelivery(q: Queryable, id: string, round: number): Pro
  * when a notification is left to send, free otherwise. Returns the new round.
  */
 export async function withdrawRound(q: Queryable, id: string, more: boolean): Promise<number> {
-  const { rows } = await q.query<Row>('UPDATE subscription SET round = round + 1, in_flight = $2 WHERE id = $1 RETURNING round', [id, more]);
-  return Number(rows[0]?.round);
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(
+    `UPDATE subscription SET round = round + 1, in_flight = ${b.bind(more, 'boolean')} ${b.where(b.eq('id', id))} RETURNING round`, b.params,
+  );
+  return int(rows[0] as Row, 'round');
 }
 
 /** A websocket notification went out (the row locked by the sender). */
 export async function markSent(q: Queryable, id: string, number: number, now: Date): Promise<void> {
-  await q.query('UPDATE subscription_notification SET delivered_at = $3 WHERE subscription_id = $1 AND number = $2', [id, number, now.toISOString()]);
-  await q.query('UPDATE subscription SET delivered_through = GREATEST(delivered_through, $2), last_sent_at = $3 WHERE id = $1', [id, number, now.toISOString()]);
+  await stampDelivered(q, id, number, now);
+  const b = new SqlBuilder();
+  await q.query(
+    `UPDATE subscription SET delivered_through = GREATEST(delivered_through, ${b.bind(number, 'bigint')}), last_sent_at = ${b.bind(now.toISOString(), 'timestamptz')}
+      ${b.where(b.eq('id', id))}`,
+    b.params,
+  );
 }
 
 /** The subscription's row, locked, or nothing when another transaction holds it (it delivers, or the matcher appends). */
 export async function tryLockSubscription(q: Queryable, id: string): Promise<SubscriptionRow | undefined> {
-  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM subscription WHERE id = $1 FOR UPDATE SKIP LOCKED`, [id]);
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT ${COLUMNS} FROM subscription ${b.where(b.eq('id', id))} FOR UPDATE SKIP LOCKED`, b.params);
   return rows[0] ? toRow(rows[0]) : undefined;
 }
 
 /** Which of these subscriptions have notifications not yet sent (or are gone, or off: their sockets are told). */
 export async function pendingSubscriptions(q: Queryable, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const { rows } = await q.query<{ id: string }>(
-    `SELECT i AS id FROM unnest($1::text[]) AS i LEFT JOIN subscription s ON s.id = i
-      WHERE s.id IS NULL OR s.status = 'off' OR s.events_since_start > s.delivered_through`, [ids],
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(
+    `SELECT i AS id FROM unnest(${b.bind([...ids], 'text[]')}) AS i LEFT JOIN subscription s ON s.id = i
+      ${b.where("s.id IS NULL OR s.status = 'off' OR s.events_since_start > s.delivered_through")}`,
+    b.params,
   );
-  return rows.map((r) => r.id);
+  return rows.map((r) => text(r, 'id'));
+}
+
+/**
+ * Each deleted resource (still deleted at that version) made current again as it was just before its
+ * delete — the last version with content, its compartment, labels and writer — for the matcher to search
+ * it inside a savepoint it rolls back. Returns the row ids and contents to index.
+ */
+export async function standInForDeleted(
+  tx: Queryable, deletes: readonly { resourceType: string; id: string; versionId: number | null }[],
+): Promise<{ rid: string; content: string }[]> {
+  const b = new SqlBuilder();
+  const d = `unnest(${b.bind(deletes.map((e) => e.resourceType), 'text[]')}, ${b.bind(deletes.map((e) => e.id), 'text[]')}, ${b.bind(deletes.map((e) => e.versionId), 'int[]')}) AS d(t, i, dv)`;
+  const { rows } = await tx.query<Row>(
+    `UPDATE resource r SET deleted = false, content = v.content, patient_id = v.patient_id, author_org = v.author_org, sensitivity = v.sensitivity
+       FROM ${d}
+       JOIN LATERAL (SELECT content, patient_id, author_org, sensitivity FROM resource_version
+                      WHERE resource_type = d.t AND id = d.i AND version_id < d.dv AND NOT deleted ORDER BY version_id DESC LIMIT 1) v ON true
+      ${b.where('r.resource_type = d.t', 'r.id = d.i', 'r.version_id = d.dv', 'r.deleted')}
+      RETURNING r.rid::text AS rid, v.content`,
+    b.params,
+  );
+  return rows.map((r) => ({ rid: text(r, 'rid'), content: text(r, 'content') }));
 }

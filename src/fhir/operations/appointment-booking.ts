@@ -1,5 +1,6 @@
 import type { Appointment, Bundle } from '@medplum/fhirtypes';
 import { withRetries, type Queryable } from '../../storage/database.js';
+import { currentContent } from '../../storage/resource-store.js';
 import { auditInTransaction } from '../../audit/fhir-audit.js';
 import { bookerOf, mayFindIn, type Booker } from '../../scheduling/access.js';
 import { planBooking, resolveSlot } from '../../scheduling/booking.js';
@@ -103,8 +104,8 @@ function bookingTarget(input: OperationInput): { slotId: string | undefined; pat
 }
 
 export async function readAppointment(tx: Queryable, id: string): Promise<Appointment | undefined> {
-  const { rows } = await tx.query<{ content: string }>("SELECT content FROM resource WHERE resource_type = 'Appointment' AND id = $1 AND NOT deleted", [id]);
-  return rows[0] ? (JSON.parse(rows[0].content) as Appointment) : undefined;
+  const content = await currentContent(tx, 'Appointment', id);
+  return content ? (JSON.parse(content) as Appointment) : undefined;
 }
 
 /** Runs planned writes and the operation's audit record in the transaction; answers the appointment. */

@@ -4,8 +4,7 @@ import { probabilityOf } from '../../mpi/model.js';
 import { featuresOf, scoreCandidates } from '../../mpi/service/matcher.js';
 import { errors } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
-import { SqlBuilder } from '../../storage/sql/builder.js';
-import { visibleSql } from '../../storage/sql/visibility.js';
+import { visibleCurrent } from '../../storage/resource-store.js';
 import { assertValid } from '../validation.js';
 import { mpiOf } from './mpi-context.js';
 import { OperationInput } from './parameters.js';
@@ -49,14 +48,8 @@ export const patientMatch: Handler = async ({ request, ctx, reader }) => {
 
   const ids = graded.map((g) => g.s.record.id);
   // Candidates the requester may not see (consent, access) are not answered: a match must not reveal them.
-  const sql = new SqlBuilder();
-  const { rows } = ids.length
-    ? await reader.query<{ id: string; content: string }>(
-      `SELECT r.id, r.content FROM resource r WHERE r.resource_type = 'Patient' AND r.id = ANY(${sql.bind(ids, 'text[]')}) AND NOT r.deleted${visibleSql(request.visibility, 'r', sql)}`,
-      sql.params,
-    )
-    : { rows: [] };
-  const contents = new Map(rows.map((r) => [r.id, JSON.parse(r.content) as Patient]));
+  const rows = await visibleCurrent(reader, 'Patient', ids, request.visibility);
+  const contents = new Map(rows.map((r) => [r.id, JSON.parse(r.content as string) as Patient]));
   const entry: BundleEntry[] = [];
   for (const { s, grade } of graded) {
     const patient = contents.get(s.record.id);

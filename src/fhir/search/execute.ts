@@ -1,5 +1,8 @@
 import type { CodeSystem, ValueSet } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
+import type { RecordRow } from '../../storage/everything-store.js';
+import { latestByUri } from '../../storage/lookup-store.js';
+import { currentContent } from '../../storage/resource-store.js';
 import { fhirDefinitions } from '../definitions.js';
 import { parseLocalReference } from '../references.js';
 import { decodeSearchCursor, encodeSearchCursor, sortFingerprint, type Cursor } from './cursor.js';
@@ -15,13 +18,7 @@ import type { Visibility } from '../../storage/sql/visibility.js';
  * Runs a SearchPlan against the database: one statement for the page, one for the total when asked, and
  * one per include step — never one per result (no N+1).
  */
-export interface SearchRow {
-  readonly rid: string;
-  readonly resourceType: string;
-  readonly id: string;
-  readonly versionId: number;
-  readonly lastUpdated: string;
-  readonly content: string;
+export interface SearchRow extends Omit<RecordRow, 'patientId'> {
   readonly sortValues: readonly (string | null)[];
   /** The patient compartment of the row (what the audit trail records as the patients a search touched). */
   readonly patientId?: string | null;
@@ -164,17 +161,11 @@ export function databaseTerminology(db: Queryable): TerminologySource {
   const byUrl = async <T>(type: 'ValueSet' | 'CodeSystem', raw: string): Promise<T | undefined> => {
     const local = parseLocalReference(raw);
     if (local?.resourceType === type) {
-      const { rows } = await db.query<{ content: string }>('SELECT content FROM resource WHERE resource_type = $1 AND id = $2 AND NOT deleted', [type, local.id]);
-      return rows[0] ? (JSON.parse(rows[0].content) as T) : undefined;
+      const content = await currentContent(db, type, local.id);
+      return content ? (JSON.parse(content) as T) : undefined;
     }
-    const url = raw.split('|')[0] as string;
-    const key = searchRegistry().param(type, 'url')?.key;
-    const { rows } = await db.query<{ content: string }>(
-      `SELECT r.content FROM search_uri u JOIN resource r ON r.rid = u.rid
-        WHERE u.param = $1 AND u.uri = $2 AND r.resource_type = $3 AND NOT r.deleted ORDER BY r.last_updated DESC LIMIT 1`,
-      [key, url, type],
-    );
-    return rows[0] ? (JSON.parse(rows[0].content) as T) : undefined;
+    const content = await latestByUri(db, type, searchRegistry().param(type, 'url')?.key as number, raw.split('|')[0] as string);
+    return content ? (JSON.parse(content) as T) : undefined;
   };
   return {
     valueSet: (url) => byUrl<ValueSet>('ValueSet', url),

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../storage/database.js';
+import { tokenHolders } from '../../storage/lookup-store.js';
 import { searchRegistry } from './registry.js';
 
 /**
@@ -18,14 +19,9 @@ export async function findByTokens(db: Queryable, keys: readonly TokenKey[]): Pr
   const found = new Map<string, string[]>();
   const usable = keys.filter((k) => searchRegistry().param(k.resourceType, k.param)?.type === 'token');
   if (usable.length === 0) return found;
-  const { rows } = await db.query<{ resource_type: string; system: string; code: string; id: string }>(
-    `SELECT r.resource_type, t.system, t.code, r.id FROM search_token t
-       JOIN resource r ON r.rid = t.rid AND NOT r.deleted
-      WHERE (t.param, t.system, t.code) IN (SELECT * FROM unnest($1::int[], $2::text[], $3::text[]))`,
-    [usable.map((k) => searchRegistry().param(k.resourceType, k.param)?.key), usable.map((k) => k.system), usable.map((k) => k.value)],
-  );
+  const rows = await tokenHolders(db, usable.map((k) => ({ param: searchRegistry().param(k.resourceType, k.param)?.key as number, system: k.system, value: k.value })));
   for (const row of rows) {
-    const key = `${row.resource_type}|${row.system}|${row.code}`;
+    const key = `${row.resourceType}|${row.system}|${row.code}`;
     const ids = found.get(key) ?? [];
     if (!ids.includes(row.id)) ids.push(row.id);
     found.set(key, ids);

@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import type { Database } from '../../storage/database.js';
-import { deleteIndex, writeIndex } from '../../storage/search-index.js';
+import { contentsAfterRid, countCurrent } from '../../storage/resource-store.js';
+import { deleteIndex, indexStateVersion, setIndexStateVersion, writeIndex } from '../../storage/search-index.js';
 import type { Log } from '../context.js';
 import { extractIndex } from './extract/index.js';
 
@@ -15,8 +16,7 @@ const BATCH = 500;
 const LOCK_KEY = 7_240_117_002;
 
 export async function indexVersion(db: Database): Promise<number> {
-  const { rows } = await db.query<{ version: number }>('SELECT version FROM search_index_state WHERE id = 1');
-  return Number(rows[0]?.version ?? 0);
+  return indexStateVersion(db);
 }
 
 /** Rebuilds the index if it was built by older rules (or `force`). Returns how many resources it indexed. */
@@ -25,20 +25,15 @@ export async function ensureSearchIndex(db: Database, baseUrl: string, log: Log,
   return db.transaction(async (tx) => {
     // One process rebuilds; the others wait here, then find the index current.
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
-    const { rows: state } = await tx.query<{ version: number }>('SELECT version FROM search_index_state WHERE id = 1 FOR UPDATE');
-    if (!force && Number(state[0]?.version ?? 0) >= SEARCH_INDEX_VERSION) return 0;
-    const { rows: total } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM resource WHERE NOT deleted');
-    const expected = Number(total[0]?.n ?? 0);
+    if (!force && (await indexStateVersion(tx, true)) >= SEARCH_INDEX_VERSION) return 0;
+    const expected = await countCurrent(tx);
     if (expected > 0) log.info({ resources: expected, version: SEARCH_INDEX_VERSION }, 'rebuilding the search index');
     const started = Date.now();
     let last = '0';
     let done = 0;
     let lastLog = started;
     for (;;) {
-      const { rows } = await tx.query<{ rid: string; content: string }>(
-        'SELECT rid::text AS rid, content FROM resource WHERE NOT deleted AND rid > $1::bigint ORDER BY rid LIMIT $2',
-        [last, BATCH],
-      );
+      const rows = await contentsAfterRid(tx, last, BATCH);
       if (rows.length === 0) break;
       const entries = rows.map((row) => ({ rid: row.rid, rows: extractIndex(JSON.parse(row.content) as Resource, baseUrl) }));
       await deleteIndex(tx, entries.map((e) => e.rid));
@@ -50,7 +45,7 @@ export async function ensureSearchIndex(db: Database, baseUrl: string, log: Log,
         log.info({ indexed: done, of: expected }, `search index: ${done}/${expected} resources`);
       }
     }
-    await tx.query('UPDATE search_index_state SET version = $1, updated_at = now() WHERE id = 1', [SEARCH_INDEX_VERSION]);
+    await setIndexStateVersion(tx, SEARCH_INDEX_VERSION);
     if (done > 0) log.info({ resources: done, seconds: (Date.now() - started) / 1000 }, 'search index rebuilt');
     return done;
   });

@@ -1,6 +1,7 @@
 import type { Coding, ConceptMap } from '@medplum/fhirtypes';
 import type { Queryable } from '../../storage/database.js';
 import { readCurrent } from '../../storage/resource-store.js';
+import { typedTokenHolders } from '../../storage/lookup-store.js';
 import type { CodeMaps } from '../mapping/context.js';
 import { HL7V2_SENDER_SYSTEM } from '../../fhir/code-systems.js';
 import { searchRegistry } from '../../fhir/search/registry.js';
@@ -39,14 +40,8 @@ export class ConceptMapCache {
   private readonly bySender = new Map<string, { fingerprint: string; maps: CodeMaps }>();
 
   async forSender(db: Queryable, senderKey: string): Promise<CodeMaps> {
-    const { rows } = await db.query<{ id: string; version_id: number }>(
-      `SELECT r.id, r.version_id FROM resource r
-        WHERE r.resource_type = 'ConceptMap' AND NOT r.deleted AND EXISTS (
-          SELECT 1 FROM search_token t WHERE t.rid = r.rid AND t.param = $3 AND t.code = $2 AND t.system = $1)
-        ORDER BY r.id`,
-      [SENDER_IDENTIFIER_SYSTEM, senderKey, searchRegistry().param('ConceptMap', 'identifier')?.key],
-    );
-    const fingerprint = rows.map((r) => `${r.id}@${r.version_id}`).join(',');
+    const rows = await typedTokenHolders(db, 'ConceptMap', searchRegistry().param('ConceptMap', 'identifier')?.key as number, SENDER_IDENTIFIER_SYSTEM, senderKey);
+    const fingerprint = rows.map((r) => `${r.id}@${r.versionId}`).join(',');
     const cached = this.bySender.get(senderKey);
     if (cached && cached.fingerprint === fingerprint) return cached.maps;
     const maps: ConceptMap[] = [];

@@ -9,7 +9,7 @@ import { relinkAction, type RelinkAction } from '../relink-plan.js';
 import { logDecision } from '../store/decision-log.js';
 import { countRecords, keysOf, lockBlockingKeys, moveRecord, readRecord, recordIdsAfter, recordsOfPersons, writeRecord, type IndexedRecord } from '../store/link-store.js';
 import { readCurrent } from '../../storage/resource-store.js';
-import { obsoleteCandidates, queueCandidates } from '../store/review-queue.js';
+import { obsoleteCandidates, openPairs, queueCandidates } from '../store/review-queue.js';
 import { compiledModel, type MpiConfig } from './config.js';
 import { decideFor, featuresOf, isReplaced, reviewRowsOf } from './matcher.js';
 import { createPerson, refreshPersons } from './persons.js';
@@ -191,12 +191,8 @@ function withFormerPerson(config: MpiConfig, record: IndexedRecord, siblings: re
  */
 async function queueOnce(tx: Queryable, record: Pick<IndexedRecord, 'personId'> & { features: MatchRecord }, review: readonly PersonCandidate[], at: string): Promise<number> {
   if (review.length === 0) return 0;
-  const { rows } = await tx.query<{ patient_id: string; person_id: string }>(
-    `SELECT patient_id, person_id FROM mpi_candidate WHERE status = 'open'
-        AND ((person_id = $1 AND patient_id = ANY($2::text[])) OR (patient_id = $3 AND person_id = ANY($4::text[])))`,
-    [record.personId, review.map((c) => c.recordId), record.features.id, review.map((c) => c.personId)],
-  );
-  const waiting = (c: PersonCandidate) => rows.some((r) => (r.patient_id === c.recordId && r.person_id === record.personId) || (r.patient_id === record.features.id && r.person_id === c.personId));
+  const rows = await openPairs(tx, { personId: record.personId, recordIds: review.map((c) => c.recordId) }, { recordId: record.features.id, personIds: review.map((c) => c.personId) });
+  const waiting = (c: PersonCandidate) => rows.some((r) => (r.patientId === c.recordId && r.personId === record.personId) || (r.patientId === record.features.id && r.personId === c.personId));
   const fresh = review.filter((c) => !waiting(c));
   await queueCandidates(tx, reviewRowsOf(record.features, fresh), at);
   return fresh.length;

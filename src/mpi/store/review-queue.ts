@@ -113,3 +113,17 @@ export async function obsoleteCandidates(tx: Queryable, patientId: string, actor
     b.params,
   );
 }
+
+/**
+ * Open review items between one Person and some records, or between one record and some Persons
+ * (either direction of a question about the same pair of people).
+ */
+export async function openPairs(
+  tx: Queryable, byPerson: { personId: string; recordIds: readonly string[] }, byRecord: { recordId: string; personIds: readonly string[] },
+): Promise<{ patientId: string; personId: string }[]> {
+  const b = new SqlBuilder();
+  const pairs = `(${b.and(b.eq('person_id', byPerson.personId), b.any('patient_id', byPerson.recordIds, 'text'))})
+    OR (${b.and(b.eq('patient_id', byRecord.recordId), b.any('person_id', byRecord.personIds, 'text'))})`;
+  const { rows } = await tx.query<Row>(`SELECT patient_id, person_id FROM mpi_candidate ${b.where("status = 'open'", pairs)}`, b.params);
+  return rows.map((r) => ({ patientId: text(r, 'patient_id'), personId: text(r, 'person_id') }));
+}

@@ -1,15 +1,22 @@
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database, Queryable } from '../../storage/database.js';
+import { currentContent, presentTypes } from '../../storage/resource-store.js';
+import { optedOutRecords, personRecords } from '../../storage/consent-store.js';
+import { PURPOSE } from '../../consent/rules.js';
 import type { Log } from '../../fhir/context.js';
 import type { ResearchConfig } from '../config.js';
 import { elementsFor, subset } from './elements.js';
 import { patientCompartmentTypes } from './params.js';
 import {
-  exportableTypes, exportVisibility, filterPlans, optedOutRecords, personRecords, presentTypes, principalOfStored, readPage,
+  exportableTypes, exportVisibility, filterPlans, principalOfStored, readPage,
   type ScannedRow, type ScanScope,
 } from './scan.js';
-import { checkpoint, markStarted, markTypeDone, readExport, readFiles, type ExportRow, type FileRow } from './store.js';
+import { exportRefusal } from '../projects/rules.js';
+import { readProject } from '../projects/store.js';
+import { checkpoint, markFailed, markStarted, markTypeDone, readExport, readFiles, saveReleaseState, type ExportRow, type FileRow } from './store.js';
+import { prepareRelease, type Release } from '../deid/release.js';
+import type { Counts } from '../deid/walk.js';
 
 /**
  * Runs one attempt of an export: type after type, page after page, from the database to NDJSON files,
@@ -22,15 +29,8 @@ export interface RunnerDeps {
   readonly clock: () => Date;
   readonly log: Log;
   readonly fhirBaseUrl: string;
-  /** Applies the export's de-identification profile (step 2) to each line; undefined: identified. */
-  readonly transformer?: (row: ExportRow, q: Queryable) => Promise<LineTransform | undefined>;
-}
-
-/** One resource (parsed) → what is written, or undefined to leave it out. */
-export interface LineTransform {
-  apply(resource: Record<string, unknown>, row: ScannedRow): Record<string, unknown> | undefined;
-  /** The release report, once every line has been written. */
-  report(): unknown;
+  /** The server's secret: de-identification keys are derived from it (never stored). */
+  readonly secret: string;
 }
 
 export function exportDirectory(config: ResearchConfig, id: string): string {
@@ -52,9 +52,9 @@ async function typesOf(q: Queryable, row: ExportRow): Promise<string[]> {
 }
 
 async function groupMembers(q: Queryable, groupId: string): Promise<string[]> {
-  const { rows } = await q.query<{ content: string }>(`SELECT content FROM resource WHERE resource_type = 'Group' AND id = $1 AND NOT deleted`, [groupId]);
-  if (!rows[0]) return [];
-  const group = JSON.parse(rows[0].content) as { member?: { entity?: { reference?: string }; inactive?: boolean }[] };
+  const content = await currentContent(q, 'Group', groupId);
+  if (!content) return [];
+  const group = JSON.parse(content) as { member?: { entity?: { reference?: string }; inactive?: boolean }[] };
   return (group.member ?? []).filter((m) => !m.inactive).map((m) => /(?:^|\/)Patient\/([^/]+)$/.exec(m.entity?.reference ?? '')?.[1]).filter((id): id is string => Boolean(id));
 }
 
@@ -82,26 +82,36 @@ export async function runExport(deps: RunnerDeps, id: string, signal: AbortSigna
   const { db, config } = deps;
   const row = await readExport(db, id);
   if (!row || row.status === 'cancelled' || row.status === 'completed' || row.status === 'failed') return undefined;
-  await markStarted(db, id);
   const now = deps.clock();
+  if (row.principal.project) {
+    // A project that expired (or was never approved) while its export waited or ran: the export fails, plainly.
+    const refusal = exportRefusal(await readProject(db, row.principal.project), now);
+    if (refusal) {
+      await markFailed(db, id, now, new Date(now.getTime() + config.retentionHours * 3_600_000), refusal);
+      return undefined;
+    }
+  }
+  await markStarted(db, id);
   const principal = principalOfStored(row.principal);
-  const scopeBase = {
-    transactionTime: row.transactionTime, ...(row.params.since ? { since: row.params.since } : {}), ...(row.params.until ? { until: row.params.until } : {}),
-    visibility: exportVisibility(principal, now, await optedOutRecords(db, now)),
-    patientDataOnly: row.params.level !== 'system',
-  };
+  const optedOut = await optedOutRecords(db, PURPOSE.research, now);
   const patients = await patientsOf(db, row);
-  const transform = deps.transformer ? await deps.transformer(row, db) : undefined;
+  const types = await typesOf(db, row);
+  const scopeOf = async (type: string, excluded: readonly string[]): Promise<ScanScope> => ({
+    transactionTime: row.transactionTime, ...(row.params.since ? { since: row.params.since } : {}), ...(row.params.until ? { until: row.params.until } : {}),
+    visibility: exportVisibility(principal, now, excluded), patientDataOnly: row.params.level !== 'system', ...(patients ? { patients } : {}),
+    ...(row.params.typeFilters[type] ? { filters: await filterPlans(db, type, row.params.typeFilters[type], deps.fhirBaseUrl) as NonNullable<ScanScope['filters']> } : {}),
+    ...(row.params.profile ? { persons: true } : {}),
+  });
+  const release = row.params.profile ? await releaseOf(deps, row, types.includes('Patient') ? await scopeOf('Patient', optedOut) : undefined, now, signal) : undefined;
+  // Suppressed persons (k-anonymity) leave the export as opted-out ones do: in the SQL, with every record of theirs.
+  const excluded = release && release.state.suppressedRecords.length > 0 ? [...optedOut, ...release.state.suppressedRecords] : optedOut;
   const directory = exportDirectory(config, id);
   await mkdir(directory, { recursive: true });
   const files = await readFiles(db, id);
   let exported = row.exported;
-  for (const type of await typesOf(db, row)) {
+  for (const type of types) {
     if (row.typesDone.includes(type)) continue;
-    const scope: ScanScope = {
-      ...scopeBase, ...(patients ? { patients } : {}),
-      ...(row.params.typeFilters[type] ? { filters: await filterPlans(db, type, row.params.typeFilters[type], deps.fhirBaseUrl) as NonNullable<ScanScope['filters']> } : {}),
-    };
+    const scope = await scopeOf(type, excluded);
     const keep = elementsFor(row.params.elements, type);
     const last = files.filter((f) => f.kind === 'output' && f.type === type).sort((a, b) => b.part - a.part)[0];
     let file: FileRow = last ?? { kind: 'output', type, part: 1, name: fileName(type, 1), count: 0, bytes: 0, phase: 0, lastRid: '0' };
@@ -115,17 +125,18 @@ export async function runExport(deps: RunnerDeps, id: string, signal: AbortSigna
           file = { ...file, phase: 1, lastRid: '0' };
           continue;
         }
-        const lines: { line: string; rid: string }[] = [];
+        const lines: { line: string; rid: string; counts?: Counts }[] = [];
         for (const r of rows) {
           let line = r.content;
-          if (keep || transform) {
+          let counts: Counts | undefined;
+          if (keep || release) {
             let resource: Record<string, unknown> | undefined = JSON.parse(r.content) as Record<string, unknown>;
-            if (transform) resource = transform.apply(resource, r);
+            if (release) ({ resource, counts } = release.apply(resource, r));
             if (!resource) continue;
             if (keep) resource = subset(resource, keep);
             line = JSON.stringify(resource);
           }
-          lines.push({ line, rid: r.rid });
+          lines.push({ line, rid: r.rid, ...(counts ? { counts } : {}) });
         }
         const pageEnd = (rows[rows.length - 1] as ScannedRow).rid;
         // The page's lines, in parts of at most fileResources: a full file is closed and the next one begun.
@@ -148,8 +159,10 @@ export async function runExport(deps: RunnerDeps, id: string, signal: AbortSigna
           const lastRid = from >= lines.length ? pageEnd : (chunk[chunk.length - 1] as { rid: string }).rid;
           file = { ...file, count: file.count + chunk.length, bytes: file.bytes + bytes.length, lastRid };
           const committed = file;
+          // The release counts of exactly the lines committed, in the same transaction: a resumed export reports them once.
+          const state = release?.commit(chunk.reduce<Counts>((sum, l) => addCounts(sum, l.counts), {}));
           // A page of lines all left out (de-identification) still moves the cursor on.
-          if (chunk.length > 0 || from >= lines.length) await db.transaction((tx) => checkpoint(tx, id, committed, chunk.length));
+          if (chunk.length > 0 || from >= lines.length) await db.transaction((tx) => checkpoint(tx, id, committed, chunk.length, state));
         } while (from < lines.length);
         const written = lines.length;
         exported += written;
@@ -163,7 +176,22 @@ export async function runExport(deps: RunnerDeps, id: string, signal: AbortSigna
     await markTypeDone(db, id, type);
   }
   if (row.params.ignored.length > 0) await writeErrorFile(db, directory, id, row.params.ignored);
-  return transform?.report();
+  return release?.report();
+}
+
+function addCounts(sum: Counts, counts: Counts | undefined): Counts {
+  for (const [k, n] of Object.entries(counts ?? {})) sum[k] = (sum[k] ?? 0) + n;
+  return sum;
+}
+
+/** The export's release (its profile applied): the plan stored by an earlier attempt, or made and stored now. */
+async function releaseOf(deps: RunnerDeps, row: ExportRow, patientScope: ScanScope | undefined, now: Date, signal: AbortSignal): Promise<Release> {
+  const release = await prepareRelease(deps.db, {
+    exportId: row.id, profileName: row.params.profile as string, clientId: row.clientId, ...(row.principal.project ? { project: row.principal.project } : {}),
+    transactionTime: row.transactionTime, stored: row.report, ...(patientScope ? { patientScope } : {}), now, signal,
+  }, { secret: deps.secret, k: deps.config.k, maxSuppressed: deps.config.maxSuppressedPercent / 100, pageSize: deps.config.pageSize });
+  if (row.report === null) await saveReleaseState(deps.db, row.id, release.state);
+  return release;
 }
 
 /** The parameters ignored under `handling=lenient`, as an OperationOutcome line of the manifest's error file. */

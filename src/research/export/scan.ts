@@ -1,6 +1,5 @@
 import type { Principal } from '../../access/principal.js';
 import { parseScopes, reachOf } from '../../access/scopes.js';
-import { PURPOSE } from '../../consent/rules.js';
 import { readVisibility } from '../../consent/visibility-sql.js';
 import { fhirDefinitions } from '../../fhir/definitions.js';
 import { parseSearch } from '../../fhir/search/parse/request.js';
@@ -10,7 +9,6 @@ import { resolveTerminology } from '../../fhir/search/terminology.js';
 import type { SearchPlan } from '../../fhir/search/model.js';
 import type { Queryable } from '../../storage/database.js';
 import { SqlBuilder } from '../../storage/sql/builder.js';
-import { personsOfSql } from '../../storage/sql/person-records.js';
 import type { Visibility } from '../../storage/sql/visibility.js';
 import type { StoredPrincipal } from './store.js';
 
@@ -35,11 +33,15 @@ export interface ScanScope {
   readonly patientDataOnly: boolean;
   /** `_typeFilter` plans of this type (ORed), compiled against the current index. */
   readonly filters?: readonly SearchPlan[];
+  /** Read each row's Person (the MPI's) too: a de-identified release shifts dates per person. */
+  readonly persons?: boolean;
 }
 
 export interface ScannedRow {
   readonly rid: string;
   readonly patientId: string | null;
+  /** The MPI Person of the row's patient, when the scope asks for it and the MPI knows one. */
+  readonly personId?: string | null;
   readonly content: string;
 }
 
@@ -54,37 +56,6 @@ export function principalOfStored(p: StoredPrincipal): Principal {
 export function exportableTypes(principal: Principal): string[] {
   return [...fhirDefinitions().resourceTypes].filter((t) => principal.scopes.resources.some((s) => s.context === 'system' && (s.type === '*' || s.type === t) && s.permissions.has('r'))
     && reachOf(principal.scopes, t, 'r') === 'all').sort();
-}
-
-/** The types that have at least one live resource (a skip scan over the (resource_type, rid) index). */
-export async function presentTypes(q: Queryable): Promise<Set<string>> {
-  const { rows } = await q.query<{ t: string }>(
-    `WITH RECURSIVE t(ty) AS (
-       SELECT min(resource_type) FROM resource WHERE NOT deleted
-       UNION ALL SELECT (SELECT min(resource_type) FROM resource WHERE NOT deleted AND resource_type > t.ty) FROM t WHERE t.ty IS NOT NULL)
-     SELECT ty AS t FROM t WHERE ty IS NOT NULL`,
-  );
-  return new Set(rows.map((r) => r.t));
-}
-
-/**
- * Every source record of the persons who opted out of research (an active research Consent that denies),
- * read once per attempt: their resources are in no research export and no cohort count.
- */
-export async function optedOutRecords(q: Queryable, now: Date): Promise<string[]> {
-  const { rows } = await q.query<{ patient_id: string }>(
-    personsOfSql(`SELECT c.patient_id FROM consent_rule c WHERE c.effect = 'deny' AND $1 = ANY(c.purposes) AND c.actors IS NULL
-        AND c.categories IS NULL AND c.resources IS NULL AND (c.period_start IS NULL OR c.period_start <= $2) AND (c.period_end IS NULL OR $2 < c.period_end)`),
-    [PURPOSE.research, now.toISOString()],
-  );
-  return [...new Set(rows.map((r) => r.patient_id))];
-}
-
-/** Every source record of the persons of these Patient ids (a Group's members, `patient=`). */
-export async function personRecords(q: Queryable, patients: readonly string[]): Promise<string[]> {
-  if (patients.length === 0) return [];
-  const { rows } = await q.query<{ patient_id: string }>(personsOfSql('SELECT unnest($1::text[]) AS patient_id'), [patients]);
-  return [...new Set(rows.map((r) => r.patient_id))];
 }
 
 /** The export's visibility: the requester's read decision as SQL, minus the persons who opted out. */
@@ -121,8 +92,8 @@ export function pageQuery(type: string, phase: 0 | 1, afterRid: string, limit: n
     // A filter is the search engine's WHERE over a second alias of the same row (the current index).
     where.push(`(${scope.filters.map((plan) => `EXISTS (SELECT 1 FROM resource f WHERE f.rid = r.rid AND ${whereClause(plan, {}, 'f', sql, { now })})`).join(' OR ')})`);
   }
-  const text = `SELECT r.rid, r.patient_id, CASE WHEN r.last_updated <= ${t} THEN r.content ELSE v.content END AS content
-    FROM resource r
+  const text = `SELECT r.rid, r.patient_id, ${scope.persons ? 'pm.person_id' : 'NULL AS person_id'}, CASE WHEN r.last_updated <= ${t} THEN r.content ELSE v.content END AS content
+    FROM resource r${scope.persons ? ' LEFT JOIN mpi_record pm ON pm.patient_id = r.patient_id' : ''}
     LEFT JOIN LATERAL (SELECT rv.content, rv.last_updated, rv.deleted FROM resource_version rv
         WHERE r.last_updated > ${t} AND rv.resource_type = r.resource_type AND rv.id = r.id AND rv.last_updated <= ${t}
         ORDER BY rv.version_id DESC LIMIT 1) v ON TRUE
@@ -133,6 +104,6 @@ export function pageQuery(type: string, phase: 0 | 1, afterRid: string, limit: n
 
 export async function readPage(q: Queryable, type: string, phase: 0 | 1, afterRid: string, limit: number, scope: ScanScope, now: Date): Promise<ScannedRow[]> {
   const { text, params } = pageQuery(type, phase, afterRid, limit, scope, now);
-  const { rows } = await q.query<{ rid: string | number; patient_id: string | null; content: string }>(text, params);
-  return rows.map((r) => ({ rid: String(r.rid), patientId: r.patient_id, content: r.content }));
+  const { rows } = await q.query<{ rid: string | number; patient_id: string | null; person_id: string | null; content: string }>(text, params);
+  return rows.map((r) => ({ rid: String(r.rid), patientId: r.patient_id, personId: r.person_id, content: r.content }));
 }

@@ -74,9 +74,10 @@ export interface NewExport {
 
 export async function insertExport(q: Queryable, e: NewExport): Promise<void> {
   await q.query(
-    `INSERT INTO export_request (id, client_id, principal, level, group_id, params, request_url, status, transaction_time, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $8)`,
-    [e.id, e.principal.clientId, JSON.stringify(e.principal), e.params.level, e.params.groupId ?? null, JSON.stringify(e.params), e.requestUrl, e.transactionTime.toISOString()],
+    `INSERT INTO export_request (id, client_id, principal, level, group_id, params, request_url, status, transaction_time, created_at, project)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $8, $9)`,
+    [e.id, e.principal.clientId, JSON.stringify(e.principal), e.params.level, e.params.groupId ?? null, JSON.stringify(e.params), e.requestUrl, e.transactionTime.toISOString(),
+      e.principal.project ?? null],
   );
 }
 
@@ -106,13 +107,19 @@ export async function readFile(q: Queryable, id: string, name: string): Promise<
 }
 
 /** The checkpoint of one page: the file's new length and count, where the scan stands, the running total. */
-export async function checkpoint(q: Queryable, id: string, file: FileRow, added: number): Promise<void> {
+export async function checkpoint(q: Queryable, id: string, file: FileRow, added: number, releaseState?: unknown): Promise<void> {
   await q.query(
     `INSERT INTO export_file (export_id, kind, type, part, name, count, bytes, phase, last_rid) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (export_id, kind, type, part) DO UPDATE SET count = EXCLUDED.count, bytes = EXCLUDED.bytes, phase = EXCLUDED.phase, last_rid = EXCLUDED.last_rid`,
     [id, file.kind, file.type, file.part, file.name, file.count, file.bytes, file.phase, file.lastRid],
   );
   await q.query(`UPDATE export_request SET exported = exported + $2, status = CASE WHEN status = 'accepted' THEN 'in-progress' ELSE status END WHERE id = $1`, [id, added]);
+  if (releaseState !== undefined) await saveReleaseState(q, id, releaseState);
+}
+
+/** The state of a de-identified release while it runs (its plan and counts; replaced by the report at the end). */
+export async function saveReleaseState(q: Queryable, id: string, state: unknown): Promise<void> {
+  await q.query('UPDATE export_request SET report = $2 WHERE id = $1', [id, JSON.stringify(state)]);
 }
 
 export async function markTypeDone(q: Queryable, id: string, type: string): Promise<void> {
