@@ -11,6 +11,7 @@ import { errors, FhirError } from '../outcomes.js';
 import { collectReferences, parseLocalReference, rewriteReferences } from '../references.js';
 import { findByCriteria } from '../search/criteria.js';
 import type { Visibility } from '../../storage/sql/visibility.js';
+import type { SearchPlan } from '../search/model.js';
 import { extractIndex } from '../search/extract/index.js';
 import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
@@ -35,6 +36,8 @@ export interface WriteOptions {
    * see, as a search would — a hidden resource answers exactly as an absent one (no existence oracle).
    */
   readonly criteriaVisibility?: Visibility;
+  /** Access control: refuses criteria the requester may not search by, as search refuses them (Consent.data). */
+  readonly criteriaCheck?: (plan: SearchPlan) => void;
   /**
    * Access control, before anything is checked or planned (so no precondition, validation or version
    * answer can tell): whether the requester may know that each target exists. A `hidden` target is
@@ -47,6 +50,8 @@ export interface WriteOptions {
   readonly principal?: Principal;
   /** Adds a reason to the requester's audit record: the after-write hooks are given it (WrittenBy.note). */
   readonly note?: (reason: string) => void;
+  /** Request bodies already found valid off the event loop (validation/off-loop.ts): not validated again. */
+  readonly validated?: WeakSet<object>;
 }
 
 /** What access control needs to know about a version about to be written. */
@@ -118,7 +123,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   for (const [position, op] of ops.entries()) {
     const index = options.entryIndexes?.[position] ?? position;
     try {
-      resolved.push(await resolveTarget(tx, ctx, op, index, options.criteriaVisibility));
+      resolved.push(await resolveTarget(tx, ctx, op, index, options));
     } catch (error) {
       failAt(error, index, many);
     }
@@ -148,7 +153,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
         continue;
       }
       const row = current.get(`${r.resourceType}/${r.id}`);
-      const plan = planVersion(r, row, mapping, now, ctx, versions, options.author);
+      const plan = planVersion(r, row, mapping, now, ctx, versions, options);
       results.push(plan.result);
       const action = r.op.kind === 'delete' || r.op.kind === 'conditional-delete' ? 'delete' : row && !row.deleted ? 'update' : 'create';
       planned.push({ index: r.index, action, resourceType: r.resourceType, id: r.id, current: row, next: plan.facts });
@@ -189,12 +194,18 @@ async function concealHidden(tx: Queryable, resolved: readonly Resolved[], curre
   }
 }
 
-async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string, visibility: Visibility | undefined): Promise<CurrentRow[]> {
-  const rows = await findByCriteria(tx, resourceType, criteria, { baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2, ...(visibility ? { visibility } : {}) });
+/** What conditional criteria run under: the requester's visibility and refusals. */
+type CriteriaAccess = Pick<WriteOptions, 'criteriaVisibility' | 'criteriaCheck'>;
+
+async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string, access: CriteriaAccess): Promise<CurrentRow[]> {
+  const rows = await findByCriteria(tx, resourceType, criteria, {
+    baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2,
+    ...(access.criteriaVisibility ? { visibility: access.criteriaVisibility } : {}), ...(access.criteriaCheck ? { check: access.criteriaCheck } : {}),
+  });
   return rows.map((row) => ({ ...row, deleted: false }));
 }
 
-async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number, visibility: Visibility | undefined): Promise<Resolved> {
+async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number, access: CriteriaAccess): Promise<Resolved> {
   const resourceType = opResourceType(op);
   if (!fhirDefinitions().resourceTypes.has(resourceType)) throw errors.invalid(`Unknown resource type "${resourceType}"`);
   const base = { op, index, resourceType };
@@ -208,7 +219,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
         // on every match serialised every bundle that named the same organisation.
         for (const locked of [false, true]) {
           if (locked) await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
-          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist, visibility);
+          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist, access);
           if (matches.length > 1) throw errors.coded('multiple-matches', `If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
           const match = matches[0];
           if (match) {
@@ -220,7 +231,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     case 'conditional-update': {
       await lockCriteria(tx, `${resourceType}?${op.criteria}`);
-      const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria, access);
       if (matches.length > 1) throw errors.coded('multiple-matches', `Conditional update "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       const bodyId = op.resource.id;
@@ -231,7 +242,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
       return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false, clientId: !match && bodyId !== undefined };
     }
     case 'conditional-delete': {
-      const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria, access);
       if (matches.length > 1) throw errors.coded('multiple-matches', `Conditional delete "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       if (!match) {
@@ -283,7 +294,7 @@ async function referenceMapping(tx: Queryable, ctx: FhirContext, resolved: Resol
       const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(reference);
       if (conditional) {
         const [, type, criteria] = conditional as unknown as [string, string, string];
-        const matches = await findMatches(tx, ctx, type, criteria, options.criteriaVisibility).catch((error: unknown) => failAt(error, r.index, true));
+        const matches = await findMatches(tx, ctx, type, criteria, options).catch((error: unknown) => failAt(error, r.index, true));
         if (matches.length !== 1) {
           const n = matches.length === 0 ? 'no' : 'more than one';
           failAt(errors.preconditionFailed(`Conditional reference "${reference}" matches ${n} resource`), r.index, true);
@@ -296,8 +307,9 @@ async function referenceMapping(tx: Queryable, ctx: FhirContext, resolved: Resol
 }
 
 function planVersion(
-  r: Resolved, current: CurrentRow | undefined, mapping: Map<string, string>, now: string, ctx: FhirContext, out: NewVersion[], author: string | undefined,
+  r: Resolved, current: CurrentRow | undefined, mapping: Map<string, string>, now: string, ctx: FhirContext, out: NewVersion[], options: WriteOptions,
 ): { result: WriteResult; facts: VersionFacts | undefined } {
+  const author = options.author;
   const { op, resourceType, id } = r;
   const label = `${resourceType}/${id}`;
   if (op.kind === 'delete' || op.kind === 'conditional-delete') {
@@ -341,7 +353,7 @@ function planVersion(
   if (current && !current.deleted && current.content && sameContent(current.content, body, written)) {
     return { result: existingResult(current, 'unchanged', 200), facts };
   }
-  assertValid(body);
+  if (!('resource' in op && options.validated?.has(op.resource))) assertValid(body);
   const consentRules = consentRulesOf(body, ctx.fhirBaseUrl) ?? null;
   const versionId = (current?.versionId ?? 0) + 1;
   const stored = stamp(body, id, versionId, now);
