@@ -36,6 +36,7 @@ import { registerExportJobs } from '../research/export/jobs.js';
 import { SubscriptionSockets } from '../subscriptions/ws-hub.js';
 import { OwnerStanding } from '../subscriptions/standing.js';
 import { bindingKey } from '../subscriptions/ws-token.js';
+import { ValidationPool } from '../fhir/validation/off-loop.js';
 import { SUBSCRIPTION_WS_PATH } from '../http/subscription-ws-plugin.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
@@ -102,9 +103,11 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     if (topic === 'owners') ownerStanding.clear();
     if (topic === 'subscriptions') sockets?.kick();
   };
+  // Large bodies are validated by worker threads, started at the first one (fhir/validation/off-loop.ts).
+  const validationPool = new ValidationPool(config.validation);
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
-    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research,
+    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research, validation: validationPool,
     ...(personScopes ? { personScopes } : {}),
     ownerStanding,
     subscriptionSockets: {
@@ -136,6 +139,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
       await mllp.close();
       await subscriptionSockets.stop();
       await server.close();
+      await validationPool.close();
       await background.close();
       await audit.close();
       await db.close();
