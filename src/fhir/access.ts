@@ -72,7 +72,8 @@ export function authorizeRoute(access: RequestAccess, route: RouteLike, params: 
   if (isPublicRoute(route)) return undefined;
   const principal = access.principal;
   if (!principal) throw errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)');
-  if (route.interaction === 'operation') {
+  // An interaction may declare its own policy too (AuditEvent's search and read: the trail, not the record).
+  if (route.interaction === 'operation' || route.access) {
     const declared = route.access;
     if (!declared) throw errors.forbidden('This operation declares no access policy');
     if (declared.kind === 'action') {
