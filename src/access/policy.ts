@@ -152,3 +152,14 @@ export function decideWrite(principal: Principal, action: 'create' | 'update' | 
   }
   return permit(typeDecision.reason, purpose);
 }
+
+/**
+ * Whether the requester may give a new resource its id (update-as-create, a conditional update's body id).
+ * An id taken by a resource the requester may not see could not be created, and that refusal would tell
+ * the id exists: so only requesters who see every resource of the type choose ids — platform clients, and
+ * anyone for directory types (readable by every role). Everyone else creates with POST (the server assigns
+ * the id), and their PUT to an id they cannot see answers "does not exist" whether it is free or hidden.
+ */
+export function mayChooseId(principal: Principal, type: string): boolean {
+  return principal.platform || isDirectoryType(type);
+}

@@ -11,6 +11,11 @@ export class AuditTrail {
   breakGlassReason: string | undefined;
   breakGlassExpires: string | undefined;
   purpose: string | undefined;
+  /**
+   * Set when a write targeted a resource hidden from the requester and was answered as if it were absent:
+   * the record says it was refused (the requester never sees the record, so this tells them nothing).
+   */
+  concealed = false;
   /** Set once the interaction's record was written inside its own transaction. */
   recorded = false;
 

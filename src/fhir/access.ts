@@ -1,18 +1,22 @@
+import { bulkExporter } from '../access/route-policies.js';
 import type { FhirContext } from './context.js';
 import { errors } from './outcomes.js';
 import type { FhirRequest } from './router/types.js';
 import type { Visibility } from '../storage/sql/visibility.js';
-import type { PlannedWrite, VersionFacts, WriteGuard, WriteOptions } from './write/engine.js';
+import type { ExistenceGuard, PlannedWrite, VersionFacts, WriteGuard, WriteOptions } from './write/engine.js';
 import { consentFacts } from '../storage/consent-store.js';
 import { hasActiveGrant } from '../storage/break-glass-store.js';
 import type { Queryable } from '../storage/database.js';
 import { readCurrent, type CurrentRow } from '../storage/resource-store.js';
 import { isCategory, type Category } from '../consent/categories.js';
-import { decideRead, decideType, decideWrite, NO_CONSENT, type Action, type Decision, type ResourceFacts } from '../access/policy.js';
+import { decideRead, decideType, decideWrite, mayChooseId, NO_CONSENT, type Action, type Decision, type ResourceFacts } from '../access/policy.js';
 import type { Principal } from '../access/principal.js';
 import { roleClass } from '../access/roles.js';
 import { readVisibility } from '../consent/visibility-sql.js';
 import type { AuditTrail } from '../audit/trail.js';
+import { masksConsents } from '../consent/masking.js';
+import { searchesConsentData } from './search/consent-data.js';
+import type { SearchPlan } from './search/model.js';
 
 /**
  * The FHIR side of access control: the router and the interactions call these, and these call the pure
@@ -72,6 +76,10 @@ export function authorizeRoute(access: RequestAccess, route: RouteLike, params: 
   if (isPublicRoute(route)) return undefined;
   const principal = access.principal;
   if (!principal) throw errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)');
+  // A research project's client exports within its project, and does nothing else (docs/research.md).
+  if (principal.project && !(route.access?.kind === 'policy' && route.access.check === bulkExporter)) {
+    throw errors.coded('outside-project', 'A research project\'s client may only use bulk export ($export)');
+  }
   // An interaction may declare its own policy too (AuditEvent's search and read: the trail, not the record).
   if (route.interaction === 'operation' || route.access) {
     const declared = route.access;
@@ -120,9 +128,15 @@ async function readDecision(principal: Principal, reader: Queryable, facts: Reso
   return decideRead(principal, facts, consent, now, action);
 }
 
+/** The answer for a resource that does not exist — and, word for word, for one the requester may not know of. */
+function absent(type: string, id: string): never {
+  throw errors.notFound(`${type}/${id} does not exist`);
+}
+
 function refuse(decision: Decision, facts: ResourceFacts): never {
   // A `not-found` denial says nothing of the resource: the same answer as for one that does not exist.
-  throw decision.denial === 'forbidden' ? errors.forbidden(decision.reason) : errors.notFound(`${facts.type}/${facts.id} does not exist`);
+  if (decision.denial === 'forbidden') throw errors.forbidden(decision.reason);
+  absent(facts.type, facts.id);
 }
 
 /** May the requester see this stored row (read, vread)? Throws 403/404 otherwise; the trail keeps the decision. */
@@ -145,22 +159,57 @@ export async function noteBreakGlass(principal: Principal | undefined, trail: Au
   if (await hasActiveGrant(reader, principal.subject, [...trail.patients], ctx.clock())) trail.decision('results include a patient under an active break-the-glass grant', 'ETREAT', true);
 }
 
+/**
+ * Refuses (403) a search, conditional criteria or Subscription criteria that test what Consents name
+ * (`Consent?data=`, chained, `_has`) to a requester who sees Consents masked: its answer would be the very
+ * list the masking hides. Refused whatever the value, so the refusal says nothing about the data.
+ */
+export function checkConsentDataSearch(principal: Principal | undefined, plan: SearchPlan): void {
+  if (masksConsents(principal) && searchesConsentData(plan)) {
+    throw errors.forbidden('Consents are searched by the resources they name only by the patient, their proxy and privacy officers');
+  }
+}
+
 /** The write engine's options for this request: who writes, their organisation, the access guard, the criteria's visibility. */
-export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'principal' | 'criteriaVisibility' | 'note'> {
+export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'existence' | 'principal' | 'criteriaVisibility' | 'criteriaCheck' | 'note'> {
   const principal = request.access?.principal;
   if (!principal) return {};
+  // The read decision on each current row, made once before planning and reused by the guard.
+  const decided = new WeakMap<CurrentRow, Decision>();
   const guard: WriteGuard = async (tx, writes) => {
-    for (const write of writes) await guardOne(request, ctx, principal, tx, write);
+    for (const write of writes) await guardOne(request, ctx, principal, tx, write, decided);
+  };
+  const existence: ExistenceGuard = async (tx, target) => {
+    const live = target.current && !target.current.deleted ? target.current : undefined;
+    if (live) {
+      const facts = factsOfRow(live);
+      const decision = await readDecision(principal, tx, facts, ctx.clock(), 'read');
+      decided.set(live, decision);
+      if (decision.permit || decision.denial !== 'not-found') return 'seen';
+      // Hidden: answered as if absent, and the attempt stays in the patient's access log with its reason.
+      request.audit?.entity(`${facts.type}/${facts.id}`, facts.patientId);
+      request.audit?.decision(`${decision.reason}; answered as absent, nothing written`, decision.purpose, decision.breakGlass);
+      if (request.audit) request.audit.concealed = true;
+      // Content cannot be written at a taken id as if it were free: refused as an absent id is below.
+      if (target.action === 'put') absent(target.resourceType, target.id);
+      return 'hidden';
+    }
+    if (target.clientId && !mayChooseId(principal, target.resourceType)) {
+      request.audit?.decision('a client-chosen id for a new resource is for platform clients (policy.ts mayChooseId)');
+      absent(target.resourceType, target.id);
+    }
+    return 'seen';
   };
   return {
-    guard, principal, ...(principal.organization ? { author: principal.organization } : {}),
+    guard, existence, principal, ...(principal.organization ? { author: principal.organization } : {}),
+    criteriaCheck: (plan) => checkConsentDataSearch(principal, plan),
     note: (reason: string) => request.audit?.decision(reason),
     // Conditional criteria see what a search would: no "matches more than one" about hidden resources.
     ...(request.visibility ? { criteriaVisibility: request.visibility } : {}),
   };
 }
 
-async function guardOne(request: FhirRequest, ctx: FhirContext, principal: Principal, tx: Queryable, write: PlannedWrite): Promise<void> {
+async function guardOne(request: FhirRequest, ctx: FhirContext, principal: Principal, tx: Queryable, write: PlannedWrite, decided: WeakMap<CurrentRow, Decision>): Promise<void> {
   const now = ctx.clock();
   const trail = request.audit;
   const note = (decision: Decision, facts: ResourceFacts) => {
@@ -169,7 +218,7 @@ async function guardOne(request: FhirRequest, ctx: FhirContext, principal: Princ
     if (!decision.permit) refuse(decision, facts);
   };
   const current = write.current && !write.current.deleted ? write.current : write.action === 'read' ? await readCurrent(tx, write.resourceType, write.id) : undefined;
-  if (current && !current.deleted) note(await readDecision(principal, tx, factsOfRow(current), now, 'read'), factsOfRow(current));
+  if (current && !current.deleted) note(decided.get(current) ?? await readDecision(principal, tx, factsOfRow(current), now, 'read'), factsOfRow(current));
   if (write.action === 'read') return;
   if (write.action === 'delete') {
     if (current) note(decideWrite(principal, 'delete', factsOfRow(current)), factsOfRow(current));

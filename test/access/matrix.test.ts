@@ -10,6 +10,8 @@ import { roleClass } from '../../src/access/roles.js';
 import { principalOf } from '../../src/auth/tokens.js';
 import { consentFacts } from '../../src/storage/consent-store.js';
 import { readCurrent } from '../../src/storage/resource-store.js';
+import { executeWrites } from '../../src/fhir/write/engine.js';
+import { withRetries } from '../../src/storage/database.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
 import { clientSecretToken, codeFlow, createUser, PASSWORD, professionalToken, registerClient, seedDirectory } from '../support/auth.js';
 
@@ -43,11 +45,13 @@ describe('access matrix: roles × consent states × categories × every API path
     await seedDirectory(t);
     await registerClient(t, { id: 'sys-a', name: 'EMR A', kind: 'confidential', secret: 'sys-a-secret-0123456789', scope: 'system/*.cruds', organization: 'Organization/org-a' });
     await registerClient(t, { id: 'sys-b', name: 'EMR B', kind: 'confidential', secret: 'sys-b-secret-0123456789', scope: 'system/*.cruds', organization: 'Organization/org-b' });
-    const sysA = await clientSecretToken(t, 'sys-a', 'sys-a-secret-0123456789', 'system/*.cruds');
-    const sysB = await clientSecretToken(t, 'sys-b', 'sys-b-secret-0123456789', 'system/*.cruds');
-    const put = async (token: string, resource: Resource) => {
-      const r = await t.request('PUT', `/fhir/${resource.resourceType}/${resource.id}`, { body: resource, token });
-      assert.ok(r.status === 201 || r.status === 200, r.text);
+    // Each organisation's records, with fixed ids: written as an import is (the write engine, the
+    // organisation as author), since a client-chosen id is for platform clients (policy.ts mayChooseId).
+    const sysA = 'Organization/org-a';
+    const sysB = 'Organization/org-b';
+    const put = async (author: string, resource: Resource) => {
+      const [r] = await withRetries(t.carnet.db, (tx) => executeWrites(tx, t.carnet.ctx, [{ kind: 'update', resourceType: resource.resourceType, id: resource.id as string, resource }], { transaction: false, author }));
+      assert.ok(r?.status === 201 || r?.status === 200);
     };
     const subject = (id: string) => ({ reference: `Patient/${id}` });
     await put(sysA, { resourceType: 'Patient', id: PM, name: [{ family: 'Martin', given: ['Léa'] }] });
@@ -101,21 +105,26 @@ describe('access matrix: roles × consent states × categories × every API path
   const ids = (b: Bundle, mode?: string) => (b.entry ?? []).filter((e) => !mode || e.search?.mode === mode).map((e) => `${e.resource?.resourceType}/${e.resource?.id}`).sort();
   const visibleOf = (v: Map<string, { permit: boolean }>, filter: (ref: string) => boolean) => [...v].filter(([ref, d]) => d.permit && filter(ref)).map(([ref]) => ref).sort();
 
+  /** The patient's one Consent (created with POST: the server gives its id), changed with PUT, or deleted. */
+  let consentId: string | undefined;
   async function setState(provision: Consent['provision'] | undefined): Promise<void> {
     const token = tokens.get('patient') as string;
     if (!provision) {
-      const r = await t.request('DELETE', '/fhir/Consent/consent-pm', { token });
+      if (!consentId) return;
+      const r = await t.request('DELETE', `/fhir/Consent/${consentId}`, { token });
       assert.ok(r.status === 204, r.text);
+      consentId = undefined;
       return;
     }
     const consent: Consent = {
-      resourceType: 'Consent', id: 'consent-pm', status: 'active', patient: { reference: `Patient/${PM}` },
+      resourceType: 'Consent', ...(consentId ? { id: consentId } : {}), status: 'active', patient: { reference: `Patient/${PM}` },
       scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
       category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }], provision,
       policyRule: { coding: [{ system: ACT, code: provision.type === 'deny' ? 'OPTOUT' : 'OPTIN' }] },
     };
-    const r = await t.request('PUT', '/fhir/Consent/consent-pm', { body: consent, token });
+    const r = consentId ? await t.request('PUT', `/fhir/Consent/${consentId}`, { body: consent, token }) : await t.request('POST', '/fhir/Consent', { body: consent, token });
     assert.ok(r.status === 200 || r.status === 201, r.text);
+    consentId = r.body.id;
   }
 
   for (const [state, provision] of Object.entries(STATES)) {

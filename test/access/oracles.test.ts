@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Bundle, OperationOutcome } from '@medplum/fhirtypes';
+import type { AuditEvent, Bundle, OperationOutcome } from '@medplum/fhirtypes';
 import { codeFlow, createUser, PASSWORD, professionalToken, seedDirectory } from '../support/auth.js';
 import { startTestCarnet, type TestCarnet, type TestResponse } from '../support/harness.js';
 import { ids, NAM, observation, privacyConsent, put, sourcePatient } from '../support/persons.js';
@@ -72,6 +72,59 @@ describe('no existence oracles', () => {
     const update = await t.request('PUT', '/fhir/Observation?_id=o-hidden-2', { token: physician, body: { ...observation('x', 'own', '8867-4'), id: undefined } });
     assert.equal(update.status, 201, 'no match: a new resource');
     assert.notEqual(update.body.id, 'o-hidden-2');
+  });
+
+  test('PUT, PATCH and DELETE by id: a hidden target answers as an absent one, writes nothing, and is audited', async () => {
+    const platformRead = async (id: string) => (await t.request('GET', `/fhir/Observation/${id}`)).body as { meta: { versionId: string } };
+    const before = { one: (await platformRead('o-hidden-1')).meta.versionId, own: (await platformRead('o-own-hidden')).meta.versionId };
+    const attempts = (id: string): [string, string, { body?: unknown; headers?: Record<string, string> }][] => [
+      ['DELETE', `/fhir/Observation/${id}`, {}],
+      ['DELETE', `/fhir/Observation/${id}`, { headers: { 'if-match': 'W/"1"' } }],
+      ['PUT', `/fhir/Observation/${id}`, { body: { ...observation(id, 'own', '8867-4') } }],
+      ['PUT', `/fhir/Observation/${id}`, { body: { ...observation(id, 'own', '8867-4') }, headers: { 'if-match': 'W/"9"' } }],
+      ['PUT', `/fhir/Observation/${id}`, { body: { resourceType: 'Observation', id, status: 'not-a-status' } }],
+      ['PATCH', `/fhir/Observation/${id}`, { body: [{ op: 'replace', path: '/status', value: 'amended' }], headers: { 'content-type': 'application/json-patch+json' } }],
+      ['PUT', `/fhir/Observation?_id=absent-too`, { body: { ...observation(id, 'own', '8867-4') } }],
+    ];
+    for (const [token, hidden] of [[physician, 'o-hidden-1'], [patient, 'o-hidden-1'], [physician, 'o-own-hidden']] as const) {
+      const absentAnswers: TestResponse[] = [];
+      for (const [method, url, options] of attempts('absent-id')) absentAnswers.push(await t.request(method, url, { token, ...options }));
+      const hiddenAnswers: TestResponse[] = [];
+      for (const [method, url, options] of attempts(hidden)) hiddenAnswers.push(await t.request(method, url, { token, ...options }));
+      hiddenAnswers.forEach((seen, i) => {
+        const [method, url] = attempts(hidden)[i] ?? [];
+        const absent = absentAnswers[i] as TestResponse;
+        assert.equal(seen.status, absent.status, `${method} ${url}: ${seen.text.slice(0, 200)} / ${absent.text.slice(0, 200)}`);
+        if (seen.status >= 400) assert.equal(said(seen, hidden), said(absent, 'absent-id'), `${method} ${url}`);
+      });
+      assert.equal(hiddenAnswers[0]?.status, 204, 'a delete of what one cannot see deletes nothing, as of what is not there');
+      assert.equal(hiddenAnswers[2]?.status, 404, 'an update-as-create of an id one cannot see: does not exist');
+    }
+    const after = { one: (await platformRead('o-hidden-1')).meta.versionId, own: (await platformRead('o-own-hidden')).meta.versionId };
+    assert.deepEqual(after, before, 'nothing was written to the hidden resources');
+    assert.equal((await t.request('GET', '/fhir/Observation/absent-id')).status, 404, 'nor created at the absent id');
+
+    // The attempts are in the person's access log, refused, with the reason (the requester never sees it).
+    const officer = await createUser(t, { username: 'po-oracles', password: PASSWORD, displayName: 'PO', role: 'privacy-officer' });
+    const po = (await codeFlow(t, { username: 'po-oracles', password: PASSWORD, totpSecret: officer.totp?.secret as string, scope: 'user/*.rs' })).token?.access_token as string;
+    const log = (await t.request('GET', '/fhir/Patient/own/$access-log', { token: po })).body as Bundle;
+    const deletes = (log.entry ?? []).map((e) => e.resource as AuditEvent).filter((e) => e.action === 'D' && e.entity?.some((x) => x.what?.reference === 'Observation/o-own-hidden'));
+    assert.ok(deletes.length >= 2, 'both deletes of the hidden resource are logged');
+    for (const e of deletes) {
+      assert.equal(e.outcome, '4', 'logged as refused, though answered 204');
+      assert.match(e.entity?.flatMap((x) => x.detail ?? []).find((d) => d.type === 'decision')?.valueString ?? '', /answered as absent/);
+    }
+  });
+
+  test('update-as-create stays for platform clients; a visible resource is still updated and deleted', async () => {
+    const created = await t.request('PUT', '/fhir/Observation/platform-chosen', { body: observation('platform-chosen', 'own', '8867-4') });
+    assert.equal(created.status, 201, created.text);
+    const updated = await t.request('PUT', '/fhir/Observation/platform-chosen', { token: physician, body: { ...observation('platform-chosen', 'own', '8867-4'), status: 'amended' } });
+    assert.equal(updated.status, 200, updated.text);
+    const upsert = await t.request('PUT', '/fhir/Observation?code=http://loinc.org|29463-7&subject=Patient/own', { token: physician, body: { ...observation('x', 'own', '29463-7'), id: undefined } });
+    assert.equal(upsert.status, 201, 'a conditional update without an id creates with a server id');
+    assert.equal((await t.request('DELETE', '/fhir/Observation/platform-chosen', { token: physician })).status, 204);
+    assert.equal((await t.request('GET', '/fhir/Observation/platform-chosen')).status, 410, 'the visible one was deleted');
   });
 
   test('a professional\'s $everything carries the Consent masked (no hidden id); the patient\'s whole', async () => {

@@ -47,7 +47,8 @@ describe('person-wide consent: one consent for every source record of a person',
     assert.equal(await status('/fhir/Observation/o-mh', physician), 404, 'closed to all but its writer by default');
     await put(t, privacyConsent('open-mh', 'lab', { type: 'permit', provision: [{ type: 'permit', securityLabel: [{ system: ACT, code: 'MH' }] }] }));
     assert.equal(await status('/fhir/Observation/o-mh', physician), 200);
-    await put(t, privacyConsent('clinic-consent', 'clinic', { type: 'permit', provision: [{ type: 'deny', securityLabel: [{ system: ACT, code: 'MH' }] }] }), patient);
+    // Created with its id by the platform (a client-chosen id is for platform clients); the patient changes it below.
+    await put(t, privacyConsent('clinic-consent', 'clinic', { type: 'permit', provision: [{ type: 'deny', securityLabel: [{ system: ACT, code: 'MH' }] }] }));
     assert.equal(await status('/fhir/Observation/o-mh', physician), 200, 'another person, as far as the MPI knows');
   });
 

@@ -9,6 +9,7 @@ import { compartmentSearch, search } from '../interactions/search.js';
 import { everything } from '../operations/everything.js';
 import { patientSummary, patientSummaryByIdentifier } from '../operations/summary.js';
 import { patientTimeline } from '../operations/timeline.js';
+import { bundleIngest } from '../operations/document-ingest.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -78,6 +79,9 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: ['Group', ':id', '$export'], interaction: 'operation', operation: 'export', definition: BULK_EXPORT.group, access: BULK_EXPORTER, handler: exportGroup },
   { method: 'GET', pattern: ['$export-poll-status', ':id'], interaction: 'operation', access: BULK_EXPORTER, handler: exportStatus },
   { method: 'DELETE', pattern: ['$export-poll-status', ':id'], interaction: 'operation', access: BULK_EXPORTER, handler: exportCancel },
+  // Documents in (docs/documents.md#documents-in): filed into the record of the document's person.
+  { method: 'POST', pattern: ['Bundle', '$ingest'], interaction: 'operation', operation: 'ingest', definition: 'urn:carnet:OperationDefinition/Bundle-ingest',
+    access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: bundleIngest },
   { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type', '_search'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type'], interaction: 'create', handler: create },

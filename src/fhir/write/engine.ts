@@ -11,6 +11,7 @@ import { errors, FhirError } from '../outcomes.js';
 import { collectReferences, parseLocalReference, rewriteReferences } from '../references.js';
 import { findByCriteria } from '../search/criteria.js';
 import type { Visibility } from '../../storage/sql/visibility.js';
+import type { SearchPlan } from '../search/model.js';
 import { extractIndex } from '../search/extract/index.js';
 import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
@@ -35,6 +36,16 @@ export interface WriteOptions {
    * see, as a search would — a hidden resource answers exactly as an absent one (no existence oracle).
    */
   readonly criteriaVisibility?: Visibility;
+  /** Access control: refuses criteria the requester may not search by, as search refuses them (Consent.data). */
+  readonly criteriaCheck?: (plan: SearchPlan) => void;
+  /**
+   * Access control, before anything is checked or planned (so no precondition, validation or version
+   * answer can tell): whether the requester may know that each target exists. A `hidden` target is
+   * written as if absent — a delete deletes nothing (204), a patch finds nothing (404), an If-Match has no
+   * current version — and a target whose id the requester may not give (update-as-create) is refused here
+   * with the very answer a hidden one gets.
+   */
+  readonly existence?: ExistenceGuard;
   /** Who writes (absent for Carnet's own writes): the after-write hooks are told (a Subscription keeps its owner). */
   readonly principal?: Principal;
   /** Adds a reason to the requester's audit record: the after-write hooks are given it (WrittenBy.note). */
@@ -65,6 +76,20 @@ export interface PlannedWrite {
 
 export type WriteGuard = (tx: Queryable, writes: readonly PlannedWrite[]) => Promise<void>;
 
+/**
+ * A write's target as found, before planning: what the write does there (`put` writes content at the id,
+ * so a hidden target cannot be written as if absent), and `clientId` when the client chose the id.
+ */
+export interface WriteTarget {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly current: CurrentRow | undefined;
+  readonly action: 'put' | 'patch' | 'delete';
+  readonly clientId: boolean;
+}
+
+export type ExistenceGuard = (tx: Queryable, target: WriteTarget) => Promise<'seen' | 'hidden'>;
+
 /** A write whose target is known: the id it acts on and what it will do there. */
 interface Resolved {
   readonly op: WriteOp;
@@ -75,6 +100,8 @@ interface Resolved {
   noWrite?: WriteResult;
   /** A create whose id is new (no current row to lock). */
   readonly isNew: boolean;
+  /** The id was chosen by the client for a resource that may be new (an update, a conditional update's body id). */
+  readonly clientId?: boolean;
   resource?: Resource;
 }
 
@@ -94,7 +121,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   for (const [position, op] of ops.entries()) {
     const index = options.entryIndexes?.[position] ?? position;
     try {
-      resolved.push(await resolveTarget(tx, ctx, op, index, options.criteriaVisibility));
+      resolved.push(await resolveTarget(tx, ctx, op, index, options));
     } catch (error) {
       failAt(error, index, many);
     }
@@ -110,6 +137,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
 
   const mapping = await referenceMapping(tx, ctx, resolved, options);
   const current = await lockCurrent(tx, resolved.filter((r) => !r.isNew && !r.noWrite).map((r) => ({ resourceType: r.resourceType, id: r.id })));
+  if (options.existence) await concealHidden(tx, resolved, current, options.existence, many);
 
   const now = ctx.clock().toISOString();
   const versions: NewVersion[] = [];
@@ -149,12 +177,33 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   return results;
 }
 
-async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string, visibility: Visibility | undefined): Promise<CurrentRow[]> {
-  const rows = await findByCriteria(tx, resourceType, criteria, { baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2, ...(visibility ? { visibility } : {}) });
+/** Drops the current rows the requester may not know exist: the writes plan them as absent. */
+async function concealHidden(tx: Queryable, resolved: readonly Resolved[], current: Map<string, CurrentRow>, existence: ExistenceGuard, many: boolean): Promise<void> {
+  for (const r of resolved) {
+    if (r.noWrite || r.isNew) continue;
+    const key = `${r.resourceType}/${r.id}`;
+    try {
+      const action = r.op.kind === 'patch' ? 'patch' : r.op.kind === 'delete' || r.op.kind === 'conditional-delete' ? 'delete' : 'put';
+      const seen = await existence(tx, { resourceType: r.resourceType, id: r.id, current: current.get(key), action, clientId: r.clientId ?? false });
+      if (seen === 'hidden') current.delete(key);
+    } catch (error) {
+      failAt(error, r.index, many);
+    }
+  }
+}
+
+/** What conditional criteria run under: the requester's visibility and refusals. */
+type CriteriaAccess = Pick<WriteOptions, 'criteriaVisibility' | 'criteriaCheck'>;
+
+async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string, access: CriteriaAccess): Promise<CurrentRow[]> {
+  const rows = await findByCriteria(tx, resourceType, criteria, {
+    baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2,
+    ...(access.criteriaVisibility ? { visibility: access.criteriaVisibility } : {}), ...(access.criteriaCheck ? { check: access.criteriaCheck } : {}),
+  });
   return rows.map((row) => ({ ...row, deleted: false }));
 }
 
-async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number, visibility: Visibility | undefined): Promise<Resolved> {
+async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number, access: CriteriaAccess): Promise<Resolved> {
   const resourceType = opResourceType(op);
   if (!fhirDefinitions().resourceTypes.has(resourceType)) throw errors.invalid(`Unknown resource type "${resourceType}"`);
   const base = { op, index, resourceType };
@@ -168,7 +217,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
         // on every match serialised every bundle that named the same organisation.
         for (const locked of [false, true]) {
           if (locked) await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
-          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist, visibility);
+          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist, access);
           if (matches.length > 1) throw errors.coded('multiple-matches', `If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
           const match = matches[0];
           if (match) {
@@ -180,7 +229,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     case 'conditional-update': {
       await lockCriteria(tx, `${resourceType}?${op.criteria}`);
-      const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria, access);
       if (matches.length > 1) throw errors.coded('multiple-matches', `Conditional update "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       const bodyId = op.resource.id;
@@ -188,10 +237,10 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
         throw errors.invalid(`The body's id "${bodyId}" differs from the matching ${resourceType}/${match.id}`);
       }
       if (bodyId) assertValidId(bodyId);
-      return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false };
+      return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false, clientId: !match && bodyId !== undefined };
     }
     case 'conditional-delete': {
-      const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria, access);
       if (matches.length > 1) throw errors.coded('multiple-matches', `Conditional delete "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       if (!match) {
@@ -201,7 +250,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     default:
       assertValidId(op.id);
-      return { ...base, id: op.id, isNew: false };
+      return { ...base, id: op.id, isNew: false, clientId: op.kind === 'update' && !op.serverId };
   }
 }
 
@@ -243,7 +292,7 @@ async function referenceMapping(tx: Queryable, ctx: FhirContext, resolved: Resol
       const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(reference);
       if (conditional) {
         const [, type, criteria] = conditional as unknown as [string, string, string];
-        const matches = await findMatches(tx, ctx, type, criteria, options.criteriaVisibility).catch((error: unknown) => failAt(error, r.index, true));
+        const matches = await findMatches(tx, ctx, type, criteria, options).catch((error: unknown) => failAt(error, r.index, true));
         if (matches.length !== 1) {
           const n = matches.length === 0 ? 'no' : 'more than one';
           failAt(errors.preconditionFailed(`Conditional reference "${reference}" matches ${n} resource`), r.index, true);
