@@ -1,6 +1,7 @@
 import { loadHl7Config, type Hl7Config } from '../hl7v2/config.js';
 import { mergeRules, type SummaryRules } from '../documents/ips/rules.js';
 import { ConfigError, intFrom, onOff } from './env.js';
+import { DEFAULT_OFF_LOOP, type OffLoopOptions } from '../fhir/validation/off-loop.js';
 import { loadResearchConfig, type ResearchConfig } from '../research/config.js';
 
 /** Typed configuration, read and validated once at startup from the environment. */
@@ -17,6 +18,8 @@ export interface CarnetConfig {
   readonly maxBodyBytes: number;
   /** The most entries one batch or transaction Bundle may hold (CARNET_MAX_BUNDLE_ENTRIES). */
   readonly maxBundleEntries: number;
+  /** Validation of large bodies off the event loop (CARNET_VALIDATION_*; fhir/validation/off-loop.ts). */
+  readonly validation: OffLoopOptions;
   readonly logLevel: string;
   /** Load the demo patients into an empty embedded database at first start. */
   readonly demo: boolean;
@@ -56,6 +59,12 @@ export interface SubscriptionsConfig {
   readonly leaseMs: number;
   /** How long a websocket binding token from $get-ws-binding-token may be used (CARNET_SUBSCRIPTION_WS_TOKEN_SECONDS). */
   readonly wsTokenSeconds: number;
+  /**
+   * How long a process keeps what it read of a subscription owner's account, grant and client
+   * (CARNET_SUBSCRIPTION_STANDING_MS; 0: read them for every batch and delivery). Changes Carnet makes
+   * empty it at once; this bounds only changes made behind its back.
+   */
+  readonly standingMs: number;
 }
 
 export interface BackgroundConfig {
@@ -118,6 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     databasePoolSize: intFrom(env, 'CARNET_DB_POOL_SIZE', 10, 1, 500),
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxBundleEntries: intFrom(env, 'CARNET_MAX_BUNDLE_ENTRIES', 10_000, 1, 1_000_000),
+    validation: {
+      workers: intFrom(env, 'CARNET_VALIDATION_WORKERS', DEFAULT_OFF_LOOP.workers, 0, 16),
+      minBytes: intFrom(env, 'CARNET_VALIDATION_OFFLOOP_BYTES', DEFAULT_OFF_LOOP.minBytes, 1, 1024 * 1024 * 1024),
+      timeoutMs: intFrom(env, 'CARNET_VALIDATION_TIMEOUT_MS', DEFAULT_OFF_LOOP.timeoutMs, 100, 3_600_000),
+      maxQueued: DEFAULT_OFF_LOOP.maxQueued,
+    },
     logLevel: env.LOG_LEVEL || 'info',
     demo,
     demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 2000),
@@ -140,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),
       leaseMs: intFrom(env, 'CARNET_SUBSCRIPTION_LEASE_MS', 30_000, 1000, 600_000),
       wsTokenSeconds: intFrom(env, 'CARNET_SUBSCRIPTION_WS_TOKEN_SECONDS', 300, 10, 3600),
+      standingMs: intFrom(env, 'CARNET_SUBSCRIPTION_STANDING_MS', 5000, 0, 600_000),
     },
     research: loadResearchConfig(env, env.CARNET_DATA_DIR || './data'),
   };
