@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
-import { parseJsonBody } from './json-body.js';
+import { decodeBody, parseJsonBody } from './json-body.js';
+import { takesXml, XML_TYPES, XmlBody } from '../fhir/xml-body.js';
 import { stringifyJson, writtenNumbers } from '../fhir/written-numbers.js';
 import { errorResponse, errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
@@ -66,6 +67,13 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
       done(error as Error, undefined);
     }
   });
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      done(null, new XmlBody(body as Buffer, decodeBody(body as Buffer, request.headers['content-type'])));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.addContentTypeParser('*', (request, _payload, done) => {
     done(new FhirError('unsupported-media-type', `Content-Type "${request.headers['content-type'] ?? ''}" is not supported; send application/fhir+json`), undefined);
@@ -76,6 +84,9 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     const path = url.pathname.replace(/^\/fhir\/?/, '');
     if (!acceptsJson(request, url.searchParams)) {
       return sendFhir(reply, errorResponse(new FhirError('not-acceptable', 'Carnet answers in JSON only (application/fhir+json)')));
+    }
+    if (request.body instanceof XmlBody && !takesXml(path)) {
+      return sendFhir(reply, errorResponse(new FhirError('unsupported-media-type', `Content-Type "${request.headers['content-type'] ?? ''}" is not supported here; send application/fhir+json`)));
     }
     if (['POST', 'PUT', 'PATCH'].includes(request.method) && request.body === undefined && !request.headers['content-type']) {
       return sendFhir(reply, errorResponse(errors.coded('missing-body', 'The request has no body; a FHIR resource is expected')));

@@ -7,7 +7,9 @@ import { withRetries, type Queryable } from '../../storage/database.js';
 import { readCurrent } from '../../storage/resource-store.js';
 import { writeAccess } from '../access.js';
 import { bodyResource } from '../interactions/respond.js';
-import { errors, issue } from '../outcomes.js';
+import { errors, FhirError, issue } from '../outcomes.js';
+import { XmlBody } from '../xml-body.js';
+import { CDA_CONTENT_TYPE, convertCcda } from '../../documents/ccda/convert.js';
 import type { FhirRequest, Handler, HandlerInput } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
 import type { WriteOp } from '../write/operations.js';
@@ -29,8 +31,8 @@ export function documentOf(request: FhirRequest): Resource {
   return resource;
 }
 
-/** Runs the planner, a refusal becoming a 400 OperationOutcome naming the element. */
-export function planned(plan: () => DocumentPlan): DocumentPlan {
+/** Runs a planning step, a refusal becoming a 400 OperationOutcome naming the element. */
+export function planned<T>(plan: () => T): T {
   try {
     return plan();
   } catch (error) {
@@ -89,4 +91,22 @@ export const bundleIngest: Handler = async (input) => {
   const document = documentOf(input.request);
   const plan = planned(() => planDocument(document, { now: input.ctx.clock().toISOString() }));
   return fileDocument(input, plan, 'ingest');
+};
+
+/**
+ * POST $import-ccda — a C-CDA R2.1 document (XML) converted to FHIR (best effort, src/documents/ccda/) and
+ * filed like a FHIR document: the original XML kept as the Binary, what could not be converted a warning.
+ */
+export const ccdaImport: Handler = async (input) => {
+  const body = input.request.body;
+  if (!(body instanceof XmlBody)) {
+    throw new FhirError('unsupported-media-type', '$import-ccda takes the C-CDA document itself as XML (Content-Type application/xml or text/xml)');
+  }
+  const conversion = planned(() => convertCcda(body.text));
+  const plan = planned(() => planDocument(conversion.bundle, {
+    now: input.ctx.clock().toISOString(), original: { contentType: CDA_CONTENT_TYPE, bytes: body.bytes }, warnings: conversion.warnings,
+    // Sample documents reuse one ClinicalDocument.id across document types; the type tells them apart.
+    identity: conversion.documentType,
+  }));
+  return fileDocument(input, plan, 'import-ccda');
 };

@@ -9,7 +9,7 @@ import { compartmentSearch, search } from '../interactions/search.js';
 import { everything } from '../operations/everything.js';
 import { patientSummary, patientSummaryByIdentifier } from '../operations/summary.js';
 import { patientTimeline } from '../operations/timeline.js';
-import { bundleIngest } from '../operations/document-ingest.js';
+import { bundleIngest, ccdaImport } from '../operations/document-ingest.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -60,6 +60,8 @@ export const ROUTES: readonly Route[] = [
   // Documents in (docs/documents.md#documents-in): filed into the record of the document's person.
   { method: 'POST', pattern: ['Bundle', '$ingest'], interaction: 'operation', operation: 'ingest', definition: 'urn:carnet:OperationDefinition/Bundle-ingest',
     access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: bundleIngest },
+  { method: 'POST', pattern: ['$import-ccda'], interaction: 'operation', operation: 'import-ccda', definition: 'urn:carnet:OperationDefinition/import-ccda',
+    access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: ccdaImport },
   { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type', '_search'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type'], interaction: 'create', handler: create },
