@@ -15,12 +15,14 @@ import { withRetries } from '../src/storage/database.js';
 import { openPGlite } from '../src/storage/pglite-database.js';
 import { openPostgres } from '../src/storage/postgres-database.js';
 import { AVAILABILITY_URL, PUBLIC_BOOKING_URL } from '../src/scheduling/schedule-facts.js';
-import { benchDatabaseName, createDatabase, dropDatabase, postgresReachable } from './postgres.js';
+import { createDatabase, dropDatabase, postgresReachable } from './postgres.js';
 import { summarize } from './stats.js';
 
 const { values } = parseArgs({ options: {
   practitioners: { type: 'string', default: '1000' }, 'per-clinic': { type: 'string', default: '5' }, booked: { type: 'string', default: '10' },
   requests: { type: 'string', default: '300' }, 'pg-url': { type: 'string' }, db: { type: 'string' },
+  // Keep the PostgreSQL database afterwards (to EXPLAIN $find's statements on the bench's data).
+  keep: { type: 'boolean', default: false },
 } });
 const PG = values['pg-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECRET = 'bench-secret-0123456789abcdef0123456789';
@@ -38,7 +40,8 @@ function availability(): Extension {
 
 async function main(): Promise<void> {
   const usePg = values.db !== 'pglite' && (await postgresReachable(PG));
-  const name = benchDatabaseName(new Date().toISOString().replace(/\D/g, '').slice(0, 14));
+  // Named after the scheduling work's reserved databases (carnet_scheduling*) on the shared server.
+  const name = `carnet_scheduling_bench_${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${process.pid}`;
   const dbUrl = usePg ? await createDatabase(PG, name) : undefined;
   const db = dbUrl ? await openPostgres(dbUrl, 10) : await openPGlite('memory://');
   const config = loadConfig({ CARNET_BASE_URL: 'http://bench.local', CARNET_BOOTSTRAP_CLIENT_ID: 'bench', CARNET_BOOTSTRAP_CLIENT_SECRET: SECRET, CARNET_ACCESS_TOKEN_SECONDS: '3600', CARNET_BACKGROUND: 'off', CARNET_MPI: 'off', LOG_LEVEL: 'warn' });
@@ -149,7 +152,8 @@ async function main(): Promise<void> {
     console.log(`  double bookings: ${Number((doubles.rows[0] as { n: number }).n)} overlapping claims, ${Number((slotDoubles.rows[0] as { n: number }).n)} slots booked twice (must be 0)`);
   } finally {
     await carnet.close();
-    if (dbUrl) await dropDatabase(PG, name);
+    if (dbUrl && !values.keep) await dropDatabase(PG, name);
+    else if (dbUrl) process.stderr.write(`kept ${dbUrl}\n`);
   }
 }
 

@@ -33,6 +33,8 @@ export interface Principal {
   readonly scopes: ParsedScopes;
   /** A platform client (the bootstrap client): full access for operations, consents do not filter it, all audited. */
   readonly platform: boolean;
+  /** The research project of a project's backend client: it may only export, within the project. */
+  readonly project?: string;
   readonly tokenId: string;
   readonly grantId?: string;
 }

@@ -56,3 +56,14 @@ export function bulkExporter(principal: Principal): string | undefined {
   if (!principal.scopes.resources.some((s) => s.context === 'system' && s.permissions.has('r'))) return 'bulk export needs a system/ scope that reads (system/*.read, system/Patient.r, …)';
   return undefined;
 }
+
+/** Data-access projects: researchers ask (and see their own), privacy officers decide (and see all). */
+export function researchAccess(principal: Principal): string | undefined {
+  if (principal.platform || (principal.kind === 'user' && ['researcher', 'privacy-officer'].includes(principal.role))) return undefined;
+  return 'only researchers and privacy officers use data-access projects';
+}
+
+/** Approving or refusing a data-access project: privacy officers (and platform clients). */
+export function privacyReview(principal: Principal): string | undefined {
+  return principal.platform || (principal.kind === 'user' && principal.role === 'privacy-officer') ? undefined : 'only privacy officers decide data-access projects';
+}

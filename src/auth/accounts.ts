@@ -88,6 +88,8 @@ export interface ClientInput {
   readonly redirectUris?: readonly string[];
   readonly scope: string;
   readonly organization?: string;
+  /** Set only by a privacy officer's approval of a research project (never through client administration). */
+  readonly project?: string;
   readonly platform?: boolean;
   readonly trusted?: boolean;
 }
@@ -107,7 +109,7 @@ export async function createClient(db: Queryable, input: ClientInput, now: Date)
     id, name: input.name, kind: input.kind, ...(input.secret ? { secretHash: await hashSecret(input.secret) } : {}),
     ...(input.jwks ? { jwks: JSON.stringify(input.jwks) } : {}), ...(input.jwksUri ? { jwksUri: input.jwksUri } : {}),
     redirectUris: [...(input.redirectUris ?? [])], scope: input.scope, ...(input.organization ? { organization: input.organization } : {}),
-    platform: Boolean(input.platform), trusted: Boolean(input.trusted),
+    ...(input.project ? { project: input.project } : {}), platform: Boolean(input.platform), trusted: Boolean(input.trusted),
   };
   await insertClient(db, client, now);
   return { ...client, disabled: false };

@@ -107,6 +107,7 @@ export class Authority {
     const claims: AccessClaims = {
       sub: client.id, client_id: client.id, scope: formatScopes({ ...scopes, other: new Set() }), kind: 'client', role: 'system', name: client.name,
       ...(client.organization ? { org: client.organization } : {}), ...(client.platform ? { platform: true } : {}),
+      ...(client.project ? { project: client.project } : {}),
     };
     const { token, expiresIn } = await this.tokens.issueAccessToken(claims);
     return { access_token: token, token_type: 'Bearer', expires_in: expiresIn, scope: claims.scope };

@@ -26,6 +26,8 @@ export interface AccessClaims {
   readonly patient?: string;
   readonly platform?: boolean;
   readonly grant?: string;
+  /** A research project's client (docs/research.md). */
+  readonly project?: string;
 }
 
 /** How many verified tokens a process remembers (a few MB at most). */
@@ -153,6 +155,7 @@ function principalOfClaims(claims: AccessClaims & JWTPayload): Principal | undef
     ...(claims.patient ? { launchPatient: claims.patient } : {}),
     scopes: parseScopes(claims.scope),
     platform: claims.platform === true,
+    ...(claims.project ? { project: claims.project } : {}),
     tokenId: claims.jti ?? '',
     ...(claims.grant ? { grantId: claims.grant } : {}),
   };

@@ -1,3 +1,4 @@
+import { bulkExporter } from '../access/route-policies.js';
 import type { FhirContext } from './context.js';
 import { errors } from './outcomes.js';
 import type { FhirRequest } from './router/types.js';
@@ -13,6 +14,9 @@ import type { Principal } from '../access/principal.js';
 import { roleClass } from '../access/roles.js';
 import { readVisibility } from '../consent/visibility-sql.js';
 import type { AuditTrail } from '../audit/trail.js';
+import { masksConsents } from '../consent/masking.js';
+import { searchesConsentData } from './search/consent-data.js';
+import type { SearchPlan } from './search/model.js';
 
 /**
  * The FHIR side of access control: the router and the interactions call these, and these call the pure
@@ -72,6 +76,10 @@ export function authorizeRoute(access: RequestAccess, route: RouteLike, params: 
   if (isPublicRoute(route)) return undefined;
   const principal = access.principal;
   if (!principal) throw errors.coded('token-required', 'This request needs an access token (Authorization: Bearer …)');
+  // A research project's client exports within its project, and does nothing else (docs/research.md).
+  if (principal.project && !(route.access?.kind === 'policy' && route.access.check === bulkExporter)) {
+    throw errors.coded('outside-project', 'A research project\'s client may only use bulk export ($export)');
+  }
   if (route.interaction === 'operation') {
     const declared = route.access;
     if (!declared) throw errors.forbidden('This operation declares no access policy');
@@ -150,8 +158,19 @@ export async function noteBreakGlass(principal: Principal | undefined, trail: Au
   if (await hasActiveGrant(reader, principal.subject, [...trail.patients], ctx.clock())) trail.decision('results include a patient under an active break-the-glass grant', 'ETREAT', true);
 }
 
+/**
+ * Refuses (403) a search, conditional criteria or Subscription criteria that test what Consents name
+ * (`Consent?data=`, chained, `_has`) to a requester who sees Consents masked: its answer would be the very
+ * list the masking hides. Refused whatever the value, so the refusal says nothing about the data.
+ */
+export function checkConsentDataSearch(principal: Principal | undefined, plan: SearchPlan): void {
+  if (masksConsents(principal) && searchesConsentData(plan)) {
+    throw errors.forbidden('Consents are searched by the resources they name only by the patient, their proxy and privacy officers');
+  }
+}
+
 /** The write engine's options for this request: who writes, their organisation, the access guard, the criteria's visibility. */
-export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'existence' | 'principal' | 'criteriaVisibility' | 'note'> {
+export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteOptions, 'author' | 'guard' | 'existence' | 'principal' | 'criteriaVisibility' | 'criteriaCheck' | 'note'> {
   const principal = request.access?.principal;
   if (!principal) return {};
   // The read decision on each current row, made once before planning and reused by the guard.
@@ -170,15 +189,19 @@ export function writeAccess(request: FhirRequest, ctx: FhirContext): Pick<WriteO
       request.audit?.entity(`${facts.type}/${facts.id}`, facts.patientId);
       request.audit?.decision(`${decision.reason}; answered as absent, nothing written`, decision.purpose, decision.breakGlass);
       if (request.audit) request.audit.concealed = true;
+      // Content cannot be written at a taken id as if it were free: refused as an absent id is below.
+      if (target.action === 'put') absent(target.resourceType, target.id);
+      return 'hidden';
     }
     if (target.clientId && !mayChooseId(principal, target.resourceType)) {
-      if (!live) request.audit?.decision('a client-chosen id for a new resource is for platform clients (policy.ts mayChooseId)');
+      request.audit?.decision('a client-chosen id for a new resource is for platform clients (policy.ts mayChooseId)');
       absent(target.resourceType, target.id);
     }
-    return live ? 'hidden' : 'seen';
+    return 'seen';
   };
   return {
     guard, existence, principal, ...(principal.organization ? { author: principal.organization } : {}),
+    criteriaCheck: (plan) => checkConsentDataSearch(principal, plan),
     note: (reason: string) => request.audit?.decision(reason),
     // Conditional criteria see what a search would: no "matches more than one" about hidden resources.
     ...(request.visibility ? { criteriaVisibility: request.visibility } : {}),

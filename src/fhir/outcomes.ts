@@ -92,6 +92,8 @@ export const ERROR_CODES = {
   'not-supported': { category: 'not-supported', meaning: 'a valid FHIR request Carnet does not implement' },
   'too-many-requests': { category: 'too-many-requests', meaning: 'too many requests of this kind at once (Retry-After says when to try again)' },
   'export-busy': { category: 'too-many-requests', meaning: 'the client already runs as many bulk exports as it may (docs/research.md)' },
+  'project-inactive': { category: 'forbidden', meaning: 'the research project of this client is not approved or has expired (docs/research.md)' },
+  'outside-project': { category: 'forbidden', meaning: 'the export asks for more than the research project was approved for (docs/research.md)' },
   internal: { category: 'internal', meaning: 'a bug: the details are in the server log' },
 } as const satisfies Record<string, { category: ErrorCategory; meaning: string }>;
 

@@ -59,6 +59,7 @@ export async function adminPlugin(app: FastifyInstance, options: { auth: AuthSer
     try {
       const input = request.body as ClientInput;
       if (input.platform) return problem(reply, 400, 'platform clients are registered only with CARNET_BOOTSTRAP_CLIENT_ID/SECRET');
+      if (input.project !== undefined) return problem(reply, 400, 'a research project gets its client when a privacy officer approves it (/research/projects)');
       const client = await createClient(auth.db, input, auth.clock());
       return reply.code(201).send({ id: client.id, name: client.name, kind: client.kind, scope: client.scope });
     } catch (error) {

@@ -21,6 +21,8 @@ export type RouteAccess = 'public' | 'fhir' | ((principal: Principal) => string 
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** What a route outside the FHIR API acted on, for its AuditEvent (route-audit.ts). */
+    auditEntities?: string[];
   }
   interface FastifyContextConfig {
     access?: RouteAccess;

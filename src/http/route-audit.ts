@@ -16,7 +16,7 @@ export function auditRoutesHook(app: FastifyInstance, auth: AuthServices): void 
     const path = request.routeOptions.url ?? '';
     await auth.audit.record(auditRecord({
       uid: auth.newId(), recorded: auth.clock().toISOString(), event: 'http', action: request.method === 'GET' ? 'R' : 'E',
-      outcome: outcomeOfStatus(reply.statusCode), agent: principalAgent(request.principal, request.ip), patients: [], entities: [],
+      outcome: outcomeOfStatus(reply.statusCode), agent: principalAgent(request.principal, request.ip), patients: [], entities: request.auditEntities ?? [],
       details: { route: `${request.method} ${path}`, status: String(reply.statusCode) },
     }));
     return payload;

@@ -17,6 +17,7 @@ import { webPlugin, type WebOptions } from './web-plugin.js';
 import { backgroundPlugin, type BackgroundOperations } from './background-plugin.js';
 import { auditRoutesHook, rejectedTokenRecord } from './route-audit.js';
 import { bulkFilesPlugin } from './bulk-files-plugin.js';
+import { researchPlugin } from './research-plugin.js';
 
 export interface ServerOptions {
   readonly ctx: FhirContext;
@@ -120,7 +121,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(adminPlugin, { auth });
   if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
-  if (options.fhir !== false && options.ctx.research) await app.register(bulkFilesPlugin, { db: options.ctx.db, config: options.ctx.research });
+  if (options.fhir !== false && options.ctx.research) {
+    await app.register(bulkFilesPlugin, { db: options.ctx.db, config: options.ctx.research });
+    await app.register(researchPlugin, { auth });
+  }
   if (options.fhir !== false && options.subscriptionSockets) registerSubscriptionSockets(app, options.subscriptionSockets);
   if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db, clock: options.ctx.clock });
   return app;

@@ -198,6 +198,13 @@ export async function readJob(q: Queryable, id: number): Promise<Job | undefined
   return rows[0] ? jobFromRow(rows[0]) : undefined;
 }
 
+/** The keyed job (kind, key), whatever its state. */
+export async function readKeyedJob(q: Queryable, kind: string, key: string): Promise<Job | undefined> {
+  const b = new SqlBuilder();
+  const { rows } = await q.query<Row>(`SELECT ${JOB_COLUMNS} FROM job ${b.where(b.eq('kind', kind), b.eq('key', key))}`, b.params);
+  return rows[0] ? jobFromRow(rows[0]) : undefined;
+}
+
 export interface JobListQuery {
   readonly state?: JobState;
   readonly kind?: string;

@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../storage/database.js';
 import { DEFAULT_BACKOFF, type Backoff } from './backoff.js';
 import type { Job, NewJob } from './job.js';
 import {
-  cancelJob, cancelKeyedJob, countJobs, insertJobs, listJobs, readJob, rearmKeyedJob, retryJob, upsertSchedule, type JobInsert, type JobListQuery,
+  cancelJob, cancelKeyedJob, countJobs, insertJobs, listJobs, readJob, readKeyedJob, rearmKeyedJob, retryJob, upsertSchedule, type JobInsert, type JobListQuery,
 } from './job-store.js';
 import { checkSchedule, nextRun, type Schedule } from './schedule.js';
 
@@ -116,6 +116,11 @@ export class Jobs {
     };
     if (!(await rearmKeyedJob(q, row))) await insertJobs(q, [row], now);
     signalAfterCommit(q, 'jobs');
+  }
+
+  /** The keyed job (kind, key) as `q` sees it (in its transaction), whatever its state. */
+  keyed(q: Queryable, kind: string, key: string): Promise<Job | undefined> {
+    return readKeyedJob(q, kind, key);
   }
 
   /** Cancels, in `q`'s transaction, the keyed job (kind, key) if it is still pending. */

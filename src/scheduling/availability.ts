@@ -89,9 +89,45 @@ export function withoutBusy<T extends Interval>(candidates: readonly T[], busy: 
   });
 }
 
-/** The first `count` of several lists, earliest start first (ties: the order of the lists). */
-export function earliest<T extends Interval>(lists: readonly (readonly T[])[], count: number): T[] {
-  return lists.flat().sort((a, b) => a.start - b.start || a.end - b.end).slice(0, Math.max(0, count));
+/**
+ * The `count` earliest of many candidates (by start, then id), kept sorted as they come. A candidate that
+ * would not be among them is turned away before anything is built for it: searching 100 schedules costs
+ * about what the few openings kept cost, not what all their openings would (issue #18's $find target).
+ */
+export class Earliest<T extends Interval> {
+  private readonly kept: T[] = [];
+
+  constructor(private readonly count: number, private readonly idOf: (item: T) => string) {}
+
+  /** The latest start a candidate may have to be kept (Infinity until `count` are kept). */
+  get cutoff(): number {
+    if (this.count <= 0) return -Infinity;
+    return this.kept.length < this.count ? Infinity : (this.kept[this.kept.length - 1] as T).start;
+  }
+
+  /** Whether a candidate starting then, with this id, would be kept. */
+  wants(start: number, id: string): boolean {
+    if (this.count <= 0) return false;
+    if (this.kept.length < this.count) return true;
+    const last = this.kept[this.kept.length - 1] as T;
+    return start < last.start || (start === last.start && id.localeCompare(this.idOf(last)) < 0);
+  }
+
+  add(item: T): void {
+    if (!this.wants(item.start, this.idOf(item))) return;
+    let at = this.kept.length;
+    while (at > 0 && this.before(item, this.kept[at - 1] as T)) at--;
+    this.kept.splice(at, 0, item);
+    if (this.kept.length > this.count) this.kept.pop();
+  }
+
+  items(): T[] {
+    return [...this.kept];
+  }
+
+  private before(a: T, b: T): boolean {
+    return a.start < b.start || (a.start === b.start && this.idOf(a).localeCompare(this.idOf(b)) < 0);
+  }
 }
 
 /**

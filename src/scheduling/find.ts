@@ -3,7 +3,7 @@ import { currentContents } from './claim-store.js';
 import { clinicRulesOf } from './clinic-rules.js';
 import type { Queryable } from '../storage/database.js';
 import { referencedIds } from './claims.js';
-import { ruleOpenings, ruleSlotId, withoutBusy, type Interval } from './availability.js';
+import { Earliest, ruleOpenings, ruleSlotId, withoutBusy, type Interval } from './availability.js';
 import { visitModeOf, type VisitMode } from './schedule-facts.js';
 import { freeSlots } from './slot-index.js';
 import { busyClaims, findSchedules, type ScheduleCriteria, type ScheduleView, type Search } from './schedule-store.js';
@@ -40,7 +40,7 @@ export interface Opening extends Interval {
 const FIRST_WINDOW = 24 * 3_600_000;
 
 export async function findOpenings(tx: Queryable, query: FindQuery, search: Search): Promise<Opening[]> {
-  const views = await findSchedules(tx, query, search);
+  const views = await findSchedules(tx, query);
   if (views.length === 0) return [];
   const admissible = query.patientRules ? await bookingWindows(tx, views, search.now.getTime()) : undefined;
   const inWindow = (view: ScheduleView, start: number): boolean => {
@@ -49,23 +49,28 @@ export async function findOpenings(tx: Queryable, query: FindQuery, search: Sear
   };
   const found: Opening[] = [];
   const byId = new Map(views.map((v) => [v.id, v]));
+  const actors = [...new Set(views.flatMap((v) => [`Schedule/${v.id}`, ...v.people]))];
+  // Schedules of one clinic usually share their hours: their openings are computed once per window.
+  const ruleKey = new Map(views.map((v) => [v.id, v.rules ? JSON.stringify(v.rules) : '']));
   for (let lo = query.from, span = FIRST_WINDOW; lo < query.to && found.length < query.count; lo += span, span *= 2) {
     const hi = Math.min(query.to, lo + span);
-    // Schedules of one clinic usually share their hours: their openings are computed once.
     const openingsOf = new Map<string, Interval[]>();
-    const actors = [...new Set(views.flatMap((v) => [`Schedule/${v.id}`, ...v.people]))];
-    const busy = await busyClaims(tx, actors, lo, hi, search.now);
+    // Both read at once (on the pool, two connections): the stored free Slots that no live claim holds.
+    const [busy, stored] = await Promise.all([
+      busyClaims(tx, actors, lo, hi, search.now),
+      freeSlots(tx, views.map((v) => v.id), lo, hi, query.count, search.now),
+    ]);
     const busyOf = new Map<string, Interval[]>();
     const claimedSlots = new Set<string>();
     for (const claim of busy) {
       if (claim.slotId) claimedSlots.add(claim.slotId);
-      const list = busyOf.get(claim.actor) ?? [];
-      list.push(claim);
-      busyOf.set(claim.actor, list);
+      const list = busyOf.get(claim.actor);
+      if (list) list.push(claim);
+      else busyOf.set(claim.actor, [claim]);
     }
     const blocking = (v: ScheduleView): Interval[] => [`Schedule/${v.id}`, ...v.people].flatMap((a) => busyOf.get(a) ?? []);
-    const window: Opening[] = [];
-    const stored = await freeSlots(tx, views.map((v) => v.id), lo, hi, query.count + claimedSlots.size);
+    // Only the earliest `need` of this window are kept: the others are turned away before they are built.
+    const best = new Earliest<Opening>(query.count - found.length, (o) => o.slotId);
     const storedIds = new Set<string>();
     const storedOf = new Map<string, Interval[]>();
     for (const slot of stored) {
@@ -76,29 +81,35 @@ export async function findOpenings(tx: Queryable, query: FindQuery, search: Sear
       if (!view || claimedSlots.has(slot.id as string) || !query.visible(view, slot)) continue;
       const mode = visitModeOf(view.schedule, slot);
       if (query.visitMode && mode !== query.visitMode) continue;
-      if (!inWindow(view, interval.start)) continue;
+      if (!inWindow(view, interval.start) || !best.wants(interval.start, slot.id as string)) continue;
       if (withoutBusy([interval], blocking(view)).length === 0) continue;
-      window.push({ ...interval, view, slotId: slot.id as string, slot, visitMode: mode });
+      best.add({ ...interval, view, slotId: slot.id as string, slot, visitMode: mode });
     }
     for (const view of views) {
       if (!view.rules || !query.visible(view) || (query.visitMode && view.visitMode !== query.visitMode)) continue;
-      // A stored free Slot is the opening at its time: the rule gives none over it.
-      const key = JSON.stringify(view.rules);
+      const key = ruleKey.get(view.id) as string;
       let all = openingsOf.get(key);
       if (!all) {
         all = ruleOpenings(view.rules, lo, hi);
         openingsOf.set(key, all);
       }
-      const openings = withoutBusy(all, [...blocking(view), ...(storedOf.get(view.id) ?? [])]);
+      // Earliest first: only the prefix up to the current cutoff can still be kept.
+      const cutoff = best.cutoff;
+      let upTo = 0;
+      while (upTo < all.length && (all[upTo] as Interval).start <= cutoff) upTo++;
+      if (upTo === 0) continue;
+      // A stored free Slot is the opening at its time: the rule gives none over it.
+      const openings = withoutBusy(all.slice(0, upTo), [...blocking(view), ...(storedOf.get(view.id) ?? [])]);
       for (const o of openings) {
+        if (o.start > best.cutoff) break;
+        if (!inWindow(view, o.start)) continue;
         const slotId = ruleSlotId(view.id, o.start);
         // A rule opening once held or booked is a stored Slot: it is listed (or not) as one.
-        if (storedIds.has(slotId) || claimedSlots.has(slotId) || !inWindow(view, o.start)) continue;
-        window.push({ ...o, view, slotId, visitMode: view.visitMode });
+        if (storedIds.has(slotId) || claimedSlots.has(slotId) || !best.wants(o.start, slotId)) continue;
+        best.add({ ...o, view, slotId, visitMode: view.visitMode });
       }
     }
-    window.sort((a, b) => a.start - b.start || a.slotId.localeCompare(b.slotId));
-    found.push(...window.slice(0, query.count - found.length));
+    found.push(...best.items());
   }
   return found;
 }

@@ -11,7 +11,8 @@ import { CLINIC_TIME_ZONE } from './time-zone.js';
 
 /**
  * Appointment reminders (issue #18): each booked appointment has one delayed durable job (kind
- * `appointment.remind`, key the appointment's id) due 24 h before its start, enqueued by the scheduling
+ * `appointment.remind`, key the appointment's id) due 24 h before its start (booked later than that: 2 h
+ * before, or right away; see reminderDue), enqueued by the scheduling
  * write hook in the transaction that books it, whatever the path; moving the appointment re-arms it at the
  * new time, cancelling (or deleting, or marking it anything but booked) cancels it. When it runs and the
  * appointment is still booked at that time, the job writes a `Communication` (category
@@ -21,6 +22,8 @@ import { CLINIC_TIME_ZONE } from './time-zone.js';
 
 export const REMINDER_KIND = 'appointment.remind';
 export const REMINDER_LEAD_MS = 24 * 3_600_000;
+/** Booked less than 24 h ahead: reminded this long before instead, or right away when even that has passed. */
+export const SHORT_NOTICE_LEAD_MS = 2 * 3_600_000;
 export const REMINDER_CATEGORY = { system: 'urn:carnet:communication-category', code: 'appointment-reminder', display: 'Appointment reminder' } as const;
 
 interface ReminderPayload {
@@ -29,15 +32,32 @@ interface ReminderPayload {
   readonly start: number;
 }
 
+/**
+ * When to remind of an appointment starting at `start` (pure): 24 h before; booked less than 24 h ahead,
+ * 2 h before; less than 2 h ahead, right away — a clinic booking by telephone, or a proxy, may be the one
+ * who booked, and the patient must still hear of it. Nothing for a start already past.
+ */
+export function reminderDue(start: number, now: number): number | undefined {
+  if (!(start > now)) return undefined;
+  if (start - REMINDER_LEAD_MS > now) return start - REMINDER_LEAD_MS;
+  if (start - SHORT_NOTICE_LEAD_MS > now) return start - SHORT_NOTICE_LEAD_MS;
+  return now;
+}
+
 /** In the write's transaction: arm, move or cancel the reminders of the appointments written. */
 export async function keepReminders(tx: Queryable, jobs: Jobs | undefined, versions: readonly WrittenVersion[], now: Date): Promise<void> {
   if (!jobs) return;
   for (const version of versions) {
     const appointment = version.content && !version.deleted ? (JSON.parse(version.content) as Appointment) : undefined;
     const start = appointment?.start ? Date.parse(appointment.start) : NaN;
-    const due = start - REMINDER_LEAD_MS;
-    if (appointment?.status === 'booked' && patientOf(appointment) && due > now.getTime()) {
+    const due = reminderDue(start, now.getTime());
+    if (appointment?.status === 'booked' && patientOf(appointment) && due !== undefined) {
+      const existing = version.versionId > 1 ? await jobs.keyed(tx, REMINDER_KIND, version.id) : undefined;
       const payload: ReminderPayload = { appointment: version.id, start };
+      // One reminder per time: an edit that does not move the appointment re-sends nothing (the reminder
+      // of this start was sent, or is due already); a move re-arms it for the new time.
+      const same = (existing?.payload as ReminderPayload | undefined)?.start === start;
+      if (same && existing && (existing.state === 'done' || existing.state === 'running' || existing.state === 'pending')) continue;
       await jobs.enqueueOrRearm(tx, { kind: REMINDER_KIND, key: version.id, runAt: new Date(due), payload });
     } else if (version.versionId > 1 || version.deleted) {
       await jobs.cancelKeyed(tx, REMINDER_KIND, version.id);
@@ -62,7 +82,8 @@ export function registerReminders(ctx: FhirContext, background: Background): voi
       const content = await currentContent(tx, 'Appointment', id);
       const appointment = content ? (JSON.parse(content) as Appointment) : undefined;
       const patient = appointment ? patientOf(appointment) : undefined;
-      if (!appointment || appointment.status !== 'booked' || !patient || Date.parse(appointment.start ?? '') !== start) {
+      // Nothing for a time the appointment no longer has, nor once it has begun (the job ran late).
+      if (!appointment || appointment.status !== 'booked' || !patient || Date.parse(appointment.start ?? '') !== start || start <= ctx.clock().getTime()) {
         await complete(tx, { reminded: false });
         return;
       }

@@ -38,53 +38,66 @@ export interface ScheduleCriteria {
   readonly serviceType?: { system?: string; code: string };
 }
 
+/** The rows (`rid`s) of current resources of a type that reference any of these local targets (`Type/id`). */
+function referencingRids(b: SqlBuilder, type: string, targets: readonly string[]): string {
+  // The referencing rows first (an array the planner cannot reorder), then each resource by its row id.
+  return `SELECT r.rid FROM resource r ${b.where(
+    `r.rid = ANY(ARRAY(SELECT s.rid FROM search_reference s ${b.where(b.any('s.target', [...new Set(targets)], 'text'))}))`,
+    b.eq('r.resource_type', type), 'NOT r.deleted',
+  )}`;
+}
+
 /**
- * Current resources of a type that reference any of these local targets (`Type/id`), straight from the
- * reference index: for Slot → Schedule, Schedule → PractitionerRole/Practitioner and PractitionerRole →
- * Practitioner/Organization the target's type alone names the search parameter, so no parsing of a search
- * is needed on $find's hot path.
+ * The Schedules whose rows `scheduleRids` selects and the PractitionerRoles among their actors, in one
+ * statement: $find's schedules cost one round trip to the database however many there are (by specialty,
+ * a hundred), the roles found through the reference index rather than a second query.
  */
-async function referencing(tx: Queryable, type: string, targets: readonly string[]): Promise<{ id: string; content: string }[]> {
-  if (targets.length === 0) return [];
-  const b = new SqlBuilder();
+async function schedulesWithRoles(tx: Queryable, b: SqlBuilder, scheduleRids: string): Promise<{ schedules: Schedule[]; roles: Map<string, PractitionerRole> }> {
   const { rows } = await tx.query<Row>(
-    // The referencing rows first (an array the planner cannot reorder), then each resource by its row id.
-    `SELECT r.id, r.content FROM resource r
-     ${b.where(`r.rid = ANY(ARRAY(SELECT s.rid FROM search_reference s ${b.where(b.any('s.target', [...new Set(targets)], 'text'))}))`, b.eq('r.resource_type', type), 'NOT r.deleted')}`,
+    `WITH s AS MATERIALIZED (SELECT r.rid, r.content FROM resource r WHERE r.rid IN (${scheduleRids}) LIMIT ${MAX_SCHEDULES})
+     SELECT 'Schedule' AS kind, NULL AS id, s.content FROM s
+     UNION ALL
+     SELECT 'PractitionerRole', p.id, p.content FROM resource p
+     WHERE p.resource_type = 'PractitionerRole' AND NOT p.deleted AND p.id = ANY(ARRAY(
+       SELECT DISTINCT substr(a.target, ${'PractitionerRole/'.length + 1}) FROM search_reference a
+       WHERE a.rid IN (SELECT rid FROM s) AND a.target LIKE 'PractitionerRole/%'))`,
     b.params,
   );
-  return rows.map((r) => ({ id: text(r, 'id'), content: text(r, 'content') }));
+  const schedules: Schedule[] = [];
+  const roles = new Map<string, PractitionerRole>();
+  for (const row of rows) {
+    if (text(row, 'kind') === 'Schedule') schedules.push(JSON.parse(text(row, 'content')) as Schedule);
+    else roles.set(text(row, 'id'), JSON.parse(text(row, 'content')) as PractitionerRole);
+  }
+  return { schedules, roles };
 }
 
 /** The active schedules matching the criteria (of the practitioner, of the clinic's roles, of a specialty…). */
-export async function findSchedules(tx: Queryable, criteria: ScheduleCriteria, search: Search): Promise<ScheduleView[]> {
-  let schedules: Schedule[];
+export async function findSchedules(tx: Queryable, criteria: ScheduleCriteria): Promise<ScheduleView[]> {
+  const b = new SqlBuilder();
+  let scheduleRids: string;
   if (criteria.practitioner || criteria.organization) {
-    const byPractitioner = criteria.practitioner ? await referencing(tx, 'PractitionerRole', [`Practitioner/${criteria.practitioner}`]) : undefined;
-    const byOrg = criteria.organization ? await referencing(tx, 'PractitionerRole', [`Organization/${criteria.organization}`]) : undefined;
-    const roleIds = byPractitioner && byOrg
-      ? byPractitioner.map((r) => r.id).filter((id) => byOrg.some((o) => o.id === id))
-      : (byPractitioner ?? byOrg ?? []).map((r) => r.id);
-    const actors = roleIds.map((id) => `PractitionerRole/${id}`);
-    if (criteria.practitioner && !criteria.organization) actors.push(`Practitioner/${criteria.practitioner}`);
-    schedules = (await referencing(tx, 'Schedule', actors)).map((r) => JSON.parse(r.content) as Schedule)
-      .filter((s) => s.active !== false && hasCoding(s.specialty, criteria.specialty) && hasCoding(s.serviceType, criteria.serviceType));
+    // The roles of the practitioner and/or the clinic, straight from the reference index.
+    const roleTargets = [criteria.practitioner && `Practitioner/${criteria.practitioner}`, criteria.organization && `Organization/${criteria.organization}`]
+      .filter((t): t is string => Boolean(t));
+    const roleRows = roleTargets.map((target) => `(${referencingRids(b, 'PractitionerRole', [target])})`);
+    const roles = `SELECT 'PractitionerRole/' || p.id FROM resource p WHERE p.rid IN ${roleRows.join(' AND p.rid IN ')}`;
+    // The practitioner's own schedules too (an actor that is the Practitioner itself).
+    const own = criteria.practitioner && !criteria.organization ? ` UNION ALL SELECT ${b.bind(`Practitioner/${criteria.practitioner}`)}` : '';
+    scheduleRids = `SELECT r.rid FROM resource r WHERE r.rid = ANY(ARRAY(SELECT x.rid FROM search_reference x WHERE x.target = ANY(ARRAY(${roles}${own}))))
+      AND r.resource_type = 'Schedule' AND NOT r.deleted`;
   } else {
     // Straight from the token index: the rows of the one code, then each Schedule by its row id.
     const [name, wanted] = criteria.specialty ? ['specialty', criteria.specialty] as const : ['service-type', criteria.serviceType as { system?: string; code: string }] as const;
     const param = searchRegistry().params('Schedule').get(name);
     if (!param) throw new Error(`Schedule.${name} is not indexed`);
-    const b = new SqlBuilder();
     const tokens = b.where(b.eq('t.param', param.key), b.eq('t.code', wanted.code), wanted.system !== undefined && b.eq('t.system', wanted.system));
-    const { rows } = await tx.query<Row>(
-      `SELECT r.content FROM resource r
-       ${b.where(`r.rid = ANY(ARRAY(SELECT t.rid FROM search_token t ${tokens}))`, "r.resource_type = 'Schedule'", 'NOT r.deleted')} LIMIT ${MAX_SCHEDULES}`,
-      b.params,
-    );
-    schedules = rows.map((r) => JSON.parse(text(r, 'content')) as Schedule)
-      .filter((s) => s.active !== false && hasCoding(s.specialty, criteria.specialty) && hasCoding(s.serviceType, criteria.serviceType));
+    scheduleRids = `SELECT r.rid FROM resource r
+      ${b.where(`r.rid = ANY(ARRAY(SELECT t.rid FROM search_token t ${tokens}))`, "r.resource_type = 'Schedule'", 'NOT r.deleted')}`;
   }
-  return viewsOf(tx, schedules.sort((a, b) => String(a.id).localeCompare(String(b.id))));
+  const { schedules, roles } = await schedulesWithRoles(tx, b, scheduleRids);
+  const matching = schedules.filter((s) => s.active !== false && hasCoding(s.specialty, criteria.specialty) && hasCoding(s.serviceType, criteria.serviceType));
+  return viewsWith(matching.sort((a, b) => String(a.id).localeCompare(String(b.id))), roles);
 }
 
 export async function readSchedule(tx: Queryable, id: string): Promise<ScheduleView | undefined> {
@@ -93,10 +106,16 @@ export async function readSchedule(tx: Queryable, id: string): Promise<ScheduleV
   return (await viewsOf(tx, [JSON.parse(content) as Schedule]))[0];
 }
 
+const actorRefs = (s: Schedule) => s.actor.map((a) => a.reference);
+
 export async function viewsOf(tx: Queryable, schedules: readonly Schedule[]): Promise<ScheduleView[]> {
-  const actorRefs = (s: Schedule) => s.actor.map((a) => a.reference);
   const roleIds = [...new Set(schedules.flatMap((s) => referencedIds(actorRefs(s), 'PractitionerRole')))];
   const roles = new Map([...(await currentContents(tx, 'PractitionerRole', roleIds))].map(([id, c]) => [id, JSON.parse(c) as PractitionerRole]));
+  return viewsWith(schedules, roles);
+}
+
+/** What booking needs of each schedule, given the PractitionerRoles among their actors. */
+function viewsWith(schedules: readonly Schedule[], roles: ReadonlyMap<string, PractitionerRole>): ScheduleView[] {
   return schedules.map((schedule) => {
     const scheduleRoles = referencedIds(actorRefs(schedule), 'PractitionerRole');
     const people = new Set(referencedIds(actorRefs(schedule), 'Practitioner').map((id) => `Practitioner/${id}`));
@@ -124,7 +143,7 @@ export interface BusyClaim extends Interval {
 export async function busyClaims(tx: Queryable, actors: readonly string[], from: number, to: number, now: Date): Promise<BusyClaim[]> {
   if (actors.length === 0) return [];
   const b = new SqlBuilder();
-  const during = `during && tstzrange(${b.bind(new Date(from).toISOString(), 'timestamptz')}, ${b.bind(new Date(to).toISOString(), 'timestamptz')}, '[)')`;
+  const during = `c.during && tstzrange(${b.bind(new Date(from).toISOString(), 'timestamptz')}, ${b.bind(new Date(to).toISOString(), 'timestamptz')}, '[)')`;
   const { rows } = await tx.query<Row>(
     `SELECT actor, slot_id, lower(during) AS b, upper(during) AS e FROM schedule_claim c ${b.where(b.any('c.actor', actors, 'text'), during, liveClaim(b, 'c', now))}`,
     b.params,

@@ -3,6 +3,7 @@ import type { Queryable } from '../storage/database.js';
 import { SqlBuilder } from '../storage/sql/builder.js';
 import { text, type Row } from '../storage/sql/rows.js';
 import type { WrittenVersion } from '../fhir/write/hooks.js';
+import { liveClaim } from './claim-store.js';
 import { referencedIds } from './claims.js';
 
 /**
@@ -33,17 +34,22 @@ export async function indexSlots(tx: Queryable, versions: readonly WrittenVersio
   );
 }
 
-/** Stored free Slots of these schedules starting in [from, to), earliest first, at most `limit`. */
-export async function freeSlots(tx: Queryable, scheduleIds: readonly string[], from: number, to: number, limit: number): Promise<Slot[]> {
+/**
+ * Stored free Slots of these schedules starting in [from, to) that no live claim (a booking, an unexpired
+ * hold) holds, earliest first, at most `limit`. Their practitioners' appointments elsewhere are the
+ * caller's to subtract.
+ */
+export async function freeSlots(tx: Queryable, scheduleIds: readonly string[], from: number, to: number, limit: number, now: Date): Promise<Slot[]> {
   if (scheduleIds.length === 0 || limit <= 0) return [];
   const b = new SqlBuilder();
   const free = b.where(
-    b.any('schedule', [...new Set(scheduleIds)], 'text'), "status = 'free'",
-    `starts >= ${b.bind(new Date(from).toISOString())}`, `starts < ${b.bind(new Date(to).toISOString())}`,
+    b.any('f.schedule', [...new Set(scheduleIds)], 'text'), "f.status = 'free'",
+    `f.starts >= ${b.bind(new Date(from).toISOString())}`, `f.starts < ${b.bind(new Date(to).toISOString())}`,
+    `NOT EXISTS (SELECT 1 FROM schedule_claim c ${b.where('c.slot_id = f.slot_id', liveClaim(b, 'c', now))})`,
   );
   const { rows } = await tx.query<Row>(
     `SELECT r.content FROM (
-       SELECT slot_id, starts FROM schedule_slot ${free} ORDER BY starts, slot_id LIMIT ${b.bind(limit)}
+       SELECT f.slot_id, f.starts FROM schedule_slot f ${free} ORDER BY f.starts, f.slot_id LIMIT ${b.bind(limit)}
      ) s JOIN resource r ON r.resource_type = 'Slot' AND r.id = s.slot_id AND NOT r.deleted
      ORDER BY s.starts, s.slot_id`,
     b.params,

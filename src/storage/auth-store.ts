@@ -115,6 +115,8 @@ export interface ClientRow {
   readonly redirectUris: readonly string[];
   readonly scope: string;
   readonly organization?: string;
+  /** The research project whose client this is (docs/research.md): it may only export within the project. */
+  readonly project?: string;
   readonly platform: boolean;
   readonly trusted: boolean;
   readonly disabled: boolean;
@@ -124,7 +126,7 @@ function toClient(row: Row): ClientRow {
   return {
     id: text(row, 'id'), name: text(row, 'name'), kind: text(row, 'kind') as ClientRow['kind'],
     ...unlessNull(row, 'secret_hash', 'secretHash'), ...unlessNull(row, 'jwks', 'jwks'), ...unlessNull(row, 'jwks_uri', 'jwksUri'),
-    ...unlessNull(row, 'organization', 'organization'),
+    ...unlessNull(row, 'organization', 'organization'), ...unlessNull(row, 'project', 'project'),
     redirectUris: texts(row, 'redirect_uris'), scope: text(row, 'scope'),
     platform: bool(row, 'platform'), trusted: bool(row, 'trusted'), disabled: bool(row, 'disabled'),
   };
@@ -132,10 +134,10 @@ function toClient(row: Row): ClientRow {
 
 export async function insertClient(db: Queryable, client: Omit<ClientRow, 'disabled'>, now: Date): Promise<void> {
   await db.query(
-    `INSERT INTO auth_client (id, name, kind, secret_hash, jwks, jwks_uri, redirect_uris, scope, organization, platform, trusted, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    `INSERT INTO auth_client (id, name, kind, secret_hash, jwks, jwks_uri, redirect_uris, scope, organization, platform, trusted, created_at, project)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [client.id, client.name, client.kind, client.secretHash ?? null, client.jwks ?? null, client.jwksUri ?? null, [...client.redirectUris],
-      client.scope, client.organization ?? null, client.platform, client.trusted, now.toISOString()],
+      client.scope, client.organization ?? null, client.platform, client.trusted, now.toISOString(), client.project ?? null],
   );
 }
 

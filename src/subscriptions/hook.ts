@@ -6,7 +6,8 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { Queryable } from '../storage/database.js';
 import { endpointProblem, type EndpointPolicy } from './endpoint.js';
 import { ownerOf } from './owner.js';
-import { parseSubscription, refuse } from './spec.js';
+import { parseCriteria, parseSubscription, refuse } from './spec.js';
+import { checkConsentDataSearch } from '../fhir/access.js';
 import { nextState, type Transition } from './status.js';
 import { claimSignal, deleteSubscription, readSubscription, restartDelivery, saveSubscription, type SubscriptionRow } from './store.js';
 
@@ -65,6 +66,8 @@ export function subscriptionAfterWrite(options: { endpoints: EndpointPolicy; job
       if (principal) {
         const decision = decideType(principal, 'search', spec.resourceType);
         if (!decision.permit) throw errors.forbidden(`A subscription runs with its owner's access, and ${decision.reason}`);
+        // Notified or not would answer the question the Consent masking hides, change after change.
+        checkConsentDataSearch(principal, parseCriteria(`${spec.resourceType}${spec.criteria ? `?${spec.criteria}` : ''}`, ctx.fhirBaseUrl).plan);
       }
       const transition = principal ? nextState(existing, { kind: 'written', requested: spec.status }) : NO_OWNER;
       const row = await saveSubscription(tx, {

@@ -108,4 +108,34 @@ describe('Consents are masked for professionals', () => {
     const own = await t.request('GET', `/fhir/Consent?data=${HIDDEN}`, { token: patient });
     assert.equal(own.status, 200, 'the patient may search her Consents by what they name');
   });
+
+  test('the same refusal in conditional create, update and delete, conditional references and Subscription criteria', async () => {
+    const obs = { resourceType: 'Observation', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/mask' } };
+    const refused = async (what: string, r: { status: number; text: string }) => {
+      assert.equal(r.status, 403, `${what}: ${r.text.slice(0, 300)}`);
+      assert.match(r.text, /Consents are searched by the resources they name only by/, what);
+    };
+    for (const criteria of [`data=${HIDDEN}`, 'data=Observation/absent']) {
+      await refused(`DELETE Consent?${criteria}`, await t.request('DELETE', `/fhir/Consent?${criteria}`, { token: physician }));
+      await refused(`If-None-Exist ${criteria}`, await t.request('POST', '/fhir/Consent', { token: physician, body: { resourceType: 'Consent', status: 'active' }, headers: { 'if-none-exist': criteria } }));
+    }
+    for (const criteria of ['_has:Consent:data:status=active', `_has:Consent:data:_id=c-mask`]) {
+      await refused(`If-None-Exist ${criteria}`, await t.request('POST', '/fhir/Observation', { token: physician, body: obs, headers: { 'if-none-exist': criteria } }));
+      await refused(`PUT Observation?${criteria}`, await t.request('PUT', `/fhir/Observation?${criteria}`, { token: physician, body: obs }));
+      await refused(`DELETE Observation?${criteria}`, await t.request('DELETE', `/fhir/Observation?${criteria}`, { token: physician }));
+      const tx = await t.request('POST', '/fhir', { token: physician, body: { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: { ...obs, hasMember: [{ reference: `Observation?${criteria}` }] }, request: { method: 'POST', url: 'Observation' } }] } });
+      await refused(`conditional reference Observation?${criteria}`, tx);
+    }
+    assert.equal((await t.request('GET', '/fhir/Observation/o-secret')).status, 200, 'nothing was deleted');
+    // Subscription criteria: whether a notification comes would answer the same question, change after change.
+    const subscription = (criteria: string) => ({ resourceType: 'Subscription', status: 'requested', reason: 'x', criteria, channel: { type: 'websocket', payload: 'application/fhir+json' } });
+    for (const criteria of [`Consent?data=${HIDDEN}`, 'Observation?_has:Consent:data:status=active', 'Patient?_has:Consent:patient:data=Observation/absent']) {
+      await refused(`Subscription ${criteria}`, await t.request('POST', '/fhir/Subscription', { token: physician, body: subscription(criteria) }));
+    }
+    assert.equal((await t.request('GET', '/fhir/Subscription?_summary=count')).body.total, 0, 'no Subscription was kept');
+    const allowed = await t.request('POST', '/fhir/Subscription', { token: physician, body: subscription('Consent?patient=Patient/mask') });
+    assert.equal(allowed.status, 201, `Consents by patient stay subscribable: ${allowed.text.slice(0, 200)}`);
+    const own = await t.request('DELETE', '/fhir/Consent?data=Observation/absent', { token: patient });
+    assert.equal(own.status, 204, 'the patient may use them in conditional criteria');
+  });
 });

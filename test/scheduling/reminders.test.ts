@@ -106,4 +106,28 @@ describe('appointment reminders and change events', () => {
     await t.carnet.background.runOnce();
     assert.equal((await reminders(moved.body.id as string)).length, 1);
   });
+
+  test('booked less than 24 h ahead: reminded 2 h before, or right away within 2 h; an edit that does not move it re-sends nothing', async () => {
+    // Within the access token's day (the clock of the earlier tests started on 1 July at noon).
+    now = new Date('2026-07-02T06:00:00Z');
+    const tomorrow = await book('2026-07-03T02:00:00Z');
+    assert.equal(new Date((await reminderJob(tomorrow.id as string))?.run_at ?? 0).toISOString(), '2026-07-03T00:00:00.000Z', '20 h ahead: 2 h before');
+    const soon = await book('2026-07-02T07:00:00Z');
+    assert.equal(new Date((await reminderJob(soon.id as string))?.run_at ?? 0).toISOString(), '2026-07-02T06:00:00.000Z', '1 h ahead: right away');
+    await t.carnet.background.runOnce();
+    await t.carnet.background.runOnce();
+    assert.equal((await reminders(soon.id as string)).length, 1);
+    assert.equal((await reminders(tomorrow.id as string)).length, 0, 'not before its time');
+    // An edit that keeps the time (a note added) neither re-arms nor re-sends.
+    const current = (await t.request('GET', `/fhir/Appointment/${soon.id}`)).body as Appointment;
+    assert.equal((await t.request('PUT', `/fhir/Appointment/${soon.id}`, { body: { ...current, comment: 'fauteuil roulant' } })).status, 200);
+    assert.equal((await reminderJob(soon.id as string))?.state, 'done');
+    await t.carnet.background.runOnce();
+    assert.equal((await reminders(soon.id as string)).length, 1, 'one reminder per time');
+    now = new Date('2026-07-03T00:00:01Z');
+    await t.carnet.background.runOnce();
+    await t.carnet.background.runOnce();
+    assert.equal((await reminders(tomorrow.id as string)).length, 1);
+    assert.equal((await reminders(soon.id as string)).length, 1);
+  });
 });

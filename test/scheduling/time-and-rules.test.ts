@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Schedule } from '@medplum/fhirtypes';
-import { earliest, ruleOpenings, ruleSlotId, ruleSlotParts, withoutBusy, type AvailabilityRules } from '../../src/scheduling/availability.js';
+import { reminderDue } from '../../src/scheduling/reminders.js';
+import { Earliest, ruleOpenings, ruleSlotId, ruleSlotParts, withoutBusy, type AvailabilityRules } from '../../src/scheduling/availability.js';
 import { bookingRefusal, cancelRefusal, CLINIC_RULES_URL, clinicRulesOf, DEFAULT_CLINIC_RULES } from '../../src/scheduling/clinic-rules.js';
 import { availabilityOf, AVAILABILITY_URL, isPublic, PUBLIC_BOOKING_URL, visitModeOf, VISIT_MODE_URL } from '../../src/scheduling/schedule-facts.js';
 import { formatLocal, localTime, offsetMinutes, parseWhen, steadyDay, zonedInstant } from '../../src/scheduling/time-zone.js';
@@ -79,7 +80,7 @@ describe('availability (pure)', () => {
     assert.equal(sunday[0]?.end, at('2026-03-08T07:00:00Z'), 'a visit lasts its minutes, across the change too');
   });
 
-  test('blocked days, the planning horizon and busy time remove openings; earliest merges lists', () => {
+  test('blocked days, the planning horizon and busy time remove openings', () => {
     const blocked = { ...weekdays, blocked: [{ start: at('2026-07-13T00:00:00-04:00'), end: at('2026-07-14T00:00:00-04:00') }] };
     assert.equal(ruleOpenings(blocked, at('2026-07-13T00:00:00Z'), at('2026-07-14T12:00:00Z')).length, 0);
     const horizon = { ...weekdays, horizon: { start: at('2026-07-10T13:15:00Z'), end: at('2026-08-01T00:00:00Z') } };
@@ -88,7 +89,33 @@ describe('availability (pure)', () => {
     const free = withoutBusy(all, [{ start: at('2026-07-10T13:10:00Z'), end: at('2026-07-10T13:35:00Z') }, { start: at('2026-07-13T00:00:00Z'), end: at('2026-07-13T13:01:00Z') }]);
     assert.deepEqual(free.map((o) => formatLocal(o.start)), ['2026-07-13T09:30:00-04:00']);
     assert.deepEqual(withoutBusy(all, [{ start: at('2026-07-10T13:20:00Z'), end: at('2026-07-10T13:30:00Z') }]).length, 4, 'touching is not overlapping');
-    assert.deepEqual(earliest([[{ start: 3, end: 4 }], [{ start: 1, end: 2 }, { start: 5, end: 6 }]], 2), [{ start: 1, end: 2 }, { start: 3, end: 4 }]);
+  });
+
+  test('reminders: 24 h before; booked later, 2 h before; within 2 h, right away; none once begun', () => {
+    const start = at('2026-07-10T13:00:00Z');
+    const h = 3_600_000;
+    assert.equal(reminderDue(start, start - 48 * h), start - 24 * h);
+    assert.equal(reminderDue(start, start - 24 * h), start - 2 * h, 'exactly 24 h ahead: too late for the day-before one');
+    assert.equal(reminderDue(start, start - 20 * h), start - 2 * h);
+    assert.equal(reminderDue(start, start - h), start - h, 'right away');
+    assert.equal(reminderDue(start, start), undefined);
+    assert.equal(reminderDue(Number.NaN, start), undefined);
+  });
+
+  test('Earliest keeps the first few by start then id, and turns the rest away before they are built', () => {
+    const best = new Earliest<{ start: number; end: number; id: string }>(3, (o) => o.id);
+    assert.equal(best.cutoff, Infinity);
+    for (const [start, id] of [[5, 'e'], [1, 'b'], [9, 'z'], [1, 'a'], [3, 'c']] as const) best.add({ start, end: start + 1, id });
+    assert.deepEqual(best.items().map((o) => o.id), ['a', 'b', 'c'], 'earliest first; a tie goes to the smaller id');
+    assert.equal(best.cutoff, 3);
+    assert.equal(best.wants(4, 'a'), false, 'later than the last kept');
+    assert.equal(best.wants(3, 'b'), true, 'same start, smaller id');
+    assert.equal(best.wants(3, 'd'), false);
+    best.add({ start: 2, end: 3, id: 'x' });
+    assert.deepEqual(best.items().map((o) => o.id), ['a', 'b', 'x']);
+    const none = new Earliest<{ start: number; end: number }>(0, () => '');
+    none.add({ start: 1, end: 2 });
+    assert.deepEqual(none.items(), []);
   });
 
   test('rule slot ids encode the schedule and the start, and nothing else parses as one', () => {

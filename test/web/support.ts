@@ -49,9 +49,9 @@ export async function startWebCarnet(persons = 4): Promise<WebCarnet> {
 }
 
 /** Keeps a full-page screenshot when CARNET_SCREENSHOTS names a directory (docs/portal.md uses them). */
-export async function shot(page: Page, name: string): Promise<void> {
+export async function shot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   const dir = process.env.CARNET_SCREENSHOTS;
-  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
+  if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: options.fullPage ?? true });
 }
 
 /** axe-core's violations on the page (every rule it runs by default: WCAG 2.x A/AA and best practices). */

@@ -13,8 +13,7 @@ import { traceRows } from '../../audit/trail.js';
 import { personWideCondition, personWidePlan, type PersonOf } from '../search/person-wide.js';
 import type { SearchPlan } from '../search/model.js';
 import { personOfRecord } from '../../access/person-scope.js';
-import { masksConsents } from '../../consent/masking.js';
-import { searchesConsentData } from '../search/consent-data.js';
+import { checkConsentDataSearch } from '../access.js';
 
 /** GET [type]?…, POST [type]/_search (form), and compartment search GET Patient/[id]/[type]?… */
 export const search: Handler = async ({ request, ctx, reader, params }) => {
@@ -70,9 +69,7 @@ function personOfRequest(request: FhirRequest): PersonOf | undefined {
 }
 
 function personWide(request: FhirRequest, plan: SearchPlan): SearchPlan {
-  if (masksConsents(request.access?.principal) && searchesConsentData(plan)) {
-    throw errors.forbidden('Consents are searched by the resources they name only by the patient, their proxy and privacy officers');
-  }
+  checkConsentDataSearch(request.access?.principal, plan);
   const personOf = personOfRequest(request);
   return personOf ? personWidePlan(plan, personOf) : plan;
 }

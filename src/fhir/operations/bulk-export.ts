@@ -13,6 +13,9 @@ import { activeExports, insertExport, markCancelled, readExport, readFiles, setE
 import { removeExportFiles } from '../../research/export/runner.js';
 import { EXPORT_JOB } from '../../research/export/jobs.js';
 import { PROFILE_NAMES } from '../../research/deid/profiles.js';
+import { boundedByProject, exportRefusal, ProjectError } from '../../research/projects/rules.js';
+import { readProject } from '../../research/projects/store.js';
+import type { ExportParams } from '../../research/export/params.js';
 
 /**
  * FHIR Bulk Data Access 2.0: `$export` at the system, Patient and Group levels (kick-off), the status
@@ -34,8 +37,25 @@ function requester(input: HandlerInput): Principal {
 function stored(principal: Principal): StoredPrincipal {
   return {
     clientId: principal.clientId, role: principal.role, ...(principal.organization ? { organization: principal.organization } : {}),
-    scope: formatScopes(principal.scopes), platform: principal.platform,
+    scope: formatScopes(principal.scopes), platform: principal.platform, ...(principal.project ? { project: principal.project } : {}),
   };
+}
+
+/**
+ * A project client's export, bounded by its project: approved and not expired, its cohort (at any level),
+ * its types and its profile. Refused (403) otherwise, before anything is stored.
+ */
+async function withinProject(input: HandlerInput, projectId: string, params: ExportParams, now: Date): Promise<ExportParams> {
+  const project = await readProject(input.reader, projectId);
+  const refusal = exportRefusal(project, now);
+  if (refusal || !project) throw errors.coded('project-inactive', refusal ?? 'no project');
+  try {
+    const bounded = boundedByProject(project, params);
+    return { ...params, level: 'group', groupId: bounded.groupId, types: bounded.types, profile: bounded.profile };
+  } catch (error) {
+    if (error instanceof ProjectError) throw errors.coded('outside-project', error.message);
+    throw error;
+  }
 }
 
 async function groupVisible(input: HandlerInput, principal: Principal, id: string): Promise<boolean> {
@@ -55,10 +75,11 @@ function kickOff(level: ExportLevel): Handler {
     const principal = requester(input);
     const now = ctx.clock();
     const groupId = level === 'group' ? input.params.id : undefined;
-    const params = parseKickOff({
+    const asked = parseKickOff({
       method: request.method, level, ...(groupId ? { groupId } : {}), query: request.query, body: request.body,
       ...(request.headers.prefer ? { prefer: request.headers.prefer } : {}), now, profiles: PROFILE_NAMES,
     });
+    const params = principal.project ? await withinProject(input, principal.project, asked, now) : asked;
     const allowed = new Set(exportableTypes(principal));
     if (allowed.size === 0) throw errors.forbidden('No granted system/ scope allows reading any type');
     const refused = (params.types ?? []).filter((t) => !allowed.has(t));
@@ -67,7 +88,8 @@ function kickOff(level: ExportLevel): Handler {
       if (!allowed.has(type)) throw errors.forbidden(`No granted scope allows reading ${type} (_typeFilter)`);
       for (const query of queries) parseSearch(type, new URLSearchParams(query), { baseUrl: ctx.fhirBaseUrl });
     }
-    if (groupId && !(await groupVisible(input, principal, groupId))) throw errors.notFound(`Group/${groupId} does not exist`);
+    // A project's cohort was approved by a privacy officer: its client need not read the Group itself.
+    if (groupId && !principal.project && !(await groupVisible(input, principal, groupId))) throw errors.notFound(`Group/${groupId} does not exist`);
     const id = ctx.newId();
     const query = request.query.toString();
     const requestUrl = `${ctx.fhirBaseUrl}/${request.path}${query ? `?${query}` : ''}`;
@@ -85,6 +107,7 @@ function kickOff(level: ExportLevel): Handler {
       return { ...errorResponse(failure), headers: { 'retry-after': String(BUSY_SECONDS) } };
     }
     request.audit?.entity(`urn:carnet:export:${id}`);
+    if (principal.project) request.audit?.entity(`urn:carnet:project:${principal.project}`);
     request.audit?.decision(`bulk export ${level}${params.profile ? ` (${params.profile})` : ''} of ${params.types?.join(',') ?? 'every permitted type'}`, params.profile ? PURPOSE.research : undefined);
     return { status: 202, headers: { 'content-location': statusUrl(input, id) }, body: informational(`Export ${id} accepted: poll ${statusUrl(input, id)}`) };
   };

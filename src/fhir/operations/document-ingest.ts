@@ -55,7 +55,7 @@ export async function fileDocument({ request, ctx }: HandlerInput, plan: Documen
       result = 'unchanged';
       return;
     }
-    const ops: WriteOp[] = [...plan.resources, plan.binary].map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id, resource }));
+    const ops: WriteOp[] = [...plan.resources, plan.binary].map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id, resource, serverId: true }));
     const written = await executeWrites(tx, ctx, ops, { transaction: true, ...writeAccess(request, ctx) });
     const patientId = plan.patient.split('/')[1] as string;
     traceRows(request.audit, written.map((w) => ({ resourceType: w.resourceType, id: w.id, patientId })));

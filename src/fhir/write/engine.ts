@@ -11,6 +11,7 @@ import { errors, FhirError } from '../outcomes.js';
 import { collectReferences, parseLocalReference, rewriteReferences } from '../references.js';
 import { findByCriteria } from '../search/criteria.js';
 import type { Visibility } from '../../storage/sql/visibility.js';
+import type { SearchPlan } from '../search/model.js';
 import { extractIndex } from '../search/extract/index.js';
 import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
@@ -35,6 +36,8 @@ export interface WriteOptions {
    * see, as a search would — a hidden resource answers exactly as an absent one (no existence oracle).
    */
   readonly criteriaVisibility?: Visibility;
+  /** Access control: refuses criteria the requester may not search by, as search refuses them (Consent.data). */
+  readonly criteriaCheck?: (plan: SearchPlan) => void;
   /**
    * Access control, before anything is checked or planned (so no precondition, validation or version
    * answer can tell): whether the requester may know that each target exists. A `hidden` target is
@@ -73,11 +76,15 @@ export interface PlannedWrite {
 
 export type WriteGuard = (tx: Queryable, writes: readonly PlannedWrite[]) => Promise<void>;
 
-/** A write's target as found, before planning: `clientId` when the id comes from the client, not the server. */
+/**
+ * A write's target as found, before planning: what the write does there (`put` writes content at the id,
+ * so a hidden target cannot be written as if absent), and `clientId` when the client chose the id.
+ */
 export interface WriteTarget {
   readonly resourceType: string;
   readonly id: string;
   readonly current: CurrentRow | undefined;
+  readonly action: 'put' | 'patch' | 'delete';
   readonly clientId: boolean;
 }
 
@@ -114,7 +121,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
   for (const [position, op] of ops.entries()) {
     const index = options.entryIndexes?.[position] ?? position;
     try {
-      resolved.push(await resolveTarget(tx, ctx, op, index, options.criteriaVisibility));
+      resolved.push(await resolveTarget(tx, ctx, op, index, options));
     } catch (error) {
       failAt(error, index, many);
     }
@@ -176,7 +183,8 @@ async function concealHidden(tx: Queryable, resolved: readonly Resolved[], curre
     if (r.noWrite || r.isNew) continue;
     const key = `${r.resourceType}/${r.id}`;
     try {
-      const seen = await existence(tx, { resourceType: r.resourceType, id: r.id, current: current.get(key), clientId: r.clientId ?? false });
+      const action = r.op.kind === 'patch' ? 'patch' : r.op.kind === 'delete' || r.op.kind === 'conditional-delete' ? 'delete' : 'put';
+      const seen = await existence(tx, { resourceType: r.resourceType, id: r.id, current: current.get(key), action, clientId: r.clientId ?? false });
       if (seen === 'hidden') current.delete(key);
     } catch (error) {
       failAt(error, r.index, many);
@@ -184,12 +192,18 @@ async function concealHidden(tx: Queryable, resolved: readonly Resolved[], curre
   }
 }
 
-async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string, visibility: Visibility | undefined): Promise<CurrentRow[]> {
-  const rows = await findByCriteria(tx, resourceType, criteria, { baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2, ...(visibility ? { visibility } : {}) });
+/** What conditional criteria run under: the requester's visibility and refusals. */
+type CriteriaAccess = Pick<WriteOptions, 'criteriaVisibility' | 'criteriaCheck'>;
+
+async function findMatches(tx: Queryable, ctx: FhirContext, resourceType: string, criteria: string, access: CriteriaAccess): Promise<CurrentRow[]> {
+  const rows = await findByCriteria(tx, resourceType, criteria, {
+    baseUrl: ctx.fhirBaseUrl, now: ctx.clock(), limit: 2,
+    ...(access.criteriaVisibility ? { visibility: access.criteriaVisibility } : {}), ...(access.criteriaCheck ? { check: access.criteriaCheck } : {}),
+  });
   return rows.map((row) => ({ ...row, deleted: false }));
 }
 
-async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number, visibility: Visibility | undefined): Promise<Resolved> {
+async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index: number, access: CriteriaAccess): Promise<Resolved> {
   const resourceType = opResourceType(op);
   if (!fhirDefinitions().resourceTypes.has(resourceType)) throw errors.invalid(`Unknown resource type "${resourceType}"`);
   const base = { op, index, resourceType };
@@ -203,7 +217,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
         // on every match serialised every bundle that named the same organisation.
         for (const locked of [false, true]) {
           if (locked) await lockCriteria(tx, `${resourceType}?${op.ifNoneExist}`);
-          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist, visibility);
+          const matches = await findMatches(tx, ctx, resourceType, op.ifNoneExist, access);
           if (matches.length > 1) throw errors.coded('multiple-matches', `If-None-Exist "${op.ifNoneExist}" matches more than one ${resourceType}`);
           const match = matches[0];
           if (match) {
@@ -215,7 +229,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     case 'conditional-update': {
       await lockCriteria(tx, `${resourceType}?${op.criteria}`);
-      const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria, access);
       if (matches.length > 1) throw errors.coded('multiple-matches', `Conditional update "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       const bodyId = op.resource.id;
@@ -226,7 +240,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
       return { ...base, id: match?.id ?? bodyId ?? ctx.newId(), isNew: false, clientId: !match && bodyId !== undefined };
     }
     case 'conditional-delete': {
-      const matches = await findMatches(tx, ctx, resourceType, op.criteria, visibility);
+      const matches = await findMatches(tx, ctx, resourceType, op.criteria, access);
       if (matches.length > 1) throw errors.coded('multiple-matches', `Conditional delete "${op.criteria}" matches more than one ${resourceType}`);
       const match = matches[0];
       if (!match) {
@@ -236,7 +250,7 @@ async function resolveTarget(tx: Queryable, ctx: FhirContext, op: WriteOp, index
     }
     default:
       assertValidId(op.id);
-      return { ...base, id: op.id, isNew: false, clientId: op.kind === 'update' };
+      return { ...base, id: op.id, isNew: false, clientId: op.kind === 'update' && !op.serverId };
   }
 }
 
@@ -278,7 +292,7 @@ async function referenceMapping(tx: Queryable, ctx: FhirContext, resolved: Resol
       const conditional = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(reference);
       if (conditional) {
         const [, type, criteria] = conditional as unknown as [string, string, string];
-        const matches = await findMatches(tx, ctx, type, criteria, options.criteriaVisibility).catch((error: unknown) => failAt(error, r.index, true));
+        const matches = await findMatches(tx, ctx, type, criteria, options).catch((error: unknown) => failAt(error, r.index, true));
         if (matches.length !== 1) {
           const n = matches.length === 0 ? 'no' : 'more than one';
           failAt(errors.preconditionFailed(`Conditional reference "${reference}" matches ${n} resource`), r.index, true);

@@ -10,6 +10,8 @@ export type WriteOp =
       readonly resource: Resource;
       readonly ifMatch?: string;
       readonly fullUrl?: string;
+      /** The id is Carnet's own (derived by the server, e.g. from a document's key), not a client's choice. */
+      readonly serverId?: true;
     }
   | {
       readonly kind: 'conditional-update';

@@ -12,7 +12,9 @@ import {
   exportableTypes, exportVisibility, filterPlans, principalOfStored, readPage,
   type ScannedRow, type ScanScope,
 } from './scan.js';
-import { checkpoint, markStarted, markTypeDone, readExport, readFiles, saveReleaseState, type ExportRow, type FileRow } from './store.js';
+import { exportRefusal } from '../projects/rules.js';
+import { readProject } from '../projects/store.js';
+import { checkpoint, markFailed, markStarted, markTypeDone, readExport, readFiles, saveReleaseState, type ExportRow, type FileRow } from './store.js';
 import { prepareRelease, type Release } from '../deid/release.js';
 import type { Counts } from '../deid/walk.js';
 
@@ -80,8 +82,16 @@ export async function runExport(deps: RunnerDeps, id: string, signal: AbortSigna
   const { db, config } = deps;
   const row = await readExport(db, id);
   if (!row || row.status === 'cancelled' || row.status === 'completed' || row.status === 'failed') return undefined;
-  await markStarted(db, id);
   const now = deps.clock();
+  if (row.principal.project) {
+    // A project that expired (or was never approved) while its export waited or ran: the export fails, plainly.
+    const refusal = exportRefusal(await readProject(db, row.principal.project), now);
+    if (refusal) {
+      await markFailed(db, id, now, new Date(now.getTime() + config.retentionHours * 3_600_000), refusal);
+      return undefined;
+    }
+  }
+  await markStarted(db, id);
   const principal = principalOfStored(row.principal);
   const optedOut = await optedOutRecords(db, PURPOSE.research, now);
   const patients = await patientsOf(db, row);

@@ -74,9 +74,10 @@ export interface NewExport {
 
 export async function insertExport(q: Queryable, e: NewExport): Promise<void> {
   await q.query(
-    `INSERT INTO export_request (id, client_id, principal, level, group_id, params, request_url, status, transaction_time, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $8)`,
-    [e.id, e.principal.clientId, JSON.stringify(e.principal), e.params.level, e.params.groupId ?? null, JSON.stringify(e.params), e.requestUrl, e.transactionTime.toISOString()],
+    `INSERT INTO export_request (id, client_id, principal, level, group_id, params, request_url, status, transaction_time, created_at, project)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $8, $9)`,
+    [e.id, e.principal.clientId, JSON.stringify(e.principal), e.params.level, e.params.groupId ?? null, JSON.stringify(e.params), e.requestUrl, e.transactionTime.toISOString(),
+      e.principal.project ?? null],
   );
 }
 

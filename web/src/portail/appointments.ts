@@ -72,10 +72,10 @@ export interface FindCriteria {
 }
 
 /** Dates (YYYY-MM-DD) are days in Montréal; the server reads them so. */
-export async function findOpenings(client: Client, doctor: { practitioner?: string; organization?: string }, c: FindCriteria): Promise<Appointment[]> {
+export async function findOpenings(client: Client, doctor: { practitioner?: string; organization?: string }, c: FindCriteria, count: number): Promise<Appointment[]> {
   const target = c.who === 'clinic' && doctor.organization ? `organization=${doctor.organization}` : doctor.practitioner ? `practitioner=${doctor.practitioner}` : `organization=${doctor.organization}`;
   const end = new Date(Date.parse(`${c.to}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
-  const query = `${target}&start=${c.from}&end=${end}&_count=20${c.mode ? `&visit-mode=${c.mode}` : ''}`;
+  const query = `${target}&start=${c.from}&end=${end}&_count=${Math.min(100, Math.max(1, count))}${c.mode ? `&visit-mode=${c.mode}` : ''}`;
   const bundle = await client.request<Bundle<Appointment>>(`Appointment/$find?${query}`);
   return (bundle.entry ?? []).map((e) => e.resource).filter((a): a is Appointment => Boolean(a));
 }

@@ -1,6 +1,6 @@
 import type { Appointment } from '@medplum/fhirtypes';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { currentLang } from '../../shared/i18n.js';
 import { localeOf } from '../../shared/lang.js';
@@ -22,15 +22,30 @@ function useAppointments() {
   return useQuery({ queryKey: ['appointments', patientId], queryFn: () => myAppointments(client, patientId), staleTime: 0 });
 }
 
-/** One message region for the page: what was done, or why it was refused, in plain words. */
+/**
+ * One message region for the page: what was done, or why it was refused, in plain words. It is brought
+ * into view and focused when it changes — the button pressed may be far down a list on a phone, or gone
+ * with the list (after a booking): a screen reader reads it, and Tab goes on from there.
+ */
 function Message(props: { message: { kind: 'ok' | 'refused'; text: string } | undefined }) {
   const m = props.message;
+  const shown = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (!m || !shown.current) return;
+    shown.current.scrollIntoView({ block: 'center' });
+    shown.current.focus({ preventScroll: true });
+  }, [m]);
   return (
     <div aria-live="polite" className="appt-message">
-      {m && <p role={m.kind === 'refused' ? 'alert' : 'status'} className={m.kind === 'refused' ? 'alert' : 'note'}>{m.text}</p>}
+      {m && <p role={m.kind === 'refused' ? 'alert' : 'status'} className={m.kind === 'refused' ? 'alert' : 'note'} tabIndex={-1} ref={shown}>{m.text}</p>}
     </div>
   );
 }
+
+/** Openings shown at a time; "more" shows as many again. */
+const PAGE = 10;
+/** $find answers at most 100 at once. */
+const MAX_OPENINGS = 100;
 
 function AppointmentItem(props: { a: Appointment; upcoming: boolean; onMove?: (a: Appointment) => void; onCancelled?: (text: string) => void; onRefused?: (text: string) => void }) {
   const { t } = useTranslation();
@@ -53,7 +68,10 @@ function AppointmentItem(props: { a: Appointment; upcoming: boolean; onMove?: (a
       <h3>{when(props.a.start)}</h3>
       {whoOf(props.a) && <p>{t('portal.appointments.with', { who: whoOf(props.a) })}</p>}
       <p>{status}{mode ? ` — ${t(`portal.appointments.modes.${mode}`)}` : ''}</p>
-      {props.a.cancelationReason?.text && <p className="note">{t('portal.appointments.reason', { reason: props.a.cancelationReason.text })}</p>}
+      {props.a.cancelationReason?.text && (
+        // $reschedule's own reason is a code word: said as what happened.
+        <p className="note">{props.a.cancelationReason.text === 'rescheduled' ? t('portal.appointments.wasMoved') : t('portal.appointments.reason', { reason: props.a.cancelationReason.text })}</p>
+      )}
       {props.upcoming && props.a.status === 'booked' && !asking && (
         <p className="actions">
           <button type="button" className="button secondary" onClick={() => props.onMove?.(props.a)}>{t('portal.appointments.move')}</button>{' '}
@@ -86,10 +104,21 @@ function FindSlot(props: { moving: Appointment | undefined; onDone: (text: strin
   const doctor = useQuery({ queryKey: ['family-doctor', patientId], enabled: Boolean(patient.data), queryFn: async () => (await familyDoctor(client, patient.data!)) ?? null });
   const [criteria, setCriteria] = useState<FindCriteria>({ who: 'doctor', from: day(0), to: day(14), mode: '' });
   const [searched, setSearched] = useState<FindCriteria>();
+  const [shown, setShown] = useState(PAGE);
+  // One more than shown: whether there are more to offer.
   const openings = useQuery({
-    queryKey: ['openings', patientId, searched], enabled: Boolean(searched && doctor.data), staleTime: 0,
-    queryFn: () => findOpenings(client, doctor.data!, searched!),
+    queryKey: ['openings', patientId, searched, shown], enabled: Boolean(searched && doctor.data), staleTime: 0,
+    placeholderData: keepPreviousData, queryFn: () => findOpenings(client, doctor.data!, searched!, shown + 1),
   });
+  const firstNew = useRef<HTMLLIElement>(null);
+  const moreAsked = useRef(false);
+  useEffect(() => {
+    // After "more": the first of the newly shown openings takes the focus, where the reader left off.
+    if (moreAsked.current && !openings.isPlaceholderData && firstNew.current) {
+      moreAsked.current = false;
+      firstNew.current.focus();
+    }
+  }, [openings.data, openings.isPlaceholderData]);
   const busy = useRef(false);
   const book = useMutation({
     mutationFn: (opening: Appointment) => (props.moving ? reschedule(client, props.moving, opening) : holdAndBook(client, patientId, opening)),
@@ -106,6 +135,7 @@ function FindSlot(props: { moving: Appointment | undefined; onDone: (text: strin
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (criteria.to < criteria.from) { props.onRefused(t('portal.appointments.refusals.badDates')); return; }
+    setShown(PAGE);
     setSearched({ ...criteria });
   };
   const set = (patch: Partial<FindCriteria>) => setCriteria({ ...criteria, ...patch });
@@ -149,10 +179,10 @@ function FindSlot(props: { moving: Appointment | undefined; onDone: (text: strin
       {searched && openings.data && openings.data.length === 0 && <p role="status">{t('portal.appointments.noOpenings')}</p>}
       {searched && openings.data && openings.data.length > 0 && (
         <>
-          <p role="status">{t('portal.appointments.openingsFound', { count: openings.data.length })}</p>
+          <p role="status">{t('portal.appointments.openingsFound', { count: Math.min(shown, openings.data.length) })}</p>
           <ul className="list" aria-labelledby="appt-find">
-            {openings.data.map((o) => (
-              <li key={o.slot?.[0]?.reference} className="item opening">
+            {openings.data.slice(0, shown).map((o, i) => (
+              <li key={o.slot?.[0]?.reference} className="item opening" ref={i === shown - PAGE && i > 0 ? firstNew : undefined} tabIndex={i === shown - PAGE && i > 0 ? -1 : undefined}>
                 <p><strong>{when(o.start)}</strong><br />{t('portal.appointments.minutes', { count: o.minutesDuration ?? 0 })} — {t(`portal.appointments.modes.${visitModeOf(o) ?? 'in-person'}`)}</p>
                 <button type="button" className="button" aria-disabled={book.isPending}
                   aria-label={t(props.moving ? 'portal.appointments.moveHere' : 'portal.appointments.bookAt', { when: when(o.start) })}
@@ -162,6 +192,14 @@ function FindSlot(props: { moving: Appointment | undefined; onDone: (text: strin
               </li>
             ))}
           </ul>
+          {openings.data.length > shown && shown + PAGE <= MAX_OPENINGS && (
+            <p>
+              <button type="button" className="button secondary" aria-disabled={openings.isFetching}
+                onClick={() => { if (openings.isFetching) return; moreAsked.current = true; setShown(shown + PAGE); }}>
+                {t('portal.appointments.more', { count: PAGE })}
+              </button>
+            </p>
+          )}
         </>
       )}
     </section>
