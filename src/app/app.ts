@@ -35,6 +35,7 @@ import { registerSubscriptions, subscriptionWriteHook } from '../subscriptions/r
 import { registerExportJobs } from '../research/export/jobs.js';
 import { SubscriptionSockets } from '../subscriptions/ws-hub.js';
 import { bindingKey } from '../subscriptions/ws-token.js';
+import { ValidationPool } from '../fhir/validation/off-loop.js';
 import { SUBSCRIPTION_WS_PATH } from '../http/subscription-ws-plugin.js';
 
 /** The composition root: the only place that knows the concrete database, logger, clock and id generator. */
@@ -98,9 +99,11 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     if (topic === 'persons') personScopes?.clear();
     if (topic === 'subscriptions') sockets?.kick();
   };
+  // Large bodies are validated by worker threads, started at the first one (fhir/validation/off-loop.ts).
+  const validationPool = new ValidationPool(config.validation);
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
-    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research,
+    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research, validation: validationPool,
     ...(personScopes ? { personScopes } : {}),
     subscriptionSockets: {
       key: bindingKey(config.auth.secret), url: `${config.baseUrl.replace(/^http/, 'ws')}${SUBSCRIPTION_WS_PATH}`, tokenSeconds: config.subscriptions.wsTokenSeconds,
@@ -131,6 +134,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
       await mllp.close();
       await subscriptionSockets.stop();
       await server.close();
+      await validationPool.close();
       await background.close();
       await audit.close();
       await db.close();

@@ -1,6 +1,7 @@
 import { loadHl7Config, type Hl7Config } from '../hl7v2/config.js';
 import { mergeRules, type SummaryRules } from '../documents/ips/rules.js';
 import { ConfigError, intFrom, onOff } from './env.js';
+import { DEFAULT_OFF_LOOP, type OffLoopOptions } from '../fhir/validation/off-loop.js';
 import { loadResearchConfig, type ResearchConfig } from '../research/config.js';
 
 /** Typed configuration, read and validated once at startup from the environment. */
@@ -17,6 +18,8 @@ export interface CarnetConfig {
   readonly maxBodyBytes: number;
   /** The most entries one batch or transaction Bundle may hold (CARNET_MAX_BUNDLE_ENTRIES). */
   readonly maxBundleEntries: number;
+  /** Validation of large bodies off the event loop (CARNET_VALIDATION_*; fhir/validation/off-loop.ts). */
+  readonly validation: OffLoopOptions;
   readonly logLevel: string;
   /** Load the demo patients into an empty embedded database at first start. */
   readonly demo: boolean;
@@ -118,6 +121,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     databasePoolSize: intFrom(env, 'CARNET_DB_POOL_SIZE', 10, 1, 500),
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxBundleEntries: intFrom(env, 'CARNET_MAX_BUNDLE_ENTRIES', 10_000, 1, 1_000_000),
+    validation: {
+      workers: intFrom(env, 'CARNET_VALIDATION_WORKERS', DEFAULT_OFF_LOOP.workers, 0, 16),
+      minBytes: intFrom(env, 'CARNET_VALIDATION_OFFLOOP_BYTES', DEFAULT_OFF_LOOP.minBytes, 1, 1024 * 1024 * 1024),
+      timeoutMs: intFrom(env, 'CARNET_VALIDATION_TIMEOUT_MS', DEFAULT_OFF_LOOP.timeoutMs, 100, 3_600_000),
+      maxQueued: DEFAULT_OFF_LOOP.maxQueued,
+    },
     logLevel: env.LOG_LEVEL || 'info',
     demo,
     demoPersons: intFrom(env, 'CARNET_DEMO_PERSONS', 200, 1, 2000),

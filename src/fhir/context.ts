@@ -6,6 +6,7 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { AfterWriteHook } from './write/hooks.js';
 import type { PersonScopes } from './person-scopes.js';
 import type { ResearchConfig } from '../research/config.js';
+import type { ValidationPool } from './validation/off-loop.js';
 
 /** The slice of a logger Carnet's domain code uses (pino satisfies it). Never pass health data to it. */
 export interface Log {
@@ -38,6 +39,8 @@ export interface FhirContext {
   readonly summaryRules?: SummaryRules;
   /** Bulk Data export (docs/research.md); absent: `$export` answers 501. */
   readonly research?: ResearchConfig;
+  /** Validates large bodies off the event loop (validation/off-loop.ts); absent: everything inline. */
+  readonly validation?: ValidationPool;
   /** The most entries a batch or transaction may hold (CARNET_MAX_BUNDLE_ENTRIES; default 10,000). */
   readonly maxBundleEntries?: number;
   /** Subscriptions' websocket channel: how binding tokens are signed, where clients connect (docs/subscriptions.md). */

@@ -121,6 +121,14 @@ export class FhirError extends Error {
     return STATUS[this.category];
   }
 
+  /** Seconds after which the request may be tried again (a 429 or 503 answers them as Retry-After). */
+  retryAfterSeconds?: number;
+
+  retryAfter(seconds: number): this {
+    this.retryAfterSeconds = seconds;
+    return this;
+  }
+
   /** The OperationOutcome: every error issue carries the error code. */
   get outcome(): OperationOutcome {
     const coding = { system: ERROR_CODE_SYSTEM, code: this.code };
@@ -189,7 +197,8 @@ export function errorOfResponse(status: number, body: unknown, message: string):
  * The one mapper from anything thrown to a response: a FhirError renders as its status and OperationOutcome;
  * anything else is a bug, answered as a 500 without internals (the caller logs the details).
  */
-export function errorResponse(error: unknown): { status: number; body: OperationOutcome } {
+export function errorResponse(error: unknown): { status: number; body: OperationOutcome; headers?: Record<string, string> } {
   const failure = error instanceof FhirError ? error : new FhirError('internal', 'Internal server error');
-  return { status: failure.status, body: failure.outcome };
+  const retry = failure.retryAfterSeconds;
+  return { status: failure.status, body: failure.outcome, ...(retry !== undefined ? { headers: { 'retry-after': String(retry) } } : {}) };
 }

@@ -46,11 +46,16 @@ const LIBRARY_SHAPE_TEXT = /^Invalid null value|^Invalid JSON type: expected \w+
 
 /** Throws a 400 FhirError naming every problem when the resource is invalid. */
 export function assertValid(resource: Resource): void {
-  const errors = validationIssues(resource).filter((i) => i.severity === 'error' || i.severity === 'fatal');
-  if (errors.length > 0) {
-    const summary = errors.map((i) => `${i.details?.text ?? i.diagnostics} (${i.expression?.join(', ') ?? ''})`).join('; ');
-    throw new FhirError('invalid', `Invalid ${resource.resourceType}: ${summary}`, errors);
-  }
+  const error = invalidError(resource.resourceType, validationIssues(resource));
+  if (error) throw error;
+}
+
+/** The 400 FhirError naming every error among a resource's issues, or undefined when there is none. */
+export function invalidError(resourceType: string, issues: readonly OperationOutcomeIssue[]): FhirError | undefined {
+  const errors = issues.filter((i) => i.severity === 'error' || i.severity === 'fatal');
+  if (errors.length === 0) return undefined;
+  const summary = errors.map((i) => `${i.details?.text ?? i.diagnostics} (${i.expression?.join(', ') ?? ''})`).join('; ');
+  return new FhirError('invalid', `Invalid ${resourceType}: ${summary}`, errors);
 }
 
 const PRIMITIVE = /^[a-z]/;

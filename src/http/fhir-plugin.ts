@@ -62,7 +62,8 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
   // Bytes, not a string: the body is decoded in its declared charset, and bytes that are not text are refused.
   app.addContentTypeParser(JSON_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
     try {
-      done(null, parseJsonBody(body as Buffer, request.headers['content-type']));
+      const keepTextFrom = ctx.validation?.takes((body as Buffer).length) ? 0 : Infinity;
+      done(null, parseJsonBody(body as Buffer, request.headers['content-type'], keepTextFrom));
     } catch (error) {
       done(error as Error, undefined);
     }

@@ -1,5 +1,6 @@
 import { errors, FhirError } from '../fhir/outcomes.js';
 import { parseJsonNumbers, scanJson } from '../fhir/written-numbers.js';
+import { keepBodyText } from '../fhir/validation/off-loop.js';
 
 /**
  * A JSON request body from its bytes (pure): decoded in the charset its Content-Type declares (UTF-8 when it
@@ -42,8 +43,12 @@ export function jsonDepth(text: string, stopAt = Infinity): number {
   return scanJson(text, stopAt).depth;
 }
 
-/** Bytes → JSON value, or a FhirError (400, or 415 for a charset Carnet does not decode). Empty is undefined. */
-export function parseJsonBody(bytes: Buffer, contentType: string | undefined): unknown {
+/**
+ * Bytes → JSON value, or a FhirError (400, or 415 for a charset Carnet does not decode). Empty is undefined.
+ * The text of a body of at least `keepTextFrom` characters is kept beside it, for validation off the event
+ * loop (fhir/validation/off-loop.ts).
+ */
+export function parseJsonBody(bytes: Buffer, contentType: string | undefined, keepTextFrom = Infinity): unknown {
   const text = decodeBody(bytes, contentType);
   if (text.trim() === '') return undefined;
   const scan = scanJson(text, MAX_JSON_DEPTH);
@@ -52,7 +57,9 @@ export function parseJsonBody(bytes: Buffer, contentType: string | undefined): u
   }
   try {
     // Decimals keep the precision they were written with (1.50 stays 1.50): fhir/written-numbers.ts.
-    return parseJsonNumbers(text, scan);
+    const parsed = parseJsonNumbers(text, scan);
+    if (text.length >= keepTextFrom) keepBodyText(parsed, text);
+    return parsed;
   } catch (error) {
     throw errors.coded('invalid-json', `The body is not valid JSON: ${(error as Error).message}`);
   }

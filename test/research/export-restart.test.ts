@@ -27,7 +27,7 @@ describe('bulk export across a kill -9', () => {
     CARNET_BACKGROUND: 'on', CARNET_BACKGROUND_POLL_MS: '100', CARNET_DEMO: 'off', CARNET_SECRET: 'a-test-secret-that-is-long-enough-0123456789',
     CARNET_BOOTSTRAP_CLIENT_ID: TEST_BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: TEST_BOOTSTRAP.secret,
     CARNET_EXPORT_DIR: join(work, 'exports'), CARNET_EXPORT_PAGE_SIZE: '5', CARNET_EXPORT_FILE_RESOURCES: '25',
-    CARNET_EXPORT_PAGE_PAUSE_MS: '60', CARNET_EXPORT_LEASE_MS: '1500', CARNET_MPI: 'off',
+    CARNET_EXPORT_PAGE_PAUSE_MS: '60', CARNET_EXPORT_LEASE_MS: '1500', CARNET_MPI: 'off', CARNET_RESEARCH_K: '2',
     ...(schema ? { DATABASE_URL: schema.url, CARNET_DB_POOL_SIZE: '4' } : { DATABASE_URL: '', CARNET_DATA_DIR: join(work, 'pglite') }),
   }, children);
   const token = async (): Promise<string> => {
@@ -49,7 +49,8 @@ describe('bulk export across a kill -9', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  test('the export resumes in the next process and its manifest is exact', { timeout: 120_000 }, async () => {
+  /** Loads 4 patients × 30 observations, starts an export, kills the process mid-way, resumes in a new one. */
+  const exportAcrossKill = async (query: string) => {
     let proc = await start();
     let bearer = await token();
     const entries = [];
@@ -61,7 +62,7 @@ describe('bulk export across a kill -9', () => {
     }
     const loaded = await fetch(`${origin}/fhir`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/fhir+json' }, body: JSON.stringify({ resourceType: 'Bundle', type: 'transaction', entry: entries }) });
     assert.equal(loaded.status, 200, await loaded.text());
-    const kick = await fetch(`${origin}/fhir/$export?_type=Patient,Observation`, { headers: { authorization: `Bearer ${bearer}`, accept: 'application/fhir+json', prefer: 'respond-async' } });
+    const kick = await fetch(`${origin}/fhir/$export${query}`, { headers: { authorization: `Bearer ${bearer}`, accept: 'application/fhir+json', prefer: 'respond-async' } });
     assert.equal(kick.status, 202, await kick.text());
     const status = kick.headers.get('content-location') as string;
     // Kill the process once part of the export is written.
@@ -78,7 +79,7 @@ describe('bulk export across a kill -9', () => {
     await died;
     proc = await start();
     bearer = await token();
-    let manifest: { output: { type: string; url: string; count: number }[] } | undefined;
+    let manifest: { output: { type: string; url: string; count: number }[]; extension?: Record<string, any> } | undefined;
     for (let i = 0; i < 600 && !manifest; i++) {
       const r = await fetch(status, { headers: { authorization: `Bearer ${bearer}` } });
       if (r.status === 200) manifest = (await r.json()) as typeof manifest;
@@ -89,6 +90,7 @@ describe('bulk export across a kill -9', () => {
     }
     assert.ok(manifest, 'the export completed after the restart');
     const seen: string[] = [];
+    const resources: { resourceType: string; id: string; [k: string]: any }[] = [];
     for (const file of manifest.output) {
       const text = await (await fetch(file.url, { headers: { authorization: `Bearer ${bearer}` } })).text();
       const lines = text.split('\n');
@@ -97,10 +99,31 @@ describe('bulk export across a kill -9', () => {
       for (const line of lines) {
         const resource = JSON.parse(line) as { resourceType: string; id: string };
         seen.push(`${resource.resourceType}/${resource.id}`);
+        resources.push(resource);
       }
     }
     assert.equal(seen.length, 4 + 120);
     assert.equal(new Set(seen).size, seen.length, 'no resource twice');
     assert.equal(manifest.output.filter((o) => o.type === 'Observation').length, Math.ceil(120 / 25));
+    const stopped = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await stopped;
+    return { manifest, resources };
+  };
+
+  test('the export resumes in the next process and its manifest is exact', { timeout: 120_000 }, async () => {
+    await exportAcrossKill('?_type=Patient,Observation');
+  });
+
+  test('a de-identified export resumes with the same keys and plan, and its report counts every line once', { timeout: 120_000 }, async () => {
+    const { manifest, resources } = await exportAcrossKill('?_type=Patient,Observation&_profile=de-identified');
+    const patients = new Set(resources.filter((r) => r.resourceType === 'Patient').map((r) => r.id));
+    assert.equal(patients.size, 4);
+    assert.ok(resources.every((r) => r.resourceType === 'Patient' || patients.has(r.subject.reference.slice('Patient/'.length))), 'pseudonyms made before and after the kill agree');
+    assert.ok(!resources.some((r) => /rp\d/.test(JSON.stringify(r))), 'no source id or name');
+    const report = manifest.extension?.['urn:carnet:export:release-report'];
+    assert.equal(report.resources, 124, 'the report counts each line once across the restart');
+    assert.equal(report.pseudonymised.ids, 124);
+    assert.equal(report.kAnonymity.persons, 4);
   });
 });

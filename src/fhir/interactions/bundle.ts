@@ -2,6 +2,7 @@ import type { Bundle, BundleEntry, Resource } from '@medplum/fhirtypes';
 import { withRetries, type Queryable } from '../../storage/database.js';
 import type { FhirContext } from '../context.js';
 import { adoptWritten, parseJsonNumbers } from '../written-numbers.js';
+import { validateLargeBody } from '../validation/off-loop.js';
 import { errorOfResponse, errorResponse, errors, FhirError, issue } from '../outcomes.js';
 import type { Dispatch, FhirRequest, FhirResponse, Handler } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
@@ -106,9 +107,16 @@ async function runTransaction(ctx: FhirContext, dispatch: Dispatch, outer: FhirR
   const rank = (w: { index: number }): number => ORDER[(requests[w.index] as FhirRequest).method] ?? 0;
   writes.sort((a, b) => rank(a) - rank(b) || a.index - b.index);
 
+  // A large Bundle's resources are validated off the event loop before the transaction opens, in processing
+  // order (validation/off-loop.ts).
+  const targets = writes.flatMap(({ index, op }) =>
+    'resource' in op && op.resource === entries[index]?.resource ? [{ path: ['entry', index, 'resource'], resource: op.resource, entry: index }] : []);
+  const validated = await validateLargeBody(ctx.validation, outer.body, targets);
   const responses: FhirResponse[] = new Array(entries.length);
   await withRetries(ctx.db, async (tx: Queryable) => {
-    const results = await executeWrites(tx, ctx, writes.map((w) => w.op), { transaction: true, entryIndexes: writes.map((w) => w.index), ...writeAccess(outer, ctx) });
+    const results = await executeWrites(tx, ctx, writes.map((w) => w.op), {
+      transaction: true, entryIndexes: writes.map((w) => w.index), ...writeAccess(outer, ctx), ...(validated ? { validated } : {}),
+    });
     await auditInTransaction(tx, ctx, outer, { interaction: 'transaction', status: 200 });
     results.forEach((result, i) => {
       responses[(writes[i] as { index: number }).index] = transactionEntryResponse(ctx, outer, result);

@@ -1,7 +1,8 @@
-import type { Parameters, Resource } from '@medplum/fhirtypes';
+import type { OperationOutcomeIssue, Parameters, Resource } from '@medplum/fhirtypes';
 import { readCurrent } from '../../storage/resource-store.js';
 import { errors, informational, outcome } from '../outcomes.js';
-import type { Handler } from '../router/types.js';
+import type { Handler, HandlerInput } from '../router/types.js';
+import { bodyTextOf } from '../validation/off-loop.js';
 import { validationIssues } from '../validation.js';
 import { bodyResource } from './respond.js';
 import { checkRead } from '../access.js';
@@ -33,6 +34,16 @@ export const validate: Handler = async ({ request, ctx, reader, params }) => {
   }
   if (resource.resourceType !== type) throw errors.invalid(`The resource is a ${resource.resourceType}, not a ${type}`);
   if (params.id && resource.id !== params.id) throw errors.invalid(`The resource's id must be "${params.id}"`);
-  const issues = validationIssues(resource);
+  const issues = await issuesOf(ctx, request.body, resource);
   return { status: 200, body: issues.length > 0 ? outcome(issues) : informational(`${type} is valid`) };
 };
+
+/** The issues of the resource, found off the event loop when the body is large (validation/off-loop.ts). */
+async function issuesOf(ctx: HandlerInput['ctx'], body: unknown, resource: Resource): Promise<OperationOutcomeIssue[]> {
+  const text = bodyTextOf(body);
+  if (!ctx.validation || text === undefined) return validationIssues(resource);
+  const k = resource === body ? -1 : ((body as Parameters).parameter ?? []).findIndex((x) => x.resource === resource);
+  if (resource !== body && k < 0) return validationIssues(resource);
+  const [issues] = await ctx.validation.validate(text, [k < 0 ? [] : ['parameter', k, 'resource']]);
+  return issues ?? [];
+}

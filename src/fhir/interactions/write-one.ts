@@ -6,11 +6,15 @@ import type { WriteOp } from '../write/operations.js';
 import { writeResponse } from './respond.js';
 import { writeAccess } from '../access.js';
 import { auditInTransaction } from '../../audit/fhir-audit.js';
+import { validateLargeBody } from '../validation/off-loop.js';
 
 /** Runs one write in its own transaction (retried on concurrent conflicts) and shapes the response. */
 export async function writeOne(ctx: FhirContext, request: FhirRequest, op: WriteOp): Promise<FhirResponse> {
+  // A large body is validated off the event loop before its transaction opens (validation/off-loop.ts).
+  const target = 'resource' in op && op.resource === request.body ? [{ path: [], resource: op.resource }] : [];
+  const validated = await validateLargeBody(ctx.validation, request.body, target);
   const [result] = await withRetries(ctx.db, async (tx) => {
-    const results = await executeWrites(tx, ctx, [op], { transaction: false, ...writeAccess(request, ctx) });
+    const results = await executeWrites(tx, ctx, [op], { transaction: false, ...writeAccess(request, ctx), ...(validated ? { validated } : {}) });
     const written = results[0];
     if (written) {
       await auditInTransaction(tx, ctx, request, {

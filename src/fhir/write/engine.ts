@@ -50,6 +50,8 @@ export interface WriteOptions {
   readonly principal?: Principal;
   /** Adds a reason to the requester's audit record: the after-write hooks are given it (WrittenBy.note). */
   readonly note?: (reason: string) => void;
+  /** Request bodies already found valid off the event loop (validation/off-loop.ts): not validated again. */
+  readonly validated?: WeakSet<object>;
 }
 
 /** What access control needs to know about a version about to be written. */
@@ -151,7 +153,7 @@ export async function executeWrites(tx: Queryable, ctx: FhirContext, ops: readon
         continue;
       }
       const row = current.get(`${r.resourceType}/${r.id}`);
-      const plan = planVersion(r, row, mapping, now, ctx, versions, options.author);
+      const plan = planVersion(r, row, mapping, now, ctx, versions, options);
       results.push(plan.result);
       const action = r.op.kind === 'delete' || r.op.kind === 'conditional-delete' ? 'delete' : row && !row.deleted ? 'update' : 'create';
       planned.push({ index: r.index, action, resourceType: r.resourceType, id: r.id, current: row, next: plan.facts });
@@ -305,8 +307,9 @@ async function referenceMapping(tx: Queryable, ctx: FhirContext, resolved: Resol
 }
 
 function planVersion(
-  r: Resolved, current: CurrentRow | undefined, mapping: Map<string, string>, now: string, ctx: FhirContext, out: NewVersion[], author: string | undefined,
+  r: Resolved, current: CurrentRow | undefined, mapping: Map<string, string>, now: string, ctx: FhirContext, out: NewVersion[], options: WriteOptions,
 ): { result: WriteResult; facts: VersionFacts | undefined } {
+  const author = options.author;
   const { op, resourceType, id } = r;
   const label = `${resourceType}/${id}`;
   if (op.kind === 'delete' || op.kind === 'conditional-delete') {
@@ -350,7 +353,7 @@ function planVersion(
   if (current && !current.deleted && current.content && sameContent(current.content, body, written)) {
     return { result: existingResult(current, 'unchanged', 200), facts };
   }
-  assertValid(body);
+  if (!('resource' in op && options.validated?.has(op.resource))) assertValid(body);
   const consentRules = consentRulesOf(body, ctx.fhirBaseUrl) ?? null;
   const versionId = (current?.versionId ?? 0) + 1;
   const stored = stamp(body, id, versionId, now);

@@ -66,11 +66,20 @@ function contextFor(profile: DeidProfile, key: ReleaseKey, row: ScannedRow, reso
   return { profile, shift: shiftDays(key, personKeyOf(row, resource), profile.maxShiftDays), pseudonym: (t, i) => pseudonym(key, t, i) };
 }
 
-/** A 32-bit FNV-1a hash: a collision makes a class look smaller, never larger (the check stays safe). */
-function fnv(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+/**
+ * A 52-bit hash (two FNV-1a words) of a person in a class, for counting the persons the MPI links to
+ * several records once: a collision (about 1 in 10,000 at a million persons) makes a class look smaller,
+ * never larger, so the check stays safe.
+ */
+function personHash(text: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0) * 0x100000 + ((b >>> 0) & 0xfffff);
 }
 
 async function eachPatient(q: Queryable, input: ReleaseInput, pageSize: number, visit: (row: ScannedRow, resource: Record<string, unknown>) => void): Promise<void> {
@@ -99,9 +108,12 @@ async function planOf(q: Queryable, input: ReleaseInput, profile: DeidProfile, k
   await eachPatient(q, input, settings.pageSize, (row, resource) => {
     const qi = qiOf(row, resource);
     const key0 = classKey(qi, LADDER[0] as Level, topYear);
-    const person = fnv(`${key0}\u0000${personKeyOf(row, resource)}`);
-    if (seen.has(person)) return;
-    seen.add(person);
+    // A record the MPI links to no Person is a person of its own; a Person's records count once per class.
+    if (row.personId) {
+      const person = personHash(`${key0}\u0000${row.personId}`);
+      if (seen.has(person)) return;
+      seen.add(person);
+    }
     const entry = persons.get(key0);
     if (entry) entry.n++;
     else persons.set(key0, { qi, n: 1 });
