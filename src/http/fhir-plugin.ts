@@ -94,6 +94,10 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     }
     return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), ctx));
   };
+  // The SMART Health Cards issuer's public key (the card's `iss` + /.well-known/jwks.json).
+  app.get('/.well-known/jwks.json', { config: { access: 'public' as const } }, async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').header('access-control-allow-origin', '*').type('application/json')
+      .send({ keys: ctx.healthCards ? [ctx.healthCards.key.publicJwk] : [] }));
   // The FHIR router decides access for each interaction with the policy engine (src/access/).
   const config = { access: 'fhir' as const };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir', handler, config });

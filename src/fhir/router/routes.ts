@@ -10,6 +10,7 @@ import { everything } from '../operations/everything.js';
 import { patientSummary, patientSummaryByIdentifier } from '../operations/summary.js';
 import { patientTimeline } from '../operations/timeline.js';
 import { bundleIngest, ccdaImport } from '../operations/document-ingest.js';
+import { HEALTH_CARDS_ISSUE, healthCardsIssue } from '../operations/health-cards.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -106,6 +107,8 @@ export const ROUTES: readonly Route[] = [
     definition: IPS_SUMMARY, onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientSummary },
   { method: 'GET', pattern: [':type', ':id', '$timeline'], interaction: 'operation', operation: 'timeline',
     definition: 'urn:carnet:OperationDefinition/Patient-timeline', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientTimeline },
+  { method: 'POST', pattern: [':type', ':id', '$health-cards-issue'], interaction: 'operation', operation: 'health-cards-issue',
+    definition: HEALTH_CARDS_ISSUE, onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthCardsIssue },
   { method: 'GET', pattern: [':type', ':id', '$access-log'], interaction: 'operation', operation: 'access-log',
     definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
   { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',
