@@ -34,6 +34,31 @@ export function auditReview(principal: Principal): string | undefined {
   return principal.role === 'privacy-officer' || principal.role === 'admin' || principal.platform ? undefined : 'only privacy officers and administrators review the audit trail';
 }
 
+/**
+ * The audit trail as FHIR (IHE RESTful ATNA, `GET AuditEvent?…`, `GET AuditEvent/{id}`): privacy officers
+ * (with a user scope reading AuditEvent, which `user/*.rs` is), platform clients, and system clients
+ * registered for it by name (`system/AuditEvent.rs`: a wildcard `system/*.rs` reaches the clinical record,
+ * not who looked at it). Administrators keep `/auth/admin/audit`; clinicians and patients are refused.
+ */
+export function auditTrailReader(permission: 'r' | 's'): (principal: Principal) => string | undefined {
+  return (principal) => {
+    if (principal.platform) return undefined;
+    if (principal.kind === 'user' && principal.role === 'privacy-officer') {
+      return reachOf(principal.scopes, 'AuditEvent', permission) === 'all' ? undefined : 'no granted user scope reads AuditEvent';
+    }
+    if (principal.kind === 'client' && principal.role === 'system') {
+      const named = principal.scopes.resources.some((s) => s.context === 'system' && s.type === 'AuditEvent' && s.permissions.has(permission));
+      return named ? undefined : 'a system reads the audit trail with system/AuditEvent.rs (named, not a wildcard)';
+    }
+    return 'only privacy officers and authorised systems read the audit trail';
+  };
+}
+
+/** Reviewing break-the-glass accesses (justified or not): privacy officers and platform clients. */
+export function breakGlassReview(principal: Principal): string | undefined {
+  return principal.role === 'privacy-officer' || principal.platform ? undefined : 'only privacy officers review break-the-glass accesses';
+}
+
 /** Background jobs and change-event consumers (list, inspect, retry, cancel, lag): administrators, privacy officers, platform clients. */
 export function backgroundOperations(principal: Principal): string | undefined {
   return principal.role === 'admin' || principal.role === 'privacy-officer' || principal.platform ? undefined : 'only administrators and privacy officers operate background jobs';

@@ -35,6 +35,7 @@ import { registerReminders } from '../scheduling/reminders.js';
 import { registerSubscriptions, subscriptionWriteHook } from '../subscriptions/register.js';
 import { registerExportJobs } from '../research/export/jobs.js';
 import { SubscriptionSockets } from '../subscriptions/ws-hub.js';
+import { OwnerStanding } from '../subscriptions/standing.js';
 import { bindingKey } from '../subscriptions/ws-token.js';
 import { ValidationPool } from '../fhir/validation/off-loop.js';
 import { SUBSCRIPTION_WS_PATH } from '../http/subscription-ws-plugin.js';
@@ -92,12 +93,15 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const personScopes = config.mpi ? new PersonScopes(config.personScopeTtlMs) : undefined;
   let sockets: SubscriptionSockets | undefined;
   // Emptied (persons) or woken (subscriptions: a websocket match) the moment it commits here, or another process says so.
+  const ownerStanding = new OwnerStanding(config.subscriptions.standingMs);
   db.onCommit((topics) => {
     if (topics.has('persons')) personScopes?.clear();
+    if (topics.has('owners')) ownerStanding.clear();
     if (topics.has('subscriptions')) sockets?.kick();
   });
   background.onTopic = (topic) => {
     if (topic === 'persons') personScopes?.clear();
+    if (topic === 'owners') ownerStanding.clear();
     if (topic === 'subscriptions') sockets?.kick();
   };
   // Large bodies are validated by worker threads, started at the first one (fhir/validation/off-loop.ts).
@@ -107,6 +111,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     healthCards: { issuer: fhirBaseUrl.replace(/\/fhir$/, ''), key: await issuerKey(config.auth.secret) },
     summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research, validation: validationPool,
     ...(personScopes ? { personScopes } : {}),
+    ownerStanding,
     subscriptionSockets: {
       key: bindingKey(config.auth.secret), url: `${config.baseUrl.replace(/^http/, 'ws')}${SUBSCRIPTION_WS_PATH}`, tokenSeconds: config.subscriptions.wsTokenSeconds,
     },

@@ -59,6 +59,12 @@ export interface SubscriptionsConfig {
   readonly leaseMs: number;
   /** How long a websocket binding token from $get-ws-binding-token may be used (CARNET_SUBSCRIPTION_WS_TOKEN_SECONDS). */
   readonly wsTokenSeconds: number;
+  /**
+   * How long a process keeps what it read of a subscription owner's account, grant and client
+   * (CARNET_SUBSCRIPTION_STANDING_MS; 0: read them for every batch and delivery). Changes Carnet makes
+   * empty it at once; this bounds only changes made behind its back.
+   */
+  readonly standingMs: number;
 }
 
 export interface BackgroundConfig {
@@ -149,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),
       leaseMs: intFrom(env, 'CARNET_SUBSCRIPTION_LEASE_MS', 30_000, 1000, 600_000),
       wsTokenSeconds: intFrom(env, 'CARNET_SUBSCRIPTION_WS_TOKEN_SECONDS', 300, 10, 3600),
+      standingMs: intFrom(env, 'CARNET_SUBSCRIPTION_STANDING_MS', 5000, 0, 600_000),
     },
     research: loadResearchConfig(env, env.CARNET_DATA_DIR || './data'),
   };

@@ -80,7 +80,8 @@ export function authorizeRoute(access: RequestAccess, route: RouteLike, params: 
   if (principal.project && !(route.access?.kind === 'policy' && route.access.check === bulkExporter)) {
     throw errors.coded('outside-project', 'A research project\'s client may only use bulk export ($export)');
   }
-  if (route.interaction === 'operation') {
+  // An interaction may declare its own policy too (AuditEvent's search and read: the trail, not the record).
+  if (route.interaction === 'operation' || route.access) {
     const declared = route.access;
     if (!declared) throw errors.forbidden('This operation declares no access policy');
     if (declared.kind === 'action') {

@@ -6,6 +6,7 @@ import type { Database } from '../storage/database.js';
 import type { Jobs } from '../jobs/jobs.js';
 import type { AfterWriteHook } from './write/hooks.js';
 import type { PersonScopes } from './person-scopes.js';
+import type { OwnerStanding } from '../subscriptions/standing.js';
 import type { ResearchConfig } from '../research/config.js';
 import type { ValidationPool } from './validation/off-loop.js';
 
@@ -36,6 +37,8 @@ export interface FhirContext {
   readonly jobs?: Jobs;
   /** Resolves a patient's or proxy's token to every source record of their person (with the MPI on). */
   readonly personScopes?: PersonScopes;
+  /** Subscription owners' standing, cached per process and emptied on the `owners` commit topic (subscriptions/standing.ts). */
+  readonly ownerStanding?: OwnerStanding;
   /** The IPS $summary section rules (default: DEFAULT_RULES of src/documents/ips/rules.ts). */
   readonly summaryRules?: SummaryRules;
   /** Bulk Data export (docs/research.md); absent: `$export` answers 501. */

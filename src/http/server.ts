@@ -13,6 +13,7 @@ import { bearerToken, challenge, installAuthHook } from './auth-hook.js';
 import { oauthPlugin } from './oauth-plugin.js';
 import { loginPlugin } from './login-plugin.js';
 import { adminPlugin } from './admin-plugin.js';
+import { breakGlassReviewPlugin } from './break-glass-review-plugin.js';
 import { webPlugin, type WebOptions } from './web-plugin.js';
 import { backgroundPlugin, type BackgroundOperations } from './background-plugin.js';
 import { auditRoutesHook, rejectedTokenRecord } from './route-audit.js';
@@ -119,6 +120,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(oauthPlugin, { auth });
   await app.register(loginPlugin, { auth });
   await app.register(adminPlugin, { auth });
+  await app.register(breakGlassReviewPlugin, { auth });
   if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
   if (options.fhir !== false && options.ctx.research) {

@@ -110,3 +110,58 @@ export async function searchAudit(db: Queryable, q: AuditQuery): Promise<(AuditR
   const { rows } = await db.query<Row>(`SELECT ${RECORD_COLUMNS} FROM audit_event ${where} ORDER BY id DESC LIMIT ${b.bind(q.limit)}`, b.params);
   return rows.map(toRecord);
 }
+
+/**
+ * The standard query of the trail (IHE ITI-81, `GET AuditEvent?…`), already parsed: each inner list is one
+ * parameter's alternatives (OR), the lists are ANDed. `contains` holds JSON documents the AuditEvent must
+ * contain (`content::jsonb @> …`: a coding, an agent's or entity's reference); the patients column is
+ * indexed, the rest is checked on the rows the other conditions leave.
+ */
+export interface AuditEventCriteria {
+  readonly ids?: readonly string[];
+  readonly patients: readonly (readonly string[])[];
+  readonly since?: string;
+  readonly until?: string;
+  readonly outcomes: readonly (readonly string[])[];
+  readonly contains: readonly (readonly string[])[];
+  /** Starts of an agent's name (or its `who.display`), case-insensitive. */
+  readonly agentNames: readonly (readonly string[])[];
+  readonly addresses: readonly (readonly string[])[];
+  readonly beforeId?: number;
+  readonly limit: number;
+}
+
+function likePrefix(value: string): string {
+  return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function anyOf(alternatives: readonly string[]): string {
+  return alternatives.length === 1 ? (alternatives[0] as string) : `(${alternatives.join(' OR ')})`;
+}
+
+export async function searchAuditEvents(db: Queryable, q: AuditEventCriteria): Promise<(AuditRecord & { id: number })[]> {
+  const b = new SqlBuilder();
+  const agents = (test: (agent: string) => string): string => `EXISTS (SELECT 1 FROM jsonb_array_elements(COALESCE(content::jsonb->'agent', '[]'::jsonb)) ag WHERE ${test('ag')})`;
+  const where = b.where(
+    q.ids && b.any('uid', q.ids, 'text'),
+    ...q.patients.map((list) => `patients && ${b.bind([...list], 'text[]')}`),
+    q.since && `recorded >= ${b.bind(q.since, 'timestamptz')}`,
+    q.until && `recorded < ${b.bind(q.until, 'timestamptz')}`,
+    q.beforeId !== undefined && `id < ${b.bind(q.beforeId)}`,
+    ...q.outcomes.map((list) => b.any('outcome', list, 'text')),
+    ...q.contains.map((list) => anyOf(list.map((doc) => `content::jsonb @> ${b.bind(doc, 'jsonb')}`))),
+    ...q.agentNames.map((list) => anyOf(list.map((name) => {
+      const like = b.bind(likePrefix(name), 'text');
+      return agents((ag) => `(${ag}->>'name' ILIKE ${like} ESCAPE '\\' OR ${ag}->'who'->>'display' ILIKE ${like} ESCAPE '\\')`);
+    }))),
+    ...q.addresses.map((list) => agents((ag) => `${ag}->'network'->>'address' = ANY(${b.bind([...list], 'text[]')})`)),
+  );
+  const { rows } = await db.query<Row>(`SELECT ${RECORD_COLUMNS} FROM audit_event ${where} ORDER BY id DESC LIMIT ${b.bind(q.limit)}`, b.params);
+  return rows.map(toRecord);
+}
+
+/** One record by its AuditEvent id. */
+export async function auditEventByUid(db: Queryable, uid: string): Promise<string | undefined> {
+  const { rows } = await db.query<Row>('SELECT content FROM audit_event WHERE uid = $1 ORDER BY id LIMIT 1', [uid]);
+  return rows[0] ? text(rows[0], 'content') : undefined;
+}

@@ -1,3 +1,4 @@
+import { signalAfterCommit } from './commit-signals.js';
 import type { Queryable } from './database.js';
 import { SqlBuilder } from './sql/builder.js';
 import { bool, int, intOrNull, iso, isoOrNull, json, text, textOrNull, texts, type Row } from './sql/rows.js';
@@ -102,6 +103,8 @@ export async function updateUser(db: Queryable, id: string, change: { disabled?:
   const { rowCount } = await byKey(db, (b) => `UPDATE auth_user SET disabled = COALESCE(${b.bind(change.disabled ?? null, 'boolean')}, disabled),
        password_hash = COALESCE(${b.bind(change.passwordHash ?? null, 'text')}, password_hash), totp_secret = COALESCE(${b.bind(change.totpSecret ?? null, 'text')}, totp_secret)
        ${change.unlock ? ', failed_logins = 0, locked_until = NULL' : ''}`, 'id', id);
+  // Subscription owners' standing is read from here: the processes' caches of it are emptied once this commits (subscriptions/standing.ts).
+  if (change.disabled !== undefined) signalAfterCommit(db, 'owners');
   return rowCount > 0;
 }
 
@@ -158,6 +161,7 @@ export async function updateClientKeys(db: Queryable, id: string, jwks: string):
 /** Keeps a first-party client's registration in step with the configuration (its redirect URIs and scopes follow the base URL). */
 export async function updateClientRegistration(db: Queryable, id: string, redirectUris: readonly string[], scope: string): Promise<void> {
   await byKey(db, (b) => `UPDATE auth_client SET redirect_uris = ${b.bind([...redirectUris])}, scope = ${b.bind(scope)}`, 'id', id);
+  signalAfterCommit(db, 'owners');
 }
 
 export interface SigningKeyRow {
@@ -281,6 +285,7 @@ export async function findGrant(db: Queryable, id: string): Promise<GrantRow | u
 export async function revokeGrant(db: Queryable, id: string, now: Date, accessExpiry: Date): Promise<void> {
   await byKey(db, (b) => `UPDATE auth_grant SET revoked_at = COALESCE(revoked_at, ${b.bind(now.toISOString(), 'timestamptz')})`, 'id', id);
   await addRevocation(db, `grant:${id}`, now, accessExpiry);
+  signalAfterCommit(db, 'owners');
 }
 
 export async function insertRefreshToken(db: Queryable, tokenHash: string, grantId: string, now: Date, expiresAt: Date): Promise<void> {

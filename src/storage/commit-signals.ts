@@ -6,7 +6,7 @@ import type { Database, Queryable } from './database.js';
  * background runtime, which then reads at once instead of at its next poll). A rolled-back transaction
  * signals nothing. Marks on a plain query (autocommit) fire at once.
  */
-export type CommitTopic = 'events' | 'jobs' | 'persons' | 'subscriptions';
+export type CommitTopic = 'events' | 'jobs' | 'persons' | 'subscriptions' | 'owners';
 export type CommitListener = (topics: ReadonlySet<CommitTopic>) => void;
 
 export interface SignallingDatabase extends Database {

@@ -46,7 +46,7 @@ export function deliverNotification(ctx: FhirContext, jobs: Jobs, settings: Deli
     const sub = await readSubscription(db, subscription);
     if (!sub || sub.round !== round) return { skipped: 'superseded' };
     if (sub.status === 'off') return { skipped: 'off' };
-    const problem = sub.owner ? await ownerProblem(db, sub.owner, sub.resourceType) : 'it has no owner';
+    const problem = sub.owner ? await ownerProblem(db, sub.owner, sub.resourceType, ctx.ownerStanding) : 'it has no owner';
     if (problem) {
       await db.transaction(async (tx) => {
         await stopDelivery(tx, subscription, round);

@@ -29,8 +29,16 @@ export interface DeliverPayload {
 
 /** The delivery job of one notification; its key makes a replayed matcher batch enqueue nothing twice. */
 export async function enqueueDelivery(jobs: Jobs, tx: Queryable, payload: DeliverPayload, at?: Date): Promise<void> {
-  const what = payload.signal === 'heartbeat' ? `heartbeat/${at?.getTime() ?? 0}` : payload.signal ?? String(payload.number);
-  await jobs.enqueue(tx, { kind: DELIVER_JOB, key: `${payload.subscription}/${payload.round}/${what}`, payload });
+  await enqueueDeliveries(jobs, tx, [payload], at);
+}
+
+/** Delivery jobs of many subscriptions with one statement (the matcher's batch). */
+export async function enqueueDeliveries(jobs: Jobs, tx: Queryable, payloads: readonly DeliverPayload[], at?: Date): Promise<void> {
+  if (payloads.length === 0) return;
+  await jobs.enqueueMany(tx, payloads.map((payload) => {
+    const what = payload.signal === 'heartbeat' ? `heartbeat/${at?.getTime() ?? 0}` : payload.signal ?? String(payload.number);
+    return { kind: DELIVER_JOB, key: `${payload.subscription}/${payload.round}/${what}`, payload };
+  }));
 }
 
 /** Mirrors the row's status into the resource (a version written by Carnet), once per status version. */

@@ -11,7 +11,8 @@ import { linkedPatientIds } from '../mpi/store/link-store.js';
 import { signalAfterCommit } from '../storage/commit-signals.js';
 import type { Queryable } from '../storage/database.js';
 import { writeIndex } from '../storage/search-index.js';
-import { enqueueDelivery } from './hook.js';
+import { enqueueDeliveries } from './hook.js';
+import { groupCandidates, groupSearch, pinnedParameter, type Pinned } from './grouping.js';
 import { principalOfOwner } from './owner.js';
 import { matchingPlan, UNSUBSCRIBABLE_TYPES } from './spec.js';
 import { StandingCache } from './standing.js';
@@ -36,15 +37,26 @@ const PLAN_CACHE = 1000;
  */
 export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
   const plans = new Map<string, SearchPlan>();
-  const planOf = (sub: SubscriptionRow): SearchPlan => {
-    const key = `${sub.resourceType}?${sub.criteria}`;
+  const planOf = (resourceType: string, criteria: string): SearchPlan => {
+    const key = `${resourceType}?${criteria}`;
     let plan = plans.get(key);
     if (!plan) {
-      plan = matchingPlan(sub.resourceType, sub.criteria, ctx.fhirBaseUrl, BATCH);
+      plan = matchingPlan(resourceType, criteria, ctx.fhirBaseUrl, BATCH);
       if (plans.size >= PLAN_CACHE) plans.delete(plans.keys().next().value as string);
       plans.set(key, plan);
     }
     return plan;
+  };
+  const pins = new Map<string, Pinned | null>();
+  const pinnedOf = (sub: SubscriptionRow): Pinned | undefined => {
+    const key = `${sub.resourceType}?${sub.criteria}`;
+    let pin = pins.get(key);
+    if (pin === undefined) {
+      pin = pinnedParameter(sub.resourceType, sub.criteria, sub.patientKeys ?? [], ctx.fhirBaseUrl) ?? null;
+      if (pins.size >= PLAN_CACHE) pins.delete(pins.keys().next().value as string);
+      pins.set(key, pin);
+    }
+    return pin ?? undefined;
   };
   return {
     name: MATCHER,
@@ -56,25 +68,35 @@ export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
       const patients = [...new Set(relevant.filter((e) => e.patientId !== null).map((e) => `Patient/${e.patientId}`))];
       const candidates = await candidateSubscriptions(tx, [...new Set(relevant.map((e) => e.resourceType))], patients, now);
       if (candidates.length === 0) return;
-      const standing = new StandingCache(tx);
+      const standing = new StandingCache(tx, ctx.ownerStanding);
+      // An owner who lost the access it subscribed with is told nothing (delivery reports why).
+      const live: SubscriptionRow[] = [];
+      for (const sub of candidates) if (sub.owner && !(await standing.problem(sub.owner, sub.resourceType))) live.push(sub);
       const matches: { sub: SubscriptionRow; matched: ChangeEvent[] }[] = [];
       await withDeletedRestored(tx, ctx, relevant.filter((e) => e.kind === 'delete'), async () => {
-        for (const sub of candidates) {
-          // An owner who lost the access it subscribed with is told nothing (delivery reports why).
-          if (!sub.owner || await standing.problem(sub.owner, sub.resourceType)) continue;
-          const keys = sub.patientKeys ? new Set(sub.patientKeys) : undefined;
-          const changed = relevant.filter((e) => e.resourceType === sub.resourceType && (!keys || (e.patientId !== null && keys.has(`Patient/${e.patientId}`))));
-          const matched = await matchingEvents(tx, ctx, sub, planOf(sub), changed, now);
-          if (matched.length > 0) matches.push({ sub, matched });
+        for (const group of groupCandidates(live, (sub) => JSON.stringify(sub.owner), pinnedOf)) {
+          const ofMember = (sub: SubscriptionRow): ChangeEvent[] => {
+            const keys = sub.patientKeys ? new Set(sub.patientKeys) : undefined;
+            return relevant.filter((e) => e.resourceType === sub.resourceType && (!keys || (e.patientId !== null && keys.has(`Patient/${e.patientId}`))));
+          };
+          const changed = new Map(group.members.map((sub) => [sub.id, ofMember(sub)]));
+          const all = [...new Set([...changed.values()].flat())];
+          if (all.length === 0) continue;
+          const touched = [...new Set(all.map((e) => `Patient/${e.patientId}`))];
+          const plan = group.pinned ? planOf(group.resourceType, groupSearch(group, touched)) : planOf(group.resourceType, group.criteria);
+          const found = new Set(await matchingEvents(tx, ctx, group.members[0] as SubscriptionRow, plan, all, now));
+          for (const sub of group.members) {
+            const matched = (changed.get(sub.id) ?? []).filter((e) => found.has(e));
+            if (matched.length > 0) matches.push({ sub, matched });
+          }
         }
       });
-      for (const { sub, matched } of matches) {
-        const restHook = sub.channel.type === 'rest-hook';
-        const { start } = await appendNotifications(tx, sub.id, matched.map(notificationOf), restHook);
-        if (start) await enqueueDelivery(jobs, tx, { subscription: sub.id, ...start });
-        // A websocket's notifications are sent by the process holding its socket: wake them all.
-        if (!restHook) signalAfterCommit(tx, 'subscriptions');
-      }
+      const started = await appendNotifications(tx, matches.map(({ sub, matched }) => ({
+        id: sub.id, notifications: matched.map(notificationOf), deliverByJob: sub.channel.type === 'rest-hook',
+      })));
+      if (started.length > 0) await enqueueDeliveries(jobs, tx, started.map((s) => ({ subscription: s.id, number: s.number, round: s.round })));
+      // A websocket's notifications are sent by the process holding its socket: wake them all.
+      if (matches.some(({ sub }) => sub.channel.type !== 'rest-hook')) signalAfterCommit(tx, 'subscriptions');
     },
   };
 }

@@ -35,17 +35,53 @@ export function standingProblem(owner: Owner, resourceType: string, facts: Owner
   return decision.permit ? undefined : `the owner may no longer search ${resourceType}: ${decision.reason}`;
 }
 
-/** The owner's facts as they now are, read once per owner and kept for a matcher batch or a delivery. */
+const ownerKey = (owner: Owner): string => `${owner.kind}:${owner.subject}:${owner.clientId}:${owner.grantId ?? ''}`;
+
+/**
+ * The owners' facts known to this process, kept a short while (CARNET_SUBSCRIPTION_STANDING_MS, default
+ * 5 s): at 10,000 subscriptions of a few owners, matching and each delivery then cost no query of the
+ * auth tables. The cache is emptied the moment a change that can take an owner's rights away commits —
+ * an account disabled, a grant revoked, a client's registration changed — in this process (the `owners`
+ * commit topic) or in another one (its NOTIFY), so the window only bounds how long a change made where
+ * no signal reaches (an operator's SQL) can go unseen. A read that raced such a change is not kept.
+ */
+export class OwnerStanding {
+  private readonly cache = new Map<string, { readonly facts: OwnerFacts; readonly until: number }>();
+  private generation = 0;
+
+  constructor(private readonly ttlMs: number, private readonly now: () => number = () => performance.now(), private readonly max = 10_000) {}
+
+  /** Forgets every owner (after a change to accounts, grants or clients commits). */
+  clear(): void {
+    this.generation++;
+    this.cache.clear();
+  }
+
+  async facts(q: Queryable, owner: Owner): Promise<OwnerFacts> {
+    const key = ownerKey(owner);
+    const hit = this.cache.get(key);
+    if (hit && hit.until > this.now()) return hit.facts;
+    const generation = this.generation;
+    const facts = await readFacts(q, owner);
+    if (this.ttlMs > 0 && generation === this.generation) {
+      if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(key, { facts, until: this.now() + this.ttlMs });
+    }
+    return facts;
+  }
+}
+
+/** The owner's facts, read once per owner and kept for a matcher batch or a delivery (and a while longer in `shared`). */
 export class StandingCache {
   private readonly known = new Map<string, Promise<OwnerFacts>>();
 
-  constructor(private readonly q: Queryable) {}
+  constructor(private readonly q: Queryable, private readonly shared?: OwnerStanding) {}
 
   async problem(owner: Owner, resourceType: string): Promise<string | undefined> {
-    const key = `${owner.kind}:${owner.subject}:${owner.clientId}:${owner.grantId ?? ''}`;
+    const key = ownerKey(owner);
     let facts = this.known.get(key);
     if (!facts) {
-      facts = readFacts(this.q, owner);
+      facts = this.shared ? this.shared.facts(this.q, owner) : readFacts(this.q, owner);
       this.known.set(key, facts);
     }
     return standingProblem(owner, resourceType, await facts);
@@ -60,7 +96,7 @@ async function readFacts(q: Queryable, owner: Owner): Promise<OwnerFacts> {
   return { client, user, grant };
 }
 
-/** One owner's standing, for a single delivery or binding. */
-export function ownerProblem(q: Queryable, owner: Owner, resourceType: string): Promise<string | undefined> {
-  return new StandingCache(q).problem(owner, resourceType);
+/** One owner's standing, for a single delivery or binding (`shared`: the process's cache). */
+export function ownerProblem(q: Queryable, owner: Owner, resourceType: string, shared?: OwnerStanding): Promise<string | undefined> {
+  return new StandingCache(q, shared).problem(owner, resourceType);
 }

@@ -139,36 +139,51 @@ export async function candidateSubscriptions(q: Queryable, types: readonly strin
   return rows.map(toRow);
 }
 
+/** The new notifications of one subscription, in event order, and whether delivery jobs send them (rest-hook) or its socket does. */
+export interface Append {
+  readonly id: string;
+  readonly notifications: readonly NewNotification[];
+  readonly deliverByJob: boolean;
+}
+
 /**
- * Numbers and stores a subscription's new notifications, in the matcher's transaction. When no delivery
- * is in flight for it, returns the notification the new delivery job starts with (and marks one in flight).
+ * Numbers and stores the new notifications of many subscriptions, in the matcher's transaction, with
+ * three statements whatever their number (their rows locked in id order). Returns, for each subscription
+ * delivered by jobs that had no delivery in flight, the notification its new delivery job starts with
+ * (it is marked in flight). A subscription deleted meanwhile is skipped.
  */
-export async function appendNotifications(q: Queryable, id: string, list: readonly NewNotification[], deliverByJob = true): Promise<{ start?: { number: number; round: number } }> {
-  if (list.length === 0) return {};
-  const lock = new SqlBuilder();
-  const { rows } = await q.query<Row>(
-    `SELECT events_since_start, delivered_through, in_flight, round FROM subscription ${lock.where(lock.eq('id', id))} FOR UPDATE`, lock.params,
-  );
-  const row = rows[0];
-  if (!row) return {};
+export async function appendNotifications(q: Queryable, list: readonly Append[]): Promise<{ id: string; number: number; round: number }[]> {
+  const work = list.filter((a) => a.notifications.length > 0);
+  if (work.length === 0) return [];
   const b = new SqlBuilder();
-  await q.query(
-    `INSERT INTO subscription_notification (subscription_id, number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at)
-     SELECT ${b.bind(id)}, ${b.bind(int(row, 'events_since_start') + 1, 'bigint')} + o - 1, s, k, t, i, v, p, a
-       FROM unnest(${b.bind(list.map((n) => n.eventSeq), 'bigint[]')}, ${b.bind(list.map((n) => n.kind), 'text[]')}, ${b.bind(list.map((n) => n.resourceType), 'text[]')},
-                   ${b.bind(list.map((n) => n.resourceId), 'text[]')}, ${b.bind(list.map((n) => n.versionId), 'int[]')}, ${b.bind(list.map((n) => n.patientId), 'text[]')},
-                   ${b.bind(list.map((n) => n.at), 'timestamptz[]')}) WITH ORDINALITY AS x(s, k, t, i, v, p, a, o)`,
+  const { rows } = await q.query<Row>(
+    `WITH old AS (SELECT id, events_since_start, delivered_through, in_flight FROM subscription ${b.where(b.any('id', work.map((a) => a.id), 'text'))} ORDER BY id FOR UPDATE),
+          u AS (SELECT * FROM unnest(${b.bind(work.map((a) => a.id), 'text[]')}, ${b.bind(work.map((a) => a.notifications.length), 'bigint[]')}, ${b.bind(work.map((a) => a.deliverByJob), 'boolean[]')}) AS u(id, n, job))
+     UPDATE subscription s SET events_since_start = s.events_since_start + u.n, in_flight = s.in_flight OR u.job
+       FROM old JOIN u ON u.id = old.id
+      ${b.where('s.id = old.id')}
+      RETURNING s.id, old.events_since_start AS before, old.delivered_through, old.in_flight AS was_in_flight, s.round`,
     b.params,
   );
-  // A websocket's notifications are not delivered by jobs: nothing is put in flight for them.
-  const start = deliverByJob && !bool(row, 'in_flight');
-  const u = new SqlBuilder();
+  const locked = new Map(rows.map((r) => [text(r, 'id'), r]));
+  const numbered = work.flatMap((a) => {
+    const row = locked.get(a.id);
+    return row ? a.notifications.map((n, k) => ({ id: a.id, number: int(row, 'before') + 1 + k, n })) : [];
+  });
+  const ins = new SqlBuilder();
+  const col = <T>(f: (x: (typeof numbered)[number]) => T, cast: string) => ins.bind(numbered.map(f), cast);
   await q.query(
-    `UPDATE subscription SET events_since_start = events_since_start + ${u.bind(list.length, 'bigint')}, in_flight = in_flight OR ${u.bind(deliverByJob, 'boolean')}
-      ${u.where(u.eq('id', id))}`,
-    u.params,
+    `INSERT INTO subscription_notification (subscription_id, number, event_seq, kind, resource_type, resource_id, version_id, patient_id, at)
+     SELECT * FROM unnest(${col((x) => x.id, 'text[]')}, ${col((x) => x.number, 'bigint[]')}, ${col((x) => x.n.eventSeq, 'bigint[]')}, ${col((x) => x.n.kind, 'text[]')},
+                          ${col((x) => x.n.resourceType, 'text[]')}, ${col((x) => x.n.resourceId, 'text[]')}, ${col((x) => x.n.versionId, 'int[]')},
+                          ${col((x) => x.n.patientId, 'text[]')}, ${col((x) => x.n.at, 'timestamptz[]')})`,
+    ins.params,
   );
-  return start ? { start: { number: int(row, 'delivered_through') + 1, round: int(row, 'round') } } : {};
+  // A websocket's notifications are not delivered by jobs: nothing is put in flight for them.
+  return work.flatMap((a) => {
+    const row = locked.get(a.id);
+    return row && a.deliverByJob && !bool(row, 'was_in_flight') ? [{ id: a.id, number: int(row, 'delivered_through') + 1, round: int(row, 'round') }] : [];
+  });
 }
 
 export async function readNotification(q: Queryable, id: string, number: number): Promise<NotificationRow | undefined> {

@@ -94,7 +94,7 @@ export class SubscriptionSockets {
       const sub = await readSubscription(this.ctx.db, id);
       const problem = !sub ? 'it no longer exists' : sub.channel.type !== 'websocket' ? 'it is not a websocket subscription'
         : sub.status === 'off' ? 'it is off' : !sub.owner || `${sub.owner.kind}:${sub.owner.subject}` !== claims.owner ? 'it is no longer yours'
-          : await ownerProblem(this.ctx.db, sub.owner, sub.resourceType);
+          : await ownerProblem(this.ctx.db, sub.owner, sub.resourceType, this.ctx.ownerStanding);
       if (problem) return refuse(c, `Subscription/${id} cannot be bound: ${problem}`);
       subs.push(sub as SubscriptionRow);
     }
@@ -166,7 +166,7 @@ export class SubscriptionSockets {
         this.unbind(id, open, sub.status === 'off' ? 'it is off' : 'it is no longer a websocket subscription');
         return false;
       }
-      const problem = sub.owner ? await ownerProblem(tx, sub.owner, sub.resourceType) : 'it has no owner';
+      const problem = sub.owner ? await ownerProblem(tx, sub.owner, sub.resourceType, this.ctx.ownerStanding) : 'it has no owner';
       if (problem) {
         await settle(tx, this.ctx, this.jobs, id, { kind: 'revoked', error: `delivery stopped: ${problem}` });
         this.unbind(id, open, problem);

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Bundle, Subscription } from '@medplum/fhirtypes';
 import { clientSecretToken, professionalToken, registerClient, seedDirectory } from '../support/auth.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
+import { signalAfterCommit } from '../../src/storage/commit-signals.js';
 import { HEARTBEAT_PERIOD_URL, PAYLOAD_CONTENT_URL } from '../../src/subscriptions/spec.js';
 import { consentDenying } from './fixtures.js';
 import { signalType, startReceiver, type Receiver } from './receiver.js';
@@ -30,9 +31,11 @@ describe('subscription lifecycle: handshake, heartbeat, deletes, the owner’s s
   let drA: string;
   let pharmacist: string;
   let nurse: string;
+  let drD: string;
   before(async () => {
     rx = await startReceiver();
-    t = await startTestCarnet({ clock: () => now, env: { CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_ACCESS_TOKEN_SECONDS: '86400' } });
+    // Owners' standing kept ten minutes: only the changes' own signals can make these tests see them.
+    t = await startTestCarnet({ clock: () => now, env: { CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_ACCESS_TOKEN_SECONDS: '86400', CARNET_SUBSCRIPTION_STANDING_MS: '600000' } });
     for (const id of ['p1', 'p2', 'p3', 'p4']) {
       const r = await t.request('PUT', `/fhir/Patient/${id}`, { body: { resourceType: 'Patient', id, name: [{ family: id }] } });
       assert.ok(r.status === 201 || r.status === 200, r.text);
@@ -41,6 +44,7 @@ describe('subscription lifecycle: handshake, heartbeat, deletes, the owner’s s
     drA = await professionalToken(t, 'dr-a', 'physician', 'dr-a');
     pharmacist = await professionalToken(t, 'pharm', 'pharmacist', 'pharm', 'openid fhirUser user/*.cruds');
     nurse = await professionalToken(t, 'nurse-a', 'nurse', 'nurse-a');
+    drD = await professionalToken(t, 'dr-d', 'physician', 'dr-b');
   });
   after(async () => {
     await t.close();
@@ -166,6 +170,8 @@ describe('subscription lifecycle: handshake, heartbeat, deletes, the owner’s s
     await run();
     assert.equal(rx.at('/revoked').length, 1, 'attempted once while the client was in good standing');
     await t.carnet.db.query(`UPDATE auth_client SET disabled = true WHERE id = 'clinic-sys'`);
+    // Carnet has no route that disables a client: done in SQL, then announced as Carnet's own changes of owners are.
+    signalAfterCommit(t.carnet.db, 'owners');
     rx.statusByPath.set('/revoked', 200);
     later(60_000);
     await run();
@@ -179,12 +185,29 @@ describe('subscription lifecycle: handshake, heartbeat, deletes, the owner’s s
     assert.match(stopped.error ?? '', /clinic-sys was revoked/);
   });
 
+  test('an account disabled through the admin API stops its subscriptions at once (the owners\u2019 cache is emptied by the change)', async () => {
+    const id = await subscribe(subscription('/disabled', 'Observation?patient=Patient/p3&category=laboratory'), drD);
+    await observation('ds1', 'p3', LAB);
+    await run();
+    assert.equal(rx.at('/disabled').length, 1, 'delivered while the account was in good standing (its standing now cached)');
+    const users = await t.request('GET', '/auth/admin/users');
+    assert.equal(users.status, 200, users.text);
+    const user = (users.body as { users: { id: string; username: string }[] }).users.find((u) => u.username === 'dr-d');
+    const disabled = await t.request('PATCH', `/auth/admin/users/${user?.id}`, { body: { disabled: true }, headers: { 'content-type': 'application/json' } });
+    assert.equal(disabled.status, 204, disabled.text);
+    await observation('ds2', 'p3', LAB);
+    await run();
+    assert.equal(rx.at('/disabled').length, 1, 'not matched once the account was disabled');
+    assert.equal((await read(id)).status, 'active', 'nothing was pending: no delivery had a reason to report');
+  });
+
   test('an owner whose role changed is told nothing more', async () => {
     await subscribe(subscription('/role', 'Observation?patient=Patient/p4&category=laboratory'), nurse);
     await observation('ro1', 'p4', LAB);
     await run();
     assert.equal(rx.at('/role').length, 1);
     await t.carnet.db.query(`UPDATE auth_user SET role = 'researcher' WHERE username = 'nurse-a'`);
+    signalAfterCommit(t.carnet.db, 'owners');
     await observation('ro2', 'p4', LAB);
     await run();
     later(60_000);

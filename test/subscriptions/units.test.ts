@@ -6,6 +6,9 @@ import { FhirError } from '../../src/fhir/outcomes.js';
 import { endpointProblem, isPrivateAddress } from '../../src/subscriptions/endpoint.js';
 import { notificationBundle } from '../../src/subscriptions/notification.js';
 import { matchingPlan, parseSubscription, patientKeys, PAYLOAD_CONTENT_URL } from '../../src/subscriptions/spec.js';
+import type { Owner } from '../../src/subscriptions/owner.js';
+import { OwnerStanding, ownerProblem } from '../../src/subscriptions/standing.js';
+import type { Queryable } from '../../src/storage/database.js';
 import { DELIVERY_ATTEMPTS, DELIVERY_BACKOFF, nextState } from '../../src/subscriptions/status.js';
 
 /** The pure parts of subscriptions: the spec and the matching plan, endpoints, status, backoff, the notification. */
@@ -188,5 +191,51 @@ describe('notification bundle', () => {
     const empty = notificationBundle({ ...input, content: 'empty' });
     assert.equal(empty.entry?.length, 1);
     assert.ok(!JSON.stringify(empty).includes('o1'), 'empty names no resource');
+  });
+});
+
+describe('owners\u2019 standing, cached per process', () => {
+  const owner: Owner = { kind: 'client', subject: 'lab', clientId: 'lab', role: 'system', display: 'Lab', patients: [], scope: 'system/Observation.rs', platform: false };
+  /** A database that answers the client look-up (enabled or not) and counts the statements. */
+  const auth = () => {
+    const state = { reads: 0, disabled: false };
+    const q: Queryable = {
+      query: async <R>() => {
+        state.reads++;
+        const row = { id: 'lab', name: 'Lab', kind: 'confidential', redirect_uris: [], scope: 'system/Observation.rs', platform: false, trusted: false, disabled: state.disabled };
+        return { rows: [row] as R[], rowCount: 1 };
+      },
+    };
+    return { q, state };
+  };
+
+  test('read once per window; a change’s signal (clear) or the end of the window reads again', async () => {
+    let clock = 0;
+    const shared = new OwnerStanding(5000, () => clock);
+    const { q, state } = auth();
+    assert.equal(await ownerProblem(q, owner, 'Observation', shared), undefined);
+    assert.equal(await ownerProblem(q, owner, 'Observation', shared), undefined);
+    assert.equal(state.reads, 1, 'the second delivery asked no query');
+    state.disabled = true;
+    assert.equal(await ownerProblem(q, owner, 'Observation', shared), undefined, 'within the window, a change made behind Carnet’s back is not seen yet');
+    shared.clear();
+    assert.match(await ownerProblem(q, owner, 'Observation', shared) ?? '', /client lab was revoked/);
+    state.disabled = false;
+    clock += 5001;
+    assert.equal(await ownerProblem(q, owner, 'Observation', shared), undefined, 'read again after the window');
+    assert.equal(state.reads, 3);
+  });
+
+  test('a read that raced a change is not kept; a window of 0 keeps nothing', async () => {
+    const shared = new OwnerStanding(5000, () => 0);
+    const { q, state } = auth();
+    const racing: Queryable = { query: async <R>(sql: string, params?: readonly unknown[]) => { shared.clear(); return q.query<R>(sql, params); } };
+    await ownerProblem(racing, owner, 'Observation', shared);
+    await ownerProblem(q, owner, 'Observation', shared);
+    assert.equal(state.reads, 2);
+    const none = new OwnerStanding(0, () => 0);
+    await ownerProblem(q, owner, 'Observation', none);
+    await ownerProblem(q, owner, 'Observation', none);
+    assert.equal(state.reads, 4);
   });
 });

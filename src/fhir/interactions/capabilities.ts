@@ -6,6 +6,7 @@ import type { Handler, Route } from '../router/types.js';
 import { CARNET_VERSION } from '../../version.js';
 import { TOPICS } from '../../subscriptions/topics.js';
 import { RESTFUL_SECURITY_SERVICE } from '../../fhir/code-systems.js';
+import { AUDIT_EVENT_PARAMS } from '../operations/audit-event-query.js';
 
 /** The channels a Subscription may use (R4 has no element for them: said in the resource's documentation). */
 const SUBSCRIPTION_CHANNELS = 'Channels: rest-hook (https; handshake and heartbeatPeriod per the Subscriptions Backport IG) and websocket '
@@ -27,6 +28,25 @@ const PARAM_DOCS: Partial<Record<ParamDef['type'], string>> = {
   composite: 'component values separated by $',
   special: 'latitude|longitude|distance|units',
 };
+
+/**
+ * AuditEvent is the audit trail (IHE RESTful ATNA): read, search (ITI-81's parameters, nothing else) and
+ * create (ITI-20), unversioned, never updated or deleted.
+ */
+function auditEventResource(): CapabilityStatementRestResource {
+  const defs = searchRegistry().params('AuditEvent');
+  return {
+    type: 'AuditEvent',
+    profile: 'http://hl7.org/fhir/StructureDefinition/AuditEvent',
+    documentation: 'The audit trail (IHE RESTful ATNA): searched and read by privacy officers and systems granted system/AuditEvent.rs; an AuditEvent created by another system (ITI-20) joins the trail and its hash chain; append-only. Newest first, paged with _cursor; comma-separated values OR, repeated parameters AND.',
+    interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }],
+    versioning: 'no-version', readHistory: false, updateCreate: false, conditionalCreate: false, conditionalUpdate: false, conditionalDelete: 'not-supported',
+    searchParam: AUDIT_EVENT_PARAMS.filter((name) => !name.startsWith('_') && !name.includes(':')).map((name) => {
+      const def = defs.get(name);
+      return { name, ...(def?.url ? { definition: def.url } : {}), type: def?.type ?? 'token' };
+    }),
+  };
+}
 
 function references(type: string): ParamDef[] {
   return [...searchRegistry().params(type).values()].filter((p) => p.type === 'reference');
@@ -89,6 +109,8 @@ export function buildCapabilityStatement(routes: readonly Route[], fhirBaseUrl: 
       ...operationsOf(routes, type),
     ],
   }));
+  const auditAt = resource.findIndex((r) => r.type === 'AuditEvent');
+  if (auditAt >= 0) resource[auditAt] = auditEventResource();
 
   return {
     resourceType: 'CapabilityStatement',

@@ -56,6 +56,7 @@ function findRoute(request: FhirRequest): Match {
     const params = matchRoute(route, segments);
     if (!params) continue;
     if (route.onlyTypes && params.type !== undefined && !route.onlyTypes.includes(params.type)) continue;
+    if (route.onlyCompartmentTypes && !route.onlyCompartmentTypes.includes(params.compartmentType ?? '')) continue;
     if (route.withQuery !== undefined && route.withQuery !== hasQuery) {
       pathMatched = true;
       continue;

@@ -21,7 +21,8 @@ import { patientMerge, patientUnmerge } from '../operations/patient-merge.js';
 import type { Route } from './types.js';
 import { BULK_EXPORT, exportCancel, exportGroup, exportPatients, exportStatus, exportSystem } from '../operations/bulk-export.js';
 import type { OperationAccess } from '../access.js';
-import { bulkExporter, mpiStewardship } from '../../access/route-policies.js';
+import { auditTrailReader, bulkExporter, mpiStewardship } from '../../access/route-policies.js';
+import { appendOnly, readAuditEvent, recordAuditEvent, searchAuditTrail } from '../operations/audit-events.js';
 import { accessLog } from '../operations/access-log.js';
 import { breakTheGlass } from '../operations/break-the-glass.js';
 import { BACKPORT_EVENTS, subscriptionEventsOperation } from '../operations/subscription-events.js';
@@ -36,6 +37,26 @@ const IPS_SUMMARY = 'http://hl7.org/fhir/uv/ips/OperationDefinition/summary';
 const SCHEDULING = (name: string): string => `https://profiles.ihe.net/ITI/Scheduling/OperationDefinition/appointment-${name}`;
 const MPI_STEWARDSHIP: OperationAccess = { kind: 'policy', check: mpiStewardship };
 const BULK_EXPORTER: OperationAccess = { kind: 'policy', check: bulkExporter };
+const AUDIT_SEARCH: OperationAccess = { kind: 'policy', check: auditTrailReader('s') };
+const AUDIT_READ: OperationAccess = { kind: 'policy', check: auditTrailReader('r') };
+const AUDIT_EVENT = ['AuditEvent'];
+
+/**
+ * AuditEvent is the audit trail (IHE RESTful ATNA, docs/security.md): searched and read by privacy officers
+ * and authorised systems, appended to by others (ITI-20), never changed. Listed before the generic routes.
+ */
+const AUDIT_ROUTES: readonly Route[] = [
+  { method: 'GET', pattern: [':type'], onlyTypes: AUDIT_EVENT, interaction: 'search-type', access: AUDIT_SEARCH, handler: searchAuditTrail },
+  { method: 'POST', pattern: [':type', '_search'], onlyTypes: AUDIT_EVENT, interaction: 'search-type', access: AUDIT_SEARCH, handler: searchAuditTrail },
+  { method: 'POST', pattern: [':type'], onlyTypes: AUDIT_EVENT, interaction: 'create', handler: recordAuditEvent },
+  { method: 'GET', pattern: [':type', ':id', ':compartmentType'], onlyTypes: ['Patient'], onlyCompartmentTypes: AUDIT_EVENT, interaction: 'search-type', access: AUDIT_SEARCH, handler: searchAuditTrail },
+  { method: 'GET', pattern: [':type', ':id'], onlyTypes: AUDIT_EVENT, interaction: 'read', access: AUDIT_READ, handler: readAuditEvent },
+  ...([['PUT', [':type', ':id'], 'update'], ['PATCH', [':type', ':id'], 'patch'], ['DELETE', [':type', ':id'], 'delete'], ['PUT', [':type'], 'update'],
+    ['DELETE', [':type'], 'delete'], ['GET', [':type', '_history'], 'history-type'], ['GET', [':type', ':id', '_history'], 'history-instance'],
+    ['GET', [':type', ':id', '_history', ':vid'], 'vread']] as const).map(([method, pattern, interaction]) => ({
+    method, pattern, onlyTypes: AUDIT_EVENT, interaction, access: AUDIT_READ, handler: appendOnly,
+  })),
+];
 
 /**
  * The registry of everything the FHIR API implements. The router dispatches from it and the
@@ -48,6 +69,7 @@ export const ROUTES: readonly Route[] = [
   { method: 'POST', pattern: ['$validate'], interaction: 'operation', operation: 'validate',
     definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate', access: { kind: 'authenticated' }, handler: validate },
   { method: 'GET', pattern: ['_history'], interaction: 'history-system', handler: historyHandler },
+  ...AUDIT_ROUTES,
   // Bulk Data Access 2.0 (docs/research.md): kick-off at three levels, then the status the kick-off names
   // (no operation name: it is not an operation of its own, and the CapabilityStatement does not list it).
   { method: 'GET', pattern: ['$export'], interaction: 'operation', operation: 'export', definition: BULK_EXPORT.system, access: BULK_EXPORTER, handler: exportSystem },

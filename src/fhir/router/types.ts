@@ -79,6 +79,8 @@ export interface Route {
   readonly definition?: string;
   /** Resource types the route exists for (default: every type). */
   readonly onlyTypes?: readonly string[];
+  /** For a compartment search route: the compartment's resource types it exists for (default: every type). */
+  readonly onlyCompartmentTypes?: readonly string[];
   /**
    * The access policy of an `$operation` (src/fhir/access.ts); an operation without one is refused.
    * Other interactions are decided from their interaction code.

@@ -8,6 +8,7 @@ import { Acces } from './pages/Acces.js';
 import { Accueil } from './pages/Accueil.js';
 import { Choix } from './pages/Choix.js';
 import { Medicaments } from './pages/Medicaments.js';
+import { Rapports } from './pages/Rapports.js';
 import { RendezVous } from './pages/RendezVous.js';
 import { Resultats } from './pages/Resultats.js';
 import { Sante } from './pages/Sante.js';
@@ -16,9 +17,9 @@ import { navigate, ROUTES, routeOf, usePath, type RouteName } from './router.js'
 import { SessionContext, useSession, type Session } from './session.js';
 import { signIn, signOut, type SignIn } from './smart.js';
 
-const NAV: readonly RouteName[] = ['home', 'appointments', 'results', 'medications', 'health', 'access', 'choices', 'download'];
-const NAV_KEYS = { home: 'portal.nav.home', results: 'portal.nav.results', medications: 'portal.nav.medications', health: 'portal.nav.health', access: 'portal.nav.access', choices: 'portal.nav.choices', download: 'portal.nav.download', appointments: 'portal.nav.appointments' } as const;
-const PAGES: Record<RouteName, () => ReactElement> = { home: Accueil, results: Resultats, medications: Medicaments, health: Sante, access: Acces, choices: Choix, download: Telecharger, appointments: RendezVous };
+const NAV: readonly RouteName[] = ['home', 'appointments', 'results', 'reports', 'medications', 'health', 'access', 'choices', 'download'];
+const NAV_KEYS = { home: 'portal.nav.home', results: 'portal.nav.results', medications: 'portal.nav.medications', health: 'portal.nav.health', access: 'portal.nav.access', choices: 'portal.nav.choices', download: 'portal.nav.download', appointments: 'portal.nav.appointments', reports: 'portal.nav.reports' } as const;
+const PAGES: Record<RouteName, () => ReactElement> = { home: Accueil, results: Resultats, medications: Medicaments, health: Sante, access: Acces, choices: Choix, download: Telecharger, appointments: RendezVous, reports: Rapports };
 
 function Nav() {
   const { t } = useTranslation();

@@ -1,5 +1,5 @@
 import type { AuditEvent, Bundle } from '@medplum/fhirtypes';
-import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { accessOf } from '../../shared/access-log.js';
@@ -8,6 +8,8 @@ import { currentLang } from '../../shared/i18n.js';
 import { Page, QueryState } from '../../shared/Page.js';
 import { TableScroll } from '../../shared/TableScroll.js';
 import { api, useSession } from '../session.js';
+import { grantOfEvent, grantsPath, type Grant } from '../glass-review.js';
+import { GlassReviews, GRANTS_KEY, ReviewText } from './GlassReviews.js';
 
 interface Filters {
   readonly agent: string;
@@ -82,6 +84,8 @@ export function Audit() {
       return next ? new URL(next, location.origin).pathname + new URL(next, location.origin).search : undefined;
     },
   });
+  // The grants with their reviews, so each break-the-glass record says whether it was found justified.
+  const grants = useQuery({ queryKey: [...GRANTS_KEY, 'all'], queryFn: () => api<{ grants: Grant[] }>(client, grantsPath('all')) });
   const events = (trail.data?.pages ?? []).flatMap((p) => p.entry ?? []).map((e) => e.resource).filter((r): r is AuditEvent => Boolean(r));
   const accesses = events.map((e) => ({ event: e, access: accessOf(e) }));
   const submit = (event: FormEvent) => { event.preventDefault(); setFilters(form); };
@@ -137,6 +141,10 @@ export function Audit() {
                     {access.breakGlass !== undefined && <strong className="glass-tag">{t('clinic.audit.glass')}{access.breakGlass ? ` : ${access.breakGlass}` : ''}</strong>}
                     {access.breakGlass !== undefined && access.reason ? <br /> : null}
                     {access.reason ?? (access.breakGlass === undefined ? '—' : '')}
+                    {access.breakGlass !== undefined && (() => {
+                      const grant = grantOfEvent(event, grants.data?.grants ?? []);
+                      return grant ? <><br /><ReviewText grant={grant} /></> : null;
+                    })()}
                   </td>
                 </tr>
               ))}
@@ -145,6 +153,7 @@ export function Audit() {
         </TableScroll>
       )}
       {trail.hasNextPage && <p><button type="button" className="button secondary" onClick={() => void trail.fetchNextPage()} aria-disabled={trail.isFetchingNextPage ? true : undefined}>{t('clinic.audit.more')}</button></p>}
+      <GlassReviews />
       <Verify />
     </Page>
   );
