@@ -12,7 +12,8 @@ import { XmlBody } from '../xml-body.js';
 import { CDA_CONTENT_TYPE, convertCcda } from '../../documents/ccda/convert.js';
 import type { FhirRequest, Handler, HandlerInput } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
-import type { WriteOp } from '../write/operations.js';
+import type { WriteOp, WriteResult } from '../write/operations.js';
+import type { FhirContext } from '../context.js';
 
 /**
  * Files a planned document into the record (src/documents/ingest/): every resource, the original as a
@@ -47,21 +48,34 @@ async function alreadyFiled(tx: Queryable, plan: DocumentPlan): Promise<'new' | 
   return (JSON.parse(current.content as string) as { data?: string }).data === plan.binary.data ? 'same' : 'changed';
 }
 
-export async function fileDocument({ request, ctx }: HandlerInput, plan: DocumentPlan, operation: string): Promise<{ status: number; body: Parameters }> {
+/**
+ * Writes a planned document in one transaction (unless it was filed already), audited in it when the
+ * request carries a trail. `author`: the organisation recorded as writer when no principal is (carnet import).
+ */
+export async function storeDocument(
+  ctx: FhirContext, request: FhirRequest, plan: DocumentPlan, operation: string, author?: string,
+): Promise<{ result: IngestResult; written: WriteResult[] }> {
   let result = 'unchanged' as IngestResult;
+  let written: WriteResult[] = [];
   await withRetries(ctx.db, async (tx) => {
     const state = await alreadyFiled(tx, plan);
     if (state === 'same') {
       result = 'unchanged';
+      written = [];
       return;
     }
-    const ops: WriteOp[] = [...plan.resources, plan.binary].map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id, resource, serverId: true }));
-    const written = await executeWrites(tx, ctx, ops, { transaction: true, ...writeAccess(request, ctx) });
+    const ops: WriteOp[] = [...plan.resources, plan.binary].map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id, resource }));
+    written = await executeWrites(tx, ctx, ops, { transaction: true, ...(author ? { author } : {}), ...writeAccess(request, ctx) });
     const patientId = plan.patient.split('/')[1] as string;
     traceRows(request.audit, written.map((w) => ({ resourceType: w.resourceType, id: w.id, patientId })));
     result = state === 'new' ? 'created' : 'updated';
     await auditInTransaction(tx, ctx, request, { interaction: 'operation', operation, status: result === 'created' ? 201 : 200 });
   });
+  return { result, written };
+}
+
+export async function fileDocument({ request, ctx }: HandlerInput, plan: DocumentPlan, operation: string): Promise<{ status: number; body: Parameters }> {
+  const { result } = await storeDocument(ctx, request, plan, operation);
   const person = ctx.mpi ? (await readRecord(ctx.db, plan.patient.split('/')[1] as string))?.personId : undefined;
   const outcome: OperationOutcome = {
     resourceType: 'OperationOutcome',
