@@ -4,9 +4,10 @@ import { fhirDefinitions } from '../fhir/definitions.js';
 import { isRole, requiresSecondFactor, type Role } from '../access/roles.js';
 import { parseLocalReference } from '../fhir/references.js';
 import {
-  addRevocation, findGrant, findUser, insertGrant, insertRefreshToken, redeemCode, refreshTokenGrant, revokeGrant, setRequestGrant,
+  addRevocation, findGrant, findUser, insertGrant, liveUserGrants, insertRefreshToken, redeemCode, refreshTokenGrant, revokeGrant, setRequestGrant,
   useRefreshToken, type ClientRow, type GrantRow, type UserRow,
 } from '../storage/auth-store.js';
+import type { UserGrantRow } from '../storage/auth-store.js';
 import type { Database, Queryable } from '../storage/database.js';
 import { readCurrent } from '../storage/resource-store.js';
 import type { AuthenticatedClient } from './client-auth.js';
@@ -204,6 +205,23 @@ export class Authority {
   async revokeGrantNow(grantId: string): Promise<void> {
     await revokeGrant(this.db, grantId, this.now, new Date(this.now.getTime() + this.tokens.accessSeconds * 1000 + 60_000));
     this.tokens.noteRevoked(`grant:${grantId}`);
+  }
+
+  /** The apps a person has authorised (their live grants), for them to see and withdraw. */
+  userGrants(userId: string): Promise<UserGrantRow[]> {
+    return liveUserGrants(this.db, userId, this.now);
+  }
+
+  /**
+   * A person withdraws one of their grants: its refresh tokens stop working and its access tokens are
+   * refused from now on. Only their own and only a live one: another's, or one already revoked, is `false`
+   * (answered as absent — nobody learns which grants exist).
+   */
+  async revokeUserGrant(userId: string, grantId: string): Promise<boolean> {
+    const grant = await findGrant(this.db, grantId);
+    if (!grant || grant.userId !== userId || grant.revokedAt || Date.parse(grant.expiresAt) <= this.now.getTime()) return false;
+    await this.revokeGrantNow(grant.id);
+    return true;
   }
 
   /** RFC 7009: revokes a refresh token (its whole grant) or an access token; unknown tokens are not an error. */

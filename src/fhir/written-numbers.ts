@@ -68,9 +68,15 @@ export function scanJson(text: string, stopAt = Infinity): JsonScan {
       depth--;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let j = i + 1;
-      while (j < n && isNumberChar(text.charCodeAt(j))) j++;
-      const token = text.slice(i, j);
-      if (!isLossless(token)) lossy.push({ ordinal: numbers, text: token });
+      let plain = true; // no fraction, no exponent
+      for (let d = text.charCodeAt(j); j < n && isNumberChar(d); d = text.charCodeAt(++j)) {
+        if (d === 0x2e || d === 0x65 || d === 0x45) plain = false;
+      }
+      // Most numbers are short whole numbers, exact as doubles: only the others are looked at closely.
+      if (!plain || j - i > 15 || (j - i === 2 && c === 0x2d)) {
+        const token = text.slice(i, j);
+        if (!isLossless(token)) lossy.push({ ordinal: numbers, text: token });
+      }
       numbers++;
       i = j - 1;
     }

@@ -122,4 +122,24 @@ export async function oauthPlugin(app: FastifyInstance, options: { auth: AuthSer
   const usersOnly = { config: { access: (p: { kind: string }) => (p.kind === 'user' ? undefined : 'userinfo is about a person; this token is a system\'s') } };
   app.get('/auth/userinfo', usersOnly, userinfo);
   app.post('/auth/userinfo', usersOnly, userinfo);
+
+  // The apps a person has authorised, and withdrawing one (the portal's Applications page; docs/security.md).
+  // Their own grants only, by their token's subject; each call is audited (route-audit.ts).
+  const ownGrants = { config: { access: (p: { kind: string }) => (p.kind === 'user' ? undefined : 'grants belong to a person; this token is a system\'s') } };
+  app.get('/auth/grants', ownGrants, async (request, reply) => {
+    const p = request.principal as NonNullable<typeof request.principal>;
+    const grants = await auth.authority.userGrants(p.subject);
+    return reply.header('cache-control', 'no-store').send({ grants: grants.map((g) => ({
+      id: g.id, client: { id: g.clientId, name: g.clientName, firstParty: g.trusted }, scope: g.scope, createdAt: g.createdAt, expiresAt: g.expiresAt,
+      ...(g.patient ? { patient: `Patient/${g.patient}` } : {}), current: g.id === p.grantId,
+    })) });
+  });
+  app.post<{ Params: { id: string } }>('/auth/grants/:id/revoke', ownGrants, async (request, reply) => {
+    const p = request.principal as NonNullable<typeof request.principal>;
+    request.auditEntities = [`auth-grant/${request.params.id}`];
+    if (!(await auth.authority.revokeUserGrant(p.subject, request.params.id))) {
+      return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', error_description: 'no such live grant of yours' });
+    }
+    return reply.code(204).header('cache-control', 'no-store').send();
+  });
 }

@@ -282,6 +282,35 @@ export async function findGrant(db: Queryable, id: string): Promise<GrantRow | u
   };
 }
 
+/** One of a person's live grants, with the app it was given to (the portal's "Applications"). */
+export interface UserGrantRow {
+  readonly id: string;
+  readonly clientId: string;
+  readonly clientName: string;
+  /** A first-party app of Carnet (no approval screen). */
+  readonly trusted: boolean;
+  readonly scope: string;
+  readonly patient?: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+}
+
+/** The user's grants neither revoked nor expired, newest first. */
+export async function liveUserGrants(db: Queryable, userId: string, now: Date): Promise<UserGrantRow[]> {
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `SELECT g.id, g.client_id, c.name, c.trusted, g.scope, g.patient, g.created_at, g.expires_at
+     FROM auth_grant g JOIN auth_client c ON c.id = g.client_id
+     ${b.where(b.eq('g.user_id', userId), 'g.revoked_at IS NULL', `g.expires_at > ${b.bind(now.toISOString(), 'timestamptz')}`)}
+     ORDER BY g.created_at DESC, g.id`,
+    b.params,
+  );
+  return rows.map((row) => ({
+    id: text(row, 'id'), clientId: text(row, 'client_id'), clientName: text(row, 'name'), trusted: bool(row, 'trusted'), scope: text(row, 'scope'),
+    ...optional('patient', textOrNull(row, 'patient')), createdAt: iso(row, 'created_at'), expiresAt: iso(row, 'expires_at'),
+  }));
+}
+
 export async function revokeGrant(db: Queryable, id: string, now: Date, accessExpiry: Date): Promise<void> {
   await byKey(db, (b) => `UPDATE auth_grant SET revoked_at = COALESCE(revoked_at, ${b.bind(now.toISOString(), 'timestamptz')})`, 'id', id);
   await addRevocation(db, `grant:${id}`, now, accessExpiry);

@@ -16,6 +16,8 @@ import { PROFILE_NAMES } from '../../research/deid/profiles.js';
 import { boundedByProject, exportRefusal, ProjectError } from '../../research/projects/rules.js';
 import { readProject } from '../../research/projects/store.js';
 import type { ExportParams } from '../../research/export/params.js';
+import { filterSearches, memberFilters } from '../../research/export/cohort.js';
+import { currentContent } from '../../storage/resource-store.js';
 
 /**
  * FHIR Bulk Data Access 2.0: `$export` at the system, Patient and Group levels (kick-off), the status
@@ -90,6 +92,9 @@ function kickOff(level: ExportLevel): Handler {
     }
     // A project's cohort was approved by a privacy officer: its client need not read the Group itself.
     if (groupId && !principal.project && !(await groupVisible(input, principal, groupId))) throw errors.notFound(`Group/${groupId} does not exist`);
+    const cohort = params.groupId ? await currentContent(input.reader, 'Group', params.groupId) : undefined;
+    // A cohort's member filters are checked now (400 for one that is not a search Carnet supports), run by the job.
+    if (cohort) filterSearches(memberFilters(JSON.parse(cohort) as Parameters<typeof memberFilters>[0]), ctx.fhirBaseUrl);
     const id = ctx.newId();
     const query = request.query.toString();
     const requestUrl = `${ctx.fhirBaseUrl}/${request.path}${query ? `?${query}` : ''}`;

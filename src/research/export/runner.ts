@@ -7,9 +7,11 @@ import { PURPOSE } from '../../consent/rules.js';
 import type { Log } from '../../fhir/context.js';
 import type { ResearchConfig } from '../config.js';
 import { elementsFor, subset } from './elements.js';
+import { filterSearches, listedMembers, memberFilters } from './cohort.js';
+import type { Visibility } from '../../storage/sql/visibility.js';
 import { patientCompartmentTypes } from './params.js';
 import {
-  exportableTypes, exportVisibility, filterPlans, principalOfStored, readPage,
+  cohortPatients, exportableTypes, exportVisibility, filterPlans, principalOfStored, readPage,
   type ScannedRow, type ScanScope,
 } from './scan.js';
 import { exportRefusal } from '../projects/rules.js';
@@ -51,19 +53,21 @@ async function typesOf(q: Queryable, row: ExportRow): Promise<string[]> {
   return wanted.filter((t) => allowed.has(t) && (!compartment || compartment.has(t)));
 }
 
-async function groupMembers(q: Queryable, groupId: string): Promise<string[]> {
+/** A Group's members: listed, or selected by its member filters (evaluated now, under the exporter's visibility). */
+async function groupMembers(q: Queryable, groupId: string, visibility: Visibility, now: Date, baseUrl: string): Promise<string[]> {
   const content = await currentContent(q, 'Group', groupId);
   if (!content) return [];
-  const group = JSON.parse(content) as { member?: { entity?: { reference?: string }; inactive?: boolean }[] };
-  return (group.member ?? []).filter((m) => !m.inactive).map((m) => /(?:^|\/)Patient\/([^/]+)$/.exec(m.entity?.reference ?? '')?.[1]).filter((id): id is string => Boolean(id));
+  const group = JSON.parse(content) as Parameters<typeof listedMembers>[0];
+  const filters = memberFilters(group);
+  return filters.length > 0 ? cohortPatients(q, filterSearches(filters, baseUrl), visibility, now) : listedMembers(group);
 }
 
 /** The patients of a patient- or group-level export (every record of their persons); undefined at system level. */
-async function patientsOf(q: Queryable, row: ExportRow): Promise<string[] | undefined> {
+async function patientsOf(q: Queryable, row: ExportRow, visibility: Visibility, now: Date, baseUrl: string): Promise<string[] | undefined> {
   const { level, groupId, patients } = row.params;
   if (level === 'system') return undefined;
   if (level === 'patient') return patients ? personRecords(q, patients) : undefined;
-  let members = await groupMembers(q, groupId as string);
+  let members = await groupMembers(q, groupId as string, visibility, now, baseUrl);
   if (patients) members = members.filter((m) => patients.includes(m));
   return personRecords(q, members);
 }
@@ -94,7 +98,7 @@ export async function runExport(deps: RunnerDeps, id: string, signal: AbortSigna
   await markStarted(db, id);
   const principal = principalOfStored(row.principal);
   const optedOut = await optedOutRecords(db, PURPOSE.research, now);
-  const patients = await patientsOf(db, row);
+  const patients = await patientsOf(db, row, exportVisibility(principal, now, optedOut), now, deps.fhirBaseUrl);
   const types = await typesOf(db, row);
   const scopeOf = async (type: string, excluded: readonly string[]): Promise<ScanScope> => ({
     transactionTime: row.transactionTime, ...(row.params.since ? { since: row.params.since } : {}), ...(row.params.until ? { until: row.params.until } : {}),

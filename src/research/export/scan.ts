@@ -107,3 +107,17 @@ export async function readPage(q: Queryable, type: string, phase: 0 | 1, afterRi
   const { rows } = await q.query<{ rid: string | number; patient_id: string | null; person_id: string | null; content: string }>(text, params);
   return rows.map((r) => ({ rid: String(r.rid), patientId: r.patient_id, personId: r.person_id, content: r.content }));
 }
+
+/**
+ * The patients a Group's member filters select (research/export/cohort.ts): for each filter, the patients
+ * of the resources of its type it matches — under the exporter's visibility, so a resource the client may
+ * not see makes nobody a member — intersected. One statement; the result is the cohort's patient ids.
+ */
+export async function cohortPatients(q: Queryable, filters: readonly { type: string; plan: SearchPlan }[], visibility: Visibility, now: Date): Promise<string[]> {
+  if (filters.length === 0) return [];
+  const sql = new SqlBuilder();
+  const selects = filters.map(({ type, plan }) => `SELECT r.patient_id FROM resource r WHERE r.resource_type = ${sql.bind(type)} AND NOT r.deleted
+      AND r.patient_id IS NOT NULL AND (${visibility('r', sql)}) AND ${whereClause(plan, {}, 'r', sql, { now })}`);
+  const { rows } = await q.query<{ patient_id: string }>(selects.join(' INTERSECT '), sql.params);
+  return rows.map((r) => r.patient_id);
+}
