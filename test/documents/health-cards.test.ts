@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Immunization, Parameters } from '@medplum/fhirtypes';
 import { jwsOfNumericQr, verifyCard } from '../../src/documents/health-cards/card.js';
+import { issuerKey } from '../../src/documents/health-cards/issuer-key.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
 
 /**
@@ -75,5 +76,17 @@ describe('$health-cards-issue (SMART Health Cards)', () => {
     assert.equal((await issue(patient, [])).status, 400);
     assert.equal((await issue(patient, [{ name: 'credentialType', valueUri: 'https://smarthealth.cards#covid19' }])).status, 400);
     assert.equal((await issue('nobody', [{ name: 'credentialType', valueUri: 'https://smarthealth.cards#immunization' }])).status, 404);
+  });
+});
+
+describe('the health card issuer key (pure)', () => {
+  test('derived from the secret: the same in every process, another secret another key, no private part published', async () => {
+    const a = await issuerKey('secret-one-0123456789abcdef0123456789');
+    const b = await issuerKey('secret-one-0123456789abcdef0123456789');
+    const c = await issuerKey('secret-two-0123456789abcdef0123456789');
+    assert.equal(a.kid, b.kid);
+    assert.notEqual(a.kid, c.kid);
+    assert.equal(a.publicJwk.d, undefined);
+    assert.equal(a.publicJwk.crv, 'P-256');
   });
 });
