@@ -6,6 +6,7 @@ import { useTitle } from '../shared/useTitle.js';
 import { nameOf, usePatient } from './fhir.js';
 import { Acces } from './pages/Acces.js';
 import { Accueil } from './pages/Accueil.js';
+import { Applications } from './pages/Applications.js';
 import { Choix } from './pages/Choix.js';
 import { Medicaments } from './pages/Medicaments.js';
 import { Rapports } from './pages/Rapports.js';
@@ -17,9 +18,9 @@ import { navigate, ROUTES, routeOf, usePath, type RouteName } from './router.js'
 import { SessionContext, useSession, type Session } from './session.js';
 import { signIn, signOut, type SignIn } from './smart.js';
 
-const NAV: readonly RouteName[] = ['home', 'appointments', 'results', 'reports', 'medications', 'health', 'access', 'choices', 'download'];
-const NAV_KEYS = { home: 'portal.nav.home', results: 'portal.nav.results', medications: 'portal.nav.medications', health: 'portal.nav.health', access: 'portal.nav.access', choices: 'portal.nav.choices', download: 'portal.nav.download', appointments: 'portal.nav.appointments', reports: 'portal.nav.reports' } as const;
-const PAGES: Record<RouteName, () => ReactElement> = { home: Accueil, results: Resultats, medications: Medicaments, health: Sante, access: Acces, choices: Choix, download: Telecharger, appointments: RendezVous, reports: Rapports };
+const NAV: readonly RouteName[] = ['home', 'appointments', 'results', 'reports', 'medications', 'health', 'access', 'choices', 'apps', 'download'];
+const NAV_KEYS = { home: 'portal.nav.home', results: 'portal.nav.results', medications: 'portal.nav.medications', health: 'portal.nav.health', access: 'portal.nav.access', choices: 'portal.nav.choices', download: 'portal.nav.download', appointments: 'portal.nav.appointments', reports: 'portal.nav.reports', apps: 'portal.nav.apps' } as const;
+const PAGES: Record<RouteName, () => ReactElement> = { home: Accueil, results: Resultats, medications: Medicaments, health: Sante, access: Acces, choices: Choix, download: Telecharger, appointments: RendezVous, reports: Rapports, apps: Applications };
 
 function Nav() {
   const { t } = useTranslation();
