@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { listedMembers, MEMBER_FILTER, memberFilters } from '../../src/research/export/cohort.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
-import { seedDirectory } from '../support/auth.js';
+import { assertionToken, backendKey, registerClient, seedDirectory } from '../support/auth.js';
 
 /**
  * Cohorts defined by characteristics: a Group's member filters (Bulk Cohort `member-filter`) are searches
@@ -65,6 +65,35 @@ describe('Group cohorts by member filters', () => {
       ids.push(...r.text.split('\n').filter(Boolean).map((l) => `${JSON.parse(l).resourceType}/${JSON.parse(l).id}`));
     }
     assert.deepEqual(ids.sort(), ['Condition/f1-c', 'Patient/f1']);
+  });
+
+  test('membership is decided under the exporter\'s visibility: a resource it may not see makes nobody a member', async () => {
+    // f4's HIV diagnosis is labelled sensitive: the clinic's system does not see it (its Patient, it does).
+    await put({ resourceType: 'Patient', id: 'f4', gender: 'female' });
+    await put({ resourceType: 'Condition', id: 'f4-c', subject: { reference: 'Patient/f4' }, meta: { security: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'HIV' }] }, code: { coding: [{ system: SNOMED, code: '86406008' }] } });
+    const key = await backendKey('clinic-key');
+    const scope = 'system/Patient.rs system/Condition.rs system/Group.cruds';
+    await registerClient(t, { id: 'clinic', name: 'Clinic', kind: 'backend', jwks: { keys: [key.jwk] }, scope, organization: 'Organization/org-a' });
+    const token = (await assertionToken(t, 'clinic', key, scope)).json().access_token as string;
+    const created = await t.request('POST', '/fhir/Group', { token, body: { resourceType: 'Group', type: 'person', actual: false, extension: [filter(`Condition?code=${SNOMED}|86406008`)] } });
+    assert.equal(created.status, 201, created.text);
+    const groupId = String(created.headers.location).match(/Group\/([^/]+)/)?.[1] as string;
+    const patientsOf = async (bearer: string | undefined) => {
+      const kick = await t.request('GET', `/fhir/Group/${groupId}/$export?_type=Patient`, { headers: ASYNC, ...(bearer ? { token: bearer } : {}) });
+      assert.equal(kick.status, 202, kick.text);
+      await t.carnet.background.runOnce();
+      const done = await t.request('GET', String(kick.headers['content-location']).replace('http://carnet.test', ''), bearer ? { token: bearer } : {});
+      assert.equal(done.status, 200, done.text);
+      const ids: string[] = [];
+      for (const file of done.body.output as { url: string }[]) {
+        ids.push(...(await t.request('GET', file.url.replace('http://carnet.test', ''), bearer ? { token: bearer } : {})).text.split('\n').filter(Boolean).map((l) => JSON.parse(l).id as string));
+      }
+      return ids;
+    };
+    assert.equal((await t.request('GET', '/fhir/Patient/f4', { token })).status, 200, 'the clinic sees f4 herself');
+    assert.equal((await t.request('GET', '/fhir/Condition/f4-c', { token })).status, 404, 'not her diagnosis');
+    assert.deepEqual(await patientsOf(token), [], 'the clinic learns nothing of who has the hidden diagnosis');
+    assert.deepEqual(await patientsOf(undefined), ['f4'], 'the platform client sees it');
   });
 
   test('a filter that is not a supported search is refused at kick-off', async () => {
