@@ -135,8 +135,10 @@ async function sockets(server: ServerChild, auth: string, ids: readonly string[]
 
 async function setup(server: ServerChild, auth: string, o: Options, n: number, endpoint: string, channel: Channel): Promise<string[]> {
   const ids: string[] = [];
+  // The patients are registered by the platform client: the lab may not choose a Patient's id (an update-as-create).
+  const admin = await server.token();
   for (let i = 0; i < o.patients; i += 500) {
-    await transaction(server.baseUrl, auth, Array.from({ length: Math.min(500, o.patients - i) }, (_, k) => ({
+    await transaction(server.baseUrl, admin, Array.from({ length: Math.min(500, o.patients - i) }, (_, k) => ({
       request: { method: 'PUT', url: `Patient/p${i + k}` }, resource: { resourceType: 'Patient', id: `p${i + k}`, name: [{ family: `P${i + k}` }] },
     })));
   }

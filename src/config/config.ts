@@ -65,6 +65,8 @@ export interface SubscriptionsConfig {
    * empty it at once; this bounds only changes made behind its back.
    */
   readonly standingMs: number;
+  /** The most events one rest-hook notification Bundle carries when a subscription has several waiting (CARNET_SUBSCRIPTION_MAX_EVENTS). */
+  readonly maxEvents: number;
 }
 
 export interface BackgroundConfig {
@@ -156,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       leaseMs: intFrom(env, 'CARNET_SUBSCRIPTION_LEASE_MS', 30_000, 1000, 600_000),
       wsTokenSeconds: intFrom(env, 'CARNET_SUBSCRIPTION_WS_TOKEN_SECONDS', 300, 10, 3600),
       standingMs: intFrom(env, 'CARNET_SUBSCRIPTION_STANDING_MS', 5000, 0, 600_000),
+      maxEvents: intFrom(env, 'CARNET_SUBSCRIPTION_MAX_EVENTS', 50, 1, 1000),
     },
     research: loadResearchConfig(env, env.CARNET_DATA_DIR || './data'),
   };

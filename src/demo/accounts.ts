@@ -41,6 +41,9 @@ function directory(patientId: string): Resource[] {
     { resourceType: 'PractitionerRole', id: 'demo-physician-role', active: true, practitioner: { reference: 'Practitioner/demo-physician' }, organization: { reference: DEMO_ORGANIZATION }, code: [{ coding: [{ system: PRACTITIONER_ROLE, code: 'doctor' }] }] },
     { resourceType: 'PractitionerRole', id: 'demo-nurse-role', active: true, practitioner: { reference: 'Practitioner/demo-nurse' }, organization: { reference: DEMO_ORGANIZATION }, code: [{ coding: [{ system: PRACTITIONER_ROLE, code: 'nurse' }] }] },
     { resourceType: 'PractitionerRole', id: 'demo-pharmacist-role', active: true, practitioner: { reference: 'Practitioner/demo-pharmacist' }, organization: { reference: DEMO_PHARMACY }, code: [{ coding: [{ system: PRACTITIONER_ROLE, code: 'pharmacist' }] }] },
+    // The demo physician and nurse care for the demo patient: the workspace's "Mes patients" lists them.
+    { resourceType: 'CareTeam', id: 'demo-care-team', status: 'active', name: 'Équipe de soins — Clinique démo Saint-Laurent', subject: { reference: `Patient/${patientId}` },
+      participant: [{ member: { reference: 'Practitioner/demo-physician' } }, { member: { reference: 'Practitioner/demo-nurse' } }], managingOrganization: [{ reference: DEMO_ORGANIZATION }] },
     { resourceType: 'RelatedPerson', id: 'demo-proxy', active: true, patient: { reference: `Patient/${patientId}` }, name: [{ family: 'Proxy', given: ['Claude'] }], relationship: [{ coding: [{ system: V3_ROLE_CODE, code: 'GUARD', display: 'guardian' }] }] },
   ] as Resource[];
 }

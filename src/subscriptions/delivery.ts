@@ -9,19 +9,18 @@ import type { Jobs } from '../jobs/jobs.js';
 import type { Queryable } from '../storage/database.js';
 import { isAllowListed, isPrivateAddress, type EndpointPolicy } from './endpoint.js';
 import { enqueueDelivery, enqueueStatusSync, type DeliverPayload, type Signal } from './hook.js';
-import { visibleTo } from './matcher.js';
+import { eventsOf, nextDeliverable } from './deliverable.js';
 import { notificationBundle, type NotificationEvent, type NotificationType } from './notification.js';
 import { principalOfOwner } from './owner.js';
 import { maskConsents, masksConsents } from '../consent/masking.js';
 import { ownerProblem } from './standing.js';
 import { nextState, type StatusEvent } from './status.js';
-import {
-  eventOf, markDelivered, readNotification, readSubscription, releaseSignal, saveDeliveryState, stopDelivery, versionContent,
-  withdrawNotification, withdrawRound, type NotificationRow, type SubscriptionRow,
-} from './store.js';
+import { markDelivered, readSubscription, releaseSignal, saveDeliveryState, stopDelivery, type NotificationRow, type SubscriptionRow } from './store.js';
 
 export interface DeliverySettings {
   readonly endpoints: EndpointPolicy;
+  /** The most events one notification Bundle carries (CARNET_SUBSCRIPTION_MAX_EVENTS). */
+  readonly maxEvents: number;
   /** How long an endpoint may take to answer. */
   readonly timeoutMs: number;
   /** Name resolution (injectable for tests). */
@@ -31,11 +30,11 @@ export interface DeliverySettings {
 const resolveHost = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
 
 /**
- * One attempt at delivering notification `number` of a subscription (or its handshake or heartbeat):
- * check that its owner still has the access it subscribed with (standing.ts) and still may see the
- * resource, POST to the endpoint, then — in one transaction with the job's completion — record it
- * delivered, enqueue the next notification's job (so a subscription's notifications go out one at a
- * time, in order), and audit it. A failure is recorded (status `error` after repeated failures, with the
+ * One attempt at delivering the notifications of a subscription from `number` on (or its handshake or
+ * heartbeat): check that its owner still has the access it subscribed with (standing.ts) and still may
+ * see the resources, POST them in one Bundle (up to `maxEvents`, in order), then — in one transaction with
+ * the job's completion — record them delivered, enqueue the job of the next ones (so a subscription's
+ * notifications go out one POST at a time, in order), and audit each. A failure is recorded (status `error` after repeated failures, with the
  * reason) and audited, then thrown so that the job is retried with backoff; the notification waits at
  * the head, nothing after it is sent first. A failed heartbeat is not retried: the next one will come.
  */
@@ -56,13 +55,17 @@ export function deliverNotification(ctx: FhirContext, jobs: Jobs, settings: Deli
       return { stopped: problem };
     }
     if (job.payload.signal) return deliverSignal(ctx, jobs, settings, sub, job.payload.signal, { signal, complete });
-    const notification = await nextDeliverable(ctx, jobs, sub, job.payload.number);
-    if (!notification) return { skipped: 'withdrawn' };
-    const { number } = notification;
+    const batch = await nextDeliverable(ctx, jobs, sub, job.payload.number, settings.maxEvents);
+    if (!batch) return { skipped: 'withdrawn' };
+    const first = job.payload.number;
+    const last = (batch.notifications.at(-1) as NotificationRow).number;
+    // Those an earlier attempt delivered (its completion was lost) are not sent again.
+    const fresh = batch.notifications.filter((n) => n.number > sub.deliveredThrough);
     let failure: string | undefined;
-    if (number > sub.deliveredThrough) {
+    if (fresh.length > 0) {
       try {
-        await post(ctx, sub, bodyOf(ctx, sub, 'event-notification', [eventOf(notification, await payloadContent(ctx.db, sub, notification))]), settings, signal);
+        const status = { ...sub, eventsSinceStart: batch.eventsSinceStart };
+        await post(ctx, sub, bodyOf(ctx, status, 'event-notification', await eventsOf(ctx.db, sub, fresh)), settings, signal);
       } catch (error) {
         failure = error instanceof Error ? error.message : String(error);
       }
@@ -72,18 +75,18 @@ export function deliverNotification(ctx: FhirContext, jobs: Jobs, settings: Deli
       if (signal.aborted && signal.reason === 'shutdown') throw new Error(failure);
       await db.transaction(async (tx) => {
         await settle(tx, ctx, jobs, subscription, { kind: 'failed', error: failure as string });
-        await audit(tx, ctx, sub, { notification }, failure);
+        await auditNotifications(tx, ctx, sub, fresh, failure);
       });
       throw new Error(failure);
     }
     await db.transaction(async (tx) => {
-      const handOn = await markDelivered(tx, subscription, number, round, now);
+      const handOn = await markDelivered(tx, subscription, first, last, round, now);
       if (handOn) await enqueueDelivery(jobs, tx, { subscription, number: handOn.next, round });
       await settle(tx, ctx, jobs, subscription, { kind: 'delivered' });
-      if (number > sub.deliveredThrough) await audit(tx, ctx, sub, { notification }, undefined);
-      await complete(tx, { delivered: number });
+      await auditNotifications(tx, ctx, sub, fresh, undefined);
+      await complete(tx, { delivered: first === last ? first : [first, last] });
     });
-    return { delivered: number };
+    return { delivered: first === last ? first : [first, last] };
   };
 }
 
@@ -110,41 +113,6 @@ async function deliverSignal(
   });
   if (failure !== undefined && type === 'handshake') throw new Error(failure);
   return failure === undefined ? { sent: type } : { failed: type };
-}
-
-/**
- * The notification to send as `number`: the owner must still be allowed to see its resource as it now
- * stands. One it may no longer see (a consent written since it matched) is withdrawn — the later ones
- * move up a number and a new round of delivery starts with a job of its own, or none when nothing is
- * left (undefined is returned then). Deletes are sent as matched: nothing of the resource is left to see.
- */
-export async function nextDeliverable(ctx: FhirContext, jobs: Jobs, sub: SubscriptionRow, number: number): Promise<NotificationRow | undefined> {
-  return ctx.db.transaction(async (tx) => {
-    await readSubscription(tx, sub.id, true);
-    const { notification, withdrawn } = await deliverableAt(tx, ctx, sub, number);
-    if (withdrawn === 0) return notification;
-    const round = await withdrawRound(tx, sub.id, notification !== undefined);
-    if (notification) await enqueueDelivery(jobs, tx, { subscription: sub.id, number, round });
-    return undefined;
-  });
-}
-
-/** The notification that is `number` once those the owner may no longer see are withdrawn (row locked by the caller). */
-export async function deliverableAt(tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, number: number): Promise<{ notification: NotificationRow | undefined; withdrawn: number }> {
-  let withdrawn = 0;
-  for (;;) {
-    const n = await readNotification(tx, sub.id, number);
-    if (!n || n.kind === 'delete' || number <= sub.deliveredThrough || await visibleTo(tx, ctx, sub, n.resourceType, n.resourceId, ctx.clock())) {
-      return { notification: n, withdrawn };
-    }
-    await withdrawNotification(tx, sub.id, number);
-    withdrawn++;
-  }
-}
-
-/** The resource as it was at that version, when the payload carries it. */
-export async function payloadContent(q: Queryable, sub: SubscriptionRow, n: NotificationRow): Promise<string | undefined> {
-  return sub.channel.content === 'full-resource' && n.kind !== 'delete' ? versionContent(q, n) : undefined;
 }
 
 /** The notification's body: a Backport Bundle, or nothing for an R4 subscription without payload. */
@@ -195,11 +163,21 @@ export async function audit(
   tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, what: { notification: NotificationRow } | { signal: Signal }, failure: string | undefined,
 ): Promise<void> {
   if (!ctx.audit || !sub.owner) return;
+  await ctx.audit.insert(tx, [auditOf(ctx, sub, what, failure)]);
+}
+
+/** One audit record per event of a notification Bundle, inserted together. */
+async function auditNotifications(tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, list: readonly NotificationRow[], failure: string | undefined): Promise<void> {
+  if (!ctx.audit || !sub.owner || list.length === 0) return;
+  await ctx.audit.insert(tx, list.map((notification) => auditOf(ctx, sub, { notification }, failure)));
+}
+
+function auditOf(ctx: FhirContext, sub: SubscriptionRow, what: { notification: NotificationRow } | { signal: Signal }, failure: string | undefined): AuditRecord {
   const n = 'notification' in what ? what.notification : undefined;
-  const record: AuditRecord = auditRecord({
+  return auditRecord({
     uid: randomUUID(), recorded: ctx.clock().toISOString(), event: 'subscription-notification', action: 'E',
     outcome: failure === undefined ? '0' : '8', ...(failure !== undefined ? { outcomeDesc: failure } : {}),
-    agent: principalAgent(principalOfOwner(sub.owner), undefined),
+    agent: principalAgent(principalOfOwner(sub.owner as NonNullable<SubscriptionRow['owner']>), undefined),
     patients: n?.patientId ? [n.patientId] : [],
     entities: [`Subscription/${sub.id}`, ...(n ? [`${n.resourceType}/${n.resourceId}/_history/${n.versionId}`] : [])],
     details: {
@@ -208,7 +186,6 @@ export async function audit(
       payload: sub.channel.mime === undefined ? 'none' : sub.channel.content,
     },
   });
-  await ctx.audit.insert(tx, [record]);
 }
 
 /** Where it went, without query string or headers (they may carry secrets). */

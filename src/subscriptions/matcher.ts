@@ -136,14 +136,15 @@ function notificationOf(e: ChangeEvent): NewNotification {
 }
 
 /**
- * Whether the owner may still see a resource as it now stands (its consents, labels and compartment as
- * they are now): asked before a notification about it goes out.
+ * Which of these resources of one type the owner may still see as they now stand (their consents, labels
+ * and compartments as they are now), with one search: asked before notifications about them go out.
  */
-export async function visibleTo(tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, resourceType: string, id: string, now: Date): Promise<boolean> {
-  if (!sub.owner) return false;
-  const plan = matchingPlan(resourceType, '', ctx.fhirBaseUrl, 1);
+export async function visibleOf(tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, resourceType: string, ids: readonly string[], now: Date): Promise<Set<string>> {
+  if (!sub.owner || ids.length === 0) return new Set();
+  const unique = [...new Set(ids)];
+  const plan = matchingPlan(resourceType, '', ctx.fhirBaseUrl, unique.length);
   const outcome = await executeSearch(tx, plan, {
-    now, scope: { extra: [{ kind: 'id', ids: [id] }] }, visibility: readVisibility(principalOfOwner(sub.owner), now, 's'),
+    now, scope: { extra: [{ kind: 'id', ids: unique }] }, visibility: readVisibility(principalOfOwner(sub.owner), now, 's'),
   });
-  return outcome.matches.length > 0;
+  return new Set(outcome.matches.map((row) => row.id));
 }

@@ -20,7 +20,7 @@ export function subscriptionWriteHook(config: SubscriptionsConfig, background: B
 
 export async function registerSubscriptions(ctx: FhirContext, background: Background, config: SubscriptionsConfig): Promise<void> {
   const { jobs, events } = background;
-  jobs.define(DELIVER_JOB, deliverNotification(ctx, jobs, { endpoints: { allowedHosts: config.allowedHosts }, timeoutMs: config.timeoutMs }), {
+  jobs.define(DELIVER_JOB, deliverNotification(ctx, jobs, { endpoints: { allowedHosts: config.allowedHosts }, timeoutMs: config.timeoutMs, maxEvents: config.maxEvents }), {
     maxAttempts: DELIVERY_ATTEMPTS, backoff: DELIVERY_BACKOFF, timeoutMs: config.timeoutMs + 5_000, leaseMs: config.leaseMs,
   });
   jobs.define(STATUS_JOB, syncSubscriptionStatus(ctx), { maxAttempts: 10 });

@@ -194,28 +194,28 @@ export async function readNotification(q: Queryable, id: string, number: number)
   return rows[0] ? toNotification(rows[0]) : undefined;
 }
 
-/** `delivered_at` of notification `number` of a subscription. */
-async function stampDelivered(q: Queryable, id: string, number: number, now: Date): Promise<void> {
+/** `delivered_at` of notifications `from`..`through` of a subscription. */
+async function stampDelivered(q: Queryable, id: string, from: number, through: number, now: Date): Promise<void> {
   const b = new SqlBuilder();
   await q.query(
     `UPDATE subscription_notification SET delivered_at = ${b.bind(now.toISOString(), 'timestamptz')}
-      ${b.where(b.eq('subscription_id', id), b.eq('number', number, 'bigint'))}`,
+      ${b.where(b.eq('subscription_id', id), `number BETWEEN ${b.bind(from, 'bigint')} AND ${b.bind(through, 'bigint')}`)}`,
     b.params,
   );
 }
 
 /**
- * Records notification `number` as delivered (the subscription row locked); returns the next one to
- * deliver, or nothing — then no delivery is in flight until the matcher appends again. A job of an
+ * Records notifications `from`..`number` as delivered (the subscription row locked); returns the next one
+ * to deliver, or nothing — then no delivery is in flight until the matcher appends again. A job of an
  * earlier round (delivery was restarted meanwhile) records its delivery and hands nothing on: the
  * restarted job carries on.
  */
-export async function markDelivered(q: Queryable, id: string, number: number, round: number, now: Date): Promise<{ next: number } | undefined> {
+export async function markDelivered(q: Queryable, id: string, from: number, number: number, round: number, now: Date): Promise<{ next: number } | undefined> {
   const lock = new SqlBuilder();
   const { rows } = await q.query<Row>(`SELECT events_since_start, round FROM subscription ${lock.where(lock.eq('id', id))} FOR UPDATE`, lock.params);
   const row = rows[0];
   if (!row) return undefined;
-  await stampDelivered(q, id, number, now);
+  await stampDelivered(q, id, from, number, now);
   const current = int(row, 'round') === round;
   const more = int(row, 'events_since_start') > number;
   const b = new SqlBuilder();
@@ -311,6 +311,21 @@ export async function versionContent(db: Queryable, n: NotificationRow): Promise
   return rows[0] ? textOrNull(rows[0], 'content') ?? undefined : undefined;
 }
 
+/** The contents of the versions these notifications are about (one statement), by notification number; deletes have none. */
+export async function versionContents(db: Queryable, list: readonly NotificationRow[]): Promise<Map<number, string>> {
+  const wanted = list.filter((n) => n.kind !== 'delete');
+  if (wanted.length === 0) return new Map();
+  const b = new SqlBuilder();
+  const { rows } = await db.query<Row>(
+    `SELECT u.n, v.content FROM unnest(${b.bind(wanted.map((n) => n.number), 'bigint[]')}, ${b.bind(wanted.map((n) => n.resourceType), 'text[]')},
+                                       ${b.bind(wanted.map((n) => n.resourceId), 'text[]')}, ${b.bind(wanted.map((n) => n.versionId), 'int[]')}) AS u(n, t, i, ver)
+       JOIN resource_version v ON v.resource_type = u.t AND v.id = u.i AND v.version_id = u.ver
+      ${b.where('v.content IS NOT NULL')}`,
+    b.params,
+  );
+  return new Map(rows.map((r) => [int(r, 'n'), text(r, 'content')]));
+}
+
 /**
  * Takes notification `number` back before it was delivered (its resource is no longer the owner's to
  * see): it is removed and the later ones move up a number, so the subscriber never learns there was
@@ -351,7 +366,7 @@ export async function withdrawRound(q: Queryable, id: string, more: boolean): Pr
 
 /** A websocket notification went out (the row locked by the sender). */
 export async function markSent(q: Queryable, id: string, number: number, now: Date): Promise<void> {
-  await stampDelivered(q, id, number, now);
+  await stampDelivered(q, id, number, number, now);
   const b = new SqlBuilder();
   await q.query(
     `UPDATE subscription SET delivered_through = GREATEST(delivered_through, ${b.bind(number, 'bigint')}), last_sent_at = ${b.bind(now.toISOString(), 'timestamptz')}

@@ -2,10 +2,11 @@ import type { WebSocket } from 'ws';
 import { WakeLoop } from '../app/wake-loop.js';
 import type { FhirContext } from '../fhir/context.js';
 import type { Jobs } from '../jobs/jobs.js';
-import { audit, bodyOf, deliverableAt, payloadContent, settle } from './delivery.js';
+import { audit, bodyOf, settle } from './delivery.js';
+import { deliverableAt, eventsOf } from './deliverable.js';
 import type { Signal } from './hook.js';
 import { ownerProblem } from './standing.js';
-import { eventOf, markSent, pendingSubscriptions, readSubscription, tryLockSubscription, type SubscriptionRow } from './store.js';
+import { markSent, pendingSubscriptions, readSubscription, tryLockSubscription, type SubscriptionRow } from './store.js';
 import { verifyBindingToken } from './ws-token.js';
 
 /** Protocol pings (and the check that the client answered the last one). */
@@ -177,7 +178,7 @@ export class SubscriptionSockets {
         const { notification, withdrawn } = await deliverableAt(tx, this.ctx, sub, number);
         if (withdrawn > 0) sub = (await readSubscription(tx, id)) as SubscriptionRow;
         if (!notification) return false;
-        const body = bodyOf(this.ctx, sub, 'event-notification', [eventOf(notification, await payloadContent(tx, sub, notification))]) as string;
+        const body = bodyOf(this.ctx, sub, 'event-notification', await eventsOf(tx, sub, [notification])) as string;
         for (const c of open) {
           await send(c, body);
           const b = c.bound.get(id);

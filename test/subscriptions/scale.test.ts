@@ -58,10 +58,12 @@ describe('matching many subscriptions', () => {
   let drA: string;
   let drB: string;
   const patients = Array.from({ length: 12 }, (_, i) => `q${i}`);
+  let now = new Date();
   before(async () => {
     rx = await startReceiver();
     t = await startTestCarnet({
-      wrapDatabase: (db) => (counting = countingDatabase(db)).db, env: { CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_ACCESS_TOKEN_SECONDS: '86400' },
+      clock: () => now, wrapDatabase: (db) => (counting = countingDatabase(db)).db,
+      env: { CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_ACCESS_TOKEN_SECONDS: '86400', CARNET_SUBSCRIPTION_MAX_EVENTS: '3' },
     });
     for (const id of patients) {
       const r = await t.request('PUT', `/fhir/Patient/${id}`, { body: { resourceType: 'Patient', id, name: [{ family: id }] } });
@@ -135,5 +137,28 @@ describe('matching many subscriptions', () => {
     assert.deepEqual(focus('/lab-b/q1'), ['lab-q1-3']);
     assert.deepEqual(focus('/all-lab').sort(), patients.map((p) => `lab-${p}-3`).sort());
     assert.deepEqual(focus('/lab/q5'), ['lab-q5-2', 'lab-q5-3']);
+  });
+
+  test('a subscription that fell behind catches up with several events per Bundle, in order, at most CARNET_SUBSCRIPTION_MAX_EVENTS each', async () => {
+    await subscribe('/behind', 'Observation?patient=Patient/q2&category=laboratory', drA);
+    await t.carnet.background.runOnce();
+    rx.statusByPath.set('/behind', 500);
+    for (let i = 1; i <= 5; i++) await observation(`behind-${i}`, 'q2', LAB);
+    await t.carnet.background.runOnce();
+    rx.statusByPath.set('/behind', 200);
+    now = new Date(now.getTime() + 60_000);
+    await t.carnet.background.runOnce();
+    const numbers = (b: Bundle) => ((b.entry?.[0]?.resource as { parameter: { name: string; part?: { name: string; valueString?: string }[] }[] }).parameter)
+      .filter((p) => p.name === 'notification-event').map((p) => p.part?.find((x) => x.name === 'event-number')?.valueString);
+    const bundles = rx.at('/behind').map((r) => r.json as Bundle);
+    assert.deepEqual(bundles.map(numbers), [['1', '2', '3'], ['1', '2', '3'], ['4', '5']], 'the failed attempt, its retry, then the rest');
+    assert.deepEqual(bundles.slice(1).flatMap((b) => (b.entry ?? []).slice(1).map((e) => e.resource?.id)), [1, 2, 3, 4, 5].map((i) => `behind-${i}`));
+    const status = (b: Bundle) => (b.entry?.[0]?.resource as { parameter: { name: string; valueString?: string }[] }).parameter.find((p) => p.name === 'events-since-subscription-start')?.valueString;
+    assert.deepEqual(bundles.map(status), ['5', '5', '5']);
+    // Each event is audited on its own: who was told what about whom.
+    const audited = await t.carnet.db.query<{ outcome: string; n: number }>(
+      `SELECT outcome, count(*)::int AS n FROM audit_event WHERE action = 'subscription-notification' AND content LIKE '%/behind"%' AND content NOT LIKE '%handshake%' GROUP BY outcome ORDER BY outcome`,
+    );
+    assert.deepEqual(audited.rows.map((r) => [r.outcome, r.n]), [['0', 5], ['8', 3]], 'five events told, three told of a failure');
   });
 });

@@ -51,6 +51,21 @@ describe('the professional workspace in a browser', { skip: noChromium }, () => 
     const nav = page.getByRole('navigation', { name: 'Sections de l’espace clinique' });
     assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Patients']);
     await page.getByRole('heading', { level: 1, name: 'Trouver un patient' }).waitFor();
+    // "Mes patients" on the home: the demo patient, on the demo care team and seen three days ago.
+    const mineRow = page.getByRole('table', { name: 'Mes patients' }).getByRole('row').filter({ hasText: fx.name });
+    await mineRow.waitFor();
+    assert.match(await mineRow.innerText(), /équipe de soins, rencontre récente/);
+    await shot(page, 'mes-patients-fr-desktop');
+    assert.deepEqual(await axeViolations(page), [], 'axe on my patients (fr, desktop)');
+    await page.setViewportSize(VIEWPORTS[0]);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('table', { name: 'My patients' }).getByRole('row').filter({ hasText: fx.name }).waitFor();
+    await shot(page, 'mes-patients-en-phone');
+    assert.deepEqual(await axeViolations(page), [], 'axe on my patients (en, phone)');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no horizontal scrolling on a phone');
+    await page.getByRole('button', { name: 'Français' }).click();
+    await page.setViewportSize(VIEWPORTS[1]);
+    await page.getByRole('table', { name: 'Mes patients' }).waitFor();
     // An empty search says what to do, and asks nothing of the server.
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.getByText('Entrez au moins un critère').waitFor();

@@ -77,6 +77,14 @@ export async function seedClinicFixtures(web: WebCarnet): Promise<ClinicFixtures
   assert.equal(condition.status, 201, condition.text);
   const consent = await web.t.request('POST', '/fhir/Consent', { body: consentFor({ kind: 'hide-resource', resource: `Condition/${(condition.body as { id: string }).id}` }, `Patient/${hiddenId}`, new Date()) });
   assert.equal(consent.status, 201, consent.text);
+  // The demo physician saw the demo patient three days ago ("Mes patients": a recent encounter, besides the demo care team).
+  const seen = await web.t.request('POST', '/fhir/Encounter', {
+    body: {
+      resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' }, subject: { reference: `Patient/${web.patientId}` },
+      participant: [{ individual: { reference: 'Practitioner/demo-physician' } }], period: { start: new Date(Date.now() - 3 * 86_400_000).toISOString(), end: new Date(Date.now() - 3 * 86_400_000 + 1_800_000).toISOString() },
+    },
+  });
+  assert.equal(seen.status, 201, seen.text);
   // Two records the MPI is not sure about (same names, birth days differ): one review item.
   const pair: string[] = [];
   for (const [system, value, birthDate] of [['urn:sys:review-a', 'RV-1', '1962-03-08'], ['urn:sys:review-b', 'RV-2', '1962-03-26']] as const) {

@@ -131,7 +131,7 @@ export function App() {
     if (state?.kind !== 'signed-in') return undefined;
     const client = state.client;
     const claims = claimsOf(client.state.tokenResponse?.access_token);
-    return { client, role: claims.role ?? '', name: claims.name ?? '', sections: sectionsOf(claims.role), signOut: () => { sessionStorage.removeItem('carnet.clinique.active'); void signOut(client); } };
+    return { client, role: claims.role ?? '', name: claims.name ?? '', ...(claims.fhirUser ? { fhirUser: claims.fhirUser } : {}), sections: sectionsOf(claims.role), signOut: () => { sessionStorage.removeItem('carnet.clinique.active'); void signOut(client); } };
   }, [state]);
   if (welcome) return <Welcome onSignIn={() => setWelcome(false)} />;
   if (!session) return <Gate state={state} />;

@@ -7,6 +7,8 @@ export interface ClinicSession {
   readonly client: Client;
   readonly role: string;
   readonly name: string;
+  /** The professional's Practitioner (SMART fhirUser), for "my patients". */
+  readonly fhirUser?: string;
   readonly sections: readonly Section[];
   signOut(): void;
 }

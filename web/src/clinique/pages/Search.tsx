@@ -8,6 +8,7 @@ import { TableScroll } from '../../shared/TableScroll.js';
 import { usePatientSearch } from '../data.js';
 import { ageOn, clean, EMPTY, fromQuery, isEmpty, toQuery, type Criteria, type PersonRow } from '../patient-search.js';
 import { PATHS } from '../routes.js';
+import { MyPatients } from './MyPatients.js';
 
 const FIELDS: readonly { key: keyof Criteria; type: string; autoComplete: string; inputMode?: 'numeric' | 'tel' | 'text' }[] = [
   { key: 'family', type: 'text', autoComplete: 'off' },
@@ -111,6 +112,7 @@ export function Search() {
         <p role="status" className="status">{rows.length === 0 ? t('clinic.search.none') : t('clinic.search.found', { count: rows.length })}</p>
       )}
       {rows.length > 0 && <ol className="list results">{rows.map((row, i) => <Row key={row.key} row={row} index={i} />)}</ol>}
+      {!criteria && <MyPatients />}
     </Page>
   );
 }
