@@ -4,7 +4,7 @@ import { loadConfig } from '../config/config.js';
 import { consoleReporter } from '../import/progress.js';
 import { importPaths } from '../import/runner.js';
 
-const USAGE = 'Usage: carnet import <file|dir>...   (FHIR Bundles .json[.gz], NDJSON .ndjson[.gz])';
+const USAGE = 'Usage: carnet import <file|dir>...   (FHIR Bundles .json[.gz] — document Bundles filed as documents —, NDJSON .ndjson[.gz], C-CDA .xml)';
 
 /** `carnet import`: loads files into the configured database (DATABASE_URL or embedded CARNET_DATA_DIR). */
 export async function importCommand(args: string[]): Promise<number> {

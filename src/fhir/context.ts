@@ -1,4 +1,5 @@
 import type { SummaryRules } from '../documents/ips/rules.js';
+import type { IssuerKey } from '../documents/health-cards/card.js';
 import type { MpiConfig } from '../mpi/service/config.js';
 import type { AuditSink } from '../audit/record.js';
 import type { Database } from '../storage/database.js';
@@ -46,6 +47,8 @@ export interface FhirContext {
   readonly validation?: ValidationPool;
   /** The most entries a batch or transaction may hold (CARNET_MAX_BUNDLE_ENTRIES; default 10,000). */
   readonly maxBundleEntries?: number;
+  /** SMART Health Cards: the issuer (`iss`, whose /.well-known/jwks.json publishes the key) and its ES256 key. */
+  readonly healthCards?: { readonly issuer: string; readonly key: IssuerKey };
   /** Subscriptions' websocket channel: how binding tokens are signed, where clients connect (docs/subscriptions.md). */
   readonly subscriptionSockets?: { readonly key: Buffer; readonly url: string; readonly tokenSeconds: number };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
-import { parseJsonBody } from './json-body.js';
+import { decodeBody, parseJsonBody } from './json-body.js';
+import { takesXml, XML_TYPES, XmlBody } from '../fhir/xml-body.js';
 import { stringifyJson, writtenNumbers } from '../fhir/written-numbers.js';
 import { errorResponse, errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
@@ -67,6 +68,13 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
       done(error as Error, undefined);
     }
   });
+  app.addContentTypeParser(XML_TYPES, { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      done(null, new XmlBody(body as Buffer, decodeBody(body as Buffer, request.headers['content-type'])));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, body));
   app.addContentTypeParser('*', (request, _payload, done) => {
     done(new FhirError('unsupported-media-type', `Content-Type "${request.headers['content-type'] ?? ''}" is not supported; send application/fhir+json`), undefined);
@@ -78,11 +86,18 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     if (!acceptsJson(request, url.searchParams)) {
       return sendFhir(reply, errorResponse(new FhirError('not-acceptable', 'Carnet answers in JSON only (application/fhir+json)')));
     }
+    if (request.body instanceof XmlBody && !takesXml(path)) {
+      return sendFhir(reply, errorResponse(new FhirError('unsupported-media-type', `Content-Type "${request.headers['content-type'] ?? ''}" is not supported here; send application/fhir+json`)));
+    }
     if (['POST', 'PUT', 'PATCH'].includes(request.method) && request.body === undefined && !request.headers['content-type']) {
       return sendFhir(reply, errorResponse(errors.coded('missing-body', 'The request has no body; a FHIR resource is expected')));
     }
     return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), ctx));
   };
+  // The SMART Health Cards issuer's public key (the card's `iss` + /.well-known/jwks.json).
+  app.get('/.well-known/jwks.json', { config: { access: 'public' as const } }, async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').header('access-control-allow-origin', '*').type('application/json')
+      .send({ keys: ctx.healthCards ? [ctx.healthCards.key.publicJwk] : [] }));
   // The FHIR router decides access for each interaction with the policy engine (src/access/).
   const config = { access: 'fhir' as const };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir', handler, config });

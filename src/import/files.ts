@@ -6,9 +6,9 @@ import { gunzipSync, createGunzip } from 'node:zlib';
 import { parseJsonNumbers } from '../fhir/written-numbers.js';
 import type { Resource } from '@medplum/fhirtypes';
 
-/** Finding and reading import files: Bundles or resources in `.json[.gz]`, NDJSON in `.ndjson[.gz]`. */
+/** Finding and reading import files: Bundles or resources in `.json[.gz]`, NDJSON in `.ndjson[.gz]`, C-CDA documents in `.xml`. */
 
-const IMPORTABLE = /\.(json|ndjson)(\.gz)?$/i;
+const IMPORTABLE = /\.(json|ndjson)(\.gz)?$|\.xml$/i;
 
 export function isNdjson(path: string): boolean {
   return /\.ndjson(\.gz)?$/i.test(path);

@@ -4,6 +4,10 @@ import { FhirError } from '../fhir/outcomes.js';
 import { executeWrites } from '../fhir/write/engine.js';
 import type { WriteOp, WriteResult } from '../fhir/write/operations.js';
 import { withRetries } from '../storage/database.js';
+import { readFile } from 'node:fs/promises';
+import { CDA_CONTENT_TYPE, convertCcda } from '../documents/ccda/convert.js';
+import { DocumentProblem, planDocument, type DocumentPlan } from '../documents/ingest/document.js';
+import { storeDocument } from '../fhir/operations/document-ingest.js';
 import { discoverFiles, isNdjson, readJsonFile, readNdjsonChunks } from './files.js';
 import { planBundle, resourceWrite } from './plan.js';
 import { silentReporter, type ImportReporter } from './progress.js';
@@ -14,7 +18,8 @@ export const CHUNK_SIZE = 500;
 
 /**
  * Loads files through the same write engine as the API. A transaction Bundle is one database transaction;
- * NDJSON and other Bundles are written in chunks. A file that fails is reported and the next one goes on.
+ * NDJSON and other Bundles are written in chunks. A document Bundle and a C-CDA (`.xml`) are filed as
+ * `Bundle/$ingest` and `$import-ccda` file them (docs/documents.md), one transaction each. A file that fails is reported and the next one goes on.
  */
 export interface ImportOptions {
   /** The organisation recorded as the writer of every imported version (access control: docs/security.md). */
@@ -29,6 +34,7 @@ export async function importPaths(ctx: FhirContext, paths: readonly string[], re
   for (const file of files) {
     try {
       if (isNdjson(file)) await importNdjson(ctx, file, summary, options);
+      else if (/\.xml$/i.test(file)) await importCcda(ctx, file, summary, options);
       else await importJson(ctx, file, summary, options);
     } catch (error) {
       const message = error instanceof FhirError || error instanceof Error ? error.message : String(error);
@@ -52,8 +58,38 @@ async function write(ctx: FhirContext, ops: WriteOp[], transaction: boolean, ent
   return withRetries(ctx.db, (tx) => executeWrites(tx, ctx, ops, { transaction, ...(entryIndexes ? { entryIndexes } : {}), ...(options.author ? { author: options.author } : {}) }));
 }
 
+/** A received document (a FHIR document Bundle, a C-CDA's XML) filed as `$ingest` / `$import-ccda` file it. */
+async function importDocument(ctx: FhirContext, plan: () => DocumentPlan, operation: string, summary: ImportSummary, options: ImportOptions): Promise<void> {
+  let planned: DocumentPlan;
+  try {
+    planned = plan();
+  } catch (error) {
+    if (error instanceof DocumentProblem) throw new FhirError('invalid', error.message);
+    throw error;
+  }
+  const request = { method: 'POST', path: operation, query: new URLSearchParams(), headers: {} };
+  const { written } = await storeDocument(ctx, request, planned, operation, options.author);
+  if (written.length === 0) summary.unchanged += planned.resources.length + 1;
+  countResults(summary, written);
+}
+
+async function importCcda(ctx: FhirContext, file: string, summary: ImportSummary, options: ImportOptions): Promise<void> {
+  const bytes = await readFile(file);
+  await importDocument(ctx, () => {
+    const conversion = convertCcda(bytes.toString('utf8'));
+    return planDocument(conversion.bundle, {
+      now: ctx.clock().toISOString(), original: { contentType: CDA_CONTENT_TYPE, bytes }, warnings: conversion.warnings,
+      ...(conversion.documentType ? { identity: conversion.documentType } : {}),
+    });
+  }, '$import-ccda', summary, options);
+}
+
 async function importJson(ctx: FhirContext, file: string, summary: ImportSummary, options: ImportOptions): Promise<void> {
   const content = (await readJsonFile(file)) as Resource;
+  if (content?.resourceType === 'Bundle' && (content as Bundle).type === 'document') {
+    await importDocument(ctx, () => planDocument(content, { now: ctx.clock().toISOString() }), 'Bundle/$ingest', summary, options);
+    return;
+  }
   if (content?.resourceType !== 'Bundle') {
     const op = resourceWrite(content);
     if (!op) throw new FhirError('invalid', 'the file holds neither a Bundle nor a resource');

@@ -83,3 +83,18 @@ export function groupSearch(group: Pick<MatchGroup<Candidate>, 'criteria' | 'pin
   params.append(group.pinned, [...patients].sort().join(','));
   return params.toString();
 }
+
+/**
+ * The searches a group runs for a batch, each with the patients it names: one, or — a search takes at
+ * most SEARCH_LIMITS.valuesPerParameter values per parameter — one per slice of that many patients.
+ */
+export function groupSearches(group: Pick<MatchGroup<Candidate>, 'criteria' | 'pinned'>, patients: readonly string[], perSearch: number): { criteria: string; patients: readonly string[] }[] {
+  if (!group.pinned) return [{ criteria: group.criteria, patients }];
+  const sorted = [...new Set(patients)].sort();
+  const out: { criteria: string; patients: readonly string[] }[] = [];
+  for (let i = 0; i < sorted.length; i += perSearch) {
+    const slice = sorted.slice(i, i + perSearch);
+    out.push({ criteria: groupSearch(group, slice), patients: slice });
+  }
+  return out;
+}

@@ -12,7 +12,8 @@ import { signalAfterCommit } from '../storage/commit-signals.js';
 import type { Queryable } from '../storage/database.js';
 import { writeIndex } from '../storage/search-index.js';
 import { enqueueDeliveries } from './hook.js';
-import { groupCandidates, groupSearch, pinnedParameter, type Pinned } from './grouping.js';
+import { groupCandidates, groupSearches, pinnedParameter, type Pinned } from './grouping.js';
+import { SEARCH_LIMITS } from '../fhir/search/parse/request.js';
 import { principalOfOwner } from './owner.js';
 import { matchingPlan, UNSUBSCRIBABLE_TYPES } from './spec.js';
 import { StandingCache } from './standing.js';
@@ -83,8 +84,14 @@ export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
           const all = [...new Set([...changed.values()].flat())];
           if (all.length === 0) continue;
           const touched = [...new Set(all.map((e) => `Patient/${e.patientId}`))];
-          const plan = group.pinned ? planOf(group.resourceType, groupSearch(group, touched)) : planOf(group.resourceType, group.criteria);
-          const found = new Set(await matchingEvents(tx, ctx, group.members[0] as SubscriptionRow, plan, all, now));
+          const found = new Set<ChangeEvent>();
+          for (const search of groupSearches(group, touched, SEARCH_LIMITS.valuesPerParameter)) {
+            // A group's searches name this batch's patients: parsed for the batch, not kept in the plan cache.
+            const plan = group.pinned ? matchingPlan(group.resourceType, search.criteria, ctx.fhirBaseUrl, BATCH) : planOf(group.resourceType, group.criteria);
+            const named = new Set(search.patients);
+            const events = group.pinned ? all.filter((e) => named.has(`Patient/${e.patientId}`)) : all;
+            for (const e of await matchingEvents(tx, ctx, group.members[0] as SubscriptionRow, plan, events, now)) found.add(e);
+          }
           for (const sub of group.members) {
             const matched = (changed.get(sub.id) ?? []).filter((e) => found.has(e));
             if (matched.length > 0) matches.push({ sub, matched });

@@ -79,6 +79,16 @@ describe('Bundle/$ingest (FHIR documents in)', () => {
     assert.equal(await count(), resources, 'the same resources, updated');
   });
 
+  test('POST /fhir/Bundle stores a document as it is, found again by its identifier', async () => {
+    const doc = fixture('ips-AU-section-emptyreason.json');
+    const stored = await t.request('POST', '/fhir/Bundle', { body: doc });
+    assert.equal(stored.status, 201, stored.text.slice(0, 300));
+    assert.equal(stored.body.type, 'document');
+    const found = (await t.request('GET', `/fhir/Bundle?identifier=${encodeURIComponent(`${doc.identifier?.system}|${doc.identifier?.value}`)}`)).body as Bundle;
+    assert.equal(found.entry?.length, 1);
+    assert.deepEqual((found.entry?.[0]?.resource as Bundle).entry?.map((e) => e.fullUrl), doc.entry?.map((e) => e.fullUrl), 'the entries untouched');
+  });
+
   test('a document with only emptyReason sections is filed (its Patient, Composition, document)', async () => {
     const r = await ingest({ resourceType: 'Parameters', parameter: [{ name: 'resource', resource: fixture('ips-AU-section-emptyreason.json') }] });
     assert.equal(r.status, 201, r.text.slice(0, 500));

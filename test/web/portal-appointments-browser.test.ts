@@ -73,7 +73,7 @@ describe('the portal’s Rendez-vous page in a browser', { skip: noChromium }, (
     }
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), label, 'the first opening is reached with Tab');
     await page.keyboard.press('Enter');
-    await page.getByText(/^C’est réservé : votre rendez-vous est le /).waitFor();
+    await page.getByText(/^C’est réservé : votre rendez-vous est le .*\. Vous recevrez un rappel la veille\.$/).waitFor();
     const upcoming = page.getByRole('list', { name: 'À venir' });
     await upcoming.getByRole('heading', { name: label.replace('Réserver le ', '') }).waitFor();
     await shot(page, 'portal-appointments-booked-fr-phone');

@@ -62,9 +62,28 @@ function checkEnvelope(input: unknown): { bundle: Bundle; composition: Compositi
   return { bundle, composition, key: `${bundle.identifier?.system}|${bundle.identifier?.value}` };
 }
 
+/** An instant (DocumentReference.date) from a date or dateTime that may lack its time or seconds. */
+function instant(value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return value;
+  const ms = Date.parse(value.length === 4 ? `${value}-01-01` : value.length === 7 ? `${value}-01` : value);
+  if (Number.isNaN(ms)) throw new DocumentProblem(`the document's date "${value}" is not a date`, ['Bundle.timestamp']);
+  return new Date(ms).toISOString();
+}
+
 /** Plans the filing of a document (throws DocumentProblem when it is not one Carnet can file). */
-export function planDocument(input: unknown, options: { now: string; raw?: string }): DocumentPlan {
-  const { bundle, composition, key } = checkEnvelope(input);
+export interface PlanOptions {
+  readonly now: string;
+  /** The document as received, when it was not this JSON (a C-CDA's XML). */
+  readonly original?: { readonly contentType: string; readonly bytes: Buffer };
+  /** Added to the identifier to tell documents apart whose senders reuse identifiers (the document type). */
+  readonly identity?: string;
+  readonly warnings?: readonly string[];
+}
+
+export function planDocument(input: unknown, options: PlanOptions): DocumentPlan {
+  const envelope = checkEnvelope(input);
+  const { bundle, composition } = envelope;
+  const key = options.identity ? `${envelope.key}|${options.identity}` : envelope.key;
   const entries = bundle.entry ?? [];
   const resources = entries.map((e) => e.resource as Resource);
   const refs = new DocumentReferences(entries.map((e, i) => ({ fullUrl: e.fullUrl, resourceType: (resources[i] as Resource).resourceType, id: (resources[i] as Resource).id })));
@@ -79,7 +98,7 @@ export function planDocument(input: unknown, options: { now: string; raw?: strin
     need(e.reference && refs.resolve(e.reference, 0) !== undefined, `Composition.section[${si}].entry[${ei}] (${e.reference ?? 'no reference'}) is not an entry of the document`, `Bundle.entry[0].resource.section[${si}].entry[${ei}]`);
   }));
 
-  const warnings: string[] = [];
+  const warnings: string[] = [...(options.warnings ?? [])];
   const filed = resources.map((resource, i) => {
     const copy = structuredClone(resource) as unknown as Json;
     copy.id = ids[i];
@@ -105,9 +124,9 @@ export function planDocument(input: unknown, options: { now: string; raw?: strin
   });
 
   const patient = local(patients[0] as number);
-  const raw = options.raw ?? JSON.stringify(input);
+  const original = options.original ?? { contentType: FHIR_JSON, bytes: Buffer.from(JSON.stringify(input), 'utf8') };
   const binary: Binary & { id: string } = {
-    resourceType: 'Binary', id: nameUuid(`document|${key}`), contentType: FHIR_JSON, securityContext: { reference: patient }, data: Buffer.from(raw, 'utf8').toString('base64'),
+    resourceType: 'Binary', id: nameUuid(`document|${key}`), contentType: original.contentType, securityContext: { reference: patient }, data: original.bytes.toString('base64'),
   };
   const filedComposition = filed[0] as Composition;
   const documentReference: DocumentReference & { id: string } = {
@@ -115,11 +134,11 @@ export function planDocument(input: unknown, options: { now: string; raw?: strin
     masterIdentifier: bundle.identifier as NonNullable<Bundle['identifier']>,
     ...(filedComposition.type ? { type: filedComposition.type } : {}),
     ...(filedComposition.category ? { category: filedComposition.category } : {}),
-    subject: { reference: patient }, date: bundle.timestamp as string,
+    subject: { reference: patient }, date: instant(bundle.timestamp as string),
     ...(filedComposition.author?.length ? { author: filedComposition.author } : {}),
     ...(filedComposition.custodian ? { custodian: filedComposition.custodian } : {}),
     ...(filedComposition.title ? { description: filedComposition.title } : {}),
-    content: [{ attachment: { contentType: FHIR_JSON, url: `Binary/${binary.id}`, ...(filedComposition.title ? { title: filedComposition.title } : {}), ...(filedComposition.date ? { creation: filedComposition.date } : {}) } }],
+    content: [{ attachment: { contentType: original.contentType, url: `Binary/${binary.id}`, ...(filedComposition.title ? { title: filedComposition.title } : {}), ...(filedComposition.date ? { creation: filedComposition.date } : {}) } }],
     context: { related: [{ reference: `Composition/${filedComposition.id}` }] },
   };
   const author = (filedComposition.author?.[0] ?? { display: filedComposition.title ?? key }) as Reference<Organization>;

@@ -7,10 +7,13 @@ import { withRetries, type Queryable } from '../../storage/database.js';
 import { readCurrent } from '../../storage/resource-store.js';
 import { writeAccess } from '../access.js';
 import { bodyResource } from '../interactions/respond.js';
-import { errors, issue } from '../outcomes.js';
+import { errors, FhirError, issue } from '../outcomes.js';
+import { XmlBody } from '../xml-body.js';
+import { CDA_CONTENT_TYPE, convertCcda } from '../../documents/ccda/convert.js';
 import type { FhirRequest, Handler, HandlerInput } from '../router/types.js';
 import { executeWrites } from '../write/engine.js';
-import type { WriteOp } from '../write/operations.js';
+import type { WriteOp, WriteResult } from '../write/operations.js';
+import type { FhirContext } from '../context.js';
 
 /**
  * Files a planned document into the record (src/documents/ingest/): every resource, the original as a
@@ -29,8 +32,8 @@ export function documentOf(request: FhirRequest): Resource {
   return resource;
 }
 
-/** Runs the planner, a refusal becoming a 400 OperationOutcome naming the element. */
-export function planned(plan: () => DocumentPlan): DocumentPlan {
+/** Runs a planning step, a refusal becoming a 400 OperationOutcome naming the element. */
+export function planned<T>(plan: () => T): T {
   try {
     return plan();
   } catch (error) {
@@ -45,21 +48,34 @@ async function alreadyFiled(tx: Queryable, plan: DocumentPlan): Promise<'new' | 
   return (JSON.parse(current.content as string) as { data?: string }).data === plan.binary.data ? 'same' : 'changed';
 }
 
-export async function fileDocument({ request, ctx }: HandlerInput, plan: DocumentPlan, operation: string): Promise<{ status: number; body: Parameters }> {
+/**
+ * Writes a planned document in one transaction (unless it was filed already), audited in it when the
+ * request carries a trail. `author`: the organisation recorded as writer when no principal is (carnet import).
+ */
+export async function storeDocument(
+  ctx: FhirContext, request: FhirRequest, plan: DocumentPlan, operation: string, author?: string,
+): Promise<{ result: IngestResult; written: WriteResult[] }> {
   let result = 'unchanged' as IngestResult;
+  let written: WriteResult[] = [];
   await withRetries(ctx.db, async (tx) => {
     const state = await alreadyFiled(tx, plan);
     if (state === 'same') {
       result = 'unchanged';
+      written = [];
       return;
     }
-    const ops: WriteOp[] = [...plan.resources, plan.binary].map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id, resource, serverId: true }));
-    const written = await executeWrites(tx, ctx, ops, { transaction: true, ...writeAccess(request, ctx) });
+    const ops: WriteOp[] = [...plan.resources, plan.binary].map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id, resource }));
+    written = await executeWrites(tx, ctx, ops, { transaction: true, ...(author ? { author } : {}), ...writeAccess(request, ctx) });
     const patientId = plan.patient.split('/')[1] as string;
     traceRows(request.audit, written.map((w) => ({ resourceType: w.resourceType, id: w.id, patientId })));
     result = state === 'new' ? 'created' : 'updated';
     await auditInTransaction(tx, ctx, request, { interaction: 'operation', operation, status: result === 'created' ? 201 : 200 });
   });
+  return { result, written };
+}
+
+export async function fileDocument({ request, ctx }: HandlerInput, plan: DocumentPlan, operation: string): Promise<{ status: number; body: Parameters }> {
+  const { result } = await storeDocument(ctx, request, plan, operation);
   const person = ctx.mpi ? (await readRecord(ctx.db, plan.patient.split('/')[1] as string))?.personId : undefined;
   const outcome: OperationOutcome = {
     resourceType: 'OperationOutcome',
@@ -89,4 +105,22 @@ export const bundleIngest: Handler = async (input) => {
   const document = documentOf(input.request);
   const plan = planned(() => planDocument(document, { now: input.ctx.clock().toISOString() }));
   return fileDocument(input, plan, 'ingest');
+};
+
+/**
+ * POST $import-ccda — a C-CDA R2.1 document (XML) converted to FHIR (best effort, src/documents/ccda/) and
+ * filed like a FHIR document: the original XML kept as the Binary, what could not be converted a warning.
+ */
+export const ccdaImport: Handler = async (input) => {
+  const body = input.request.body;
+  if (!(body instanceof XmlBody)) {
+    throw new FhirError('unsupported-media-type', '$import-ccda takes the C-CDA document itself as XML (Content-Type application/xml or text/xml)');
+  }
+  const conversion = planned(() => convertCcda(body.text));
+  const plan = planned(() => planDocument(conversion.bundle, {
+    now: input.ctx.clock().toISOString(), original: { contentType: CDA_CONTENT_TYPE, bytes: body.bytes }, warnings: conversion.warnings,
+    // Sample documents reuse one ClinicalDocument.id across document types; the type tells them apart.
+    identity: conversion.documentType,
+  }));
+  return fileDocument(input, plan, 'import-ccda');
 };

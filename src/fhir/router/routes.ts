@@ -9,7 +9,8 @@ import { compartmentSearch, search } from '../interactions/search.js';
 import { everything } from '../operations/everything.js';
 import { patientSummary, patientSummaryByIdentifier } from '../operations/summary.js';
 import { patientTimeline } from '../operations/timeline.js';
-import { bundleIngest } from '../operations/document-ingest.js';
+import { bundleIngest, ccdaImport } from '../operations/document-ingest.js';
+import { HEALTH_CARDS_ISSUE, healthCardsIssue } from '../operations/health-cards.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -82,6 +83,8 @@ export const ROUTES: readonly Route[] = [
   // Documents in (docs/documents.md#documents-in): filed into the record of the document's person.
   { method: 'POST', pattern: ['Bundle', '$ingest'], interaction: 'operation', operation: 'ingest', definition: 'urn:carnet:OperationDefinition/Bundle-ingest',
     access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: bundleIngest },
+  { method: 'POST', pattern: ['$import-ccda'], interaction: 'operation', operation: 'import-ccda', definition: 'urn:carnet:OperationDefinition/import-ccda',
+    access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: ccdaImport },
   { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type', '_search'], interaction: 'search-type', handler: search },
   { method: 'POST', pattern: [':type'], interaction: 'create', handler: create },
@@ -126,6 +129,8 @@ export const ROUTES: readonly Route[] = [
     definition: IPS_SUMMARY, onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientSummary },
   { method: 'GET', pattern: [':type', ':id', '$timeline'], interaction: 'operation', operation: 'timeline',
     definition: 'urn:carnet:OperationDefinition/Patient-timeline', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientTimeline },
+  { method: 'POST', pattern: [':type', ':id', '$health-cards-issue'], interaction: 'operation', operation: 'health-cards-issue',
+    definition: HEALTH_CARDS_ISSUE, onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthCardsIssue },
   { method: 'GET', pattern: [':type', ':id', '$access-log'], interaction: 'operation', operation: 'access-log',
     definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
   { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',

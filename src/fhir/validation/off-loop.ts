@@ -14,7 +14,7 @@ import type { ValidationReply, ValidationTask } from './worker.js';
  * The work one request may cause is bounded: a validation longer than `timeoutMs` is stopped (its worker
  * is replaced) and refused as too-costly; when `maxQueued` bodies already wait, the next one is answered
  * 429 with Retry-After instead of queueing without end. Each worker holds its own copy of the R4
- * definitions (about 150 MB), hence a small pool, started at the first large body.
+ * definitions (peak RSS of npm run bench: about +270 MB), hence a small pool, started at the first large body.
  */
 
 export interface OffLoopOptions {

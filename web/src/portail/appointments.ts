@@ -100,3 +100,4 @@ export function cancel(client: Client, appointment: Appointment, reason: string)
 export function reschedule(client: Client, appointment: Appointment, opening: Appointment): Promise<Appointment> {
   return operation<Appointment>(client, `Appointment/${appointment.id}/$reschedule`, [slotOf(opening)]);
 }
+

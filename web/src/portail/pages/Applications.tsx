@@ -3,7 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatDate } from '../../shared/format.js';
 import { currentLang } from '../../shared/i18n.js';
-import { myGrants, reachOf, withdraw, type GrantView } from '../apps.js';
+import { myGrants, withdraw, type GrantView } from '../apps.js';
+import { reachOf } from '../grant-reach.js';
 import { Page, QueryState } from '../Page.js';
 import { useSession } from '../session.js';
 

@@ -6,6 +6,7 @@ import { currentLang } from '../../shared/i18n.js';
 import { localeOf } from '../../shared/lang.js';
 import { cancel, familyDoctor, findOpenings, holdAndBook, myAppointments, refusalOf, reschedule, visitModeOf, whoOf, type FindCriteria } from '../appointments.js';
 import { usePatient } from '../fhir.js';
+import { reminderTier } from '../reminder-tier.js';
 import { Page, QueryState } from '../Page.js';
 import { useSession } from '../session.js';
 
@@ -123,7 +124,8 @@ function FindSlot(props: { moving: Appointment | undefined; onDone: (text: strin
   const book = useMutation({
     mutationFn: (opening: Appointment) => (props.moving ? reschedule(client, props.moving, opening) : holdAndBook(client, patientId, opening)),
     onSuccess: async (booked: Appointment) => {
-      props.onDone(t(props.moving ? 'portal.appointments.moved' : 'portal.appointments.booked', { when: when(booked.start) }));
+      const reminder = t(`portal.appointments.reminder.${reminderTier(booked.start, Date.now())}`);
+      props.onDone(`${t(props.moving ? 'portal.appointments.moved' : 'portal.appointments.booked', { when: when(booked.start) })} ${reminder}`);
       props.onStopMoving();
       setSearched(undefined);
       await queries.invalidateQueries();
