@@ -25,6 +25,10 @@ export async function bulkFilesPlugin(app: FastifyInstance, options: { db: Datab
     if (!row || row.clientId !== request.principal?.clientId || row.status !== 'completed') return absent();
     const file = await readFile(db, id, name);
     if (!file) return absent();
+    // The token must still cover the file's type: a client that re-authorised with narrower scopes since
+    // the kick-off downloads only what those scopes read (the error files are the export's own report).
+    const reads = (type: string) => request.principal?.scopes.resources.some((s) => s.context === 'system' && (s.type === '*' || s.type === type) && s.permissions.has('r'));
+    if (file.kind === 'output' && !reads(file.type)) return sendFhir(reply, errorResponse(errors.forbidden(`The access token's scopes do not read ${file.type}`)));
     const path = join(exportDirectory(config, id), file.name);
     const size = await stat(path).then((s) => s.size, () => undefined);
     if (size === undefined) return absent();

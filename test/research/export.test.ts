@@ -18,6 +18,7 @@ describe('bulk data export', () => {
   let dir: string;
   let now = new Date();
   let emr: string;
+  let emrKey: Awaited<ReturnType<typeof backendKey>>;
 
   const kickOff = async (url: string, options: { headers?: Record<string, string>; token?: string; body?: unknown; method?: string } = {}): Promise<TestResponse> =>
     t.request(options.method ?? (options.body ? 'POST' : 'GET'), url, { headers: { ...ASYNC, ...options.headers }, ...(options.token ? { token: options.token } : {}), ...(options.body ? { body: options.body } : {}) });
@@ -85,6 +86,7 @@ describe('bulk data export', () => {
       policyRule: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'OPTOUT' }] },
     });
     const key = await backendKey('emr-key');
+    emrKey = key;
     await registerClient(t, { id: 'emr', name: 'Clinic EMR', kind: 'backend', jwks: { keys: [key.jwk] }, scope: 'system/Patient.read system/Observation.read system/Group.read', organization: 'Organization/org-a' });
     const token = await assertionToken(t, 'emr', key, 'system/Patient.read system/Observation.read');
     assert.equal(token.statusCode, 200, token.body);
@@ -121,6 +123,15 @@ describe('bulk data export', () => {
     assert.equal(all.filter((r) => r.resourceType === 'Patient').length, 3);
     const refused = await kickOff('/fhir/$export?_type=Organization', { token: emr });
     assert.equal(refused.status, 403, refused.text);
+    // Re-authorised with narrower scopes, the same client downloads only the types its new token reads.
+    const narrow = await assertionToken(t, 'emr', emrKey, 'system/Patient.read');
+    assert.equal(narrow.statusCode, 200, narrow.body);
+    const patientOnly = narrow.json().access_token as string;
+    const fileOf = (type: string) => manifest.output.find((o) => o.type === type)?.url.replace('http://carnet.test', '') as string;
+    const denied = await t.request('GET', fileOf('Observation'), { token: patientOnly });
+    assert.equal(denied.status, 403, denied.text);
+    assert.equal((denied.body as { resourceType: string }).resourceType, 'OperationOutcome');
+    assert.equal((await download(fileOf('Patient'), patientOnly)).length, 3);
   });
 
   test('_type, _since, _typeFilter, _elements and POST Parameters', async () => {
