@@ -23,13 +23,14 @@ interface Options {
   throughputSeconds: number;
   pgUrl: string;
   channels: Channel[];
+  cpuProf: string | undefined;
 }
 
 type Channel = 'rest-hook' | 'websocket';
 type Arrivals = { arrivals: Map<string, number[]>; count: () => number };
 
 function parse(argv: readonly string[]): Options {
-  const o: Options = { subscriptions: [100, 1000, 10_000], patients: 1000, rate: 200, seconds: 10, concurrency: 8, throughputSeconds: 10, pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', channels: ['rest-hook', 'websocket'] };
+  const o: Options = { subscriptions: [100, 1000, 10_000], patients: 1000, rate: 200, seconds: 10, concurrency: 8, throughputSeconds: 10, pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', channels: ['rest-hook', 'websocket'], cpuProf: undefined };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
     if (flag === '--subscriptions') o.subscriptions = value.split(',').map(Number);
@@ -40,8 +41,9 @@ function parse(argv: readonly string[]): Options {
     else if (flag === '--throughput-seconds') o.throughputSeconds = Number(value);
     else if (flag === '--pg-url') o.pgUrl = value;
     else if (flag === '--channels') o.channels = value.split(',') as Channel[];
+    else if (flag === '--cpu-prof') o.cpuProf = resolve(value);
     else {
-      console.log('Usage: npm run bench:subscriptions -- [--subscriptions 100,1000,10000] [--patients 1000] [--rate 200 writes/s] [--seconds 10] [--concurrency 8] [--throughput-seconds 10] [--pg-url URL]');
+      console.log('Usage: npm run bench:subscriptions -- [--subscriptions 100,1000,10000] [--patients 1000] [--rate 200 writes/s] [--seconds 10] [--concurrency 8] [--throughput-seconds 10] [--pg-url URL] [--cpu-prof DIR]');
       process.exit(flag === '--help' ? 0 : 2);
     }
   }
@@ -252,7 +254,7 @@ async function main(): Promise<void> {
     // BENCH_DB_PREFIX: a prefix of database names reserved for whoever runs it on a shared server.
     const name = process.env.BENCH_DB_PREFIX ? `${process.env.BENCH_DB_PREFIX}${n}${channel === 'websocket' ? 'ws' : ''}` : benchDatabaseName(`subs${n}${channel === 'websocket' ? 'ws' : ''}`);
     const url = await createDatabase(o.pgUrl, name);
-    const server = await startServer({ repoRoot, ...(process.env.BENCH_SERVER_PORT ? { port: Number(process.env.BENCH_SERVER_PORT) } : {}), env: {
+    const server = await startServer({ repoRoot, cpuProfDir: o.cpuProf, ...(process.env.BENCH_SERVER_PORT ? { port: Number(process.env.BENCH_SERVER_PORT) } : {}), env: {
       DATABASE_URL: url, CARNET_SUBSCRIPTION_ALLOWED_HOSTS: '127.0.0.1', CARNET_MLLP_PORT: 'off',
       // Setting up 10,000 subscriptions takes longer than the default token lifetime.
       CARNET_ACCESS_TOKEN_SECONDS: '7200',
