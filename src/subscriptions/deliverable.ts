@@ -4,9 +4,10 @@ import type { Queryable } from '../storage/database.js';
 import { enqueueDelivery } from './hook.js';
 import { visibleOf } from './matcher.js';
 import type { NotificationEvent } from './notification.js';
-import {
-  eventOf, listNotifications, readSubscription, versionContents, withdrawNotification, withdrawRound, type NotificationRow, type SubscriptionRow,
-} from './store.js';
+import { contentsByVersion, eventOf, listNotifications, versionKey, withdrawNotification } from './notification-store.js';
+import { readSubscription } from './subscription-store.js';
+import { withdrawRound } from './delivery-store.js';
+import { type NotificationRow, type SubscriptionRow } from './rows.js';
 
 /**
  * What a delivery may send: the next notifications of a subscription, in order, those the owner may no
@@ -68,6 +69,6 @@ export async function nextDeliverable(
 
 /** The events of a notification Bundle, each with its version's content when the payload carries it (one statement). */
 export async function eventsOf(q: Queryable, sub: SubscriptionRow, list: readonly NotificationRow[]): Promise<NotificationEvent[]> {
-  const contents = sub.channel.content === 'full-resource' ? await versionContents(q, list) : new Map<number, string>();
-  return list.map((n) => eventOf(n, contents.get(n.number)));
+  const contents = sub.channel.content === 'full-resource' ? await contentsByVersion(q, list) : new Map<string, string>();
+  return list.map((n) => eventOf(n, contents.get(versionKey(n))));
 }

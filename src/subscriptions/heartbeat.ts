@@ -1,7 +1,7 @@
 import type { FhirContext } from '../fhir/context.js';
 import type { JobContext, Jobs } from '../jobs/jobs.js';
 import { enqueueDelivery } from './hook.js';
-import { claimDueHeartbeats } from './store.js';
+import { claimDueHeartbeats } from './delivery-store.js';
 
 /** How often the heartbeat job looks for rest-hooks due one (a heartbeatPeriod is met within this). */
 export const HEARTBEAT_SCAN_MS = 5000;

@@ -3,13 +3,17 @@ import { decideType } from '../access/policy.js';
 import { errors } from '../fhir/outcomes.js';
 import type { AfterWriteHook } from '../fhir/write/hooks.js';
 import type { Jobs } from '../jobs/jobs.js';
+import type { NewJob } from '../jobs/job.js';
+import { batchesOf, batchKey, MAX_BATCH, type BatchItem } from './batching.js';
 import type { Queryable } from '../storage/database.js';
 import { endpointProblem, type EndpointPolicy } from './endpoint.js';
 import { ownerOf } from './owner.js';
 import { parseCriteria, parseSubscription, refuse } from './spec.js';
 import { checkConsentDataSearch } from '../fhir/access.js';
 import { nextState, type Transition } from './status.js';
-import { claimSignal, deleteSubscription, readSubscription, restartDelivery, saveSubscription, type SubscriptionRow } from './store.js';
+import { claimSignal, restartDelivery } from './delivery-store.js';
+import { deleteSubscription, readSubscription, saveSubscription } from './subscription-store.js';
+import { type SubscriptionRow } from './rows.js';
 
 export const DELIVER_JOB = 'subscription.deliver';
 export const STATUS_JOB = 'subscription.status';
@@ -27,18 +31,34 @@ export interface DeliverPayload {
   readonly signal?: Signal;
 }
 
+/** A job delivering several subscriptions' notifications (batch-delivery.ts). */
+export interface BatchPayload {
+  readonly items: readonly BatchItem[];
+}
+
 /** The delivery job of one notification; its key makes a replayed matcher batch enqueue nothing twice. */
 export async function enqueueDelivery(jobs: Jobs, tx: Queryable, payload: DeliverPayload, at?: Date): Promise<void> {
   await enqueueDeliveries(jobs, tx, [payload], at);
 }
 
-/** Delivery jobs of many subscriptions with one statement (the matcher's batch). */
+/** Delivery jobs of many subscriptions with one statement. */
 export async function enqueueDeliveries(jobs: Jobs, tx: Queryable, payloads: readonly DeliverPayload[], at?: Date): Promise<void> {
   if (payloads.length === 0) return;
-  await jobs.enqueueMany(tx, payloads.map((payload) => {
-    const what = payload.signal === 'heartbeat' ? `heartbeat/${at?.getTime() ?? 0}` : payload.signal ?? String(payload.number);
-    return { kind: DELIVER_JOB, key: `${payload.subscription}/${payload.round}/${what}`, payload };
-  }));
+  await jobs.enqueueMany(tx, payloads.map((payload) => deliveryJob(payload, at)));
+}
+
+/** The job delivering one subscription's notifications from `payload.number` (or its signal), on its own. */
+export function deliveryJob(payload: DeliverPayload, at?: Date, delayMs?: number): NewJob {
+  const what = payload.signal === 'heartbeat' ? `heartbeat/${at?.getTime() ?? 0}` : payload.signal ?? String(payload.number);
+  return { kind: DELIVER_JOB, key: `${payload.subscription}/${payload.round}/${what}`, payload, ...(delayMs !== undefined ? { delayMs } : {}) };
+}
+
+/** Jobs delivering many subscriptions' notifications together: one per endpoint origin, up to MAX_BATCH each (batching.ts). */
+export function batchJobs(items: readonly (BatchItem & { readonly endpoint: string })[]): NewJob[] {
+  return batchesOf(items, (i) => i.endpoint, MAX_BATCH).map((batch) => {
+    const payload: BatchPayload = { items: batch.map(({ subscription, number, round }) => ({ subscription, number, round })) };
+    return { kind: DELIVER_JOB, key: batchKey(batch), payload };
+  });
 }
 
 /** Mirrors the row's status into the resource (a version written by Carnet), once per status version. */

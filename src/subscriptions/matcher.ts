@@ -11,13 +11,14 @@ import { linkedPatientIds } from '../mpi/store/link-store.js';
 import { signalAfterCommit } from '../storage/commit-signals.js';
 import type { Queryable } from '../storage/database.js';
 import { writeIndex } from '../storage/search-index.js';
-import { enqueueDeliveries } from './hook.js';
+import { batchJobs } from './hook.js';
 import { groupCandidates, groupSearches, pinnedParameter, type Pinned } from './grouping.js';
 import { SEARCH_LIMITS } from '../fhir/search/parse/request.js';
 import { principalOfOwner } from './owner.js';
 import { matchingPlan, UNSUBSCRIBABLE_TYPES } from './spec.js';
 import { StandingCache } from './standing.js';
-import { appendNotifications, candidateSubscriptions, standInForDeleted, type NewNotification, type SubscriptionRow } from './store.js';
+import { appendNotifications, candidateSubscriptions, standInForDeleted } from './match-store.js';
+import { type NewNotification, type SubscriptionRow } from './rows.js';
 
 export const MATCHER = 'subscriptions.match';
 const BATCH = 200;
@@ -30,7 +31,7 @@ const PLAN_CACHE = 1000;
  * as a real search restricted to the changed ids and to what the subscription's owner may see under
  * the patients' consents (the same visibility SQL as every search) — so a notification never reveals a
  * resource its owner could not read. Matches are numbered per subscription and the first one enqueues
- * that subscription's delivery job, all in the consumer's transaction (docs/events-and-jobs.md).
+ * the delivery job of its endpoint, all in the consumer's transaction (docs/events-and-jobs.md).
  *
  * A change matches when the resource, as it now stands, meets the criteria (R4B/R5: a resource that stops
  * matching after an update is not a match). An event whose resource has been changed again since is
@@ -101,7 +102,9 @@ export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
       const started = await appendNotifications(tx, matches.map(({ sub, matched }) => ({
         id: sub.id, notifications: matched.map(notificationOf), deliverByJob: sub.channel.type === 'rest-hook',
       })));
-      if (started.length > 0) await enqueueDeliveries(jobs, tx, started.map((s) => ({ subscription: s.id, number: s.number, round: s.round })));
+      // One delivery job per endpoint origin for the subscriptions whose delivery starts now (batching.ts).
+      const endpoints = new Map(matches.map(({ sub }) => [sub.id, sub.channel.endpoint]));
+      if (started.length > 0) await jobs.enqueueMany(tx, batchJobs(started.map((s) => ({ subscription: s.id, number: s.number, round: s.round, endpoint: endpoints.get(s.id) ?? '' }))));
       // A websocket's notifications are sent by the process holding its socket: wake them all.
       if (matches.some(({ sub }) => sub.channel.type !== 'rest-hook')) signalAfterCommit(tx, 'subscriptions');
     },

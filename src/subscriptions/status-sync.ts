@@ -4,7 +4,7 @@ import { executeWrites } from '../fhir/write/engine.js';
 import type { JobContext } from '../jobs/jobs.js';
 import { withRetries } from '../storage/database.js';
 import { lockCurrent } from '../storage/resource-store.js';
-import { readSubscription } from './store.js';
+import { readSubscription } from './subscription-store.js';
 
 /**
  * Shows Carnet's view of a subscription in the resource: `status`, and `error` while it is in error. A

@@ -2,11 +2,14 @@ import type { WebSocket } from 'ws';
 import { WakeLoop } from '../app/wake-loop.js';
 import type { FhirContext } from '../fhir/context.js';
 import type { Jobs } from '../jobs/jobs.js';
-import { audit, bodyOf, settle } from './delivery.js';
+import { settle } from './delivery.js';
+import { audit, bodyOf } from './send.js';
 import { deliverableAt, eventsOf } from './deliverable.js';
 import type { Signal } from './hook.js';
 import { ownerProblem } from './standing.js';
-import { markSent, pendingSubscriptions, readSubscription, tryLockSubscription, type SubscriptionRow } from './store.js';
+import { markSent } from './delivery-store.js';
+import { pendingSubscriptions, readSubscription, tryLockSubscription } from './subscription-store.js';
+import { type SubscriptionRow } from './rows.js';
 import { verifyBindingToken } from './ws-token.js';
 
 /** Protocol pings (and the check that the client answered the last one). */

@@ -215,6 +215,30 @@ describe('rest-hook subscriptions', () => {
     assert.ok(!audit.rows.some((r) => r.content.includes('clinic-secret')));
   });
 
+  test('subscriptions of one server share a delivery job; a failing one is retried alone while the others go on', async () => {
+    await t.request('PUT', '/fhir/Patient/p9', { body: { resourceType: 'Patient', id: 'p9' } });
+    const ids: string[] = [];
+    for (const path of ['/batch-a', '/batch-b', '/batch-c']) ids.push(await subscribe(subscription(path, 'Observation?patient=Patient/p9&code:text=sodium')));
+    const batches = async () => (await t.carnet.db.query<{ payload: string }>(
+      `SELECT payload::text AS payload FROM job WHERE kind = 'subscription.deliver' AND key LIKE 'batch:%' AND payload::text LIKE $1 ORDER BY id`, [`%${ids[0]}%`],
+    )).rows.map((r) => (JSON.parse(r.payload) as { items: { subscription: string; number: number }[] }).items.map((i) => `${i.subscription === ids[0] ? 'a' : i.subscription === ids[1] ? 'b' : 'c'}${i.number}`).sort());
+    rx.statusByPath.set('/batch-b', 500);
+    await observation('na1', 'p9', LAB, { text: 'sodium' });
+    await run();
+    assert.deepEqual(await batches(), [['a1', 'b1', 'c1']], 'one job for the three (same origin)');
+    assert.deepEqual(['/batch-a', '/batch-b', '/batch-c'].map((p) => rx.at(p).map((r) => eventNumbers(r.json as Bundle).join(','))), [['1'], ['1'], ['1']]);
+    rx.statusByPath.set('/batch-b', 200);
+    later(5 * 60_000);
+    await run();
+    assert.deepEqual(['/batch-a', '/batch-b', '/batch-c'].map((p) => rx.at(p).length), [1, 2, 1], 'only the failed one again');
+    assert.deepEqual(eventNumbers(rx.at('/batch-b')[1]?.json as Bundle), ['1']);
+    await observation('na2', 'p9', LAB, { text: 'sodium' });
+    await run();
+    assert.deepEqual(await batches(), [['a1', 'b1', 'c1'], ['a2', 'b2', 'c2']], 'back in the shared job once caught up');
+    assert.deepEqual(['/batch-a', '/batch-b', '/batch-c'].map((p) => rx.at(p).map((r) => eventNumbers(r.json as Bundle).join(','))), [['1', '2'], ['1', '1', '2'], ['1', '2']]);
+    for (const id of ids) assert.equal((await t.request('GET', `/fhir/Subscription/${id}`)).body.status, 'active');
+  });
+
   test('a client writing an erroring subscription again restarts delivery at once', async () => {
     rx.statusByPath.set('/revive', 503);
     const id = await subscribe(subscription('/revive', 'Observation?patient=Patient/p3&category=vital-signs'));

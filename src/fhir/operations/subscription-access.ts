@@ -1,7 +1,8 @@
 import { agentKey, type Principal } from '../../access/principal.js';
 import { readCurrent } from '../../storage/resource-store.js';
 import type { Queryable } from '../../storage/database.js';
-import { readSubscription, type SubscriptionRow } from '../../subscriptions/store.js';
+import { readSubscription } from '../../subscriptions/subscription-store.js';
+import { type SubscriptionRow } from '../../subscriptions/rows.js';
 import { checkRead } from '../access.js';
 import { errors } from '../outcomes.js';
 import type { HandlerInput } from '../router/types.js';

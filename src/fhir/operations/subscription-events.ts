@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { traceRows } from '../../audit/trail.js';
 import { notificationBundle } from '../../subscriptions/notification.js';
 import type { PayloadContent } from '../../subscriptions/spec.js';
-import { eventOf, listNotifications, versionContent } from '../../subscriptions/store.js';
+import { eventOf, listNotifications, versionContent } from '../../subscriptions/notification-store.js';
 import { errors } from '../outcomes.js';
 import type { Handler } from '../router/types.js';
 import { ownSubscription } from './subscription-access.js';
