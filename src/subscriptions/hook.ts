@@ -99,7 +99,7 @@ export function subscriptionAfterWrite(options: { endpoints: EndpointPolicy; job
       }
       const transition = principal ? nextState(existing, { kind: 'written', requested: spec.status }) : NO_OWNER;
       const row = await saveSubscription(tx, {
-        id: version.id, resourceType: spec.resourceType, criteria: spec.criteria, topic: spec.topic ?? null, patientKeys: spec.patientKeys ?? null, owner: principal ? ownerOf(principal) : null,
+        id: version.id, resourceType: spec.resourceType, criteria: spec.criteria, topic: spec.topic ?? null, patientKeys: spec.patientKeys ?? null, criteriaKeys: spec.criteriaKeys ?? null, owner: principal ? ownerOf(principal) : null,
         channel: spec.channel, endsAt: spec.end ?? null, status: transition.status, failures: transition.failures, lastError: transition.lastError,
         statusChanged: true, restart: transition.restart,
       }, ctx.clock());

@@ -5,25 +5,47 @@ import { COLUMNS, toRow, type NewNotification, type SubscriptionRow } from './ro
 
 /** What the matcher reads and writes: the candidates of a batch (the index), the numbered notifications, deleted resources stood in for. */
 
+/** A change the matcher looks candidates up for. */
+export interface Changed {
+  readonly resourceType: string;
+  readonly id: string;
+  readonly kind: string;
+}
+
 /**
  * The subscriptions that may match a batch of changes (the index, one statement per batch): those of
- * the changed types that pin no patient, and those that pin one of the changed resources' patients.
+ * the changed types indexed by their type alone, those that pin one of the changed resources' patients,
+ * and those whose value keys (criteria-index.ts) the changed resources' index rows carry — read from
+ * the stored rows, the same keys as resourceKeys. A deleted resource has no index rows left: the
+ * subscriptions of its type with value keys are its candidates (the matcher's search decides).
  */
-export async function candidateSubscriptions(q: Queryable, types: readonly string[], patients: readonly string[], now: Date): Promise<SubscriptionRow[]> {
+export async function candidateSubscriptions(q: Queryable, changes: readonly Changed[], patients: readonly string[], now: Date): Promise<SubscriptionRow[]> {
+  const types = [...new Set(changes.map((c) => c.resourceType))];
   if (types.length === 0) return [];
   const b = new SqlBuilder();
   const live = b.and(
     "status IN ('active', 'error')", 'owner IS NOT NULL', `(ends_at IS NULL OR ends_at > ${b.bind(now.toISOString(), 'timestamptz')})`, b.any('resource_type', types, 'text'),
   );
+  const current = changes.filter((c) => c.kind !== 'delete');
+  const deletedTypes = [...new Set(changes.filter((c) => c.kind === 'delete').map((c) => c.resourceType))];
+  const rids = `SELECT r.rid FROM resource r JOIN unnest(${b.bind(current.map((c) => c.resourceType), 'text[]')}, ${b.bind(current.map((c) => c.id), 'text[]')}) AS c(t, i)
+                  ON r.resource_type = c.t AND r.id = c.i ${b.where('NOT r.deleted')}`;
+  const keys = `SELECT 't:' || t.param || ':' || t.code FROM search_token t ${b.where(`t.rid IN (${rids})`, 't.code IS NOT NULL')}
+                UNION SELECT 'r:' || s.param || ':' || s.target FROM search_reference s ${b.where(`s.rid IN (${rids})`, 's.target IS NOT NULL')}`;
   const { rows } = await q.query<Row>(
-    `SELECT ${COLUMNS} FROM subscription ${b.where('patient_keys IS NULL', live)}
+    `SELECT ${COLUMNS} FROM subscription ${b.where('patient_keys IS NULL', 'criteria_keys IS NULL', live)}
      UNION ALL
      SELECT ${COLUMNS} FROM subscription ${b.where(`patient_keys && ${b.bind([...patients], 'text[]')}`, live)}
+     UNION
+     SELECT ${COLUMNS} FROM subscription ${b.where('patient_keys IS NULL', `criteria_keys && ARRAY(${keys})`, live)}
+     UNION
+     SELECT ${COLUMNS} FROM subscription ${b.where('patient_keys IS NULL', 'criteria_keys IS NOT NULL', b.any('resource_type', deletedTypes, 'text'), live)}
      ORDER BY id`,
     b.params,
   );
   return rows.map(toRow);
 }
+
 /** The new notifications of one subscription, in event order, and whether delivery jobs send them (rest-hook) or its socket does. */
 export interface Append {
   readonly id: string;

@@ -68,7 +68,7 @@ export function subscriptionMatcher(ctx: FhirContext, jobs: Jobs): Consumer {
       const relevant = events.filter((e) => e.versionId !== null && !UNSUBSCRIBABLE_TYPES.includes(e.resourceType));
       const now = ctx.clock();
       const patients = [...new Set(relevant.filter((e) => e.patientId !== null).map((e) => `Patient/${e.patientId}`))];
-      const candidates = await candidateSubscriptions(tx, [...new Set(relevant.map((e) => e.resourceType))], patients, now);
+      const candidates = await candidateSubscriptions(tx, relevant.map((e) => ({ resourceType: e.resourceType, id: e.id, kind: e.kind })), patients, now);
       if (candidates.length === 0) return;
       const standing = new StandingCache(tx, ctx.ownerStanding);
       // An owner who lost the access it subscribed with is told nothing (delivery reports why).

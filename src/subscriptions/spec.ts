@@ -5,6 +5,7 @@ import { parseSearch } from '../fhir/search/parse/request.js';
 import type { SearchPlan } from '../fhir/search/model.js';
 import { searchRegistry } from '../fhir/search/registry.js';
 import { compileTopic, topicOf } from './topics.js';
+import { criteriaKeys } from './criteria-index.js';
 
 /**
  * What Carnet needs from a Subscription resource (pure): the criteria split into a resource type (the
@@ -39,6 +40,8 @@ export interface SubscriptionSpec {
   readonly end: string | undefined;
   /** The patients the criteria pin (see patientKeys), the index's second key. */
   readonly patientKeys: readonly string[] | undefined;
+  /** Without patient keys: the token or reference values one condition requires (criteria-index.ts), the index's third key. */
+  readonly criteriaKeys: readonly string[] | undefined;
   /** The topic's canonical URL, for a topic-based (R5 Backport) subscription. */
   readonly topic: string | undefined;
 }
@@ -145,14 +148,14 @@ export function parseSubscription(resource: Subscription, baseUrl: string): Subs
     return {
       resourceType, criteria, status,
       channel: { type: 'websocket', endpoint: '', headers: [], content: payload.mime === undefined ? 'empty' : payload.content, mime: 'application/fhir+json', ...heartbeat },
-      end: resource.end, patientKeys: patientKeys(plan), topic,
+      end: resource.end, ...keysOf(plan), topic,
     };
   }
   if (typeof channel.endpoint !== 'string' || channel.endpoint === '') throw refuse('Subscription.channel.endpoint is required for a rest-hook', 'Subscription.channel.endpoint');
   return {
     resourceType, criteria, status,
     channel: { type: 'rest-hook', endpoint: channel.endpoint, headers: parseHeaders(channel.header), ...parsePayload(channel), ...heartbeat },
-    end: resource.end, patientKeys: patientKeys(plan), topic,
+    end: resource.end, ...keysOf(plan), topic,
   };
 }
 
@@ -183,6 +186,12 @@ function topicCriteria(resource: Subscription): { text: unknown; topic: string |
   const compiled = compileTopic(topic, filters as string[]);
   if ('problem' in compiled) throw refuse(`Subscription.criteria: ${compiled.problem}`, 'Subscription.criteria');
   return { text: `${topic.resourceType}?${compiled.criteria}`, topic: topic.url };
+}
+
+/** The index keys of a plan: its patients, or else the values one of its conditions requires. */
+function keysOf(plan: SearchPlan): { patientKeys: string[] | undefined; criteriaKeys: string[] | undefined } {
+  const patients = patientKeys(plan);
+  return { patientKeys: patients, criteriaKeys: patients ? undefined : criteriaKeys(plan) };
 }
 
 /**

@@ -13,6 +13,8 @@ export async function readSubscription(q: Queryable, id: string, lock = false): 
 }
 
 export interface SubscriptionWrite extends SubscriptionDefinition {
+  /** The criteria index's value keys (criteria-index.ts), when it pins no patient. */
+  readonly criteriaKeys: readonly string[] | null;
   readonly endsAt: string | null;
   readonly statusChanged: boolean;
   readonly restart: boolean;
@@ -27,13 +29,13 @@ export async function saveSubscription(q: Queryable, w: SubscriptionWrite, now: 
   const values = [
     b.bind(w.id), b.bind(w.resourceType), b.bind(w.criteria), b.bind(w.status), b.bind(w.owner ? JSON.stringify(w.owner) : null, 'text'),
     b.bind(JSON.stringify(w.channel)), b.bind(w.failures, 'int'), b.bind(w.lastError, 'text'), b.bind(w.endsAt, 'timestamptz'),
-    b.bind(now.toISOString(), 'timestamptz'), b.bind(w.patientKeys, 'text[]'), b.bind(w.topic, 'text'), b.bind(heartbeat, 'int'),
+    b.bind(now.toISOString(), 'timestamptz'), b.bind(w.patientKeys, 'text[]'), b.bind(w.topic, 'text'), b.bind(heartbeat, 'int'), b.bind(w.criteriaKeys, 'text[]'),
   ];
   const { rows } = await q.query<Row>(
-    `INSERT INTO subscription (id, resource_type, criteria, status, owner, channel, failures, last_error, ends_at, updated_at, patient_keys, topic, heartbeat_seconds)
+    `INSERT INTO subscription (id, resource_type, criteria, status, owner, channel, failures, last_error, ends_at, updated_at, patient_keys, topic, heartbeat_seconds, criteria_keys)
      VALUES (${values.join(', ')})
      ON CONFLICT (id) DO UPDATE SET resource_type = EXCLUDED.resource_type, criteria = EXCLUDED.criteria, status = EXCLUDED.status,
-       patient_keys = EXCLUDED.patient_keys, topic = EXCLUDED.topic, heartbeat_seconds = EXCLUDED.heartbeat_seconds,
+       patient_keys = EXCLUDED.patient_keys, criteria_keys = EXCLUDED.criteria_keys, topic = EXCLUDED.topic, heartbeat_seconds = EXCLUDED.heartbeat_seconds,
        owner = EXCLUDED.owner, channel = EXCLUDED.channel, failures = EXCLUDED.failures, last_error = EXCLUDED.last_error,
        ends_at = EXCLUDED.ends_at, updated_at = EXCLUDED.updated_at,
        status_version = subscription.status_version + ${b.bind(w.statusChanged ? 1 : 0, 'int')}, round = subscription.round + ${restart},
