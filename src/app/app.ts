@@ -124,7 +124,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   await registerSubscriptions(ctx, background, config.subscriptions);
   await registerExportJobs(background.jobs, { db, config: config.research, clock, log, fhirBaseUrl, secret: config.auth.secret });
   registerReminders(ctx, background);
-  sockets = new SubscriptionSockets(ctx, background.jobs, (ctx.subscriptionSockets as { key: Buffer }).key);
+  sockets = new SubscriptionSockets(ctx, background.jobs, (ctx.subscriptionSockets as { key: Buffer }).key, config.subscriptions.maxEvents);
   // Wherever the FHIR API is served: its sockets are here, whatever runs the background work.
   if (surfaces.fhir !== false) sockets.start(config.background.pollMs);
   const subscriptionSockets = sockets;

@@ -42,12 +42,6 @@ export async function deliverableRange(
   }
 }
 
-/** The single notification that is `number` once those the owner may no longer see are withdrawn (the websocket's unit). */
-export async function deliverableAt(tx: Queryable, ctx: FhirContext, sub: SubscriptionRow, number: number): Promise<{ notification: NotificationRow | undefined; withdrawn: number }> {
-  const { notifications, withdrawn } = await deliverableRange(tx, ctx, sub, number, 1);
-  return { notification: notifications[0], withdrawn };
-}
-
 /**
  * The notifications to send from `number`: when some were withdrawn, the later ones moved up a number
  * and a new round of delivery starts with a job of its own, or none when nothing is left (undefined is

@@ -114,12 +114,12 @@ export async function withdrawRound(q: Queryable, id: string, more: boolean): Pr
   return int(rows[0] as Row, 'round');
 }
 
-/** A websocket notification went out (the row locked by the sender). */
-export async function markSent(q: Queryable, id: string, number: number, now: Date): Promise<void> {
-  await stampDelivered(q, id, number, number, now);
+/** Websocket notifications `from`..`through` went out (the row locked by the sender). */
+export async function markSent(q: Queryable, id: string, from: number, through: number, now: Date): Promise<void> {
+  await stampDelivered(q, id, from, through, now);
   const b = new SqlBuilder();
   await q.query(
-    `UPDATE subscription SET delivered_through = GREATEST(delivered_through, ${b.bind(number, 'bigint')}), last_sent_at = ${b.bind(now.toISOString(), 'timestamptz')}
+    `UPDATE subscription SET delivered_through = GREATEST(delivered_through, ${b.bind(through, 'bigint')}), last_sent_at = ${b.bind(now.toISOString(), 'timestamptz')}
       ${b.where(b.eq('id', id))}`,
     b.params,
   );

@@ -3,13 +3,13 @@ import { WakeLoop } from '../app/wake-loop.js';
 import type { FhirContext } from '../fhir/context.js';
 import type { Jobs } from '../jobs/jobs.js';
 import { settle } from './delivery.js';
-import { audit, bodyOf } from './send.js';
-import { deliverableAt, eventsOf } from './deliverable.js';
+import { audit, auditNotifications, bodyOf } from './send.js';
+import { deliverableRange, eventsOf } from './deliverable.js';
 import type { Signal } from './hook.js';
 import { ownerProblem } from './standing.js';
 import { markSent } from './delivery-store.js';
 import { pendingSubscriptions, readSubscription, tryLockSubscription } from './subscription-store.js';
-import { type SubscriptionRow } from './rows.js';
+import type { NotificationRow, SubscriptionRow } from './rows.js';
 import { verifyBindingToken } from './ws-token.js';
 
 /** Protocol pings (and the check that the client answered the last one). */
@@ -47,7 +47,8 @@ export class SubscriptionSockets {
   private readonly connections = new Set<Connection>();
   private readonly loop: WakeLoop;
 
-  constructor(private readonly ctx: FhirContext, private readonly jobs: Jobs, private readonly key: Buffer) {
+  /** `maxEvents`: the most events one message carries when several wait (CARNET_SUBSCRIPTION_MAX_EVENTS). */
+  constructor(private readonly ctx: FhirContext, private readonly jobs: Jobs, private readonly key: Buffer, private readonly maxEvents = 50) {
     this.loop = new WakeLoop(() => this.round(), (error) => ctx.log.error({ error: String(error) }, 'subscription websockets: round failed'));
   }
 
@@ -176,20 +177,23 @@ export class SubscriptionSockets {
         this.unbind(id, open, problem);
         return false;
       }
-      for (let sent = 0; sent < PER_ROUND; sent++) {
-        const number: number = sub.deliveredThrough + 1;
-        const { notification, withdrawn } = await deliverableAt(tx, this.ctx, sub, number);
+      // Several waiting notifications go in one message (one Bundle, each event numbered), as on a rest-hook.
+      for (let sent = 0; sent < PER_ROUND;) {
+        const from: number = sub.deliveredThrough + 1;
+        const { notifications, withdrawn } = await deliverableRange(tx, this.ctx, sub, from, this.maxEvents);
         if (withdrawn > 0) sub = (await readSubscription(tx, id)) as SubscriptionRow;
-        if (!notification) return false;
-        const body = bodyOf(this.ctx, sub, 'event-notification', await eventsOf(tx, sub, [notification])) as string;
+        if (notifications.length === 0) return false;
+        const body = bodyOf(this.ctx, sub, 'event-notification', await eventsOf(tx, sub, notifications)) as string;
         for (const c of open) {
           await send(c, body);
           const b = c.bound.get(id);
           if (b) b.lastSent = this.ctx.clock().getTime();
         }
-        await markSent(tx, id, number, this.ctx.clock());
-        await audit(tx, this.ctx, sub, { notification }, undefined);
-        sub = { ...sub, deliveredThrough: number };
+        const through = (notifications.at(-1) as NotificationRow).number;
+        await markSent(tx, id, from, through, this.ctx.clock());
+        await auditNotifications(tx, this.ctx, sub, notifications, undefined);
+        sub = { ...sub, deliveredThrough: through };
+        sent += notifications.length;
       }
       return true;
     });
