@@ -41,6 +41,8 @@ describe('subscription lifecycle: handshake, heartbeat, deletes, the owner’s s
       assert.ok(r.status === 201 || r.status === 200, r.text);
     }
     await seedDirectory(t);
+    // The second factor comes from the real clock: the injected one catches up first (a slow start left it behind the TOTP window).
+    now = new Date();
     drA = await professionalToken(t, 'dr-a', 'physician', 'dr-a');
     pharmacist = await professionalToken(t, 'pharm', 'pharmacist', 'pharm', 'openid fhirUser user/*.cruds');
     nurse = await professionalToken(t, 'nurse-a', 'nurse', 'nurse-a');
