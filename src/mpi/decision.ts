@@ -1,4 +1,4 @@
-import { COMPARATORS, namesakeNams } from './comparators.js';
+import { COMPARATORS, distinctNams, namesakeNams, sequenceTypo } from './comparators.js';
 import { isQuebecNam, namMatchesOwnDate } from './nam.js';
 import { GIVEN_AGREES } from './name-comparators.js';
 import { compileModel, twinSignature, type CompiledModel, type MatchModel, type PairScore } from './model.js';
@@ -160,7 +160,10 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
     if (level(c, sexIndex) === 1 && !namExact) return 'sex-differs';
     // Any record of the person (not only the best-scoring one) whose NAM differs speaks against it.
     const conflicting = namIndex >= 0 ? candidates.filter((o) => o.personId === c.personId && COMPARATORS.nam.compare(record, o.record) === 2) : [];
-    if (conflicting.some((o) => namesakeNams(record.nam, o.record.nam))) return 'nam-conflict';
+    // Namesakes born the same day (their NAMs differ only in the sequence character, unless everything
+    // else including the home agrees: then it is that character mistyped), or two numbers each its own
+    // holder's: never linked automatically, whatever the weight.
+    if (conflicting.some((o) => (namesakeNams(record.nam, o.record.nam) && !sequenceTypo(record, o.record)) || distinctNams(record, o.record))) return 'nam-conflict';
     if (conflicting.length > 0 && c.score.weight < model.upper + model.namConflictMargin) return 'nam-conflict';
     if (sourceConflict(c.personId)) return 'same-source';
     return undefined;
