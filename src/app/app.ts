@@ -109,7 +109,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
     healthCards: { issuer: fhirBaseUrl.replace(/\/fhir$/, ''), key: await issuerKey(config.auth.secret) },
-    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research, validation: validationPool,
+    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, statementTimeoutMs: config.statementTimeoutMs, research: config.research, validation: validationPool,
     ...(personScopes ? { personScopes } : {}),
     ownerStanding,
     subscriptionSockets: {
