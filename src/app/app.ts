@@ -27,6 +27,7 @@ import { KeyRing } from '../auth/keys.js';
 import { LoginService } from '../auth/login.js';
 import { SecretBox } from '../auth/secrets.js';
 import { issuerKey } from '../documents/health-cards/issuer-key.js';
+import { healthLinkMac } from '../documents/health-links/jwe.js';
 import type { AuthServices } from '../auth/services.js';
 import { TokenService } from '../auth/tokens.js';
 import { Background } from './background.js';
@@ -109,6 +110,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
     healthCards: { issuer: fhirBaseUrl.replace(/\/fhir$/, ''), key: await issuerKey(config.auth.secret) },
+    healthLinks: { baseUrl: config.baseUrl, limits: config.healthLinks.limits, ...(config.healthLinks.viewer ? { viewer: config.healthLinks.viewer } : {}), mac: healthLinkMac(config.auth.secret) },
     summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, statementTimeoutMs: config.statementTimeoutMs, research: config.research, validation: validationPool,
     ...(personScopes ? { personScopes } : {}),
     ownerStanding,

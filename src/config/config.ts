@@ -3,6 +3,7 @@ import { mergeRules, type SummaryRules } from '../documents/ips/rules.js';
 import { ConfigError, intFrom, onOff } from './env.js';
 import { DEFAULT_OFF_LOOP, type OffLoopOptions } from '../fhir/validation/off-loop.js';
 import { loadResearchConfig, type ResearchConfig } from '../research/config.js';
+import { loadHealthLinksConfig, type HealthLinksConfig } from '../documents/health-links/config.js';
 
 /** Typed configuration, read and validated once at startup from the environment. */
 export interface CarnetConfig {
@@ -46,6 +47,8 @@ export interface CarnetConfig {
   readonly background: BackgroundConfig;
   /** The IPS section rules (CARNET_SUMMARY_RULES overrides, docs/documents.md). */
   readonly summaryRules: SummaryRules;
+  /** SMART Health Links (CARNET_SHL_*, docs/documents.md). */
+  readonly healthLinks: HealthLinksConfig;
   /** Notifications (docs/subscriptions.md). */
   readonly subscriptions: SubscriptionsConfig;
   /** Bulk Data export and research access (docs/research.md). */
@@ -158,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       jobRetentionDays: intFrom(env, 'CARNET_JOB_RETENTION_DAYS', 7, 0, 3650),
     },
     summaryRules: summaryRulesFrom(env),
+    healthLinks: loadHealthLinksConfig(env),
     subscriptions: {
       allowedHosts: (env.CARNET_SUBSCRIPTION_ALLOWED_HOSTS ?? (demo ? 'localhost,127.0.0.1,::1' : '')).split(',').map((h) => h.trim()).filter(Boolean),
       timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),

@@ -1,5 +1,6 @@
 import type { SummaryRules } from '../documents/ips/rules.js';
 import type { IssuerKey } from '../documents/health-cards/card.js';
+import type { LinkLimits } from '../documents/health-links/link.js';
 import type { MpiConfig } from '../mpi/service/config.js';
 import type { AuditSink } from '../audit/record.js';
 import type { Database } from '../storage/database.js';
@@ -54,6 +55,11 @@ export interface FhirContext {
   readonly maxBundleEntries?: number;
   /** SMART Health Cards: the issuer (`iss`, whose /.well-known/jwks.json publishes the key) and its ES256 key. */
   readonly healthCards?: { readonly issuer: string; readonly key: IssuerKey };
+  /**
+   * SMART Health Links: the public origin their manifest URLs start with, the limits, an optional viewer,
+   * and the MAC that signs a manifest's short-lived `location` URLs.
+   */
+  readonly healthLinks?: { readonly baseUrl: string; readonly limits: LinkLimits; readonly viewer?: string; readonly mac: (value: string) => string };
   /** Subscriptions' websocket channel: how binding tokens are signed, where clients connect (docs/subscriptions.md). */
   readonly subscriptionSockets?: { readonly key: Buffer; readonly url: string; readonly tokenSeconds: number };
 }

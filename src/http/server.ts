@@ -19,6 +19,7 @@ import { backgroundPlugin, type BackgroundOperations } from './background-plugin
 import { auditRoutesHook, rejectedTokenRecord } from './route-audit.js';
 import { bulkFilesPlugin } from './bulk-files-plugin.js';
 import { researchPlugin } from './research-plugin.js';
+import { healthLinksPlugin } from './health-links-plugin.js';
 
 export interface ServerOptions {
   readonly ctx: FhirContext;
@@ -124,6 +125,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(breakGlassReviewPlugin, { auth });
   if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
+  if (options.fhir !== false) await app.register(healthLinksPlugin, { ctx: options.ctx });
   if (options.fhir !== false && options.ctx.research) {
     await app.register(bulkFilesPlugin, { db: options.ctx.db, config: options.ctx.research });
     await app.register(researchPlugin, { auth });
