@@ -114,7 +114,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
       return { issuer: fhirBaseUrl.replace(/\/fhir$/, ''), key: keys.active, keys };
     })(),
     healthLinks: { baseUrl: config.baseUrl, limits: config.healthLinks.limits, ...(config.healthLinks.viewer ? { viewer: config.healthLinks.viewer } : {}), mac: healthLinkMac(config.auth.secret) },
-    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research, validation: validationPool,
+    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, statementTimeoutMs: config.statementTimeoutMs, research: config.research, validation: validationPool,
     ...(personScopes ? { personScopes } : {}),
     ownerStanding,
     subscriptionSockets: {

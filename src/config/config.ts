@@ -18,6 +18,11 @@ export interface CarnetConfig {
   /** Directory of the embedded PGlite database; `memory://` keeps it in memory. */
   readonly dataDir: string;
   readonly databasePoolSize: number;
+  /**
+   * The longest one database statement of an API request may run (CARNET_STATEMENT_TIMEOUT_MS; 0: no limit).
+   * PostgreSQL only; migrations, jobs, consumers and exports are not limited.
+   */
+  readonly statementTimeoutMs: number;
   readonly maxBodyBytes: number;
   /** The most entries one batch or transaction Bundle may hold (CARNET_MAX_BUNDLE_ENTRIES). */
   readonly maxBundleEntries: number;
@@ -134,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     databaseUrl,
     dataDir: env.CARNET_DATA_DIR || './data',
     databasePoolSize: intFrom(env, 'CARNET_DB_POOL_SIZE', 10, 1, 500),
+    statementTimeoutMs: intFrom(env, 'CARNET_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxBundleEntries: intFrom(env, 'CARNET_MAX_BUNDLE_ENTRIES', 10_000, 1, 1_000_000),
     validation: {

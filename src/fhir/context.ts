@@ -47,6 +47,11 @@ export interface FhirContext {
   readonly research?: ResearchConfig;
   /** Validates large bodies off the event loop (validation/off-loop.ts); absent: everything inline. */
   readonly validation?: ValidationPool;
+  /**
+   * The longest one database statement of an API request may run (CARNET_STATEMENT_TIMEOUT_MS; 0 or absent:
+   * no limit). The HTTP adapter gives each request its own view of the database (`Database.forRequest`).
+   */
+  readonly statementTimeoutMs?: number;
   /** The most entries a batch or transaction may hold (CARNET_MAX_BUNDLE_ENTRIES; default 10,000). */
   readonly maxBundleEntries?: number;
   /**

@@ -56,6 +56,19 @@ export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyRe
   return reply.send(typeof response.body === 'string' ? response.body : stringifyJson(response.body, writtenNumbers(response.body)));
 }
 
+/**
+ * The context one request runs with (PostgreSQL): its view of the database limits each statement to
+ * CARNET_STATEMENT_TIMEOUT_MS, and cancels the statements still running when the client goes away.
+ */
+function requestContext(ctx: FhirContext, reply: FastifyReply): FhirContext {
+  if (!ctx.db.forRequest) return ctx;
+  const gone = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) gone.abort();
+  });
+  return { ...ctx, db: ctx.db.forRequest({ statementTimeoutMs: ctx.statementTimeoutMs ?? 0, signal: gone.signal }) };
+}
+
 /** The FHIR REST API under /fhir: parses and checks the HTTP envelope, then hands over to the router. */
 export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirContext }): Promise<void> {
   const { ctx } = options;
@@ -93,7 +106,7 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     if (['POST', 'PUT', 'PATCH'].includes(request.method) && request.body === undefined && !request.headers['content-type']) {
       return sendFhir(reply, errorResponse(errors.coded('missing-body', 'The request has no body; a FHIR resource is expected')));
     }
-    return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), ctx));
+    return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), requestContext(ctx, reply)));
   };
   // The SMART Health Cards issuer's public keys (the card's `iss` + /.well-known/jwks.json): the signing one, and retired ones until their date.
   app.get('/.well-known/jwks.json', { config: { access: 'public' as const } }, async (_request, reply) =>
