@@ -4,6 +4,8 @@ import { ConfigError, intFrom, onOff } from './env.js';
 import { DEFAULT_OFF_LOOP, type OffLoopOptions } from '../fhir/validation/off-loop.js';
 import { loadResearchConfig, type ResearchConfig } from '../research/config.js';
 import { loadHealthLinksConfig, type HealthLinksConfig } from '../documents/health-links/config.js';
+import { loadHealthCardKeys } from '../documents/health-cards/config.js';
+import type { KeyGenerations } from '../documents/health-cards/issuer-key.js';
 
 /** Typed configuration, read and validated once at startup from the environment. */
 export interface CarnetConfig {
@@ -49,6 +51,8 @@ export interface CarnetConfig {
   readonly summaryRules: SummaryRules;
   /** SMART Health Links (CARNET_SHL_*, docs/documents.md). */
   readonly healthLinks: HealthLinksConfig;
+  /** SMART Health Cards' issuer keys: the signing generation and the retired ones still published. */
+  readonly healthCardKeys: KeyGenerations;
   /** Notifications (docs/subscriptions.md). */
   readonly subscriptions: SubscriptionsConfig;
   /** Bulk Data export and research access (docs/research.md). */
@@ -162,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     },
     summaryRules: summaryRulesFrom(env),
     healthLinks: loadHealthLinksConfig(env),
+    healthCardKeys: loadHealthCardKeys(env),
     subscriptions: {
       allowedHosts: (env.CARNET_SUBSCRIPTION_ALLOWED_HOSTS ?? (demo ? 'localhost,127.0.0.1,::1' : '')).split(',').map((h) => h.trim()).filter(Boolean),
       timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),

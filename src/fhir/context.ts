@@ -1,5 +1,6 @@
 import type { SummaryRules } from '../documents/ips/rules.js';
 import type { IssuerKey } from '../documents/health-cards/card.js';
+import type { IssuerKeys } from '../documents/health-cards/issuer-key.js';
 import type { LinkLimits } from '../documents/health-links/link.js';
 import type { MpiConfig } from '../mpi/service/config.js';
 import type { AuditSink } from '../audit/record.js';
@@ -53,8 +54,11 @@ export interface FhirContext {
   readonly statementTimeoutMs?: number;
   /** The most entries a batch or transaction may hold (CARNET_MAX_BUNDLE_ENTRIES; default 10,000). */
   readonly maxBundleEntries?: number;
-  /** SMART Health Cards: the issuer (`iss`, whose /.well-known/jwks.json publishes the key) and its ES256 key. */
-  readonly healthCards?: { readonly issuer: string; readonly key: IssuerKey };
+  /**
+   * SMART Health Cards: the issuer (`iss`, whose /.well-known/jwks.json publishes the keys), the ES256 key that
+   * signs (the active generation) and every key published (the retired ones until their date).
+   */
+  readonly healthCards?: { readonly issuer: string; readonly key: IssuerKey; readonly keys?: IssuerKeys };
   /**
    * SMART Health Links: the public origin their manifest URLs start with, the limits, an optional viewer,
    * and the MAC that signs a manifest's short-lived `location` URLs.

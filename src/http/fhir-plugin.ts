@@ -7,6 +7,7 @@ import { errorResponse, errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
 import type { FhirRequest, FhirResponse } from '../fhir/router/types.js';
 import { challenge } from './auth-hook.js';
+import { publishedKeys } from '../documents/health-cards/issuer-key.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -107,10 +108,10 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     }
     return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), requestContext(ctx, reply)));
   };
-  // The SMART Health Cards issuer's public key (the card's `iss` + /.well-known/jwks.json).
+  // The SMART Health Cards issuer's public keys (the card's `iss` + /.well-known/jwks.json): the signing one, and retired ones until their date.
   app.get('/.well-known/jwks.json', { config: { access: 'public' as const } }, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=3600').header('access-control-allow-origin', '*').type('application/json')
-      .send({ keys: ctx.healthCards ? [ctx.healthCards.key.publicJwk] : [] }));
+      .send({ keys: !ctx.healthCards ? [] : ctx.healthCards.keys ? publishedKeys(ctx.healthCards.keys, ctx.clock()) : [ctx.healthCards.key.publicJwk] }));
   // The FHIR router decides access for each interaction with the policy engine (src/access/).
   const config = { access: 'fhir' as const };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir', handler, config });
