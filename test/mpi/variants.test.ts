@@ -205,6 +205,23 @@ describe('the twins rule', () => {
     const b = rec('Stephanei', 'Roy', { ...home, birthDate: '2001-06-01', sex: 'female', nam: 'ROYS01560111' });
     assert.equal(pair(a, b).kind, 'link');
   });
+  test('a slip of the fingers in the given name (swap, doubled letter, neighbouring key) is linked on demographics alone', () => {
+    for (const [x, y] of [['Sylvie', 'Sylvei'], ['Karine', 'Karinne'], ['Suzanne', 'Suzanme'], ['Véronique', 'Verlnique'], ['Anne-Sophie', 'Anne-Sophhie'], ['Émilien', 'Enilien']] as const) {
+      assert.equal(given(x, y), 1, `${x}/${y}`);
+      const a = rec(x, 'Roy', { ...home, birthDate: '1970-10-31', sex: 'female' });
+      const b = rec(y, 'Roy', { ...home, birthDate: '1970-10-31', sex: 'female' });
+      assert.equal(pair(a, b).kind, 'link', `${x}/${y}`);
+    }
+  });
+  test('look-alike names of twins are not slips: a letter added, another vowel, another ending, a first letter', () => {
+    for (const [x, y] of [['Mathis', 'Mathias'], ['Liam', 'Lyam'], ['Noémie', 'Noélie'], ['Léo', 'Léon'], ['Alexis', 'Alexia'], ['Michel', 'Michelle'], ['Lina', 'Luna'], ['Marc', 'Narc']] as const) {
+      assert.ok((given(x, y) ?? 0) > 1, `${x}/${y}`);
+      const a = rec(x, 'Roy', { ...home, birthDate: '2001-06-01', sex: 'male' });
+      const b = rec(y, 'Roy', { ...home, birthDate: '2001-06-01', sex: 'male' });
+      assert.notEqual(pair(a, b).kind, 'link', `${x}/${y}`);
+    }
+    assert.equal(distinctForms('anne', 'anne'), false, 'a name is not a distinct form of itself');
+  });
   test('the same person with a compound given name reduced is linked on demographics alone', () => {
     const a = rec('Marie-Ève', 'Côté-Roy', { ...home, birthDate: '1985-02-11', sex: 'female' });
     const b = rec('Marie', 'Côté', { ...home, birthDate: '1985-02-11', sex: 'female' });
