@@ -175,6 +175,25 @@ describe('NAM: one character off against a different number, and what it encodes
       'each number encodes its own holder’s date: two people');
     assert.equal(nam('123456789', '123456788'), 1, 'other identifiers: one character off');
   });
+  test('another given-name initial, each its own record’s, is another person even with the same check digit', () => {
+    const a = rec('Clara', 'Fortin', { nam: 'FORC07510819', birthDate: '2007-01-08' });
+    const b = rec('Pierrette-Cécile', 'Fortin', { nam: 'FORP07510819', birthDate: '2007-01-08' });
+    assert.equal(level('nam', a, b), 2, 'twins');
+    assert.equal(level('nam', a, rec('Clara', 'Fortin', { nam: 'FORP07510819', birthDate: '2007-01-08' })), 1, 'a typo in the initial');
+  });
+  test('a NAM one keystroke off vouches for one differing key field, not for a twin', () => {
+    const home = { postalCode: 'H2X1Y4', phone: '5145550199', street: '12 rue saint denis', city: 'montreal', sex: 'female' as const };
+    const a = rec('Naomi', 'Boyes', { ...home, nam: '1125271', birthDate: '1976-05-22' });
+    const b = rec('Madeline', 'Boyes', { ...home, nam: '1125721', birthDate: '1976-05-22' });
+    assert.equal(decide(b, [{ record: a, personId: 'P1', score: scorePair(compiled, b, a) }], DEFAULT_MODEL).kind, 'link', 'another identifier with two digits swapped');
+    const c = rec('Madeline', 'Boyes', { ...home, nam: '1125272', birthDate: '1976-05-22' });
+    assert.notEqual(decide(c, [{ record: a, personId: 'P1', score: scorePair(compiled, c, a) }], DEFAULT_MODEL).kind, 'link', 'consecutive numbers: twins registered one after the other');
+    const far = rec('Madeline', 'Boyes', { ...home, nam: '1185271', birthDate: '1976-05-22' });
+    assert.equal(decide(far, [{ record: a, personId: 'P1', score: scorePair(compiled, far, a) }], DEFAULT_MODEL).kind, 'link', 'one digit mistyped far from the end');
+    const twin1 = rec('Clara', 'Fortin', { ...home, nam: 'FORC07510819', birthDate: '2007-01-08' });
+    const twin2 = rec('Pierrette-Cécile', 'Fortin', { ...home, nam: 'FORP07510819', birthDate: '2007-01-08' });
+    assert.notEqual(decide(twin2, [{ record: twin1, personId: 'P1', score: scorePair(compiled, twin2, twin1) }], DEFAULT_MODEL).kind, 'link');
+  });
   test('the sex a record’s own NAM encodes overrides a contradicting sex field', () => {
     const a = rec('Marie', 'Tremblay', { sex: 'male', nam: 'TREM80531712' });
     const b = rec('Marie', 'Tremblay', { sex: 'female' });
