@@ -7,6 +7,7 @@ import { errorResponse, errors, FhirError } from '../fhir/outcomes.js';
 import { handleFhirRequest } from '../fhir/router/router.js';
 import type { FhirRequest, FhirResponse } from '../fhir/router/types.js';
 import { challenge } from './auth-hook.js';
+import { publishedKeys } from '../documents/health-cards/issuer-key.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -55,6 +56,19 @@ export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyRe
   return reply.send(typeof response.body === 'string' ? response.body : stringifyJson(response.body, writtenNumbers(response.body)));
 }
 
+/**
+ * The context one request runs with (PostgreSQL): its view of the database limits each statement to
+ * CARNET_STATEMENT_TIMEOUT_MS, and cancels the statements still running when the client goes away.
+ */
+function requestContext(ctx: FhirContext, reply: FastifyReply): FhirContext {
+  if (!ctx.db.forRequest) return ctx;
+  const gone = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) gone.abort();
+  });
+  return { ...ctx, db: ctx.db.forRequest({ statementTimeoutMs: ctx.statementTimeoutMs ?? 0, signal: gone.signal }) };
+}
+
 /** The FHIR REST API under /fhir: parses and checks the HTTP envelope, then hands over to the router. */
 export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirContext }): Promise<void> {
   const { ctx } = options;
@@ -92,12 +106,12 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     if (['POST', 'PUT', 'PATCH'].includes(request.method) && request.body === undefined && !request.headers['content-type']) {
       return sendFhir(reply, errorResponse(errors.coded('missing-body', 'The request has no body; a FHIR resource is expected')));
     }
-    return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), ctx));
+    return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), requestContext(ctx, reply)));
   };
-  // The SMART Health Cards issuer's public key (the card's `iss` + /.well-known/jwks.json).
+  // The SMART Health Cards issuer's public keys (the card's `iss` + /.well-known/jwks.json): the signing one, and retired ones until their date.
   app.get('/.well-known/jwks.json', { config: { access: 'public' as const } }, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=3600').header('access-control-allow-origin', '*').type('application/json')
-      .send({ keys: ctx.healthCards ? [ctx.healthCards.key.publicJwk] : [] }));
+      .send({ keys: !ctx.healthCards ? [] : ctx.healthCards.keys ? publishedKeys(ctx.healthCards.keys, ctx.clock()) : [ctx.healthCards.key.publicJwk] }));
   // The FHIR router decides access for each interaction with the policy engine (src/access/).
   const config = { access: 'fhir' as const };
   app.route({ method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], url: '/fhir', handler, config });

@@ -11,6 +11,7 @@ import { patientSummary, patientSummaryByIdentifier } from '../operations/summar
 import { patientTimeline } from '../operations/timeline.js';
 import { bundleIngest, ccdaImport } from '../operations/document-ingest.js';
 import { HEALTH_CARDS_ISSUE, healthCardsIssue } from '../operations/health-cards.js';
+import { healthLinkCreate, healthLinkList, healthLinkRevoke } from '../operations/health-links.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -131,6 +132,12 @@ export const ROUTES: readonly Route[] = [
     definition: 'urn:carnet:OperationDefinition/Patient-timeline', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientTimeline },
   { method: 'POST', pattern: [':type', ':id', '$health-cards-issue'], interaction: 'operation', operation: 'health-cards-issue',
     definition: HEALTH_CARDS_ISSUE, onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthCardsIssue },
+  { method: 'POST', pattern: [':type', ':id', '$health-link'], interaction: 'operation', operation: 'health-link',
+    definition: 'urn:carnet:OperationDefinition/Patient-health-link', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthLinkCreate },
+  { method: 'GET', pattern: [':type', ':id', '$health-links'], interaction: 'operation', operation: 'health-links',
+    definition: 'urn:carnet:OperationDefinition/Patient-health-links', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthLinkList },
+  { method: 'POST', pattern: [':type', ':id', '$health-link-revoke'], interaction: 'operation', operation: 'health-link-revoke',
+    definition: 'urn:carnet:OperationDefinition/Patient-health-link-revoke', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthLinkRevoke },
   { method: 'GET', pattern: [':type', ':id', '$access-log'], interaction: 'operation', operation: 'access-log',
     definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
   { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',
