@@ -15,7 +15,7 @@ import { Resultats } from './pages/Resultats.js';
 import { Sante } from './pages/Sante.js';
 import { Telecharger } from './pages/Telecharger.js';
 import { navigate, ROUTES, routeOf, usePath, type RouteName } from './router.js';
-import { Narrowed, PersonBar, useCurrentPerson, usePersons } from './People.js';
+import { Narrowed, PersonBar, showsPersonBar, useCurrentPerson, usePersons } from './People.js';
 import { SessionContext, useSession, type Session } from './session.js';
 import { signIn, signOut, type SignIn } from './smart.js';
 
@@ -54,8 +54,9 @@ function Who() {
   const { t } = useTranslation();
   const patient = usePatient();
   const persons = usePersons();
-  // With several people to act for, the person bar under the banner says whose record it is (and switches).
-  if (!patient.data || (persons.data?.persons.length ?? 0) > 1) return null;
+  const { patientId } = useSession();
+  // For someone acting for others, the person bar under the banner says whose record it is (and switches).
+  if (!patient.data || (persons.data && showsPersonBar(persons.data.persons, patientId))) return null;
   return <span className="who">{t('portal.recordOf')} <strong>{nameOf(patient.data)}</strong></span>;
 }
 

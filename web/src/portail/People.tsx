@@ -15,6 +15,12 @@ export function usePersons() {
   return useQuery({ queryKey: ['persons'], queryFn: () => myPersons(client), staleTime: 300_000 });
 }
 
+/** Whether the person bar shows: someone acting for others (the record open is not one's own, or there are several). */
+export function showsPersonBar(persons: readonly PersonEntry[], patientId: string): boolean {
+  const current = persons.find((p) => patientIdOf(p) === patientId);
+  return Boolean(current) && (persons.length > 1 || !current?.self);
+}
+
 /** The person whose record is open now. */
 export function useCurrentPerson(): PersonEntry | undefined {
   const { patientId } = useSession();
@@ -48,7 +54,7 @@ export function PersonBar() {
   const listId = useId();
   const list = persons.data?.persons ?? [];
   const current = list.find((p) => patientIdOf(p) === session.patientId);
-  if (!current) return null;
+  if (!current || !showsPersonBar(list, session.patientId)) return null;
   const others = list.filter((p) => p !== current);
   const choose = async (entry: PersonEntry) => {
     if (busy.current) return;
