@@ -105,7 +105,7 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     if (topic === 'owners') ownerStanding.clear();
     if (topic === 'subscriptions') sockets?.kick();
   };
-  // Large bodies are validated by worker threads, started at the first one (fhir/validation/off-loop.ts).
+  // Large bodies are validated by worker threads, started by `carnet serve` before it listens, else at the first one (fhir/validation/off-loop.ts).
   const validationPool = new ValidationPool(config.validation);
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
