@@ -1,5 +1,5 @@
 import { compareFamily, compareGiven, phonetic } from './name-comparators.js';
-import { isQuebecNam, namDate, namDifference, namParts, shortDate } from './nam.js';
+import { isQuebecNam, namDate, namDifference, namMatchesOwnDate, namParts, shortDate } from './nam.js';
 import type { MatchRecord } from './record.js';
 import { editDistance, jaroWinkler } from './strings.js';
 
@@ -70,6 +70,36 @@ function compareSex(a: MatchRecord, b: MatchRecord): number | null {
 /** Two Québec NAMs equal but for their sequence character: namesakes born the same day, by construction. */
 export function namesakeNams(x: string | undefined, y: string | undefined): boolean {
   return Boolean(x && y && namDifference(x, y) === 'sequence');
+}
+
+/** The given-name initial a Québec NAM encodes (fourth letter) is the record's own. */
+function namFitsOwnInitial(record: MatchRecord): boolean {
+  const p = namParts(record.nam);
+  const first = record.given[0];
+  return Boolean(p && first && p.letters[3] === first[0]?.toUpperCase());
+}
+
+/**
+ * Two Québec NAMs that are each their own holder's number: more than one keystroke apart, and each
+ * encoding its own record's date of birth and given-name initial (a twin of another initial, a sibling).
+ * A mistyped number is one keystroke off; one copied from a relative's card encodes the relative.
+ */
+export function distinctNams(a: MatchRecord, b: MatchRecord): boolean {
+  if (!isQuebecNam(a.nam) || !isQuebecNam(b.nam) || editDistance(a.nam, b.nam, 1) <= 1) return false;
+  return namMatchesOwnDate(a) === true && namMatchesOwnDate(b) === true && namFitsOwnInitial(a) && namFitsOwnInitial(b);
+}
+
+/**
+ * NAMs equal but for the sequence character, read as a typo there rather than as namesakes born the same
+ * day: the two records agree exactly on given name, family name, date of birth and sex, and share a home
+ * (the same phone, or the same postal code and street). Namesakes born the same day do not share a home,
+ * and twins do not share a given name.
+ */
+export function sequenceTypo(a: MatchRecord, b: MatchRecord): boolean {
+  if (!namesakeNams(a.nam, b.nam)) return false;
+  if (compareGiven(a, b) !== 0 || compareFamily(a, b) !== 0 || compareBirthDate(a, b) !== 0 || compareSex(a, b) !== 0) return false;
+  const home = comparePhone(a.phone, b.phone) === 0 || (comparePostal(a.postalCode, b.postalCode) === 0 && compareStreet(a.street, b.street) === 0);
+  return home;
 }
 
 /**
