@@ -26,7 +26,8 @@ import { ClientAuthenticator } from '../auth/client-auth.js';
 import { KeyRing } from '../auth/keys.js';
 import { LoginService } from '../auth/login.js';
 import { SecretBox } from '../auth/secrets.js';
-import { issuerKey } from '../documents/health-cards/issuer-key.js';
+import { issuerKeys } from '../documents/health-cards/issuer-key.js';
+import { healthLinkMac } from '../documents/health-links/jwe.js';
 import type { AuthServices } from '../auth/services.js';
 import { TokenService } from '../auth/tokens.js';
 import { Background } from './background.js';
@@ -104,12 +105,16 @@ export async function createCarnet(config: CarnetConfig, overrides: CarnetOverri
     if (topic === 'owners') ownerStanding.clear();
     if (topic === 'subscriptions') sockets?.kick();
   };
-  // Large bodies are validated by worker threads, started at the first one (fhir/validation/off-loop.ts).
+  // Large bodies are validated by worker threads, started by `carnet serve` before it listens, else at the first one (fhir/validation/off-loop.ts).
   const validationPool = new ValidationPool(config.validation);
   const ctx: FhirContext = {
     db, fhirBaseUrl, clock, newId: overrides.newId ?? randomUUID, log, audit, breakGlassMinutes: config.auth.breakGlassMinutes, jobs: background.jobs,
-    healthCards: { issuer: fhirBaseUrl.replace(/\/fhir$/, ''), key: await issuerKey(config.auth.secret) },
-    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, research: config.research, validation: validationPool,
+    healthCards: await (async () => {
+      const keys = await issuerKeys(config.auth.secret, config.healthCardKeys);
+      return { issuer: fhirBaseUrl.replace(/\/fhir$/, ''), key: keys.active, keys };
+    })(),
+    healthLinks: { baseUrl: config.baseUrl, limits: config.healthLinks.limits, ...(config.healthLinks.viewer ? { viewer: config.healthLinks.viewer } : {}), mac: healthLinkMac(config.auth.secret) },
+    summaryRules: config.summaryRules, maxBundleEntries: config.maxBundleEntries, statementTimeoutMs: config.statementTimeoutMs, research: config.research, validation: validationPool,
     ...(personScopes ? { personScopes } : {}),
     ownerStanding,
     subscriptionSockets: {
@@ -160,7 +165,7 @@ async function composeAuth(config: CarnetConfig, db: Database, log: Logger, ids:
   return {
     config: config.auth, db, clock, newId, issuer: config.baseUrl, fhirBaseUrl, secureCookies: config.baseUrl.startsWith('https://'),
     box, keys, tokens, audit,
-    authority: new Authority(db, tokens, { fhirBaseUrl, refreshDays: config.auth.refreshTokenDays, clock }),
+    authority: new Authority(db, tokens, { fhirBaseUrl, refreshDays: config.auth.refreshTokenDays, clock, minorControlAge: config.auth.minorControlAge }),
     clients: new ClientAuthenticator(db, `${config.baseUrl}/auth/token`, clock),
     login: new LoginService(db, box, audit, config.auth, clock, newId),
   };

@@ -71,7 +71,7 @@ function profileOf(facts: AuditFacts): string | undefined {
 /** DICOM's event type of a Carnet event: authentication, data sent out of Carnet (a notification), or a security alert. */
 function eventType(event: string): Coding {
   if (event.startsWith('login') || event === 'logout' || event === 'token') return { system: DCM, code: '110114', display: 'User Authentication' };
-  if (event === 'subscription-notification') return { system: DCM, code: '110106', display: 'Export' };
+  if (event === 'subscription-notification' || event === 'health-link-access') return { system: DCM, code: '110106', display: 'Export' };
   return { system: DCM, code: '110113', display: 'Security Alert' };
 }
 

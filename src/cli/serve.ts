@@ -14,9 +14,15 @@ export async function serve(): Promise<void> {
     return;
   }
   const carnet = await createCarnet(config);
+  // The validation workers boot (they load the R4 definitions) while the demo is seeded: ready before the first request.
+  const warmStart = performance.now();
+  const warming = carnet.ctx.validation?.warm().then((workers) => {
+    if (workers > 0) carnet.log.info({ workers, ms: Math.round(performance.now() - warmStart) }, 'validation workers ready');
+  });
   await seedDemoIfEmpty(carnet);
   // Demo accounts are printed in demo mode only: a production start (CARNET_DEMO=off) seeds and shows none.
   const accounts = config.demo && carnet.db.kind === 'pglite' ? await seedDemoAccounts(carnet) : undefined;
+  await warming;
   await carnet.server.listen({ port: config.port, host: config.host });
   const mllpPort = config.hl7.mllpPort === undefined ? undefined : await carnet.mllp.listen(config.hl7.mllpPort, config.hl7.mllpHost);
   carnet.log.info(

@@ -3,6 +3,9 @@ import { mergeRules, type SummaryRules } from '../documents/ips/rules.js';
 import { ConfigError, intFrom, onOff } from './env.js';
 import { DEFAULT_OFF_LOOP, type OffLoopOptions } from '../fhir/validation/off-loop.js';
 import { loadResearchConfig, type ResearchConfig } from '../research/config.js';
+import { loadHealthLinksConfig, type HealthLinksConfig } from '../documents/health-links/config.js';
+import { loadHealthCardKeys } from '../documents/health-cards/config.js';
+import type { KeyGenerations } from '../documents/health-cards/issuer-key.js';
 
 /** Typed configuration, read and validated once at startup from the environment. */
 export interface CarnetConfig {
@@ -15,6 +18,11 @@ export interface CarnetConfig {
   /** Directory of the embedded PGlite database; `memory://` keeps it in memory. */
   readonly dataDir: string;
   readonly databasePoolSize: number;
+  /**
+   * The longest one database statement of an API request may run (CARNET_STATEMENT_TIMEOUT_MS; 0: no limit).
+   * PostgreSQL only; migrations, jobs, consumers and exports are not limited.
+   */
+  readonly statementTimeoutMs: number;
   readonly maxBodyBytes: number;
   /** The most entries one batch or transaction Bundle may hold (CARNET_MAX_BUNDLE_ENTRIES). */
   readonly maxBundleEntries: number;
@@ -41,6 +49,10 @@ export interface CarnetConfig {
   readonly background: BackgroundConfig;
   /** The IPS section rules (CARNET_SUMMARY_RULES overrides, docs/documents.md). */
   readonly summaryRules: SummaryRules;
+  /** SMART Health Links (CARNET_SHL_*, docs/documents.md). */
+  readonly healthLinks: HealthLinksConfig;
+  /** SMART Health Cards' issuer keys: the signing generation and the retired ones still published. */
+  readonly healthCardKeys: KeyGenerations;
   /** Notifications (docs/subscriptions.md). */
   readonly subscriptions: SubscriptionsConfig;
   /** Bulk Data export and research access (docs/research.md). */
@@ -94,6 +106,8 @@ export interface AuthConfig {
   readonly loginMaxFailures: number;
   readonly loginLockMinutes: number;
   readonly breakGlassMinutes: number;
+  /** From this age a minor controls their record: a proxy's access narrows (access/minors.ts). */
+  readonly minorControlAge: number;
   /** `durable`: a read is answered once its audit record is committed; `async`: once it is queued. */
   readonly auditReads: 'durable' | 'async';
 }
@@ -127,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     databaseUrl,
     dataDir: env.CARNET_DATA_DIR || './data',
     databasePoolSize: intFrom(env, 'CARNET_DB_POOL_SIZE', 10, 1, 500),
+    statementTimeoutMs: intFrom(env, 'CARNET_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxBundleEntries: intFrom(env, 'CARNET_MAX_BUNDLE_ENTRIES', 10_000, 1, 1_000_000),
     validation: {
@@ -152,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
       jobRetentionDays: intFrom(env, 'CARNET_JOB_RETENTION_DAYS', 7, 0, 3650),
     },
     summaryRules: summaryRulesFrom(env),
+    healthLinks: loadHealthLinksConfig(env),
+    healthCardKeys: loadHealthCardKeys(env),
     subscriptions: {
       allowedHosts: (env.CARNET_SUBSCRIPTION_ALLOWED_HOSTS ?? (demo ? 'localhost,127.0.0.1,::1' : '')).split(',').map((h) => h.trim()).filter(Boolean),
       timeoutMs: intFrom(env, 'CARNET_SUBSCRIPTION_TIMEOUT_MS', 10_000, 100, 120_000),
@@ -204,6 +221,7 @@ function loadAuthConfig(env: NodeJS.ProcessEnv, demo: boolean): AuthConfig {
     loginMaxFailures: intFrom(env, 'CARNET_LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: intFrom(env, 'CARNET_LOGIN_LOCK_MINUTES', 15, 1, 1440),
     breakGlassMinutes: intFrom(env, 'CARNET_BREAK_GLASS_MINUTES', 240, 5, 1440),
+    minorControlAge: intFrom(env, 'CARNET_MINOR_CONTROL_AGE', 14, 1, 18),
     auditReads: auditReadsFrom(env.CARNET_AUDIT_READS),
   };
 }

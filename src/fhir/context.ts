@@ -1,5 +1,7 @@
 import type { SummaryRules } from '../documents/ips/rules.js';
 import type { IssuerKey } from '../documents/health-cards/card.js';
+import type { IssuerKeys } from '../documents/health-cards/issuer-key.js';
+import type { LinkLimits } from '../documents/health-links/link.js';
 import type { MpiConfig } from '../mpi/service/config.js';
 import type { AuditSink } from '../audit/record.js';
 import type { Database } from '../storage/database.js';
@@ -45,10 +47,23 @@ export interface FhirContext {
   readonly research?: ResearchConfig;
   /** Validates large bodies off the event loop (validation/off-loop.ts); absent: everything inline. */
   readonly validation?: ValidationPool;
+  /**
+   * The longest one database statement of an API request may run (CARNET_STATEMENT_TIMEOUT_MS; 0 or absent:
+   * no limit). The HTTP adapter gives each request its own view of the database (`Database.forRequest`).
+   */
+  readonly statementTimeoutMs?: number;
   /** The most entries a batch or transaction may hold (CARNET_MAX_BUNDLE_ENTRIES; default 10,000). */
   readonly maxBundleEntries?: number;
-  /** SMART Health Cards: the issuer (`iss`, whose /.well-known/jwks.json publishes the key) and its ES256 key. */
-  readonly healthCards?: { readonly issuer: string; readonly key: IssuerKey };
+  /**
+   * SMART Health Cards: the issuer (`iss`, whose /.well-known/jwks.json publishes the keys), the ES256 key that
+   * signs (the active generation) and every key published (the retired ones until their date).
+   */
+  readonly healthCards?: { readonly issuer: string; readonly key: IssuerKey; readonly keys?: IssuerKeys };
+  /**
+   * SMART Health Links: the public origin their manifest URLs start with, the limits, an optional viewer,
+   * and the MAC that signs a manifest's short-lived `location` URLs.
+   */
+  readonly healthLinks?: { readonly baseUrl: string; readonly limits: LinkLimits; readonly viewer?: string; readonly mac: (value: string) => string };
   /** Subscriptions' websocket channel: how binding tokens are signed, where clients connect (docs/subscriptions.md). */
   readonly subscriptionSockets?: { readonly key: Buffer; readonly url: string; readonly tokenSeconds: number };
 }

@@ -20,6 +20,7 @@ export type ErrorCategory =
   | 'too-large' // 413
   | 'not-supported' // 501
   | 'too-many-requests' // 429: come back later (Retry-After)
+  | 'unavailable' // 503: the server could not do it now (Retry-After)
   | 'internal'; // 500: a bug
 
 const STATUS: Record<ErrorCategory, number> = {
@@ -37,6 +38,7 @@ const STATUS: Record<ErrorCategory, number> = {
   'too-large': 413,
   'not-supported': 501,
   'too-many-requests': 429,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -55,6 +57,7 @@ const ISSUE_CODE: Record<ErrorCategory, OperationOutcomeIssue['code']> = {
   'too-large': 'too-costly',
   'not-supported': 'not-supported',
   'too-many-requests': 'throttled',
+  unavailable: 'transient',
   internal: 'exception',
 };
 
@@ -94,6 +97,8 @@ export const ERROR_CODES = {
   'export-busy': { category: 'too-many-requests', meaning: 'the client already runs as many bulk exports as it may (docs/research.md)' },
   'project-inactive': { category: 'forbidden', meaning: 'the research project of this client is not approved or has expired (docs/research.md)' },
   'outside-project': { category: 'forbidden', meaning: 'the export asks for more than the research project was approved for (docs/research.md)' },
+  unavailable: { category: 'unavailable', meaning: 'the server cannot do it now; try again later (Retry-After)' },
+  'statement-timeout': { category: 'unavailable', meaning: 'a database statement of the request ran longer than CARNET_STATEMENT_TIMEOUT_MS allows' },
   internal: { category: 'internal', meaning: 'a bug: the details are in the server log' },
 } as const satisfies Record<string, { category: ErrorCategory; meaning: string }>;
 
@@ -193,12 +198,30 @@ export function errorOfResponse(status: number, body: unknown, message: string):
   return new FhirError(known ? (known.code as ErrorCode) : byStatus, message, ...(issues.length > 0 ? [issues] : []));
 }
 
+/** Seconds a client is asked to wait after a statement timeout (Retry-After). */
+export const STATEMENT_TIMEOUT_RETRY_SECONDS = 5;
+
 /**
- * The one mapper from anything thrown to a response: a FhirError renders as its status and OperationOutcome;
- * anything else is a bug, answered as a 500 without internals (the caller logs the details).
+ * The FhirError a failure from below the domain stands for, if it is not a bug: SQLSTATE 57014 (a statement
+ * cancelled by the request's statement timeout, or because its client went away) is a 503 `statement-timeout`
+ * whose issue code is `timeout`.
+ */
+export function knownFailure(error: unknown): FhirError | undefined {
+  if (error instanceof FhirError) return error;
+  if ((error as { code?: unknown } | null)?.code === '57014') {
+    const text = 'The request took longer than the server allows one database statement (CARNET_STATEMENT_TIMEOUT_MS); narrow it or try again later';
+    return new FhirError('statement-timeout', text, [issue('error', 'timeout', text)]).retryAfter(STATEMENT_TIMEOUT_RETRY_SECONDS);
+  }
+  return undefined;
+}
+
+/**
+ * The one mapper from anything thrown to a response: a FhirError renders as its status and OperationOutcome,
+ * so does a known failure from below (`knownFailure`: a statement timeout is a 503); anything else is a bug,
+ * answered as a 500 without internals (the caller logs the details).
  */
 export function errorResponse(error: unknown): { status: number; body: OperationOutcome; headers?: Record<string, string> } {
-  const failure = error instanceof FhirError ? error : new FhirError('internal', 'Internal server error');
+  const failure = knownFailure(error) ?? new FhirError('internal', 'Internal server error');
   const retry = failure.retryAfterSeconds;
   return { status: failure.status, body: failure.outcome, ...(retry !== undefined ? { headers: { 'retry-after': String(retry) } } : {}) };
 }

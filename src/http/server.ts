@@ -3,7 +3,7 @@ import { registerSubscriptionSockets } from './subscription-ws-plugin.js';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { FhirContext } from '../fhir/context.js';
 import type { Duplex } from 'node:stream';
-import { errorResponse, errors, FhirError, issue, outcome, type ErrorCode } from '../fhir/outcomes.js';
+import { errorResponse, errors, FhirError, issue, knownFailure, outcome, type ErrorCode } from '../fhir/outcomes.js';
 import { CARNET_VERSION } from '../version.js';
 import { fhirPlugin, sendFhir } from './fhir-plugin.js';
 import type { Hl7Gateway } from '../hl7v2/gateway/gateway.js';
@@ -19,6 +19,7 @@ import { backgroundPlugin, type BackgroundOperations } from './background-plugin
 import { auditRoutesHook, rejectedTokenRecord } from './route-audit.js';
 import { bulkFilesPlugin } from './bulk-files-plugin.js';
 import { researchPlugin } from './research-plugin.js';
+import { healthLinksPlugin } from './health-links-plugin.js';
 
 export interface ServerOptions {
   readonly ctx: FhirContext;
@@ -40,7 +41,8 @@ export interface ServerOptions {
 
 /** Maps framework errors (body too large, bad JSON, …) to the same OperationOutcomes as domain errors. */
 function frameworkError(error: FastifyError): FhirError {
-  if (error instanceof FhirError) return error;
+  const known = knownFailure(error);
+  if (known) return known;
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new FhirError('too-large', 'The request body is larger than this server accepts');
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new FhirError('unsupported-media-type', error.message);
   if (error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return errors.coded('missing-body', 'The request body is empty');
@@ -123,9 +125,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(breakGlassReviewPlugin, { auth });
   if (options.background) await app.register(backgroundPlugin, options.background);
   if (options.fhir !== false) await app.register(fhirPlugin, { ctx: options.ctx });
+  if (options.fhir !== false) await app.register(healthLinksPlugin, { ctx: options.ctx });
   if (options.fhir !== false && options.ctx.research) {
     await app.register(bulkFilesPlugin, { db: options.ctx.db, config: options.ctx.research });
-    await app.register(researchPlugin, { auth });
+    await app.register(researchPlugin, { auth, research: options.ctx.research, ...(options.ctx.jobs ? { jobs: options.ctx.jobs } : {}) });
   }
   if (options.fhir !== false && options.subscriptionSockets) registerSubscriptionSockets(app, options.subscriptionSockets);
   if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db, clock: options.ctx.clock });

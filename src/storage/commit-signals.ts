@@ -1,4 +1,4 @@
-import type { Database, Queryable } from './database.js';
+import type { Database, Queryable, RequestLimits } from './database.js';
 
 /**
  * "Something worth waking for has committed": code that appends change events or enqueues jobs marks
@@ -29,28 +29,33 @@ export function withCommitSignals(db: Database): SignallingDatabase {
   const fire = (topics: ReadonlySet<CommitTopic>) => {
     for (const listener of listeners) listener(topics);
   };
-  const signalling: SignallingDatabase = {
-    kind: db.kind,
-    description: db.description,
-    query: (sql, params) => db.query(sql, params),
-    async transaction(work) {
-      const marks = new Set<CommitTopic>();
-      const result = await db.transaction((tx) => {
-        const tracked: Queryable = { query: (sql, params) => tx.query(sql, params) };
-        marks.clear(); // a retried attempt starts clean
-        openTransactions.set(tracked, marks);
-        return work(tracked);
-      });
-      if (marks.size > 0) fire(marks);
-      return result;
-    },
-    close: () => db.close(),
-    ...(db.listen ? { listen: db.listen.bind(db) } : {}),
-    onCommit(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+  const signalling = (over: Database): SignallingDatabase => {
+    const view: SignallingDatabase = {
+      kind: over.kind,
+      description: over.description,
+      query: (sql, params) => over.query(sql, params),
+      async transaction(work) {
+        const marks = new Set<CommitTopic>();
+        const result = await over.transaction((tx) => {
+          const tracked: Queryable = { query: (sql, params) => tx.query(sql, params) };
+          marks.clear(); // a retried attempt starts clean
+          openTransactions.set(tracked, marks);
+          return work(tracked);
+        });
+        if (marks.size > 0) fire(marks);
+        return result;
+      },
+      close: () => over.close(),
+      ...(over.listen ? { listen: over.listen.bind(over) } : {}),
+      // A request's view (statement timeout, cancel on disconnect) signals to the same listeners.
+      ...(over.forRequest ? { forRequest: (limits: RequestLimits) => signalling((over.forRequest as (l: RequestLimits) => Database)(limits)) } : {}),
+      onCommit(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
+    fireNow.set(view, fire);
+    return view;
   };
-  fireNow.set(signalling, fire);
-  return signalling;
+  return signalling(db);
 }

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { Immunization, Parameters } from '@medplum/fhirtypes';
 import { jwsOfNumericQr, verifyCard } from '../../src/documents/health-cards/card.js';
-import { issuerKey } from '../../src/documents/health-cards/issuer-key.js';
+import { issuerKey, issuerKeys, parseRetiredKeys, publishedKeys } from '../../src/documents/health-cards/issuer-key.js';
+import { loadConfig } from '../../src/config/config.js';
 import { startTestCarnet, type TestCarnet } from '../support/harness.js';
 
 /**
@@ -77,6 +78,33 @@ describe('$health-cards-issue (SMART Health Cards)', () => {
     assert.equal((await issue(patient, [{ name: 'credentialType', valueUri: 'https://smarthealth.cards#covid19' }])).status, 400);
     assert.equal((await issue('nobody', [{ name: 'credentialType', valueUri: 'https://smarthealth.cards#immunization' }])).status, 404);
   });
+
+  test('key rotation: after the switch to generation 2 a card signed by generation 1 still verifies, until generation 1’s date passes', async () => {
+    const asked = [{ name: 'credentialType', valueUri: 'https://smarthealth.cards#immunization' }];
+    const old = (await issue(patient, asked)).body.parameter.find((p: { name: string }) => p.name === 'verifiableCredential').valueString as string;
+    // The same secret (every test Carnet runs on the demo secret), the next generation active, generation 1 retired.
+    const rotated = await startTestCarnet({ env: { CARNET_SHC_KEY_GENERATION: '2', CARNET_SHC_RETIRED_KEYS: '1@2099-12-31' } });
+    const dropped = await startTestCarnet({ env: { CARNET_SHC_KEY_GENERATION: '2', CARNET_SHC_RETIRED_KEYS: '1@2020-01-01' } });
+    try {
+      const jwks = (await rotated.request('GET', '/.well-known/jwks.json', { token: null })).body;
+      assert.equal(jwks.keys.length, 2, 'the signing key and the retired one');
+      const oldKid = JSON.parse(Buffer.from(old.split('.')[0] as string, 'base64url').toString()).kid;
+      assert.equal(jwks.keys[1].kid, oldKid, 'the retired key is generation 1, the one that signed before');
+      await verifyCard(old, jwks);
+      const p = await rotated.request('POST', '/fhir/Patient', { body: { resourceType: 'Patient', name: [{ family: 'Roy' }], birthDate: '1970-01-01' } });
+      await rotated.request('POST', '/fhir/Immunization', { body: { resourceType: 'Immunization', status: 'completed', patient: { reference: `Patient/${p.body.id}` }, occurrenceDateTime: '2024-10-01', vaccineCode: { coding: [{ system: CVX, code: '141' }] } } });
+      const fresh = (await rotated.request('POST', `/fhir/Patient/${p.body.id}/$health-cards-issue`, { body: { resourceType: 'Parameters', parameter: asked } })).body.parameter[0].valueString as string;
+      assert.equal(JSON.parse(Buffer.from(fresh.split('.')[0] as string, 'base64url').toString()).kid, jwks.keys[0].kid, 'the active generation signs');
+      await verifyCard(fresh, jwks);
+      await assert.rejects(verifyCard(fresh, { keys: [jwks.keys[1]] }), 'generation 1 does not verify generation 2');
+      const after = (await dropped.request('GET', '/.well-known/jwks.json', { token: null })).body;
+      assert.equal(after.keys.length, 1, 'a retired key past its date is no longer published');
+      await assert.rejects(verifyCard(old, after), /no key/);
+    } finally {
+      await rotated.close();
+      await dropped.close();
+    }
+  });
 });
 
 describe('the health card issuer key (pure)', () => {
@@ -88,5 +116,16 @@ describe('the health card issuer key (pure)', () => {
     assert.notEqual(a.kid, c.kid);
     assert.equal(a.publicJwk.d, undefined);
     assert.equal(a.publicJwk.crv, 'P-256');
+  });
+
+  test('generations: generation 1 is the key Carnet always had; each generation another key; retired ones published until their date', async () => {
+    const secret = 'secret-one-0123456789abcdef0123456789';
+    assert.equal((await issuerKey(secret, 1)).kid, (await issuerKey(secret)).kid);
+    const keys = await issuerKeys(secret, { active: 3, retired: parseRetiredKeys('1@2027-06-30, 2', 3) });
+    assert.equal(new Set([keys.active.kid, ...keys.retired.map((r) => r.key.kid)]).size, 3);
+    assert.equal(publishedKeys(keys, new Date('2027-06-30T23:00:00Z')).length, 3, 'through the last day');
+    assert.deepEqual(publishedKeys(keys, new Date('2027-07-01T00:00:00Z')).map((k) => k.kid), [keys.active.kid, keys.retired[1]?.key.kid]);
+    for (const bad of ['3', 'x', '1@2027-13-01', '1,1', '0']) assert.throws(() => parseRetiredKeys(bad, 3), Error, bad);
+    assert.throws(() => loadConfig({ CARNET_SHC_KEY_GENERATION: '2', CARNET_SHC_RETIRED_KEYS: '2' }), /CARNET_SHC_RETIRED_KEYS/);
   });
 });

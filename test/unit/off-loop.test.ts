@@ -26,6 +26,19 @@ describe('validation off the event loop', () => {
     }
   });
 
+  test('warm starts every worker before any body and resolves when they are ready (carnet serve awaits it before listening)', async () => {
+    const pool = new ValidationPool({ workers: 2, minBytes: 0, timeoutMs: 60_000, maxQueued: 4 });
+    try {
+      assert.equal(await pool.warm(), 2);
+      assert.equal(await pool.warm(), 2, 'warming again starts no more');
+      const [issues] = await pool.validate(JSON.stringify({ resourceType: 'Patient', active: 'yes' }), [[]]);
+      assert.ok((issues ?? []).length > 0);
+    } finally {
+      await pool.close();
+    }
+    assert.equal(await new ValidationPool({ workers: 0, minBytes: 0, timeoutMs: 1000, maxQueued: 1 }).warm(), 0);
+  });
+
   test('a validation longer than the bound is stopped and refused as too-costly; the next body gets a fresh worker', async () => {
     const pool = new ValidationPool({ workers: 1, minBytes: 0, timeoutMs: 300, maxQueued: 4 });
     // (the warm-up below may itself exceed 300 ms on a busy machine: then it is refused, which is fine)

@@ -3,7 +3,7 @@ import type { Queryable } from '../../storage/database.js';
 import type { Principal } from '../../access/principal.js';
 import type { FhirContext } from '../context.js';
 import { fhirDefinitions } from '../definitions.js';
-import { errorResponse, errors, FhirError } from '../outcomes.js';
+import { errorResponse, errors, FhirError, knownFailure } from '../outcomes.js';
 import { ROUTES } from './routes.js';
 import type { FhirRequest, FhirResponse, Route } from './types.js';
 import { authorizeRoute, noteBreakGlass } from '../access.js';
@@ -128,9 +128,9 @@ export async function handleFhirRequest(request: FhirRequest, ctx: FhirContext, 
     const dispatch = (entry: FhirRequest, entryReader: Queryable = ctx.db): Promise<FhirResponse> => handleFhirRequest(entry, ctx, entryReader);
     response = masked(await route.handler({ request: input, ctx, reader, params, routes: ROUTES, dispatch }), access?.principal);
   } catch (error) {
-    if (!(error instanceof FhirError)) {
-      ctx.log.error({ err: error, method: request.method, path: request.path }, 'FHIR request failed with an internal error');
-    }
+    const known = knownFailure(error);
+    if (!known) ctx.log.error({ err: error, method: request.method, path: request.path }, 'FHIR request failed with an internal error');
+    else if (!(error instanceof FhirError)) ctx.log.warn({ code: known.code, method: request.method, path: request.path }, 'FHIR request cut by its statement timeout (or its client went away)');
     message = error instanceof Error ? error.message : undefined;
     response = errorResponse(error);
   }

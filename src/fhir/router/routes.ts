@@ -11,6 +11,7 @@ import { patientSummary, patientSummaryByIdentifier } from '../operations/summar
 import { patientTimeline } from '../operations/timeline.js';
 import { bundleIngest, ccdaImport } from '../operations/document-ingest.js';
 import { HEALTH_CARDS_ISSUE, healthCardsIssue } from '../operations/health-cards.js';
+import { healthLinkCreate, healthLinkList, healthLinkRevoke } from '../operations/health-links.js';
 import { conditionalUpdate, update } from '../interactions/update.js';
 import { validate } from '../interactions/validate.js';
 import { vread } from '../interactions/vread.js';
@@ -21,7 +22,8 @@ import { patientMerge, patientUnmerge } from '../operations/patient-merge.js';
 import type { Route } from './types.js';
 import { BULK_EXPORT, exportCancel, exportGroup, exportPatients, exportStatus, exportSystem } from '../operations/bulk-export.js';
 import type { OperationAccess } from '../access.js';
-import { auditTrailReader, bulkExporter, mpiStewardship } from '../../access/route-policies.js';
+import { auditTrailReader, bulkExporter, dataQualityReview, mpiStewardship } from '../../access/route-policies.js';
+import { pdfOnlyReport } from '../operations/pdf-only.js';
 import { appendOnly, readAuditEvent, recordAuditEvent, searchAuditTrail } from '../operations/audit-events.js';
 import { accessLog } from '../operations/access-log.js';
 import { breakTheGlass } from '../operations/break-the-glass.js';
@@ -83,6 +85,8 @@ export const ROUTES: readonly Route[] = [
   // Documents in (docs/documents.md#documents-in): filed into the record of the document's person.
   { method: 'POST', pattern: ['Bundle', '$ingest'], interaction: 'operation', operation: 'ingest', definition: 'urn:carnet:OperationDefinition/Bundle-ingest',
     access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: bundleIngest },
+  { method: 'GET', pattern: ['$pdf-only-report'], interaction: 'operation', operation: 'pdf-only-report', definition: 'urn:carnet:OperationDefinition/pdf-only-report',
+    access: { kind: 'policy', check: dataQualityReview }, handler: pdfOnlyReport },
   { method: 'POST', pattern: ['$import-ccda'], interaction: 'operation', operation: 'import-ccda', definition: 'urn:carnet:OperationDefinition/import-ccda',
     access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: ccdaImport },
   { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },
@@ -131,6 +135,12 @@ export const ROUTES: readonly Route[] = [
     definition: 'urn:carnet:OperationDefinition/Patient-timeline', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: patientTimeline },
   { method: 'POST', pattern: [':type', ':id', '$health-cards-issue'], interaction: 'operation', operation: 'health-cards-issue',
     definition: HEALTH_CARDS_ISSUE, onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthCardsIssue },
+  { method: 'POST', pattern: [':type', ':id', '$health-link'], interaction: 'operation', operation: 'health-link',
+    definition: 'urn:carnet:OperationDefinition/Patient-health-link', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthLinkCreate },
+  { method: 'GET', pattern: [':type', ':id', '$health-links'], interaction: 'operation', operation: 'health-links',
+    definition: 'urn:carnet:OperationDefinition/Patient-health-links', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthLinkList },
+  { method: 'POST', pattern: [':type', ':id', '$health-link-revoke'], interaction: 'operation', operation: 'health-link-revoke',
+    definition: 'urn:carnet:OperationDefinition/Patient-health-link-revoke', onlyTypes: ['Patient'], access: { kind: 'action', action: 'search', type: 'Patient' }, handler: healthLinkRevoke },
   { method: 'GET', pattern: [':type', ':id', '$access-log'], interaction: 'operation', operation: 'access-log',
     definition: 'urn:carnet:OperationDefinition/Patient-access-log', onlyTypes: ['Patient'], access: { kind: 'handler' }, handler: accessLog },
   { method: 'POST', pattern: [':type', ':id', '$break-the-glass'], interaction: 'operation', operation: 'break-the-glass',

@@ -14,7 +14,7 @@ import type { ValidationReply, ValidationTask } from './worker.js';
  * The work one request may cause is bounded: a validation longer than `timeoutMs` is stopped (its worker
  * is replaced) and refused as too-costly; when `maxQueued` bodies already wait, the next one is answered
  * 429 with Retry-After instead of queueing without end. Each worker holds its own copy of the R4
- * definitions (peak RSS of npm run bench: about +270 MB), hence a small pool, started at the first large body.
+ * definitions (peak RSS of npm run bench: about +270 MB), hence a small pool, started with the server (`warm`) or else at the first large body.
  */
 
 export interface OffLoopOptions {
@@ -80,6 +80,17 @@ export class ValidationPool {
       this.queue.push(pending);
       this.pump();
     });
+  }
+
+  /**
+   * Starts every worker now and resolves once each has loaded the R4 definitions (`carnet serve` does it
+   * before it listens), so the first large body does not wait for a worker to boot. Returns how many run.
+   */
+  async warm(): Promise<number> {
+    if (this.closed) return 0;
+    while (this.slots.length < this.options.workers) this.spawn();
+    await Promise.all(this.slots.map((s) => s.ready));
+    return this.slots.length;
   }
 
   async close(): Promise<void> {
