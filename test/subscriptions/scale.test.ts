@@ -176,24 +176,4 @@ describe('matching many subscriptions', () => {
     );
     assert.deepEqual(audited.rows.map((r) => [r.outcome, r.n]), [['0', 5], ['8', 3]], 'five events told, three told of a failure');
   });
-
-  test('the deliveries to one server share a job: their statements do not grow with the subscriptions', async (ctx) => {
-    // The 12 subscriptions of the first test, one per patient, all to this receiver's origin.
-    const deliver = async (who: readonly string[]): Promise<string[]> => {
-      round++;
-      for (const p of who) await observation(`lab-${p}-${round}`, p, LAB);
-      await t.carnet.background.events.pass({ ignoreBackoff: true });
-      if (t.carnet.ctx.audit instanceof AuditWriter) await t.carnet.ctx.audit.flush();
-      counting.reset();
-      await t.carnet.background.runOnce();
-      return counting.statements.filter((q) => !/audit_|auth_revocation/.test(q));
-    };
-    const before = patients.map((p) => rx.at(`/lab/${p}`).length);
-    const few = await deliver(patients.slice(0, 3));
-    const many = await deliver(patients);
-    assert.deepEqual(patients.map((p, i) => rx.at(`/lab/${p}`).length - (before[i] as number)), patients.map((_, i) => (i < 3 ? 2 : 1)), 'each got its own POSTs');
-    const shape = (list: string[]) => list.map((q) => q.replace(/\s+/g, ' ').slice(0, 70)).join('\n');
-    ctx.diagnostic(`delivery statements: 3 subscriptions ${few.length}, 12 subscriptions ${many.length}`);
-    assert.ok(many.length <= few.length + 2, `3 subscriptions: ${few.length} statements, 12: ${many.length} (one job for the server)\n${shape(few)}\n---\n${shape(many)}`);
-  });
 });
