@@ -22,4 +22,4 @@ export type { Migration } from './migration.js';
  * Ordered, versioned schema migrations, one file each (`NNN-<area>.ts`). Each is applied once, in order,
  * inside a transaction; the same SQL runs on PostgreSQL 15+ and on PGlite.
  */
-export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access, eventsJobs, subscriptions, scheduling, research, hl7v2Discard, scheduleSlots, subscriptionCriteriaKeys, healthLinks, researchProjects, researchRevocation, auditEvents];
+export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access, eventsJobs, subscriptions, scheduling, research, hl7v2Discard, scheduleSlots, subscriptionCriteriaKeys, researchRevocation, healthLinks, researchProjects, auditEvents];
