@@ -1,5 +1,5 @@
 import { compareFamily, compareGiven, phonetic } from './name-comparators.js';
-import { isQuebecNam, namDate, namDifference, namParts, shortDate } from './nam.js';
+import { isQuebecNam, namDate, namDifference, namMatchesOwnDate, namParts, shortDate } from './nam.js';
 import type { MatchRecord } from './record.js';
 import { editDistance, jaroWinkler } from './strings.js';
 
@@ -72,6 +72,55 @@ export function namesakeNams(x: string | undefined, y: string | undefined): bool
   return Boolean(x && y && namDifference(x, y) === 'sequence');
 }
 
+/** The given-name initial a Québec NAM encodes (fourth letter) is the record's own. */
+function namFitsOwnInitial(record: MatchRecord): boolean {
+  const p = namParts(record.nam);
+  const first = record.given[0];
+  return Boolean(p && first && p.letters[3] === first[0]?.toUpperCase());
+}
+
+/**
+ * Two Québec NAMs that are each their own holder's number: more than one keystroke apart, and each
+ * encoding its own record's date of birth and given-name initial (a twin of another initial, a sibling).
+ * A mistyped number is one keystroke off; one copied from a relative's card encodes the relative.
+ */
+export function distinctNams(a: MatchRecord, b: MatchRecord): boolean {
+  if (!isQuebecNam(a.nam) || !isQuebecNam(b.nam) || editDistance(a.nam, b.nam, 1) <= 1) return false;
+  return namMatchesOwnDate(a) === true && namMatchesOwnDate(b) === true && namFitsOwnInitial(a) && namFitsOwnInitial(b);
+}
+
+/**
+ * NAMs equal but for the sequence character, read as a typo there rather than as namesakes born the same
+ * day: the two records agree exactly on given name, family name, date of birth and sex, and share a home
+ * (the same phone, or the same postal code and street). Namesakes born the same day do not share a home,
+ * and twins do not share a given name.
+ */
+export function sequenceTypo(a: MatchRecord, b: MatchRecord): boolean {
+  if (!namesakeNams(a.nam, b.nam)) return false;
+  if (compareGiven(a, b) !== 0 || compareFamily(a, b) !== 0 || compareBirthDate(a, b) !== 0 || compareSex(a, b) !== 0) return false;
+  const home = comparePhone(a.phone, b.phone) === 0 || (comparePostal(a.postalCode, b.postalCode) === 0 && compareStreet(a.street, b.street) === 0);
+  return home;
+}
+
+/**
+ * Whether two numbers one character apart (NAM level 1) are surely one number mistyped, enough to vouch
+ * for a differing given name or date of birth: a Québec NAM is read by its structure (see compareNam);
+ * any other number when two adjacent characters are swapped, or when one digit differs far from the end
+ * (the numbers at least 100 apart): numbers handed out in sequence to people registered together (twins)
+ * are close, and never differ by a swap.
+ */
+export function namKeystroke(a: MatchRecord, b: MatchRecord): boolean {
+  const x = a.nam;
+  const y = b.nam;
+  if (!x || !y || x === y || compareNam(a, b) !== 1) return false;
+  if (isQuebecNam(x) && isQuebecNam(y)) return true;
+  if (x.length !== y.length) return false;
+  const diff: number[] = [];
+  for (let i = 0; i < x.length && diff.length <= 2; i++) if (x[i] !== y[i]) diff.push(i);
+  if (diff.length === 2) return diff[1] === (diff[0] as number) + 1 && x[diff[0] as number] === y[diff[1] as number];
+  return diff.length === 1 && /^\d+$/.test(x) && /^\d+$/.test(y) && Math.abs(Number(x) - Number(y)) >= 100;
+}
+
 /**
  * NAM: 0 exact · 1 one character off and explained as a typo · 2 different. A Québec NAM is built from
  * the name and the date of birth, so "one character off" is read by where the difference falls:
@@ -79,8 +128,8 @@ export function namesakeNams(x: string | undefined, y: string | undefined): bool
  *   two real numbers never differ there alone;
  * - the sequence character: namesakes or twins born the same day (a typo there cannot be told from
  *   them: it is left to review);
- * - the encoded name or date: a typo, unless the dates of birth differ too (each NAM may then be its
- *   own holder's).
+ * - the encoded name or date: a typo, unless the dates of birth differ too, or the given-name initial
+ *   differs and each is its own record's (each NAM may then be its own holder's).
  */
 function compareNam(a: MatchRecord, b: MatchRecord): number | null {
   const x = a.nam;
@@ -94,6 +143,11 @@ function compareNam(a: MatchRecord, b: MatchRecord): number | null {
       return 1;
     case 'sequence':
       return 2;
+    case 'letters':
+      // Another given-name initial, each the initial of its own record's given name: twins or siblings
+      // born the same day (the check digit need not change with it).
+      if (x[3] !== y[3] && namFitsOwnInitial(a) && namFitsOwnInitial(b)) return 2;
+      return a.birthDate && b.birthDate && a.birthDate !== b.birthDate ? 2 : 1;
     default:
       return a.birthDate && b.birthDate && a.birthDate !== b.birthDate ? 2 : 1;
   }

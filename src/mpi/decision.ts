@@ -1,4 +1,4 @@
-import { COMPARATORS, namesakeNams } from './comparators.js';
+import { COMPARATORS, distinctNams, namesakeNams, namKeystroke, sequenceTypo } from './comparators.js';
 import { isQuebecNam, namMatchesOwnDate } from './nam.js';
 import { GIVEN_AGREES } from './name-comparators.js';
 import { compileModel, twinSignature, type CompiledModel, type MatchModel, type PairScore } from './model.js';
@@ -104,6 +104,11 @@ function sharedNamFits(record: MatchRecord, other: MatchRecord): boolean {
   return namMatchesOwnDate(record) !== false && namMatchesOwnDate(other) !== false;
 }
 
+/** Guards that say the candidate person is someone else (a relative, a namesake), not that it is unsure. */
+const SOMEONE_ELSE: ReadonlySet<Guard | undefined> = new Set<Guard | undefined>([
+  'rejected-before', 'suffix-differs', 'given-name-differs', 'birth-date-differs', 'possible-twin', 'sex-differs', 'nam-conflict',
+]);
+
 export function decide(record: MatchRecord, candidates: readonly ScoredCandidate[], model: MatchModel, guards: DecisionGuards = {}): MatchDecision {
   const index = (field: string) => model.fields.findIndex((f) => f.field === field);
   const compiled = compiledOf(model);
@@ -128,8 +133,8 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
   const toCandidate = (c: ScoredCandidate, guard?: Guard): PersonCandidate => ({
     personId: c.personId, weight: c.score.weight, recordId: c.record.id, score: c.score, ...(guard ? { guard } : {}),
   });
-  const guardOf = (c: ScoredCandidate): Guard | undefined => {
-    if (certain.length > 1) return 'ambiguous';
+  // The guards of one person on its own (ambiguity aside).
+  const ownGuardOf = (c: ScoredCandidate): Guard | undefined => {
     if (guards.rejectedPersons?.has(c.personId)) return 'rejected-before';
     // The same health-insurance number vouches for one differing key field (a clerical error), never two:
     // a newborn registered under the mother's number differs in both.
@@ -137,7 +142,10 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
     const parentChild = (level(c, givenIndex) ?? 0) <= GIVEN_AGREES && yearsApart(record, c.record) >= GENERATION_YEARS;
     const birthDiffers = isLast(c, birthIndex, 5) || parentChild;
     const namExact = level(c, namIndex) === 0;
-    const namVouches = namExact && !(givenDiffers && birthDiffers) && sharedNamFits(record, c.record);
+    // The same number, or one mistyped where only a typo explains it (a Québec NAM read by its structure,
+    // other numbers only with two characters swapped: see namKeystroke), vouches for one differing key field.
+    const sameNumber = namExact || (level(c, namIndex) === 1 && namKeystroke(record, c.record));
+    const namVouches = sameNumber && !(givenDiffers && birthDiffers) && sharedNamFits(record, c.record);
     // Jr against Sr is a son and his father, whatever else agrees (they may share a NAM by mistake too).
     if (level(c, suffixIndex) === 1) return 'suffix-differs';
     // Family name and date of birth alone are shared by namesakes born the same day (3 Tremblays a day in
@@ -155,13 +163,23 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
     if (level(c, sexIndex) === 1 && !namExact) return 'sex-differs';
     // Any record of the person (not only the best-scoring one) whose NAM differs speaks against it.
     const conflicting = namIndex >= 0 ? candidates.filter((o) => o.personId === c.personId && COMPARATORS.nam.compare(record, o.record) === 2) : [];
-    if (conflicting.some((o) => namesakeNams(record.nam, o.record.nam))) return 'nam-conflict';
+    // Namesakes born the same day (their NAMs differ only in the sequence character, unless everything
+    // else including the home agrees: then it is that character mistyped), or two numbers each its own
+    // holder's: never linked automatically, whatever the weight.
+    if (conflicting.some((o) => (namesakeNams(record.nam, o.record.nam) && !sequenceTypo(record, o.record)) || distinctNams(record, o.record))) return 'nam-conflict';
     if (conflicting.length > 0 && c.score.weight < model.upper + model.namConflictMargin) return 'nam-conflict';
     if (sourceConflict(c.personId)) return 'same-source';
     return undefined;
   };
+  // A person above the upper threshold that a guard shows to be someone else (a father against his son
+  // of the same name, a twin, a different NAM) does not make the record ambiguous: only persons that
+  // could be this record's person compete. Missing key fields and a second record of the same source
+  // leave a person in the running.
+  const ownGuards = new Map(certain.map((c) => [c, ownGuardOf(c)]));
+  const contenders = certain.filter((c) => !SOMEONE_ELSE.has(ownGuards.get(c) as Guard));
+  const guardOf = (c: ScoredCandidate): Guard | undefined => (contenders.length > 1 && contenders.includes(c) ? 'ambiguous' : ownGuards.get(c) ?? ownGuardOf(c));
   const reviewable = persons.filter((c) => !guards.rejectedPersons?.has(c.personId));
-  const top = certain[0];
+  const top = contenders[0];
   if (top && !guardOf(top)) {
     const review = reviewable.filter((c) => c !== top).slice(0, maxReview).map((c) => toCandidate(c));
     return { kind: 'link', personId: top.personId, best: toCandidate(top), review };

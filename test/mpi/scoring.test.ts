@@ -83,6 +83,40 @@ describe('decisions and thresholds', () => {
     const d = decide(incoming, scored, DEFAULT_MODEL);
     assert.ok(d.kind === 'review' && d.review[0]?.guard === 'nam-conflict');
   });
+  test('a father above the upper threshold does not make his son’s record ambiguous: he is guarded apart', () => {
+    const home = { postalCode: 'J4K9J0', phone: '4505555579', street: '12 rue principale', city: 'longueuil', sex: 'male' };
+    const son = rec('Patrick', 'Bouchard', '1994-01-20', { ...home, nam: 'BOUP94012010', source: 'urn:pharmacy:a' });
+    const sonBefore = rec('Patrick', 'Bouchard', '1994-01-20', { ...home, nam: 'BOUP94012010', suffix: 'jr' });
+    const father = rec('Patrick', 'Bouchard', '1972-09-23', { ...home, nam: 'BOUP72092315', suffix: 'sr' });
+    const scored = [{ record: father, personId: 'PF' }, { record: sonBefore, personId: 'PS' }].map((c) => ({ ...c, score: scorePair(compiled, son, c.record) }));
+    assert.ok((scored[0]?.score.weight ?? 0) >= DEFAULT_MODEL.upper, 'the household cap lifts the father above the upper threshold');
+    const d = decide(son, scored, DEFAULT_MODEL);
+    assert.ok(d.kind === 'link' && d.personId === 'PS', 'linked to the son');
+    assert.ok(d.kind === 'link' && d.review.some((c) => c.personId === 'PF'), 'the father stays in the review list');
+    // Both plausible: still ambiguous.
+    const twice = decide(son, [sonBefore, { ...sonBefore, id: 'again' }].map((record, i) => ({ record, personId: `P${i}`, score: scorePair(compiled, son, record) })), DEFAULT_MODEL);
+    assert.ok(twice.kind === 'review' && twice.review.every((c) => c.guard === 'ambiguous'));
+  });
+  test('a NAM mistyped in its sequence character is linked when everything else, home included, agrees exactly', () => {
+    const home = { postalCode: 'J9P5E9', phone: '8195558464', street: '4 rue des pins', city: 'val-dor' };
+    const a = rec('Marie-France', 'Turcotte', '1969-06-10', { ...home, nam: 'TURM69561026' });
+    const b = rec('Marie-France', 'Turcotte', '1969-06-10', { ...home, nam: 'TURM69561016' });
+    assert.equal(decide(a, [{ record: b, personId: 'P1', score: scorePair(compiled, a, b) }], DEFAULT_MODEL).kind, 'link');
+    // Another home: namesakes born the same day.
+    const elsewhere = { ...b, phone: '5145550000', street: '9 rue ontario' };
+    const d = decide(a, [{ record: elsewhere, personId: 'P1', score: scorePair(compiled, a, elsewhere) }], DEFAULT_MODEL);
+    assert.ok(d.kind === 'review' && d.review[0]?.guard === 'nam-conflict');
+  });
+  test('two NAMs each their own holder’s (own date and initial, two characters apart) are never linked automatically', () => {
+    const home = { postalCode: 'J4N5S5', phone: '5795555844', street: '3 rue cyr', city: 'longueuil' };
+    // Twins: Sarah and Marie-Sarah (a first part dropped reads as the same name).
+    const sarah = rec('Sarah', 'Cyr', '1993-03-25', { ...home, nam: 'CYRS93532517' });
+    const marieSarah = rec('Marie-Sarah', 'Cyr', '1993-03-25', { ...home, nam: 'CYRM93532511' });
+    const score = scorePair(compiled, sarah, marieSarah);
+    assert.ok(score.weight >= DEFAULT_MODEL.upper + DEFAULT_MODEL.namConflictMargin, 'the weight alone would link them');
+    const d = decide(sarah, [{ record: marieSarah, personId: 'P1', score }], DEFAULT_MODEL);
+    assert.ok(d.kind === 'review' && d.review[0]?.guard === 'nam-conflict');
+  });
   test('guards: two certain persons, a human rejection, a second record from the same source', () => {
     const twin = rec('Marie', 'Tremblay', '1980-03-07', { nam: 'TREM80530712' });
     const ambiguous = decide(incoming, [candidate(twin, 'P1'), candidate({ ...twin, id: 'other' }, 'P2')], DEFAULT_MODEL);

@@ -21,6 +21,7 @@ import { parseJsonNumbers, stringifyJson, writtenNumbers, type WrittenNumbers } 
 import { assertValidId, checkIfMatch, sameContent, stamp } from './versioning.js';
 import { categoriesOf } from '../../consent/categories.js';
 import { labelSensitive } from '../../consent/labels.js';
+import { flagPdfOnly } from '../../documents/pdf-only.js';
 import { consentKind, consentRulesOf } from '../../consent/rules.js';
 
 export interface WriteOptions {
@@ -351,7 +352,8 @@ function planVersion(
   let preIndexed = 'resource' in op ? options.preIndexed?.get(op.resource) : undefined;
   if (preIndexed && rewritesOutsideReferences(body, mapping)) preIndexed = undefined;
   if (mapping.size > 0) body = rewriteReferences(body, mapping);
-  body = labelSensitive({ ...body, id } as Resource);
+  // Sensitive categories labelled, and a result that is only a PDF tagged as such (documents/pdf-only.ts).
+  body = flagPdfOnly(labelSensitive({ ...body, id } as Resource));
   const sensitivity = categoriesOf(body);
   const patientId = patientCompartmentOf(body, ctx.fhirBaseUrl) ?? null;
   // A writer with no organisation (an import, an HL7 feed) keeps the organisation that wrote before it.
