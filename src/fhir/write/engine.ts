@@ -1,4 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Principal } from '../../access/principal.js';
 import type { Queryable } from '../../storage/database.js';
 import {
@@ -8,11 +8,12 @@ import { patientCompartmentOf } from '../compartment.js';
 import type { FhirContext } from '../context.js';
 import { fhirDefinitions } from '../definitions.js';
 import { errors, FhirError } from '../outcomes.js';
-import { collectReferences, parseLocalReference, rewriteReferences } from '../references.js';
+import { collectReferences, parseLocalReference, rewriteReferences, rewritesOutsideReferences } from '../references.js';
 import { findByCriteria } from '../search/criteria.js';
 import type { Visibility } from '../../storage/sql/visibility.js';
 import type { SearchPlan } from '../search/model.js';
 import { extractIndex } from '../search/extract/index.js';
+import type { SerializedIndex } from '../../storage/search-index.js';
 import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
 import { applyJsonPatch, patchedNumbers } from './patch.js';
@@ -21,6 +22,7 @@ import { assertValidId, checkIfMatch, sameContent, stamp } from './versioning.js
 import { categoriesOf } from '../../consent/categories.js';
 import { labelSensitive } from '../../consent/labels.js';
 import { flagPdfOnly } from '../../documents/pdf-only.js';
+import { checkDocumentBundle, DocumentProblem } from '../../documents/ingest/document.js';
 import { consentKind, consentRulesOf } from '../../consent/rules.js';
 
 export interface WriteOptions {
@@ -53,6 +55,11 @@ export interface WriteOptions {
   readonly note?: (reason: string) => void;
   /** Request bodies already found valid off the event loop (validation/off-loop.ts): not validated again. */
   readonly validated?: WeakSet<object>;
+  /**
+   * Their index rows of the parameters a write leaves alone, computed and serialized off the event loop
+   * (extract/index.ts, `stable`): only the `volatile` rest is extracted here, over the stored version.
+   */
+  readonly preIndexed?: WeakMap<object, SerializedIndex>;
 }
 
 /** What access control needs to know about a version about to be written. */
@@ -106,6 +113,16 @@ interface Resolved {
   /** The id was chosen by the client for a resource that may be new (an update, a conditional update's body id). */
   readonly clientId?: boolean;
   resource?: Resource;
+}
+
+/** A stored document Bundle keeps the document rules (documents/ingest/document.ts): a 400 naming the element otherwise. */
+function assertDocument(bundle: Resource): void {
+  try {
+    checkDocumentBundle(bundle);
+  } catch (error) {
+    if (error instanceof DocumentProblem) throw errors.invalid(`A Bundle of type document: ${error.message}`, [...error.expression]);
+    throw error;
+  }
 }
 
 function failAt(error: unknown, index: number, many: boolean): never {
@@ -342,6 +359,9 @@ function planVersion(
   if (body.resourceType !== resourceType) {
     throw errors.invalid(`The body is a ${String(body.resourceType)}, not a ${resourceType}`);
   }
+  // The stable rows computed off the loop hold while the write changes references only (extract/index.ts).
+  let preIndexed = 'resource' in op ? options.preIndexed?.get(op.resource) : undefined;
+  if (preIndexed && rewritesOutsideReferences(body, mapping)) preIndexed = undefined;
   if (mapping.size > 0) body = rewriteReferences(body, mapping);
   // Sensitive categories labelled, and a result that is only a PDF tagged as such (documents/pdf-only.ts).
   body = flagPdfOnly(labelSensitive({ ...body, id } as Resource));
@@ -355,6 +375,8 @@ function planVersion(
   if (current && !current.deleted && current.content && sameContent(current.content, body, written)) {
     return { result: existingResult(current, 'unchanged', 200), facts };
   }
+  // A document's own rules first: their refusal names the element (the R4 invariants bdl-9/10/11 only say "Bundle").
+  if (body.resourceType === 'Bundle' && (body as Bundle).type === 'document') assertDocument(body);
   if (!('resource' in op && options.validated?.has(op.resource))) assertValid(body);
   const consentRules = consentRulesOf(body, ctx.fhirBaseUrl) ?? null;
   const versionId = (current?.versionId ?? 0) + 1;
@@ -365,7 +387,8 @@ function planVersion(
     method: op.kind === 'create' ? 'POST' : op.kind === 'patch' ? 'PATCH' : 'PUT',
     patientId,
     content,
-    index: extractIndex(stored, ctx.fhirBaseUrl),
+    index: extractIndex(stored, ctx.fhirBaseUrl, preIndexed ? 'volatile' : 'all'),
+    ...(preIndexed ? { serializedIndex: preIndexed } : {}),
     authorOrg,
     sensitivity: sensitivity.length ? sensitivity : null,
     consentRules,
