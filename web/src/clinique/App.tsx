@@ -5,6 +5,8 @@ import { Layout } from '../shared/Layout.js';
 import { Page } from '../shared/Page.js';
 import { followLink, usePath } from '../shared/router.js';
 import { Audit } from './pages/Audit.js';
+import { Inbox } from './pages/Inbox.js';
+import { InboxLiveProvider } from './inbox-live.js';
 import { DeadLetters } from './pages/DeadLetters.js';
 import { PatientPage } from './pages/PatientPage.js';
 import { Review } from './pages/Review.js';
@@ -15,7 +17,7 @@ import { parseRoute, PATHS, SECTION_PATHS, sectionOf, type Route } from './route
 import { SessionContext, useSession, type ClinicSession } from './session.js';
 import { signIn, signOut, wasSignedIn, type SignIn } from './smart.js';
 
-const SECTION_KEYS = { patients: 'clinic.nav.patients', audit: 'clinic.nav.audit', mpi: 'clinic.nav.mpi', hl7: 'clinic.nav.hl7' } as const;
+const SECTION_KEYS = { patients: 'clinic.nav.patients', inbox: 'clinic.nav.inbox', audit: 'clinic.nav.audit', mpi: 'clinic.nav.mpi', hl7: 'clinic.nav.hl7' } as const;
 
 function Nav(props: { route: Route }) {
   const { t } = useTranslation();
@@ -64,6 +66,7 @@ function Current(props: { route: Route }): ReactElement {
   switch (route.name) {
     case 'patients': return <Search />;
     case 'patient': return <PatientPage id={route.id} tab={route.tab} />;
+    case 'inbox': return <Inbox />;
     case 'audit': return <Audit />;
     case 'mpi': return <Review />;
     case 'hl7': return <DeadLetters />;
@@ -74,6 +77,7 @@ function Current(props: { route: Route }): ReactElement {
 function Home(props: { section: Section }) {
   switch (props.section) {
     case 'patients': return <Search />;
+    case 'inbox': return <Inbox />;
     case 'audit': return <Audit />;
     case 'mpi': return <Review />;
     case 'hl7': return <DeadLetters />;
@@ -137,7 +141,7 @@ export function App() {
   if (!session) return <Gate state={state} />;
   return (
     <SessionContext.Provider value={session}>
-      <SignedIn />
+      {session.sections.includes('inbox') ? <InboxLiveProvider><SignedIn /></InboxLiveProvider> : <SignedIn />}
     </SessionContext.Provider>
   );
 }
