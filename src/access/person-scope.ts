@@ -41,6 +41,7 @@ export function widenToPersons(principal: Principal, links: PersonLinks): Princi
   return {
     ...principal,
     patients,
+    ...(principal.narrowed?.length ? { narrowed: [...new Set(principal.narrowed.flatMap((p) => recordsOfPerson(links, p)))] } : {}),
     claimedPatients: principal.patients,
     ...(principal.launchPatient !== undefined ? { launchPatients: recordsOfPerson(links, principal.launchPatient) } : {}),
     persons,
@@ -64,4 +65,16 @@ export function claimedPatients(principal: Principal): readonly string[] {
 /** Every source record of the person `patientId` belongs to, as far as the principal's context knows it. */
 export function personOfRecord(principal: Principal, patientId: string): readonly string[] | undefined {
   return principal.persons?.get(patientId);
+}
+
+/** Whether a patient or proxy reaches this record only narrowed (a minor past the control age, access/minors.ts). */
+export function narrowedFor(principal: Principal, patientId: string): boolean {
+  return Boolean(principal.narrowed?.includes(patientId));
+}
+
+/** Whether `patientId` is one of the user's own records (not one they act for as a proxy). */
+export function ownRecord(principal: Principal, patientId: string): boolean {
+  if (principal.role !== 'patient' || !principal.fhirUser?.startsWith('Patient/')) return false;
+  const self = principal.fhirUser.slice('Patient/'.length);
+  return (principal.persons?.get(self) ?? [self]).includes(patientId);
 }

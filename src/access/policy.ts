@@ -2,7 +2,8 @@ import type { Category } from '../consent/categories.js';
 import { consentDecision } from '../consent/decide.js';
 import { PURPOSE, type ConsentRule } from '../consent/rules.js';
 import { identitiesOf, type Principal } from './principal.js';
-import { contextPatients } from './person-scope.js';
+import { contextPatients, narrowedFor, ownRecord } from './person-scope.js';
+import { keptWhenNarrowed } from './minors.js';
 import { isDirectoryType, mayBreakGlass, roleAllows, roleClass } from './roles.js';
 import { reachOf, type Permission } from './scopes.js';
 
@@ -63,6 +64,11 @@ export function purposeOf(principal: Principal): string {
 const permit = (reason: string, purpose: string, extra: Partial<Decision> = {}): Decision => ({ permit: true, reason, denial: undefined, purpose, ...extra });
 const deny = (denial: Denial, reason: string, purpose: string, extra: Partial<Decision> = {}): Decision => ({ permit: false, reason, denial, purpose, ...extra });
 
+/** Whether a patient or proxy reaches this record for someone else (the audit says `proxy for`). */
+export function asProxy(principal: Principal, patientId: string): boolean {
+  return principal.role === 'proxy' || (principal.role === 'patient' && Boolean(principal.fhirUser?.startsWith('Patient/')) && !ownRecord(principal, patientId));
+}
+
 /** The type-level decision (scopes and role), before any resource is looked at. */
 export function decideType(principal: Principal, action: Action, type: string): Decision {
   const purpose = purposeOf(principal);
@@ -99,9 +105,11 @@ export function decideRead(principal: Principal, resource: ResourceFacts, consen
   }
   switch (roleClass(principal.role)) {
     case 'own-record':
-      return principal.patients.includes(resource.patientId)
-        ? permit(principal.role === 'proxy' ? `proxy for Patient/${resource.patientId}` : 'the patient\'s own record', purpose)
-        : deny('not-found', 'not the requester\'s own record', purpose);
+      if (!principal.patients.includes(resource.patientId)) return deny('not-found', 'not the requester\'s own record', purpose);
+      if (narrowedFor(principal, resource.patientId) && !keptWhenNarrowed(resource.type)) {
+        return deny('not-found', `from the control age the minor Patient/${resource.patientId} controls their record: a proxy keeps their Patient and Appointments only`, purpose);
+      }
+      return permit(asProxy(principal, resource.patientId) ? `proxy for Patient/${resource.patientId}` : 'the patient\'s own record', purpose);
     case 'no-patient-data':
       if (principal.role === 'privacy-officer' && resource.type === 'Consent') return permit('privacy officer: consents', purpose);
       return deny('forbidden', `the ${principal.role} role has no access to identified patient data`, purpose);
@@ -142,7 +150,10 @@ export function decideWrite(principal: Principal, action: 'create' | 'update' | 
     if (resource.patientId === null || !principal.patients.includes(resource.patientId)) {
       return deny('forbidden', 'a patient or proxy writes only into their own record', purpose);
     }
-    return permit(principal.role === 'proxy' ? `proxy for Patient/${resource.patientId}` : 'the patient\'s own record', purpose);
+    if (narrowedFor(principal, resource.patientId) && !keptWhenNarrowed(resource.type)) {
+      return deny('forbidden', `from the control age the minor Patient/${resource.patientId} controls their record: a proxy may write their Appointments only`, purpose);
+    }
+    return permit(asProxy(principal, resource.patientId) ? `proxy for Patient/${resource.patientId}` : 'the patient\'s own record', purpose);
   }
   if (resource.privacyConsent && !principal.platform && principal.role !== 'privacy-officer') {
     return deny('forbidden', 'privacy and research consents are managed by the patient, a proxy or a privacy officer', purpose);

@@ -19,6 +19,11 @@ export interface Principal {
   readonly practitionerRole?: string;
   /** Patient ids whose record this subject may open as their own (a patient) or for someone (a proxy). */
   readonly patients: readonly string[];
+  /**
+   * Of `patients`, the minors past the control age a proxy acts for (access/minors.ts): only their Patient
+   * and Appointments stay reachable. Widened to the whole person per request like `patients`.
+   */
+  readonly narrowed?: readonly string[];
   /** The token's patient context (SMART `patient`): patient/ scopes reach only this compartment. */
   readonly launchPatient?: string;
   /**

@@ -165,7 +165,7 @@ async function composeAuth(config: CarnetConfig, db: Database, log: Logger, ids:
   return {
     config: config.auth, db, clock, newId, issuer: config.baseUrl, fhirBaseUrl, secureCookies: config.baseUrl.startsWith('https://'),
     box, keys, tokens, audit,
-    authority: new Authority(db, tokens, { fhirBaseUrl, refreshDays: config.auth.refreshTokenDays, clock }),
+    authority: new Authority(db, tokens, { fhirBaseUrl, refreshDays: config.auth.refreshTokenDays, clock, minorControlAge: config.auth.minorControlAge }),
     clients: new ClientAuthenticator(db, `${config.baseUrl}/auth/token`, clock),
     login: new LoginService(db, box, audit, config.auth, clock, newId),
   };

@@ -63,10 +63,10 @@ export async function createUser(db: Queryable, box: SecretBox, input: UserInput
   }
   if (organization) await mustExist(db, organization, ['Organization'], 'organization');
   const proxyFor = [...(input.proxyFor ?? [])];
-  if (role === 'proxy') {
-    if (proxyFor.length === 0 && input.fhirUser) proxyFor.push(input.fhirUser);
-    for (const link of proxyFor) await mustExist(db, link, ['RelatedPerson'], 'proxyFor');
-  }
+  // A proxy acts for others; a patient may also act for others (a parent with a record of their own).
+  if (role === 'proxy' && proxyFor.length === 0 && input.fhirUser) proxyFor.push(input.fhirUser);
+  if (proxyFor.length > 0 && role !== 'proxy' && role !== 'patient') throw new AccountError('proxyFor is for patient and proxy accounts');
+  for (const link of proxyFor) await mustExist(db, link, ['RelatedPerson'], 'proxyFor');
   const totpSecret = input.totpSecret ?? (requiresSecondFactor(role) ? newTotpSecret() : undefined);
   const user: NewUser = {
     id: randomUUID(), username: input.username, displayName: input.displayName, role, passwordHash: await hashSecret(input.password),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { formatScopes, intersectScopes, onlyContexts, parseScopes, withKnownTypes, type ParsedScopes } from '../access/scopes.js';
 import { fhirDefinitions } from '../fhir/definitions.js';
 import { isRole, requiresSecondFactor, type Role } from '../access/roles.js';
+import { DEFAULT_MINOR_CONTROL_AGE, proxyNarrows } from '../access/minors.js';
 import { parseLocalReference } from '../fhir/references.js';
 import {
   addRevocation, findGrant, findUser, insertGrant, liveUserGrants, insertRefreshToken, redeemCode, refreshTokenGrant, revokeGrant, setRequestGrant,
@@ -36,29 +37,65 @@ export interface AuthorityOptions {
   readonly fhirBaseUrl: string;
   readonly refreshDays: number;
   readonly clock: () => Date;
+  /** From this age a minor controls their record and a proxy's access narrows (access/minors.ts). */
+  readonly minorControlAge?: number;
 }
 
-/** The patients a user's record access covers: their own Patient, or those their RelatedPersons act for. */
-export async function patientsOfUser(db: Queryable, user: UserRow, baseUrl: string, at: Date): Promise<string[]> {
+/** One person a user's record access covers, and how: their own record, or as a proxy (narrowed or not). */
+export interface ActingFor {
+  readonly patient: string;
+  readonly self: boolean;
+  /** The RelatedPerson that makes the user a proxy for this person. */
+  readonly relatedPerson?: string;
+  readonly relationship?: { readonly code?: string; readonly display?: string; readonly text?: string };
+  /** A minor past the control age (access/minors.ts): the proxy keeps the person and their appointments only. */
+  readonly narrowed: boolean;
+}
+
+/**
+ * Whom a user's record access covers: a patient's own Patient, then the persons their RelatedPersons (active,
+ * in period) name — a proxy's, or a patient's who also acts for someone (a parent with a record of their own).
+ */
+export async function actingFor(db: Queryable, user: UserRow, baseUrl: string, at: Date, controlAge = DEFAULT_MINOR_CONTROL_AGE): Promise<ActingFor[]> {
+  if (user.role !== 'patient' && user.role !== 'proxy') return [];
+  const out: ActingFor[] = [];
   if (user.role === 'patient') {
     const ref = user.fhirUser ? parseLocalReference(user.fhirUser, baseUrl) : undefined;
-    return ref?.resourceType === 'Patient' ? [ref.id] : [];
+    if (ref?.resourceType === 'Patient') out.push({ patient: ref.id, self: true, narrowed: false });
   }
-  if (user.role !== 'proxy') return [];
-  const patients: string[] = [];
   for (const link of user.proxyFor) {
     const ref = parseLocalReference(link, baseUrl);
     if (ref?.resourceType !== 'RelatedPerson') continue;
     const row = await readCurrent(db, 'RelatedPerson', ref.id);
     if (!row?.content || row.deleted) continue;
-    const person = JSON.parse(row.content) as { active?: boolean; patient?: { reference?: string }; period?: { start?: string; end?: string } };
+    const person = JSON.parse(row.content) as { active?: boolean; patient?: { reference?: string }; period?: { start?: string; end?: string };
+      relationship?: { text?: string; coding?: { code?: string; display?: string }[] }[] };
     const now = at.getTime();
     if (person.active === false) continue;
     if (person.period?.end && Date.parse(person.period.end) < now) continue;
     const patient = person.patient?.reference ? parseLocalReference(person.patient.reference, baseUrl) : undefined;
-    if (patient?.resourceType === 'Patient') patients.push(patient.id);
+    if (patient?.resourceType !== 'Patient' || out.some((o) => o.patient === patient.id)) continue;
+    const target = await readCurrent(db, 'Patient', patient.id);
+    const birthDate = target?.content ? (JSON.parse(target.content) as { birthDate?: string }).birthDate : undefined;
+    const rel = person.relationship?.[0];
+    const coding = rel?.coding?.[0];
+    out.push({
+      patient: patient.id, self: false, relatedPerson: `RelatedPerson/${ref.id}`, narrowed: proxyNarrows(birthDate, at, controlAge),
+      ...(rel ? { relationship: { ...(coding?.code ? { code: coding.code } : {}), ...(coding?.display ? { display: coding.display } : {}), ...(rel.text ? { text: rel.text } : {}) } } : {}),
+    });
   }
-  return [...new Set(patients)];
+  return out;
+}
+
+/** The patients a user's record access covers: their own Patient, or those their RelatedPersons act for. */
+export async function patientsOfUser(db: Queryable, user: UserRow, baseUrl: string, at: Date, controlAge = DEFAULT_MINOR_CONTROL_AGE): Promise<string[]> {
+  return (await actingFor(db, user, baseUrl, at, controlAge)).map((a) => a.patient);
+}
+
+/** The token claims of whom a user acts for: every patient, and those narrowed. */
+async function patientClaims(db: Queryable, user: UserRow, baseUrl: string, at: Date, controlAge: number): Promise<{ patients: string[]; narrowed: string[] }> {
+  const acting = await actingFor(db, user, baseUrl, at, controlAge);
+  return { patients: acting.map((a) => a.patient), narrowed: acting.filter((a) => a.narrowed).map((a) => a.patient) };
 }
 
 /** What a client asked for, its resource scopes limited to the R4 resource types. */
@@ -73,7 +110,7 @@ export function userScopes(requested: string, client: ClientRow, launchPatient: 
   return scopes;
 }
 
-export function userClaims(user: UserRow, client: ClientRow, scopes: ParsedScopes, patients: readonly string[], launchPatient: string | undefined): AccessClaims {
+export function userClaims(user: UserRow, client: ClientRow, scopes: ParsedScopes, patients: readonly string[], launchPatient: string | undefined, narrowed: readonly string[] = []): AccessClaims {
   if (!isRole(user.role)) throw new OAuthError('access_denied', 'this account has no valid role');
   return {
     sub: user.id, client_id: client.id, scope: formatScopes(scopes), kind: 'user', role: user.role, name: user.displayName,
@@ -81,6 +118,7 @@ export function userClaims(user: UserRow, client: ClientRow, scopes: ParsedScope
     ...(user.organization ? { org: user.organization } : {}),
     ...(user.practitionerRole ? { practitionerRole: user.practitionerRole } : {}),
     ...(patients.length ? { patients } : {}),
+    ...(narrowed.length ? { narrowed } : {}),
     ...(launchPatient ? { patient: launchPatient } : {}),
   };
 }
@@ -94,6 +132,16 @@ export class Authority {
 
   private get now(): Date {
     return this.options.clock();
+  }
+
+  private get controlAge(): number {
+    return this.options.minorControlAge ?? DEFAULT_MINOR_CONTROL_AGE;
+  }
+
+  /** Whom a user acts for (the portal's switch between people, GET /auth/persons). */
+  async actingFor(userId: string): Promise<ActingFor[]> {
+    const user = await findUser(this.db, userId);
+    return user && !user.disabled ? actingFor(this.db, user, this.options.fhirBaseUrl, this.now, this.controlAge) : [];
   }
 
   /** client_credentials: a system acting for itself (SMART Backend Services). */
@@ -133,10 +181,10 @@ export class Authority {
     }
     const user = request.userId ? await findUser(this.db, request.userId) : undefined;
     if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user is not active');
-    const patients = await patientsOfUser(this.db, user, this.options.fhirBaseUrl, this.now);
+    const { patients, narrowed } = await patientClaims(this.db, user, this.options.fhirBaseUrl, this.now, this.controlAge);
     const launchPatient = request.patient;
     const scopes = userScopes(params.scope ?? '', auth.client, launchPatient);
-    const claims = userClaims(user, auth.client, scopes, patients, launchPatient);
+    const claims = userClaims(user, auth.client, scopes, patients, launchPatient, narrowed);
     const grant = await this.newGrant(auth.client, user.id, claims, launchPatient);
     await setRequestGrant(this.db, request.id, grant.id);
     return this.issue(grant, claims, scopes, { nonce: params.nonce, authTime: request.authTime, withRefresh: true });
@@ -158,7 +206,10 @@ export class Authority {
     if (claims.kind === 'user') {
       const user = await findUser(this.db, grant.userId ?? '');
       if (!user || user.disabled) throw new OAuthError('invalid_grant', 'the user is not active');
-      claims = { ...claims, patients: await patientsOfUser(this.db, user, this.options.fhirBaseUrl, this.now) };
+      // Recomputed at each refresh: a link ended, or a minor's control-age birthday, takes effect now.
+      const { patients, narrowed } = await patientClaims(this.db, user, this.options.fhirBaseUrl, this.now, this.controlAge);
+      const { narrowed: _stale, ...rest } = claims;
+      claims = { ...rest, patients, ...(narrowed.length ? { narrowed } : {}) };
     }
     let scopes = parseScopes(grant.scope);
     if (form.scope) {

@@ -63,8 +63,8 @@ export function smartConfiguration(e: Endpoints) {
     // canonical definitions (the CapabilityStatement declares the same).
     operations: [
       { name: 'export', level: 'system', definition: BULK_EXPORT.system },
-      { name: 'export', level: 'Patient', definition: BULK_EXPORT.patient },
-      { name: 'export', level: 'Group', definition: BULK_EXPORT.group },
+      { name: 'patient-export', level: 'Patient', definition: BULK_EXPORT.patient },
+      { name: 'group-export', level: 'Group', definition: BULK_EXPORT.group },
     ],
   };
 }

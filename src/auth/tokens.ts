@@ -23,6 +23,8 @@ export interface AccessClaims {
   readonly org?: string;
   readonly practitionerRole?: string;
   readonly patients?: readonly string[];
+  /** Of `patients`, the minors past the control age, for whom a proxy's access narrows (access/minors.ts). */
+  readonly narrowed?: readonly string[];
   readonly patient?: string;
   readonly platform?: boolean;
   readonly grant?: string;
@@ -152,6 +154,7 @@ function principalOfClaims(claims: AccessClaims & JWTPayload): Principal | undef
     ...(claims.org ? { organization: claims.org } : {}),
     ...(claims.practitionerRole ? { practitionerRole: claims.practitionerRole } : {}),
     patients: [...(claims.patients ?? [])],
+    ...(claims.narrowed?.length ? { narrowed: [...claims.narrowed] } : {}),
     ...(claims.patient ? { launchPatient: claims.patient } : {}),
     scopes: parseScopes(claims.scope),
     platform: claims.platform === true,

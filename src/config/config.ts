@@ -106,6 +106,8 @@ export interface AuthConfig {
   readonly loginMaxFailures: number;
   readonly loginLockMinutes: number;
   readonly breakGlassMinutes: number;
+  /** From this age a minor controls their record: a proxy's access narrows (access/minors.ts). */
+  readonly minorControlAge: number;
   /** `durable`: a read is answered once its audit record is committed; `async`: once it is queued. */
   readonly auditReads: 'durable' | 'async';
 }
@@ -219,6 +221,7 @@ function loadAuthConfig(env: NodeJS.ProcessEnv, demo: boolean): AuthConfig {
     loginMaxFailures: intFrom(env, 'CARNET_LOGIN_MAX_FAILURES', 5, 1, 100),
     loginLockMinutes: intFrom(env, 'CARNET_LOGIN_LOCK_MINUTES', 15, 1, 1440),
     breakGlassMinutes: intFrom(env, 'CARNET_BREAK_GLASS_MINUTES', 240, 5, 1440),
+    minorControlAge: intFrom(env, 'CARNET_MINOR_CONTROL_AGE', 14, 1, 18),
     auditReads: auditReadsFrom(env.CARNET_AUDIT_READS),
   };
 }

@@ -5,6 +5,7 @@ import { DIRECTORY_TYPES, mayBreakGlass, roleClass, roleTypes } from '../access/
 import { typesReached, type Permission } from '../access/scopes.js';
 import { purposeOf } from '../access/policy.js';
 import { contextPatients } from '../access/person-scope.js';
+import { NARROWED_PROXY_TYPES } from '../access/minors.js';
 import { personRecordsArraySql, personsOfSql } from '../storage/sql/person-records.js';
 import { activeGrantPatients } from '../storage/break-glass-store.js';
 
@@ -40,8 +41,13 @@ function typeCondition(principal: Principal, permission: Permission, a: string, 
 function roleCondition(principal: Principal, now: Date, a: string, sql: SqlBuilder): string {
   const directory = () => `(${a}.patient_id IS NULL AND ${a}.resource_type = ANY(${sql.bind(DIRECTORY_TYPES, 'text[]')}))`;
   switch (roleClass(principal.role)) {
-    case 'own-record':
-      return `${a}.patient_id = ANY(${sql.bind(principal.patients, 'text[]')}) OR ${directory()}`;
+    case 'own-record': {
+      // A minor past the control age (access/minors.ts): their proxy keeps the Patient and Appointments only.
+      const narrowed = principal.narrowed?.length
+        ? ` AND NOT (${a}.patient_id = ANY(${sql.bind([...principal.narrowed], 'text[]')}) AND ${a}.resource_type <> ALL(${sql.bind([...NARROWED_PROXY_TYPES], 'text[]')}))`
+        : '';
+      return `(${a}.patient_id = ANY(${sql.bind(principal.patients, 'text[]')})${narrowed}) OR ${directory()}`;
+    }
     case 'no-patient-data':
       return principal.role === 'privacy-officer' ? `${directory()} OR (${a}.resource_type = 'Consent' AND ${a}.patient_id IS NOT NULL)` : directory();
     case 'system':

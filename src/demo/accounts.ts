@@ -7,7 +7,7 @@ import { findClient, findUserByName } from '../storage/auth-store.js';
 import { withRetries } from '../storage/database.js';
 import { firstPatientId } from '../storage/resource-store.js';
 import { otpauthUri, totp } from '../auth/totp.js';
-import { CARNET_LICENCE_CMQ, CARNET_LICENCE_OIIQ, CARNET_LICENCE_OPQ, ORGANIZATION_TYPE, PRACTITIONER_ROLE, V3_ROLE_CODE } from '../fhir/code-systems.js';
+import { CARNET_LICENCE_CMQ, CARNET_LICENCE_OIIQ, CARNET_LICENCE_OPQ, CVX, LOINC, OBS_CATEGORY, ORGANIZATION_TYPE, PRACTITIONER_ROLE, UCUM, V3_ROLE_CODE } from '../fhir/code-systems.js';
 
 /**
  * Demo accounts (demo mode only, never with CARNET_DEMO=off): one per role, a demo system client and a
@@ -29,6 +29,8 @@ export interface DemoAccount {
 }
 
 export const DEMO_PASSWORD = (role: string) => `demo-${role}-carnet`;
+/** Each demo login's password: by role, and the parent's her own (she is a patient too). */
+const passwordOf = (a: { username: string; role: string }) => DEMO_PASSWORD(a.username === 'parent' ? 'parent' : a.role);
 
 function directory(patientId: string): Resource[] {
   const licence = (system: string, value: string) => [{ system, value }];
@@ -48,9 +50,50 @@ function directory(patientId: string): Resource[] {
   ] as Resource[];
 }
 
+/**
+ * A demo family for the portal's switch between people: a parent with a record of her own who acts for her
+ * two children, one under the control age and one past it (whose record narrows for her: access/minors.ts).
+ * Ages are relative to the day the demo is seeded.
+ */
+export const DEMO_FAMILY = { parent: 'demo-parent', child: 'demo-child', teen: 'demo-teen' } as const;
+
+function family(now: Date): Resource[] {
+  const born = (years: number, days: number) => new Date(Date.UTC(now.getUTCFullYear() - years, now.getUTCMonth(), now.getUTCDate()) - days * 86_400_000).toISOString().slice(0, 10);
+  const patient = (id: string, given: string, gender: string, birthDate: string) => ({
+    resourceType: 'Patient', id, active: true, name: [{ use: 'official', family: 'Demers', given: [given] }], gender, birthDate,
+    address: [{ use: 'home', line: ['1200 rue Rachel Est'], city: 'Montréal', state: 'QC', postalCode: 'H2J 2J7', country: 'CA' }],
+    managingOrganization: { reference: DEMO_ORGANIZATION },
+  });
+  const mother = (id: string, child: string) => ({
+    resourceType: 'RelatedPerson', id, active: true, patient: { reference: `Patient/${child}` }, name: [{ use: 'official', family: 'Demers', given: ['Sophie'] }],
+    relationship: [{ coding: [{ system: V3_ROLE_CODE, code: 'MTH', display: 'mother' }], text: 'Mère' }],
+  });
+  const day = (offset: number) => new Date(now.getTime() - offset * 86_400_000).toISOString();
+  const lab = (id: string, subject: string, code: string, display: string, value: number, unit: string, low: number, high: number, offset: number) => ({
+    resourceType: 'Observation', id, status: 'final', subject: { reference: `Patient/${subject}` },
+    category: [{ coding: [{ system: OBS_CATEGORY, code: 'laboratory' }] }], code: { coding: [{ system: LOINC, code, display }], text: display },
+    effectiveDateTime: day(offset), performer: [{ reference: DEMO_ORGANIZATION, display: 'Clinique démo Saint-Laurent' }],
+    valueQuantity: { value, unit, system: UCUM, code: unit }, referenceRange: [{ low: { value: low, unit, system: UCUM, code: unit }, high: { value: high, unit, system: UCUM, code: unit } }],
+  });
+  return [
+    patient(DEMO_FAMILY.parent, 'Sophie', 'female', born(41, 120)),
+    patient(DEMO_FAMILY.child, 'Léa', 'female', born(9, 30)),
+    patient(DEMO_FAMILY.teen, 'Noah', 'male', born(15, 60)),
+    mother('demo-parent-of-child', DEMO_FAMILY.child),
+    mother('demo-parent-of-teen', DEMO_FAMILY.teen),
+    lab('demo-parent-hb', DEMO_FAMILY.parent, '718-7', 'Hémoglobine', 128, 'g/L', 120, 160, 20),
+    lab('demo-child-hb', DEMO_FAMILY.child, '718-7', 'Hémoglobine', 118, 'g/L', 115, 155, 40),
+    lab('demo-teen-ferritin', DEMO_FAMILY.teen, '2276-4', 'Ferritine', 18, 'ug/L', 20, 200, 10),
+    { resourceType: 'Immunization', id: 'demo-child-mmr', status: 'completed', patient: { reference: `Patient/${DEMO_FAMILY.child}` },
+      vaccineCode: { coding: [{ system: CVX, code: '03', display: 'RRO (rougeole, rubéole, oreillons)' }], text: 'RRO (rougeole, rubéole, oreillons)' },
+      occurrenceDateTime: day(400), lotNumber: 'RRO-2025-17', performer: [{ actor: { reference: DEMO_ORGANIZATION, display: 'Clinique démo Saint-Laurent' } }] },
+  ] as Resource[];
+}
+
 const ACCOUNTS = (patientId: string) => [
   { username: 'patient', role: 'patient', displayName: 'Patient démo', fhirUser: `Patient/${patientId}` },
   { username: 'proxy', role: 'proxy', displayName: 'Claude Proxy', fhirUser: 'RelatedPerson/demo-proxy' },
+  { username: 'parent', role: 'patient', displayName: 'Sophie Demers', fhirUser: `Patient/${DEMO_FAMILY.parent}`, proxyFor: ['RelatedPerson/demo-parent-of-child', 'RelatedPerson/demo-parent-of-teen'] },
   { username: 'medecin', role: 'physician', displayName: 'Dre Marie Tremblay', fhirUser: 'Practitioner/demo-physician', practitionerRole: 'PractitionerRole/demo-physician-role' },
   { username: 'infirmiere', role: 'nurse', displayName: 'Julie Roy', fhirUser: 'Practitioner/demo-nurse', practitionerRole: 'PractitionerRole/demo-nurse-role' },
   { username: 'pharmacien', role: 'pharmacist', displayName: 'Marc Gagnon', fhirUser: 'Practitioner/demo-pharmacist', practitionerRole: 'PractitionerRole/demo-pharmacist-role' },
@@ -72,10 +115,10 @@ export async function seedDemoAccounts(carnet: Carnet): Promise<DemoAccount[] | 
   const accounts = ACCOUNTS(patientId);
   const now = carnet.ctx.clock();
   if (!(await findUserByName(carnet.db, 'patient'))) {
-    const resources = directory(patientId);
+    const resources = [...directory(patientId), ...family(now)];
     await withRetries(carnet.db, (tx) => executeWrites(tx, carnet.ctx, resources.map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id as string, resource })), { transaction: true }));
     for (const account of accounts) {
-      await createUser(carnet.db, carnet.auth.box, { ...account, password: DEMO_PASSWORD(account.role), totpSecret: DEMO_TOTP_SECRET }, now);
+      await createUser(carnet.db, carnet.auth.box, { ...account, password: passwordOf(account), totpSecret: DEMO_TOTP_SECRET }, now);
     }
   }
   if (!(await findClient(carnet.db, 'demo-system'))) {
@@ -85,14 +128,14 @@ export async function seedDemoAccounts(carnet: Carnet): Promise<DemoAccount[] | 
       scope: 'openid fhirUser profile offline_access launch/patient patient/*.cruds user/*.cruds',
     }, now);
   }
-  return accounts.map((a) => ({ username: a.username, password: DEMO_PASSWORD(a.role), role: a.role, who: a.fhirUser ?? '', totp: WITH_TOTP.has(a.role) }));
+  return accounts.map((a) => ({ username: a.username, password: passwordOf(a), role: a.role, who: a.fhirUser ?? '', totp: WITH_TOTP.has(a.role) }));
 }
 
 const WITH_TOTP = new Set(['physician', 'nurse', 'pharmacist', 'admin', 'privacy-officer']);
 
 /** What the landing page shows in demo mode: each demo login, its role and whether it needs the demo second factor. */
 export function demoLogins(): { username: string; password: string; role: string; totp: boolean }[] {
-  return ACCOUNTS('').map((a) => ({ username: a.username, password: DEMO_PASSWORD(a.role), role: a.role, totp: WITH_TOTP.has(a.role) }));
+  return ACCOUNTS('').map((a) => ({ username: a.username, password: passwordOf(a), role: a.role, totp: WITH_TOTP.has(a.role) }));
 }
 
 /**

@@ -10,6 +10,7 @@ import { challenge } from './auth-hook.js';
 import { publishedKeys } from '../documents/health-cards/issuer-key.js';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+const PLAIN_JSON = 'application/json; charset=utf-8';
 
 const JSON_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json'];
 
@@ -39,19 +40,29 @@ export function toFhirRequest(request: FastifyRequest, path: string, query: URLS
     ifModifiedSince: h('if-modified-since'),
     prefer: h('prefer'),
     contentType: h('content-type'),
+    accept: h('accept'),
     acceptLanguage: h('accept-language'),
   }).filter(([, v]) => v !== undefined);
   return { method: request.method, path, query, headers: Object.fromEntries(entries), body: request.body, access };
 }
 
-export function sendFhir(reply: FastifyReply, response: FhirResponse): FastifyReply {
+/**
+ * A client that accepts `application/json` and not `application/fhir+json` (what bulk clients send when they
+ * poll) gets the same JSON under the media type it named.
+ */
+function plainJson(request: FastifyRequest): boolean {
+  const accept = header(request, 'accept') ?? '';
+  return /(^|,)\s*application\/json\s*(;|,|$)/i.test(accept) && !/application\/fhir\+json/i.test(accept);
+}
+
+export function sendFhir(reply: FastifyReply, response: FhirResponse, json = FHIR_JSON): FastifyReply {
   reply.code(response.status);
   if (response.status === 401) reply.header('www-authenticate', challenge(401, 'invalid_token'));
   if (response.status === 403) reply.header('www-authenticate', challenge(403, 'insufficient_scope'));
   for (const [name, value] of Object.entries(response.headers ?? {})) reply.header(name, value);
   if (response.body === undefined) return reply.send();
   // A handler may name another JSON media type (the bulk export manifest is application/json).
-  if (!response.headers?.['content-type']) reply.type(FHIR_JSON);
+  if (!response.headers?.['content-type']) reply.type(json);
   // Decimals of stored resources inside a composed answer (history, transaction-response) as written.
   return reply.send(typeof response.body === 'string' ? response.body : stringifyJson(response.body, writtenNumbers(response.body)));
 }
@@ -106,7 +117,7 @@ export async function fhirPlugin(app: FastifyInstance, options: { ctx: FhirConte
     if (['POST', 'PUT', 'PATCH'].includes(request.method) && request.body === undefined && !request.headers['content-type']) {
       return sendFhir(reply, errorResponse(errors.coded('missing-body', 'The request has no body; a FHIR resource is expected')));
     }
-    return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), requestContext(ctx, reply)));
+    return sendFhir(reply, await handleFhirRequest(toFhirRequest(request, path, url.searchParams), requestContext(ctx, reply)), plainJson(request) ? PLAIN_JSON : FHIR_JSON);
   };
   // The SMART Health Cards issuer's public keys (the card's `iss` + /.well-known/jwks.json): the signing one, and retired ones until their date.
   app.get('/.well-known/jwks.json', { config: { access: 'public' as const } }, async (_request, reply) =>

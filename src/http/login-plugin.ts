@@ -90,8 +90,12 @@ export async function loginPlugin(app: FastifyInstance, options: { auth: AuthSer
     const wantsPatient = parseScopes(pending.params.scope).other.has('launch/patient') || /(^|\s)patient\//.test(pending.params.scope ?? '');
     let patient = pending.patient;
     if (wantsPatient && !patient && (user.role === 'patient' || user.role === 'proxy')) {
-      const patients = await patientsOfUser(database, user, auth.fhirBaseUrl, auth.clock());
+      const patients = await patientsOfUser(database, user, auth.fhirBaseUrl, auth.clock(), auth.config.minorControlAge);
+      // An app that knows whom the person wants (the portal's switch between people) names them:
+      // `patient_hint`, honoured only when it is one of the persons this user may act for.
+      const hint = pending.params.patient_hint;
       if (patients.length === 1) patient = patients[0];
+      else if (hint && patients.includes(hint)) patient = hint;
       else if (patients.length > 1) {
         if (form.patient && patients.includes(form.patient)) patient = form.patient;
         else {
@@ -159,7 +163,7 @@ export async function loginPlugin(app: FastifyInstance, options: { auth: AuthSer
       return fail(lang === 'fr' ? 'Adresse de retour non enregistrée pour cette application.' : 'The redirect URI is not registered for this application.');
     }
     const pendingParams: Record<string, string> = {};
-    for (const key of ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'aud']) {
+    for (const key of ['response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'code_challenge', 'code_challenge_method', 'nonce', 'aud', 'patient_hint']) {
       if (q[key] !== undefined) pendingParams[key] = q[key] as string;
     }
     const bounce = (error: string, description: string) => {

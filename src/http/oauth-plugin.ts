@@ -2,6 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { openidConfiguration, smartConfiguration } from '../auth/discovery.js';
 import { OAuthError } from '../auth/errors.js';
 import type { AuthServices } from '../auth/services.js';
+import { controlDay } from '../access/minors.js';
+import { readCurrent } from '../storage/resource-store.js';
 
 /**
  * The OAuth 2.0 / OpenID Connect endpoints that machines call: discovery, JWKS, token (authorization_code,
@@ -133,6 +135,27 @@ export async function oauthPlugin(app: FastifyInstance, options: { auth: AuthSer
       id: g.id, client: { id: g.clientId, name: g.clientName, firstParty: g.trusted }, scope: g.scope, createdAt: g.createdAt, expiresAt: g.expiresAt,
       ...(g.patient ? { patient: `Patient/${g.patient}` } : {}), current: g.id === p.grantId,
     })) });
+  });
+  // Whom the person acts for (the portal's switch between people; docs/security.md): themselves and those
+  // their RelatedPersons name, each with the relationship and whether access is narrowed (a minor past the
+  // control age, access/minors.ts). Names and birth dates are the FHIR API's to give: the token may not reach
+  // them, so they are returned here from the persons' Patient resources (name and birth date only).
+  app.get('/auth/persons', ownGrants, async (request, reply) => {
+    const p = request.principal as NonNullable<typeof request.principal>;
+    const acting = await auth.authority.actingFor(p.subject);
+    const persons = await Promise.all(acting.map(async (a) => {
+      const row = await readCurrent(auth.db, 'Patient', a.patient);
+      const patient = row?.content && !row.deleted ? (JSON.parse(row.content) as { name?: { use?: string; text?: string; given?: string[]; family?: string }[]; birthDate?: string }) : {};
+      const name = patient.name?.find((n) => n.use === 'official') ?? patient.name?.[0];
+      const text = name?.text ?? [...(name?.given ?? []), name?.family].filter(Boolean).join(' ');
+      const since = a.narrowed && patient.birthDate ? controlDay(patient.birthDate, auth.config.minorControlAge) : undefined;
+      return {
+        patient: `Patient/${a.patient}`, self: a.self, ...(text ? { name: text } : {}), ...(patient.birthDate ? { birthDate: patient.birthDate } : {}),
+        ...(a.relationship ? { relationship: a.relationship } : {}), access: a.narrowed ? 'narrowed' : 'full', ...(since ? { narrowedSince: since } : {}),
+        current: p.launchPatient === a.patient,
+      };
+    }));
+    return reply.header('cache-control', 'no-store').send({ controlAge: auth.config.minorControlAge, persons });
   });
   app.post<{ Params: { id: string } }>('/auth/grants/:id/revoke', ownGrants, async (request, reply) => {
     const p = request.principal as NonNullable<typeof request.principal>;

@@ -1,5 +1,6 @@
 import type { Principal } from '../access/principal.js';
 import { roleClass } from '../access/roles.js';
+import { asProxy } from '../access/policy.js';
 import { reachOf } from '../access/scopes.js';
 
 /**
@@ -12,7 +13,7 @@ import { reachOf } from '../access/scopes.js';
  *   - platform clients and Carnet's own calls everywhere.
  */
 export type Booker =
-  | { readonly kind: 'patient'; readonly patients: readonly string[]; readonly proxy: boolean }
+  | { readonly kind: 'patient'; readonly patients: readonly string[]; readonly proxy: boolean; /** Of `patients`, the booker's own records (a parent also books for themselves). */ readonly self?: readonly string[] }
   | { readonly kind: 'staff'; readonly organization: string | undefined; readonly everywhere: boolean };
 
 export type BookingAction = 'find' | 'write';
@@ -24,7 +25,10 @@ export function bookerOf(principal: Principal | undefined, action: BookingAction
   if (!needed) return action === 'find' ? 'no granted scope allows searching Slot' : 'no granted scope allows writing Appointment';
   if (principal.platform) return { kind: 'staff', organization: undefined, everywhere: true };
   const cls = roleClass(principal.role);
-  if (cls === 'own-record') return { kind: 'patient', patients: principal.patients, proxy: principal.role === 'proxy' };
+  if (cls === 'own-record') {
+    const self = principal.patients.filter((p) => !asProxy(principal, p));
+    return { kind: 'patient', patients: principal.patients, proxy: self.length < principal.patients.length, self };
+  }
   if (principal.role === 'physician' || principal.role === 'nurse' || principal.role === 'admin' || (principal.kind === 'client' && principal.role === 'system')) {
     if (!principal.organization) return 'clinic staff act for an organisation: this account names none';
     return { kind: 'staff', organization: principal.organization, everywhere: false };
@@ -63,4 +67,9 @@ export function isStaff(booker: Booker): boolean {
 export function mayFindIn(booker: Booker, clinics: readonly string[], publicBooking: boolean): boolean {
   if (booker.kind === 'patient') return publicBooking;
   return booker.everywhere || (booker.organization !== undefined && clinics.includes(booker.organization)) || publicBooking;
+}
+
+/** Whether a patient-side booker acts on this person's appointment for someone else (the audit says `proxy for`). */
+export function booksAsProxy(booker: Booker, patientId: string): boolean {
+  return booker.kind === 'patient' && (booker.self ? !booker.self.includes(patientId) : booker.proxy);
 }

@@ -4,7 +4,7 @@ import { errors, FhirError } from '../fhir/outcomes.js';
 import { lockCriteria } from '../storage/resource-store.js';
 import type { WriteOp } from '../fhir/write/operations.js';
 import { ruleOpenings, ruleSlotParts } from './availability.js';
-import { bookingRefusal as accessRefusal, isStaff, type Booker } from './access.js';
+import { bookingRefusal as accessRefusal, booksAsProxy, isStaff, type Booker } from './access.js';
 import { currentContents, liveAppointmentsOf } from './claim-store.js';
 import { CLAIMING_STATUSES, HOLD_EXPIRES_URL, OVERBOOKED_URL, referencedIds } from './claims.js';
 import { bookingRefusal as ruleRefusal, cancelRefusal, clinicRulesOf, type ClinicRules } from './clinic-rules.js';
@@ -159,7 +159,7 @@ export async function planBooking(tx: Queryable, input: BookInput): Promise<Plan
     ? { kind: 'update', resourceType: 'Appointment', id: appointment.id as string, resource: appointment }
     : { kind: 'update', resourceType: 'Appointment', id: appointment.id as string, resource: appointment });
   const reason = input.override ? 'clinic staff override: double booking on purpose'
-    : booker.kind === 'patient' ? (booker.proxy ? `proxy for Patient/${patientId}` : 'the patient books for themselves')
+    : booker.kind === 'patient' ? (booksAsProxy(booker, patientId) ? `proxy for Patient/${patientId}` : 'the patient books for themselves')
       : 'clinic staff book in their clinic\'s schedule';
   return { ops, appointment, reason };
 }

@@ -35,6 +35,8 @@ const principalArb: fc.Arbitrary<Principal> = fc.record({
   org: fc.option(fc.constantFrom(...ORGS), { nil: undefined }),
   person: fc.option(fc.constantFrom(...PEOPLE), { nil: undefined }),
   patients: fc.subarray(PATIENTS),
+  // Minors past the control age (access/minors.ts): their proxy keeps Patient and Appointment only.
+  narrowed: fc.subarray(PATIENTS),
   launch: fc.option(fc.constantFrom(...PATIENTS), { nil: undefined }),
   scopes: fc.subarray(SCOPES, { minLength: 1, maxLength: 3 }),
   platform: fc.boolean(),
@@ -42,7 +44,8 @@ const principalArb: fc.Arbitrary<Principal> = fc.record({
 }).map((g) => ({
   kind: g.role === 'system' ? 'client' : 'user', subject: g.subject, clientId: 'c', role: g.role as Role, display: 'x',
   ...(g.person ? { fhirUser: g.person } : {}), ...(g.org ? { organization: g.org } : {}),
-  patients: g.patients, ...(g.launch ? { launchPatient: g.launch } : {}), scopes: parseScopes(g.scopes.join(' ')),
+  patients: g.patients, ...(g.narrowed.length && (g.role === 'patient' || g.role === 'proxy') ? { narrowed: g.narrowed.filter((n) => g.patients.includes(n)) } : {}),
+  ...(g.launch ? { launchPatient: g.launch } : {}), scopes: parseScopes(g.scopes.join(' ')),
   platform: g.role === 'system' && g.platform, tokenId: 't',
 }) as Principal);
 
@@ -72,7 +75,7 @@ function reference(p: Principal, r: ResourceFacts, rules: readonly ConsentRule[]
     if (['patient', 'proxy', 'researcher', 'admin', 'privacy-officer'].includes(p.role)) return false;
     return p.platform || (r.authorOrg !== null && ids.includes(r.authorOrg));
   }
-  if (p.role === 'patient' || p.role === 'proxy') return p.patients.includes(r.patientId);
+  if (p.role === 'patient' || p.role === 'proxy') return p.patients.includes(r.patientId) && (!p.narrowed?.includes(r.patientId) || ['Patient', 'Appointment'].includes(r.type));
   if (p.role === 'privacy-officer') return r.type === 'Consent';
   if (p.role === 'researcher' || p.role === 'admin') return false;
   if (p.role === 'system' && p.platform) return true;

@@ -138,7 +138,7 @@ describe('bulk data export', () => {
     const typed = await exportOf('/fhir/$export?_type=Patient&_elements=id,gender');
     assert.deepEqual(typed.manifest.output.map((o) => o.type), ['Patient']);
     const patients = await everything(typed.manifest);
-    assert.ok(patients.every((p) => p.gender === 'female' && p.name === undefined && (p.meta as { tag: { code: string }[] }).tag.some((c) => c.code === 'SUBSETTED')));
+    assert.ok(patients.every((p) => p.gender === 'female' && p.name === undefined && (p.meta as { tag: { code: string }[] }).tag.some((c) => c.code === 'SUBSETTED' && !('display' in c))));
     const filtered = await exportOf(`/fhir/$export?_type=Observation&_typeFilter=${encodeURIComponent('Observation?category=laboratory')}`);
     const labs = await everything(filtered.manifest);
     assert.deepEqual(labs.map((o) => o.id).sort(), ['p1-o1', 'p2-o1', 'p3-o1']);
@@ -186,6 +186,10 @@ describe('bulk data export', () => {
     };
     await expect('/fhir/$export', 400, { prefer: '' });
     await expect('/fhir/$export', 406, { accept: 'application/xml' });
+    // The kick-off's Accept is required and must name application/fhir+json (Bulk Data 2.0 allows refusing both).
+    await expect('/fhir/$export', 400, { accept: '' });
+    await expect('/fhir/$export', 406, { accept: 'application/json' });
+    await expect(`/fhir/$export?_typeFilter=${encodeURIComponent('Observation?category=laboratory,Patient?nonsense=1')}`, 400);
     await expect('/fhir/$export?_type=Nonsense', 400);
     await expect('/fhir/$export?_outputFormat=text/csv', 400);
     await expect(`/fhir/$export?_since=${new Date(now.getTime() + 86_400_000).toISOString()}`, 400);
@@ -202,6 +206,38 @@ describe('bulk data export', () => {
     assert.equal(lenient.manifest.error.length, 1);
     const [outcome] = await download(lenient.manifest.error[0]?.url as string);
     assert.equal(outcome?.resourceType, 'OperationOutcome');
+    // handling=lenient and a _typeFilter Carnet cannot run: that type is exported unfiltered (a superset), and said so.
+    const unfiltered = await exportOf(`/fhir/$export?_type=Patient,Observation&_typeFilter=${encodeURIComponent('Patient?status=active')}&_typeFilter=${encodeURIComponent('Observation?category=laboratory')}`,
+      { headers: { prefer: 'respond-async, handling=lenient' } });
+    const rows = await everything(unfiltered.manifest);
+    assert.deepEqual(rows.filter((r) => r.resourceType === 'Patient').map((r) => r.id).sort(), ['p1', 'p2', 'p3', 'p9']);
+    assert.deepEqual(rows.filter((r) => r.resourceType === 'Observation').map((r) => r.id).sort(), ['p1-o1', 'p2-o1', 'p3-o1']);
+    const [note] = await download(unfiltered.manifest.error[0]?.url as string);
+    assert.match(JSON.stringify(note), /_typeFilter Patient\?status=active/);
+    // A _type at the Patient level mixing compartment types with others: the others are left out and reported.
+    const mixed = await exportOf('/fhir/Patient/$export?_type=Patient,Organization');
+    assert.deepEqual([...new Set(mixed.manifest.output.map((o) => o.type))], ['Patient']);
+    assert.equal(mixed.manifest.error.length, 1);
+  });
+
+  test('patient= names exactly the records exported, not the other records of their person', async () => {
+    // p1 and p3 are records of one person (as the MPI would link them).
+    await t.carnet.db.query("INSERT INTO mpi_person (person_id, enterprise_id, active, created_at) VALUES ('per-13', 'E-13', true, now())");
+    for (const p of ['p1', 'p3']) {
+      await t.carnet.db.query("INSERT INTO mpi_record (patient_id, person_id, assurance, matchable, features, updated_at) VALUES ($1, 'per-13', 'manual', true, '{}', now())", [p]);
+    }
+    try {
+      const body = { resourceType: 'Parameters', parameter: [{ name: 'patient', valueReference: { reference: 'Patient/p1' } }] };
+      const one = await everything((await exportOf('/fhir/Patient/$export', { body })).manifest);
+      assert.deepEqual(one.filter((r) => r.resourceType === 'Patient').map((r) => r.id), ['p1']);
+      assert.ok(one.some((r) => r.id === 'p1-o1') && !one.some((r) => JSON.stringify(r).includes('p3')), 'nothing of the other record');
+      // A Group's member stands for every record of the person.
+      const group = await everything((await exportOf('/fhir/Group/cohort/$export?_type=Patient')).manifest);
+      assert.deepEqual(group.map((r) => r.id).sort(), ['p1', 'p2', 'p3']);
+    } finally {
+      await t.carnet.db.query("DELETE FROM mpi_record WHERE person_id = 'per-13'");
+      await t.carnet.db.query("DELETE FROM mpi_person WHERE person_id = 'per-13'");
+    }
   });
 
   test('a user token may not export', async () => {
@@ -211,9 +247,10 @@ describe('bulk data export', () => {
     const ops = capability.body.rest[0].operation as { name: string; definition: string }[];
     assert.ok(ops.some((o) => o.name === 'export' && o.definition === 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export'));
     const patient = (capability.body.rest[0].resource as { type: string; operation: { name: string; definition: string }[] }[]).find((x) => x.type === 'Patient');
-    assert.ok(patient?.operation.some((o) => o.definition === 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export'));
+    // Named as in the Bulk Data IG's own CapabilityStatement (what bdt and bulk clients look for).
+    assert.ok(patient?.operation.some((o) => o.name === 'patient-export' && o.definition === 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export'));
     const group = (capability.body.rest[0].resource as { type: string; operation: { name: string; definition: string }[] }[]).find((x) => x.type === 'Group');
-    assert.ok(group?.operation.some((o) => o.definition === 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export'));
+    assert.ok(group?.operation.some((o) => o.name === 'group-export' && o.definition === 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export'));
     const smart = await t.request('GET', '/fhir/.well-known/smart-configuration', { token: null });
     assert.ok(smart.body.operations.some((o: { definition: string }) => o.definition.endsWith('/group-export')));
   });
@@ -227,7 +264,11 @@ describe('bulk data export', () => {
     const id = first.split('/').pop() as string;
     const cancelled = await t.request('DELETE', first);
     assert.equal(cancelled.status, 202, cancelled.text);
-    assert.equal((await t.request('GET', first)).status, 404);
+    const gone = await t.request('GET', first, { headers: { accept: 'application/json' } });
+    assert.equal(gone.status, 404);
+    // Polled with Accept: application/json (as the spec tells clients), errors come as that media type.
+    assert.match(String(gone.headers['content-type']), /^application\/json/);
+    assert.equal(gone.body?.resourceType, 'OperationOutcome');
     assert.equal((await t.request('DELETE', first)).status, 404);
     await t.carnet.background.runOnce();
     assert.ok(!existsSync(join(dir, id)), 'a cancelled export leaves no files');

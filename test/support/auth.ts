@@ -56,6 +56,8 @@ export interface CodeFlow {
   /** A confidential client's secret: the code is redeemed with client_secret_basic. */
   readonly clientSecret?: string;
   readonly patient?: string;
+  /** More authorization request parameters (e.g. `patient_hint`). */
+  readonly extra?: Record<string, string>;
   /** Deny at the approval screen. */
   readonly deny?: boolean;
   readonly clock?: () => Date;
@@ -82,7 +84,7 @@ export async function codeFlow(t: TestCarnet, flow: CodeFlow): Promise<FlowResul
   const pages: string[] = [];
   const q = new URLSearchParams({
     response_type: 'code', client_id: clientId, redirect_uri: REDIRECT, scope: flow.scope, state: 'st-123', aud: t.base,
-    code_challenge: challenge, code_challenge_method: 'S256', nonce: 'n-1',
+    code_challenge: challenge, code_challenge_method: 'S256', nonce: 'n-1', ...(flow.extra ?? {}),
   });
   let response = await server.inject({ method: 'GET', url: `/auth/authorize?${q}` });
   jar.take(response);

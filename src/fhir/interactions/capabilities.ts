@@ -6,6 +6,7 @@ import type { Handler, Route } from '../router/types.js';
 import { CARNET_VERSION } from '../../version.js';
 import { TOPICS } from '../../subscriptions/topics.js';
 import { RESTFUL_SECURITY_SERVICE } from '../../fhir/code-systems.js';
+import { BULK_EXPORT } from '../../research/export/definitions.js';
 import { AUDIT_EVENT_PARAMS } from '../operations/audit-event-query.js';
 
 /** The channels a Subscription may use (R4 has no element for them: said in the resource's documentation). */
@@ -138,12 +139,15 @@ export function buildCapabilityStatement(routes: readonly Route[], fhirBaseUrl: 
   };
 }
 
+/** Operations the Bulk Data IG's CapabilityStatement declares under another name than the one in the URL (`$export`). */
+const DECLARED_NAMES: Readonly<Record<string, string>> = { [BULK_EXPORT.patient]: 'patient-export', [BULK_EXPORT.group]: 'group-export' };
+
 /** Operations routed for one resource type only (`Patient/$match`…), or at the system level (`$`). */
 function operationsOf(routes: readonly Route[], type: string): { name: string; definition: string }[] {
   const matching = routes.filter((r) => r.operation && (type === '$' ? r.pattern[0]?.startsWith('$') : r.pattern[0] === type));
   const definitions = new Map(matching.map((r) => [r.operation as string, r.definition]));
   return [...definitions].map(([name, definition]) => ({
-    name,
+    name: (definition && DECLARED_NAMES[definition]) ?? name,
     definition: definition ?? (['match', 'merge'].includes(name) ? `http://hl7.org/fhir/OperationDefinition/Patient-${name}` : `urn:carnet:operation:${name}`),
   }));
 }

@@ -5,7 +5,7 @@ import type { Handler } from '../router/types.js';
 import { searchAudit } from '../../storage/audit-store.js';
 import type { Queryable } from '../../storage/database.js';
 import type { Principal } from '../../access/principal.js';
-import { contextPatients } from '../../access/person-scope.js';
+import { contextPatients, narrowedFor } from '../../access/person-scope.js';
 import { linkedPatientIds } from '../../mpi/store/link-store.js';
 
 /**
@@ -32,7 +32,8 @@ function mayReadLog(principal: Principal | undefined, patientId: string): string
   const reach = reachOf(principal.scopes, 'Patient', 'r');
   if (!reach) return 'no granted scope reads Patient';
   const own = reach === 'patient' ? contextPatients(principal) : principal.patients;
-  return own.includes(patientId) ? undefined : 'A patient or proxy reads the access log of their own records only';
+  if (!own.includes(patientId)) return 'A patient or proxy reads the access log of their own records only';
+  return narrowedFor(principal, patientId) ? 'From the control age a minor controls their record: their access log is theirs' : undefined;
 }
 
 /** A page of audit records as a searchset Bundle (stored JSON served as is). */

@@ -1,6 +1,6 @@
 import type { Appointment } from '@medplum/fhirtypes';
 import { withRetries } from '../../storage/database.js';
-import { isStaff } from '../../scheduling/access.js';
+import { booksAsProxy, isStaff } from '../../scheduling/access.js';
 import { cancellationReason, checkChange, planBooking, planCancel, resolveSlot } from '../../scheduling/booking.js';
 import { referencedIds } from '../../scheduling/claims.js';
 import { errors } from '../outcomes.js';
@@ -21,9 +21,9 @@ export const appointmentCancel: Handler = async ({ request, ctx, params }) => {
   return withRetries(ctx.db, async (tx) => {
     const appointment = await readAppointment(tx, params.id as string);
     if (!appointment) throw errors.notFound(`Appointment/${params.id} does not exist`);
-    const { view } = await checkChange(tx, booker, appointment);
+    const { view, patientId } = await checkChange(tx, booker, appointment);
     const ops = await planCancel(tx, { booker, appointment, view, now: ctx.clock(), reason: cancellationReason(booker, reason) });
-    const why = booker.kind === 'patient' ? (booker.proxy ? 'proxy cancels for the person they act for' : 'the patient cancels their own appointment') : 'clinic staff cancel in their clinic';
+    const why = booker.kind === 'patient' ? (booksAsProxy(booker, patientId) ? 'proxy cancels for the person they act for' : 'the patient cancels their own appointment') : 'clinic staff cancel in their clinic';
     return commit(tx, ctx, request, 'cancel', ops, appointment, why, 200);
   });
 };

@@ -6,7 +6,7 @@ import { visibleCurrent } from '../../storage/resource-store.js';
 import { errorResponse, errors, FhirError, informational } from '../outcomes.js';
 import { parseSearch } from '../search/parse/request.js';
 import type { FhirResponse, Handler, HandlerInput } from '../router/types.js';
-import { parseKickOff, type ExportLevel } from '../../research/export/params.js';
+import { lenientOf, parseKickOff, type ExportLevel } from '../../research/export/params.js';
 import { exportableTypes } from '../../research/export/scan.js';
 import { manifestOf, progressOf } from '../../research/export/manifest.js';
 import { activeExports, insertExport, markCancelled, readExport, readFiles, setExportJob, type StoredPrincipal } from '../../research/export/store.js';
@@ -64,6 +64,30 @@ async function groupVisible(input: HandlerInput, principal: Principal, id: strin
   return (await visibleCurrent(input.reader, 'Group', [id], readVisibility(principal, input.ctx.clock(), 'r'))).length > 0;
 }
 
+/**
+ * The `_typeFilter` queries Carnet can run: each is parsed now (400 for a search Carnet does not support).
+ * Under `Prefer: handling=lenient` a type with an unsupported query is exported unfiltered instead — a superset
+ * of what was asked, never less (its queries are ORed) — and the manifest's error file says so.
+ */
+function supportedFilters(params: ExportParams, lenient: boolean, baseUrl: string): ExportParams {
+  const kept: Record<string, readonly string[]> = {};
+  const ignored = [...params.ignored];
+  for (const [type, queries] of Object.entries(params.typeFilters)) {
+    const failure = queries.map((query) => {
+      try {
+        parseSearch(type, new URLSearchParams(query), { baseUrl });
+        return undefined;
+      } catch (error) {
+        if (!lenient || !(error instanceof FhirError)) throw error;
+        return `_typeFilter ${type}?${query}: ${error.message}; every ${type} is exported unfiltered`;
+      }
+    }).find(Boolean);
+    if (failure) ignored.push(failure);
+    else kept[type] = queries;
+  }
+  return { ...params, typeFilters: kept, ignored };
+}
+
 function statusUrl(input: HandlerInput, id: string): string {
   return `${input.ctx.fhirBaseUrl}/$export-poll-status/${id}`;
 }
@@ -75,20 +99,25 @@ function kickOff(level: ExportLevel): Handler {
     const jobs = ctx.jobs;
     if (!research || !jobs) throw errors.notSupported('Bulk export is not configured on this server');
     const principal = requester(input);
+    // Bulk Data 2.0: the kick-off's Accept names the format of its OperationOutcome, and "only application/fhir+json is
+    // supported"; a server may refuse a kick-off without it (as one without Prefer: respond-async). Carnet does both.
+    const accept = request.headers.accept?.trim();
+    if (!accept) throw errors.invalid('A bulk export kick-off needs "Accept: application/fhir+json"');
+    if (!/application\/(fhir\+json|json\+fhir)/i.test(accept)) throw new FhirError('not-acceptable', `A bulk export kick-off answers in application/fhir+json only (Accept: ${accept})`);
     const now = ctx.clock();
     const groupId = level === 'group' ? input.params.id : undefined;
     const asked = parseKickOff({
       method: request.method, level, ...(groupId ? { groupId } : {}), query: request.query, body: request.body,
       ...(request.headers.prefer ? { prefer: request.headers.prefer } : {}), now, profiles: PROFILE_NAMES,
     });
-    const params = principal.project ? await withinProject(input, principal.project, asked, now) : asked;
+    const supported = supportedFilters(asked, lenientOf(request.headers.prefer), ctx.fhirBaseUrl);
+    const params = principal.project ? await withinProject(input, principal.project, supported, now) : supported;
     const allowed = new Set(exportableTypes(principal));
     if (allowed.size === 0) throw errors.forbidden('No granted system/ scope allows reading any type');
     const refused = (params.types ?? []).filter((t) => !allowed.has(t));
     if (refused.length > 0) throw errors.forbidden(`No granted scope allows reading ${refused.join(', ')}`);
-    for (const [type, queries] of Object.entries(params.typeFilters)) {
+    for (const type of Object.keys(params.typeFilters)) {
       if (!allowed.has(type)) throw errors.forbidden(`No granted scope allows reading ${type} (_typeFilter)`);
-      for (const query of queries) parseSearch(type, new URLSearchParams(query), { baseUrl: ctx.fhirBaseUrl });
     }
     // A project's cohort was approved by a privacy officer: its client need not read the Group itself.
     if (groupId && !principal.project && !(await groupVisible(input, principal, groupId))) throw errors.notFound(`Group/${groupId} does not exist`);

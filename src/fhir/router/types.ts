@@ -31,6 +31,8 @@ export interface FhirRequestHeaders {
   readonly ifModifiedSince?: string;
   readonly prefer?: string;
   readonly contentType?: string;
+  /** The media types the client accepts (`Accept`); the bulk export kick-off requires it. */
+  readonly accept?: string;
   /** The reader's languages, for documents Carnet writes (the IPS narratives, timeline labels). */
   readonly acceptLanguage?: string;
 }

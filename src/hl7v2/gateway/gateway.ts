@@ -12,13 +12,15 @@ import { MAPPINGS, mappingFor } from '../mapping/registry.js';
 import { patientKeys, type MappedMessage, type PlannedResource } from '../mapping/types.js';
 import { buildAck, type AckCode } from '../message/ack.js';
 import { readEnvelope, type ParsedMessage } from '../message/envelope.js';
-import { formatLocation, Hl7Problem, type Hl7Location } from '../message/problems.js';
+import { formatLocation, Hl7Problem, problem, type Hl7Location } from '../message/problems.js';
 import { findByIdentifiers, findMessage, lockKeys, readMessage, recordAccepted, recordDeadLetter, type StoredError } from '../store/message-store.js';
 import { ConceptMapCache } from './concept-maps.js';
 import { identifierCriteria } from './criteria.js';
 import { identifierResolver, mpiResolver, type PatientResolver } from './patients.js';
 import { KeyedSequencer } from './sequencer.js';
 import { hl7MessageRecord } from '../../audit/hl7-audit.js';
+import { CDA_CONTENT_TYPE, convertCcda } from '../../documents/ccda/convert.js';
+import { DocumentProblem, planDocument } from '../../documents/ingest/document.js';
 import { HL7V2_SENDER_SYSTEM, PROVENANCE_PARTICIPANT_TYPE, V2_0003 } from '../../fhir/code-systems.js';
 
 /**
@@ -268,6 +270,11 @@ export class Hl7Gateway {
       warnings.push(...resolution.warnings);
     }
     for (const { op, resource } of await resolveByIdentifier(tx, value.resources, aliases)) if (op) push(op, resource.source);
+    for (const document of value.documents ?? []) {
+      const imported = this.importCda(document);
+      for (const op of imported.ops) push(op, document.source);
+      warnings.push(...imported.warnings);
+    }
     const finalOps = aliases.size > 0 ? ops.map((op) => ('resource' in op ? { ...op, resource: rewriteReferences(op.resource, aliases) } : op)) : ops;
     const results = await executeWrites(tx, this.ctx, finalOps, { transaction: true });
 
@@ -301,6 +308,25 @@ export class Hl7Gateway {
     // The audit trail commits with the message (issue #5): MLLP carries no token, the sender is the agent.
     await this.ctx.audit?.insert(tx, [hl7MessageRecord({ uid: this.ctx.newId(), sender: sender.key, controlId, messageType: typeCode, resources: involved, now: this.ctx.clock() })]);
     return delivery;
+  }
+
+  /**
+   * A CDA carried in an ED value, converted and planned exactly as `$import-ccda` does (best effort: what the
+   * converter cannot map is a warning); its resources, DocumentReference, Binary (the XML as sent) and Provenance
+   * are written by id in the message's transaction. A document that cannot be read dead-letters the message.
+   */
+  private importCda(document: NonNullable<MappedMessage['documents']>[number]): { ops: WriteOp[]; warnings: Hl7Problem[] } {
+    try {
+      const conversion = convertCcda(document.xml);
+      const plan = planDocument(conversion.bundle, {
+        now: this.ctx.clock().toISOString(), original: { contentType: CDA_CONTENT_TYPE, bytes: document.bytes }, warnings: conversion.warnings, identity: conversion.documentType,
+      });
+      const ops: WriteOp[] = [...plan.resources, plan.binary].map((resource) => ({ kind: 'update', resourceType: resource.resourceType, id: resource.id, resource }));
+      return { ops, warnings: plan.warnings.map((w) => problem.warning('102', `the CDA document: ${w}`, document.source)) };
+    } catch (error) {
+      if (error instanceof DocumentProblem) throw new Hl7Problem('102', `the CDA document cannot be imported: ${error.message}`, document.source);
+      throw error;
+    }
   }
 
   /** The original message as a Binary, and the Provenance linking it to what it produced. */

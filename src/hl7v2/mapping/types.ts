@@ -1,5 +1,6 @@
 import type { Identifier, Patient, Resource } from '@medplum/fhirtypes';
 import type { Hl7Location } from '../message/problems.js';
+import type { CarriedDocument } from './cda.js';
 
 /** What a pure mapper makes of a message: resources to write, with how each is matched. */
 
@@ -43,6 +44,8 @@ export interface MappedMessage {
   readonly patients: readonly PatientPlan[];
   readonly resources: readonly PlannedResource[];
   readonly merges: readonly MergePlan[];
+  /** CDA documents carried in ED values: imported like `$import-ccda` (C-CDA → FHIR) in the message's transaction. */
+  readonly documents?: readonly CarriedDocument[];
 }
 
 /** The key that orders processing per patient: `system|value` of each identifier involved. */

@@ -24,6 +24,7 @@ export function subset(resource: Record<string, unknown>, keep: ReadonlySet<stri
     if (MANDATORY.has(key) || keep.has(base) || [...keep].some((k) => base.startsWith(k) && /^[A-Z]/.test(base.slice(k.length)))) out[key] = value;
   }
   const meta = (out.meta ?? {}) as { tag?: unknown[] };
-  out.meta = { ...meta, tag: [...(meta.tag ?? []), SUBSETTED] };
+  // system and code only: bulk clients look the tag up by those two (bdt compares the Coding whole).
+  out.meta = { ...meta, tag: [...(meta.tag ?? []), { system: SUBSETTED.system, code: SUBSETTED.code }] };
   return out;
 }

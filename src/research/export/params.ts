@@ -83,6 +83,19 @@ function list(values: readonly string[]): string[] {
   return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
+/** The queries of one `_typeFilter` value (`Type?search,Type?search`), decoded once more if the client encoded them twice. */
+function filterQueries(value: string): string[] {
+  let text = value.trim();
+  if (/^[A-Z][A-Za-z]+%3F/i.test(text)) {
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      // left as sent: refused below as a malformed query
+    }
+  }
+  return text.split(/,(?=[A-Z][A-Za-z]+\?)/).map((q) => q.trim()).filter(Boolean);
+}
+
 function instant(value: string, name: string): string {
   if (!/T/.test(value) && !/^\d{4}(-\d{2}(-\d{2})?)?$/.test(value)) throw errors.invalid(`${name} must be a FHIR instant (got "${value}")`);
   return partialDateRange(value, name).start;
@@ -120,13 +133,17 @@ export function parseKickOff(input: KickOffInput): ExportParams {
       return false;
     }
     if (compartment && !compartment.has(type)) {
-      if (!lenient) throw errors.invalid(`_type: ${type} is outside the Patient compartment (a ${input.level}-level export holds patient data only)`);
-      ignored.push(`_type ${type} is outside the Patient compartment`);
+      // Bulk Data 2.0: an error when *only* types outside the compartment are asked for; with others, they are left out (and said so).
+      ignored.push(`_type ${type} is outside the Patient compartment (a ${input.level}-level export holds patient data only)`);
       return false;
     }
     return true;
   });
-  if (keptTypes && keptTypes.length === 0) throw errors.invalid('_type names no type that can be exported');
+  if (keptTypes && keptTypes.length === 0) {
+    throw errors.invalid(compartment && types?.every((t) => defs.resourceTypes.has(t))
+      ? `_type: ${types.join(', ')} ${types.length > 1 ? 'are' : 'is'} outside the Patient compartment (a ${input.level}-level export holds patient data only)`
+      : '_type names no type that can be exported');
+  }
 
   const sinceRaw = one('_since');
   const since = sinceRaw === undefined ? undefined : instant(sinceRaw, '_since');
@@ -136,13 +153,19 @@ export function parseKickOff(input: KickOffInput): ExportParams {
   if (since && until && Date.parse(until) <= Date.parse(since)) throw errors.invalid('_until must be after _since');
 
   const typeFilters: Record<string, string[]> = {};
-  for (const filter of all('_typeFilter')) {
-    const match = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(filter.trim());
-    if (!match) throw errors.invalid(`_typeFilter "${filter}" must be [Type]?[search parameters]`);
-    const [, type, query] = match as unknown as [string, string, string];
-    if (!defs.resourceTypes.has(type)) throw errors.invalid(`_typeFilter: "${type}" is not a resource type`);
-    if (keptTypes && !keptTypes.includes(type)) throw errors.invalid(`_typeFilter names ${type}, which _type does not ask for`);
-    (typeFilters[type] ??= []).push(query);
+  // Repeated _typeFilter parameters are as comma-separated queries in one; a comma starts a query only before `Type?`.
+  for (const filter of all('_typeFilter').flatMap(filterQueries)) {
+    const match = /^([A-Z][A-Za-z]+)\?(.+)$/.exec(filter);
+    const type = match?.[1];
+    const refusal = !match ? `_typeFilter "${filter}" must be [Type]?[search parameters]`
+      : !defs.resourceTypes.has(type as string) ? `_typeFilter: "${type}" is not a resource type`
+      : keptTypes && !keptTypes.includes(type as string) ? `_typeFilter names ${type}, which _type does not ask for` : undefined;
+    if (refusal) {
+      if (!lenient) throw errors.invalid(refusal);
+      ignored.push(refusal);
+      continue;
+    }
+    (typeFilters[type as string] ??= []).push(match?.[2] as string);
   }
 
   const elementsRaw = all('_elements');

@@ -62,14 +62,17 @@ async function groupMembers(q: Queryable, groupId: string, visibility: Visibilit
   return filters.length > 0 ? cohortPatients(q, filterSearches(filters, baseUrl), visibility, now) : listedMembers(group);
 }
 
-/** The patients of a patient- or group-level export (every record of their persons); undefined at system level. */
+/**
+ * The patients of a patient- or group-level export; undefined at system level. A Group's members stand for
+ * every record of their persons (the MPI's); `patient=` names exactly the records to export — Bulk Data 2.0:
+ * nothing of a patient outside the list, so not the person's other records either.
+ */
 async function patientsOf(q: Queryable, row: ExportRow, visibility: Visibility, now: Date, baseUrl: string): Promise<string[] | undefined> {
   const { level, groupId, patients } = row.params;
   if (level === 'system') return undefined;
-  if (level === 'patient') return patients ? personRecords(q, patients) : undefined;
-  let members = await groupMembers(q, groupId as string, visibility, now, baseUrl);
-  if (patients) members = members.filter((m) => patients.includes(m));
-  return personRecords(q, members);
+  if (level === 'patient') return patients ? [...patients] : undefined;
+  const members = await personRecords(q, await groupMembers(q, groupId as string, visibility, now, baseUrl));
+  return patients ? members.filter((m) => patients.includes(m)) : members;
 }
 
 const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
@@ -200,7 +203,7 @@ async function releaseOf(deps: RunnerDeps, row: ExportRow, patientScope: ScanSco
 
 /** The parameters ignored under `handling=lenient`, as an OperationOutcome line of the manifest's error file. */
 async function writeErrorFile(db: Database, directory: string, id: string, ignored: readonly string[]): Promise<void> {
-  const outcome = { resourceType: 'OperationOutcome', issue: ignored.map((text) => ({ severity: 'warning', code: 'not-supported', diagnostics: `ignored (handling=lenient): ${text}` })) };
+  const outcome = { resourceType: 'OperationOutcome', issue: ignored.map((text) => ({ severity: 'warning', code: 'not-supported', diagnostics: `not applied: ${text}` })) };
   const text = `${JSON.stringify(outcome)}\n`;
   const name = 'OperationOutcome.errors.ndjson';
   const handle = await open(join(directory, name), 'w');

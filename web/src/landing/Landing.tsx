@@ -61,7 +61,7 @@ export function Landing() {
             <ul className="logins">
               {logins.map((login) => (
                 <li key={login.username} className="item">
-                  <h3>{roleName(login.role)}</h3>
+                  <h3>{login.username === 'parent' ? t('landing.roles.parent') : roleName(login.role)}</h3>
                   <dl>
                     <div><dt>{t('landing.demoUser')}</dt><dd><code>{login.username}</code></dd></div>
                     <div><dt>{t('landing.demoPassword')}</dt><dd><code>{login.password}</code></dd></div>

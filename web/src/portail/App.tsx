@@ -15,6 +15,7 @@ import { Resultats } from './pages/Resultats.js';
 import { Sante } from './pages/Sante.js';
 import { Telecharger } from './pages/Telecharger.js';
 import { navigate, ROUTES, routeOf, usePath, type RouteName } from './router.js';
+import { Narrowed, PersonBar, showsPersonBar, useCurrentPerson, usePersons } from './People.js';
 import { SessionContext, useSession, type Session } from './session.js';
 import { signIn, signOut, type SignIn } from './smart.js';
 
@@ -52,23 +53,31 @@ function Nav() {
 function Who() {
   const { t } = useTranslation();
   const patient = usePatient();
-  if (!patient.data) return null;
+  const persons = usePersons();
+  const { patientId } = useSession();
+  // For someone acting for others, the person bar under the banner says whose record it is (and switches).
+  if (!patient.data || (persons.data && showsPersonBar(persons.data.persons, patientId))) return null;
   return <span className="who">{t('portal.recordOf')} <strong>{nameOf(patient.data)}</strong></span>;
 }
+
+/** The pages a parent still uses when a minor's record has become theirs (access/minors.ts on the server). */
+const NARROWED_PAGES: readonly RouteName[] = ['appointments'];
 
 function SignedIn() {
   const { t } = useTranslation();
   const session = useSession();
   const route = routeOf(usePath());
   const Current = route ? PAGES[route] : NotFound;
+  const person = useCurrentPerson();
+  const narrowed = person?.access === 'narrowed' && route !== undefined && !NARROWED_PAGES.includes(route);
   return (
     <Layout
       home="/portail/"
       appName={t('portal.appName')}
       actions={<><Who /><button type="button" className="link-button" onClick={session.signOut}>{t('portal.logout')}</button></>}
-      nav={<Nav />}
+      nav={<><PersonBar /><Nav /></>}
     >
-      <Current />
+      {narrowed && person ? <Narrowed entry={person} {...(route !== 'home' ? { page: t(NAV_KEYS[route]) } : {})} /> : <Current />}
     </Layout>
   );
 }

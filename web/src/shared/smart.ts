@@ -18,6 +18,8 @@ export interface SmartAppOptions {
   readonly scope: string;
   /** The app's base path, also its redirect URI (`/portail/`, `/clinique/`). */
   readonly path: string;
+  /** More parameters of the authorization request (the portal's `patient_hint`: whose record to open). */
+  readonly authorizeParams?: () => Record<string, string>;
 }
 
 class MemoryFirstStorage {
@@ -58,7 +60,7 @@ const BrowserAdapter: AdapterClass = 'default' in interop.default ? interop.defa
 class AppAdapter extends BrowserAdapter {
   readonly store = new MemoryFirstStorage();
 
-  constructor(private readonly lang: () => Lang) {
+  constructor(private readonly lang: () => Lang, private readonly extra: () => Record<string, string> = () => ({})) {
     super({ replaceBrowserHistory: true, refreshTokenWithCredentials: 'omit' });
   }
 
@@ -68,7 +70,10 @@ class AppAdapter extends BrowserAdapter {
 
   override redirect(to: string): void {
     const url = new URL(to, location.href);
-    if (url.pathname.endsWith('/auth/authorize')) url.searchParams.set('ui_locales', this.lang() === 'en' ? 'en-CA' : 'fr-CA');
+    if (url.pathname.endsWith('/auth/authorize')) {
+      url.searchParams.set('ui_locales', this.lang() === 'en' ? 'en-CA' : 'fr-CA');
+      for (const [k, v] of Object.entries(this.extra())) url.searchParams.set(k, v);
+    }
     location.href = url.toString();
   }
 }
@@ -78,10 +83,19 @@ export type SignIn = { kind: 'signed-in'; client: Client } | { kind: 'redirectin
 export interface SmartApp {
   signIn(lang: () => Lang): Promise<SignIn>;
   signOut(client: Client): Promise<void>;
+  /** Revokes this sign-in's grant without ending the login session (before signing in again, e.g. for another person). */
+  release(client: Client): Promise<void>;
 }
 
 export function smartApp(options: SmartAppOptions): SmartApp {
   const { clientId, scope, path } = options;
+  const revoke = async (client: Client) => {
+    const response = client.state.tokenResponse;
+    const token = response?.refresh_token ?? response?.access_token;
+    if (!token) return;
+    const body = new URLSearchParams({ token, client_id: clientId, ...(response?.refresh_token ? { token_type_hint: 'refresh_token' } : {}) });
+    await fetch('/auth/revoke', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  };
   const returnKey = `carnet.${path.replace(/\//g, '')}.return`;
   let adapter: AppAdapter | undefined;
   return {
@@ -90,7 +104,7 @@ export function smartApp(options: SmartAppOptions): SmartApp {
      * remembering where the person was going.
      */
     async signIn(lang) {
-      adapter = new AppAdapter(lang);
+      adapter = new AppAdapter(lang, options.authorizeParams);
       const smart = adapter.getSmartApi();
       const params = new URLSearchParams(location.search);
       if (params.has('error')) {
@@ -119,16 +133,21 @@ export function smartApp(options: SmartAppOptions): SmartApp {
      * authorization server's session, and forgets every token; then the landing page.
      */
     async signOut(client) {
-      const response = client.state.tokenResponse;
-      const token = response?.refresh_token ?? response?.access_token;
-      const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(body) });
       try {
-        if (token) await fetch('/auth/revoke', form({ token, client_id: clientId, ...(response?.refresh_token ? { token_type_hint: 'refresh_token' } : {}) }));
+        await revoke(client);
         await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin' });
       } finally {
         adapter?.store.clear();
         sessionStorage.clear();
         location.assign('/');
+      }
+    },
+
+    async release(client) {
+      try {
+        await revoke(client);
+      } finally {
+        adapter?.store.clear();
       }
     },
   };

@@ -10,19 +10,22 @@ import { conv } from '../rules.js';
 import { all, first } from '../structure.js';
 import { requireTableValue } from '../tables.js';
 import type { MappedMessage, PlannedResource } from '../types.js';
+import { cdaOf, type CarriedDocument } from '../cda.js';
 import { V2_0074, V2_0270 } from '../../../fhir/code-systems.js';
 
 /**
  * MDM^T02 (original document notification and content) → DocumentReference holding the text, or — when TXA-2
  * says it is an imaging report (table 0270 DI, or a sender's `imaging-document-types` table) — an imaging
- * DiagnosticReport whose conclusion is the text. Upserted by TXA-12 unique document number.
+ * DiagnosticReport whose conclusion is the text. Upserted by TXA-12 unique document number. A CDA document in
+ * an ED value (cda.ts) is imported as structured data instead, the way `$import-ccda` does.
  */
 
 const IMAGING_TYPES = new Set(['DI', 'RAD', 'RR', 'IR']);
 
-function attachments(ctx: MappingContext, obxs: readonly Seg[]): { text: string; attachments: Attachment[] } {
+function attachments(ctx: MappingContext, obxs: readonly Seg[]): { text: string; attachments: Attachment[]; documents: CarriedDocument[] } {
   const lines: string[] = [];
   const list: Attachment[] = [];
+  const documents: CarriedDocument[] = [];
   for (const obx of obxs) {
     const type = obx.get(2).trim().toUpperCase();
     if (type === 'ED') {
@@ -31,7 +34,10 @@ function attachments(ctx: MappingContext, obxs: readonly Seg[]): { text: string;
       if (!rep || !data) continue;
       if (rep.c(4).trim().toUpperCase() !== 'BASE64') throw problem.dataType(rep.loc(4), `embedded data must be Base64-encoded (ED-4 is "${rep.c(4)}")`);
       const subtype = rep.c(3).trim().toLowerCase();
-      list.push({ contentType: subtype ? `${(rep.c(2).trim() || 'application').toLowerCase()}/${subtype}` : 'application/octet-stream', data: data.replace(/\s+/g, '') });
+      const attachment = { contentType: subtype ? `${(rep.c(2).trim() || 'application').toLowerCase()}/${subtype}` : 'application/octet-stream', data: data.replace(/\s+/g, '') };
+      const cda = cdaOf(attachment, obx.loc(5));
+      if (cda) documents.push(cda);
+      else list.push(attachment);
     } else if (['TX', 'FT', 'ST', 'CE', 'CWE'].includes(type)) {
       const text = obx.reps(5).map((r) => (type === 'CE' || type === 'CWE' ? codeableConcept(ctx, r)?.text ?? r.text : r.text)).join('\n');
       if (text.trim()) lines.push(text);
@@ -39,7 +45,7 @@ function attachments(ctx: MappingContext, obxs: readonly Seg[]): { text: string;
   }
   const text = lines.join('\n').trim();
   if (text) list.unshift({ contentType: 'text/plain; charset=utf-8', data: Buffer.from(text, 'utf8').toString('base64') });
-  return { text, attachments: list };
+  return { text, attachments: list, documents };
 }
 
 export function mapMdm(parsed: ParsedMessage, ctx: MappingContext): MappedMessage {
@@ -58,7 +64,9 @@ export function mapMdm(parsed: ParsedMessage, ctx: MappingContext): MappedMessag
   const completion = txa.get(17).trim();
   if (!completion) throw problem.missing(txa.loc(17), 'TXA-17 document completion status');
   const docStatus = requireTableValue(ctx, 'document-completion', completion, txa.loc(17));
-  const { text, attachments: content } = attachments(ctx, all(segments, 'OBX'));
+  const { text, attachments: content, documents } = attachments(ctx, all(segments, 'OBX'));
+  // A CDA is imported as structured data (its own DocumentReference keeps the original); what else the message carries is kept as before.
+  if (documents.length > 0 && content.length === 0) return { patients: patients.plans, resources: [], merges: [], documents };
   if (content.length === 0) throw problem.missing({ segment: 'OBX', sequence: 1 }, 'the document content (OBX segments with TX, FT or ED values)');
   const date = (conv.instant(ctx, txa, 6) ?? conv.instant(ctx, txa, 4)) as string | undefined;
   const authors = conv.persons(ctx, txa, 9) as DocumentReference['author'];
@@ -98,5 +106,5 @@ export function mapMdm(parsed: ParsedMessage, ctx: MappingContext): MappedMessag
     };
     planned = { ref: ctx.newRef(), resource: document, mode: 'upsert', identifier, source: txa.loc() };
   }
-  return { patients: patients.plans, resources: [planned], merges: [] };
+  return { patients: patients.plans, resources: [planned], merges: [], ...(documents.length > 0 ? { documents } : {}) };
 }

@@ -12,6 +12,7 @@ import { applyRules, conv, type FieldRule } from '../rules.js';
 import { first, notes, splitAt } from '../structure.js';
 import { requireTableValue, tableValue } from '../tables.js';
 import type { MappedMessage, PatientPlan, PlannedResource } from '../types.js';
+import { cdaOf, type CarriedDocument } from '../cda.js';
 import { OBS_CATEGORY, V2_0074, V3_OBS_INTERP } from '../../../fhir/code-systems.js';
 
 /**
@@ -125,7 +126,7 @@ function resultKey(report: Identifier, obx: Seg): string {
   return [report.value, system, code?.c(1).trim() ?? '', ...(sub ? [sub] : [])].join('/');
 }
 
-function mapOrder(ctx: MappingContext, patient: PatientPlan, order: readonly Seg[], keys: UniqueKeys, out: PlannedResource[]): void {
+function mapOrder(ctx: MappingContext, patient: PatientPlan, order: readonly Seg[], keys: UniqueKeys, out: PlannedResource[], documents: CarriedDocument[]): void {
   const obr = first(order, 'OBR');
   const orc = first(order, 'ORC');
   if (!obr) throw problem.sequence((orc as Seg).loc(), 'an ORC must be followed by its OBR');
@@ -140,12 +141,16 @@ function mapOrder(ctx: MappingContext, patient: PatientPlan, order: readonly Seg
   const reportEffective = conv.dateTime(ctx, obr, 7) as string | undefined;
   const issued = conv.instant(ctx, obr, 22) as string | undefined;
   const { head, groups } = splitAt(order.slice(order.indexOf(obr) + 1), ['OBX']);
+  const carried = documents.length;
 
   for (const group of groups) {
     const obx = group[0] as Seg;
     const value = observationValue(ctx, obx);
     if (value && 'attachment' in value) {
-      presentedForm.push(value.attachment);
+      // A CDA is imported as structured data (like $import-ccda); any other attachment is the report's presented form.
+      const cda = cdaOf(value.attachment, obx.loc(5));
+      if (cda) documents.push(cda);
+      else presentedForm.push(value.attachment);
       continue;
     }
     const statusCode = obx.get(11).trim();
@@ -172,6 +177,8 @@ function mapOrder(ctx: MappingContext, patient: PatientPlan, order: readonly Seg
     out.push({ ref, resource: observation, mode: 'upsert', identifier, source: obx.loc() });
   }
 
+  // An order that only carried a CDA is the CDA's import; no empty report is made for it.
+  if (results.length === 0 && presentedForm.length === 0 && documents.length > carried) return;
   const statusCode = obr.get(25).trim();
   const report = applyRules(ctx, obr, {
     resourceType: 'DiagnosticReport',
@@ -197,13 +204,14 @@ export function mapOru(parsed: ParsedMessage, ctx: MappingContext): MappedMessag
   const patients = new MessagePatients();
   const resources: PlannedResource[] = [];
   const keys = new UniqueKeys();
+  const documents: CarriedDocument[] = [];
   for (const group of groups) {
     const patient = patients.add(ctx, group[0] as Seg, 'reference');
     const { head: patientHead, groups: orders } = splitAt(group.slice(1), ['ORC', 'OBR']);
     const obx = patientHead.find((s) => s.name === 'OBX');
     if (obx) throw problem.sequence(obx.loc(), 'OBX before any OBR');
     if (orders.length === 0) throw problem.missing({ segment: 'OBR', sequence: 1 }, 'an OBR segment');
-    for (const order of orders) mapOrder(ctx, patient, order, keys, resources);
+    for (const order of orders) mapOrder(ctx, patient, order, keys, resources, documents);
   }
-  return { patients: patients.plans, resources, merges: [] };
+  return { patients: patients.plans, resources, merges: [], ...(documents.length > 0 ? { documents } : {}) };
 }
