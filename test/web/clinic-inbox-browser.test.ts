@@ -119,7 +119,10 @@ describe('the notifications inbox, the timeline and the documents in a browser',
     assert.ok((await table.locator('tbody tr').count()) > 0, 'the demo patient has events');
     await page.getByLabel('Résultat', { exact: true }).check();
     await page.getByRole('button', { name: 'Filtrer' }).click();
-    await page.waitForFunction(() => Array.from(document.querySelectorAll('table.stack tbody tr')).every((r) => /Résultat/.test(r.textContent ?? '')));
+    await page.waitForFunction(() => {
+      const rows = Array.from(document.querySelectorAll('table.stack tbody tr'));
+      return rows.length > 0 && rows.every((r) => /Résultat/.test(r.textContent ?? ''));
+    });
     assert.ok((await table.locator('tbody tr').count()) > 0, 'results only, and some');
     await page.waitForFunction(() => !/[0-9a-f]{8}-[0-9a-f]{4}-/.test(document.querySelector('table.stack tbody tr:last-child td:last-child')?.textContent ?? ''));
     await shot(page, 'chronologie-fr-desktop');
