@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +23,8 @@ const USAGE = `Usage: npm run bench:export -- [--persons N] [--observations N] [
   --observations N   Observations per person (default 9: 1,000,000 resources for 100,000 persons)
   --pg-url URL       PostgreSQL server (default postgres://postgres@127.0.0.1:5432/postgres)
   --db NAME          database (default carnet_research_bench); dropped at the end unless --keep-db
-  --reuse            keep the database's population (no drop, no seeding)`;
+  --reuse            keep the database's population (no drop, no seeding)
+  --seed-only        insert the population and stop (what the bench runs in a child process)`;
 
 const BOOTSTRAP = { id: 'bench-bootstrap', secret: 'bench-bootstrap-secret-0123456789abcdef' };
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -84,6 +87,8 @@ interface ExportFigures {
   readonly pollMs: ReturnType<typeof summarize>;
   readonly rssStartMb: number;
   readonly rssPeakMb: number;
+  /** At the RSS peak: the V8 heap (used / committed) and memory outside it (Buffers, strings held natively). */
+  readonly atPeak: { heapUsedMb: number; heapTotalMb: number; externalMb: number };
   readonly loadStart: string;
   readonly loadEnd: string;
   readonly report?: unknown;
@@ -104,8 +109,12 @@ async function runExport(carnet: Carnet, token: string, name: string, query: str
   const started = performance.now();
   let firstFile: number | undefined;
   const polls: number[] = [];
+  let atPeak = { heapUsedMb: 0, heapTotalMb: 0, externalMb: 0 };
   const sampler = setInterval(() => {
-    rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+    const m = process.memoryUsage();
+    if (m.rss <= rssPeak) return;
+    rssPeak = m.rss;
+    atPeak = { heapUsedMb: m.heapUsed / 1e6, heapTotalMb: m.heapTotal / 1e6, externalMb: m.external / 1e6 };
   }, 100);
   const poller = setInterval(() => {
     const p0 = performance.now();
@@ -130,7 +139,7 @@ async function runExport(carnet: Carnet, token: string, name: string, query: str
   await inject('DELETE', status);
   return {
     name, resources, seconds, firstFileSeconds: firstFile, kickOffMs, pollMs: summarize(polls.sort((a, b) => a - b)),
-    rssStartMb: rssStart / 1e6, rssPeakMb: rssPeak / 1e6, loadStart, loadEnd: load(),
+    rssStartMb: rssStart / 1e6, rssPeakMb: rssPeak / 1e6, atPeak, loadStart, loadEnd: load(),
     ...(manifest.extension ? { report: manifest.extension['urn:carnet:export:release-report'] } : {}),
   };
 }
@@ -138,7 +147,7 @@ async function runExport(carnet: Carnet, token: string, name: string, query: str
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
     persons: { type: 'string' }, observations: { type: 'string' }, 'pg-url': { type: 'string' }, db: { type: 'string' },
-    'keep-db': { type: 'boolean' }, reuse: { type: 'boolean' }, help: { type: 'boolean' },
+    'keep-db': { type: 'boolean' }, reuse: { type: 'boolean' }, 'seed-only': { type: 'boolean' }, help: { type: 'boolean' },
   } });
   if (values.help) return void console.log(USAGE);
   const persons = Number(values.persons ?? 100_000);
@@ -147,24 +156,37 @@ async function main(): Promise<void> {
   assertLocal(server);
   const database = values.db ?? 'carnet_research_bench';
   if (!/^carnet_research[a-z0-9_]*$/.test(database)) throw new Error('--db: a carnet_research* database');
-  if (!values.reuse) {
+  if (!values.reuse && !values['seed-only']) {
     await adminQuery(server, `DROP DATABASE IF EXISTS ${database}`);
     await adminQuery(server, `CREATE DATABASE ${database}`);
   }
   const dir = mkdtempSync(join(tmpdir(), 'carnet-export-bench-'));
-  console.log(`# Bulk export benchmark\n\nmachine: ${cpus().length} cores, load average ${load()} at start; PostgreSQL ${database}\n`);
+  if (!values['seed-only']) console.log(`# Bulk export benchmark\n\nmachine: ${cpus().length} cores, load average ${load()} at start; PostgreSQL ${database}\n`);
   const config = loadConfig({
     PORT: '19050', CARNET_BASE_URL: 'http://127.0.0.1:19050', LOG_LEVEL: 'silent', DATABASE_URL: withDatabase(server, database),
     CARNET_BOOTSTRAP_CLIENT_ID: BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: BOOTSTRAP.secret, CARNET_SECRET: 'bench-secret-that-is-long-enough-0123456789',
     CARNET_DEMO: 'off', CARNET_BACKGROUND: 'off', CARNET_MPI: 'off', CARNET_MLLP_PORT: 'off', CARNET_EXPORT_DIR: dir,
   });
-  const carnet = await createCarnet(config, { log: pino({ level: 'silent' }) });
-  try {
-    if (!values.reuse) {
+  if (values['seed-only']) {
+    const carnet = await createCarnet(config, { log: pino({ level: 'silent' }) });
+    try {
       const s0 = performance.now();
       const rows = await seed(carnet, persons, observations);
       console.log(`population: ${rows.toLocaleString('en')} resources (${persons.toLocaleString('en')} Patients × ${observations} Observations), inserted in ${((performance.now() - s0) / 1000).toFixed(1)} s\n`);
+    } finally {
+      await carnet.close();
+      rmSync(dir, { recursive: true, force: true });
     }
+    return;
+  }
+  if (!values.reuse) {
+    // The population is inserted by another process, so the one measured holds only what a server holds.
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--seed-only', '--persons', String(persons), '--observations', String(observations),
+      '--pg-url', server, '--db', database], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (child.status !== 0) throw new Error(`seeding failed (${child.status})`);
+  }
+  const carnet = await createCarnet(config, { log: pino({ level: 'silent' }) });
+  try {
     const tokenResponse = await carnet.server.inject({
       method: 'POST', url: '/auth/token', payload: 'grant_type=client_credentials&scope=system/*.rs',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${BOOTSTRAP.id}:${BOOTSTRAP.secret}`).toString('base64')}` },
@@ -173,10 +195,11 @@ async function main(): Promise<void> {
     const figures: ExportFigures[] = [];
     figures.push(await runExport(carnet, token, 'identified', '?_type=Patient,Observation'));
     figures.push(await runExport(carnet, token, 'de-identified', '?_type=Patient,Observation&_profile=de-identified'));
-    console.log('| export | resources | seconds | **resources/s** | first file (s) | kick-off (ms) | poll p50 / p95 (ms) | RSS start → peak (MB) | load average start → end |');
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    console.log('| export | resources | seconds | **resources/s** | first file (s) | kick-off (ms) | poll p50 / p95 (ms) | RSS start → peak (MB) | at the peak: heap used / committed, external (MB) | load average start → end |');
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const f of figures) {
-      console.log(`| ${f.name} | ${f.resources.toLocaleString('en')} | ${f.seconds.toFixed(1)} | **${Math.round(f.resources / f.seconds).toLocaleString('en')}** | ${f.firstFileSeconds?.toFixed(1) ?? '—'} | ${f.kickOffMs.toFixed(0)} | ${f.pollMs.p50.toFixed(1)} / ${f.pollMs.p95.toFixed(1)} | ${f.rssStartMb.toFixed(0)} → ${f.rssPeakMb.toFixed(0)} | ${f.loadStart} → ${f.loadEnd} |`);
+      const p = f.atPeak;
+      console.log(`| ${f.name} | ${f.resources.toLocaleString('en')} | ${f.seconds.toFixed(1)} | **${Math.round(f.resources / f.seconds).toLocaleString('en')}** | ${f.firstFileSeconds?.toFixed(1) ?? '—'} | ${f.kickOffMs.toFixed(0)} | ${f.pollMs.p50.toFixed(1)} / ${f.pollMs.p95.toFixed(1)} | ${f.rssStartMb.toFixed(0)} → ${f.rssPeakMb.toFixed(0)} | ${p.heapUsedMb.toFixed(0)} / ${p.heapTotalMb.toFixed(0)}, ${p.externalMb.toFixed(0)} | ${f.loadStart} → ${f.loadEnd} |`);
     }
     const deid = figures.find((f) => f.report)?.report as { kAnonymity?: unknown } | undefined;
     if (deid) console.log(`\nde-identified release, k-anonymity: ${JSON.stringify(deid.kAnonymity)}`);

@@ -92,3 +92,8 @@ export function researchAccess(principal: Principal): string | undefined {
 export function privacyReview(principal: Principal): string | undefined {
   return principal.platform || (principal.kind === 'user' && principal.role === 'privacy-officer') ? undefined : 'only privacy officers decide data-access projects';
 }
+
+/** Data-quality reports (counts per source organisation, no patient data): administrators, privacy officers, platform clients. */
+export function dataQualityReview(principal: Principal): string | undefined {
+  return principal.role === 'admin' || principal.role === 'privacy-officer' || principal.platform ? undefined : 'only administrators and privacy officers read data-quality reports';
+}

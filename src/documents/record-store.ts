@@ -2,7 +2,7 @@ import type { Resource } from '@medplum/fhirtypes';
 import { SqlBuilder } from '../storage/sql/builder.js';
 import type { Visibility } from '../storage/sql/visibility.js';
 import type { Queryable } from '../storage/database.js';
-import { boolOrNull, iso, isoOrNull, text, textOrNull, texts, type Row } from '../storage/sql/rows.js';
+import { boolOrNull, int, iso, isoOrNull, text, textOrNull, texts, type Row } from '../storage/sql/rows.js';
 import type { EventFact } from './timeline/events.js';
 
 /**
@@ -116,4 +116,21 @@ export async function sourceOrganizations(reader: Queryable, patientIds: readonl
     sql.params,
   );
   return new Map(rows.map((row) => [text(row, 'id'), text(row, 'org')]));
+}
+
+/**
+ * The PDF-only results (documents/pdf-only.ts) counted per source organisation — the managing organisation of
+ * the source Patient record, else the organisation that wrote the resource — and type. Counts only.
+ */
+export async function pdfOnlyCounts(reader: Queryable, keys: { tags: readonly number[]; organization: number }, system: string, code: string): Promise<{ source: string | null; resourceType: string; count: number }[]> {
+  const sql = new SqlBuilder();
+  const { rows } = await reader.query<Row>(
+    `SELECT COALESCE((SELECT min(x.target) FROM resource p JOIN search_reference x ON x.rid = p.rid AND x.param = ${sql.bind(keys.organization, 'int')}
+               WHERE p.resource_type = 'Patient' AND p.id = r.patient_id), r.author_org) AS source, r.resource_type, count(*)::int AS n
+       FROM resource r JOIN search_token t ON t.rid = r.rid
+       ${sql.where(sql.any('t.param', keys.tags, 'int'), sql.eq('t.system', system), sql.eq('t.code', code), sql.any('r.resource_type', ['DiagnosticReport', 'DocumentReference'], 'text'), 'NOT r.deleted')}
+      GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2`,
+    sql.params,
+  );
+  return rows.map((row) => ({ source: textOrNull(row, 'source'), resourceType: text(row, 'resource_type'), count: int(row, 'n') }));
 }

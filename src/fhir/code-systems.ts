@@ -92,6 +92,8 @@ export const ERROR_CODE_SYSTEM = 'urn:carnet:error-code';
 export const ENTERPRISE_ID_SYSTEM = 'urn:carnet:sid:enterprise-person-id';
 /** AuditEvent subtypes of Carnet's own events (login, consent change, break-the-glass, …). */
 export const CARNET_AUDIT_EVENT = 'urn:carnet:audit-event';
+/** Carnet's data-quality tags (`meta.tag`): `pdf-only`, a result that arrived as a PDF only (docs/documents.md). */
+export const CARNET_DATA_QUALITY = 'urn:carnet:data-quality';
 /** Audit agents: an account key, a role, an OAuth client id. */
 export const CARNET_AGENT = 'urn:carnet:agent';
 export const CARNET_ROLE = 'urn:carnet:role';

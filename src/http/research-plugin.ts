@@ -3,9 +3,12 @@ import { agentKey } from '../access/principal.js';
 import { privacyReview, researchAccess } from '../access/route-policies.js';
 import { AccountError, createClient } from '../auth/accounts.js';
 import type { AuthServices } from '../auth/services.js';
-import { checkDecision, expiresAt, parseProjectRequest, ProjectError, projectScopes, type Project } from '../research/projects/rules.js';
+import { checkDecision, checkRevocation, expiresAt, parseProjectRequest, ProjectError, projectScopes, type Project } from '../research/projects/rules.js';
+import type { ResearchConfig } from '../research/config.js';
+import { removeExportFiles } from '../research/export/runner.js';
+import type { Jobs } from '../jobs/jobs.js';
 import { currentContent } from '../storage/resource-store.js';
-import { decideProject, insertProject, listProjects, projectExports, projectJwks, readProject } from '../research/projects/store.js';
+import { decideProject, insertProject, listProjects, projectExports, projectJwks, readProject, revokeProject } from '../research/projects/store.js';
 
 /**
  * Data-access projects over HTTP (docs/research.md): a researcher asks, a privacy officer approves — the
@@ -24,7 +27,7 @@ function sees(request: FastifyRequest, project: Project): boolean {
   return Boolean(p && (p.platform || p.role === 'privacy-officer' || project.requester === agentKey(p)));
 }
 
-export async function researchPlugin(app: FastifyInstance, options: { auth: AuthServices }): Promise<void> {
+export async function researchPlugin(app: FastifyInstance, options: { auth: AuthServices; research: ResearchConfig; jobs?: Jobs }): Promise<void> {
   const { auth } = options;
   const asking = { config: { access: researchAccess } };
   const deciding = { config: { access: privacyReview } };
@@ -90,4 +93,31 @@ export async function researchPlugin(app: FastifyInstance, options: { auth: Auth
   };
   app.post('/research/projects/:id/approve', deciding, decide('approve'));
   app.post('/research/projects/:id/refuse', deciding, decide('refuse'));
+
+  // Revocation: the project's client is disabled and its exports cancelled (running ones stop, files go) in one
+  // transaction; a token it still holds is refused at the next kick-off (project-inactive), its exports are 404.
+  app.post('/research/projects/:id/revoke', deciding, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const project = await readProject(auth.db, id);
+    if (!project) return problem(reply, 404, 'no such project');
+    request.auditEntities = [entity(id)];
+    let reason: string;
+    try {
+      reason = checkRevocation(project, (request.body as { reason?: unknown } | undefined)?.reason);
+    } catch (error) {
+      if (error instanceof ProjectError) return problem(reply, project.status === 'approved' ? 400 : 409, error.message);
+      throw error;
+    }
+    const by = agentKey(request.principal as NonNullable<FastifyRequest['principal']>);
+    const cancelled = await auth.db.transaction((tx) => revokeProject(tx, id, { by, at: auth.clock(), reason }));
+    if (!cancelled) return problem(reply, 409, `project ${id} changed meanwhile`);
+    request.auditEntities = [entity(id), ...cancelled.map((e) => `urn:carnet:export:${e.id}`)];
+    // Once committed: running attempts abort through their job's signal (a job not yet leased never runs: the
+    // export is cancelled, and the runner skips a cancelled export), then the files go.
+    for (const e of cancelled) {
+      if (e.running && e.jobId !== null) await options.jobs?.cancel(e.jobId);
+      await removeExportFiles(options.research, e.id);
+    }
+    return readProject(auth.db, id);
+  });
 }

@@ -128,7 +128,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.fhir !== false) await app.register(healthLinksPlugin, { ctx: options.ctx });
   if (options.fhir !== false && options.ctx.research) {
     await app.register(bulkFilesPlugin, { db: options.ctx.db, config: options.ctx.research });
-    await app.register(researchPlugin, { auth });
+    await app.register(researchPlugin, { auth, research: options.ctx.research, ...(options.ctx.jobs ? { jobs: options.ctx.jobs } : {}) });
   }
   if (options.fhir !== false && options.subscriptionSockets) registerSubscriptionSockets(app, options.subscriptionSockets);
   if (options.hl7) await app.register(hl7Plugin, { gateway: options.hl7, db: options.ctx.db, clock: options.ctx.clock });

@@ -85,6 +85,7 @@ describe('HL7 v2 MDM/ORU carrying a CDA, through the gateway', () => {
     assert.equal((await t.carnet.hl7.receive(oruWith('ORU-PDF-1', `^application^pdf^Base64^${b64(PDF)}`))).code, 'AA');
     const pdf = (await search<DiagnosticReport>('DiagnosticReport')).find((r) => r.identifier?.some((i) => i.value?.startsWith('ORU-PDF-1')));
     assert.equal(pdf?.presentedForm?.[0]?.contentType, 'application/pdf');
+    assert.ok(pdf?.meta?.tag?.some((tag) => tag.code === 'pdf-only'), 'a result that came as a PDF only is flagged');
   });
 
   test('MDM^T02 with a PDF in ED: a DocumentReference holding the PDF', async () => {

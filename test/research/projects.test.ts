@@ -139,4 +139,41 @@ describe('data-access projects', () => {
     assert.match(trail, new RegExp(`urn:carnet:project:${body.id}`));
     assert.ok(trail.includes('/research/projects/:id/approve'));
   });
+
+  test('revocation: the client is disabled, its exports cancelled and their files deleted, audited', async () => {
+    const { body } = await json('POST', '/research/projects', researcher, request({ title: 'Projet révoqué' }));
+    const approved = (await json('POST', `/research/projects/${body.id}/approve`, privacy, { reason: 'Comité d\'éthique' })).body as Project;
+    const token = (await assertionToken(t, approved.clientId as string, key, 'system/Patient.rs system/Observation.rs')).json().access_token as string;
+    const kick = async () => t.request('GET', '/fhir/$export', { token, headers: ASYNC });
+    const first = await kick();
+    assert.equal(first.status, 202, first.text);
+    await t.carnet.background.runOnce();
+    const donePath = String(first.headers['content-location']).replace('http://carnet.test', '');
+    const done = await t.request('GET', donePath, { token });
+    assert.equal(done.status, 200, done.text);
+    const file = (done.body.output as { url: string }[])[0]?.url.replace('http://carnet.test', '') as string;
+    assert.equal((await t.request('GET', file, { token })).status, 200);
+    const queued = await kick();
+    assert.equal(queued.status, 202, queued.text);
+    const queuedPath = String(queued.headers['content-location']).replace('http://carnet.test', '');
+
+    assert.equal((await json('POST', `/research/projects/${body.id}/revoke`, researcher, { reason: 'Fin du projet' })).status, 403, 'only privacy officers revoke');
+    assert.equal((await json('POST', `/research/projects/${body.id}/revoke`, privacy, {})).status, 400, 'a revocation says why');
+    const revoked = await json('POST', `/research/projects/${body.id}/revoke`, privacy, { reason: 'Consentement du comité retiré' });
+    assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+    assert.deepEqual([revoked.body.status, revoked.body.revokeReason], ['revoked', 'Consentement du comité retiré']);
+    assert.equal((await json('POST', `/research/projects/${body.id}/revoke`, privacy, { reason: 'encore une fois' })).status, 409);
+
+    // Nothing more: the queued export never runs, the finished one and its files are gone, no new export or token.
+    await t.carnet.background.runOnce();
+    assert.equal((await t.request('GET', queuedPath, { token })).status, 404);
+    assert.equal((await t.request('GET', donePath, { token })).status, 404);
+    assert.equal((await t.request('GET', file, { token })).status, 404);
+    const late = await kick();
+    assert.equal(late.status, 403, late.text);
+    assert.match(late.text, /project-inactive/);
+    assert.equal((await assertionToken(t, approved.clientId as string, key, 'system/Patient.rs')).statusCode, 401);
+    const { rows } = await t.carnet.db.query<{ content: string }>('SELECT content FROM audit_event');
+    assert.ok(rows.some((r) => r.content.includes('/research/projects/:id/revoke') && r.content.includes(`urn:carnet:project:${body.id}`)));
+  });
 });

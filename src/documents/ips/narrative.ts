@@ -3,6 +3,7 @@ import type { Bilingual, Lang } from '../language.js';
 import { codeIn, conceptLabel, firstDate, type Json } from './facts.js';
 import { clinicalDate } from './rules.js';
 import type { SectionKey } from './sections.js';
+import { isPdfOnly, PDF_ONLY_LABEL } from '../pdf-only.js';
 
 /**
  * Human-readable narratives generated from the entries, in the reader's language: one table per section
@@ -76,7 +77,7 @@ const TABLES: Readonly<Record<SectionKey, Table>> = {
   immunizations: { head: [h('Vaccin', 'Vaccine'), h('Date', 'Date')], row: (r, l) => [conceptLabel(r.vaccineCode, l), dateOf(r)] },
   results: {
     head: [h('Analyse ou examen', 'Test or exam'), h('Résultat', 'Result'), h('Date', 'Date'), h('Interprétation', 'Interpretation')],
-    row: (r, l) => [conceptLabel(r.code, l), valueText(r, l), dateOf(r), interpretation(r, l)],
+    row: (r, l) => [conceptLabel(r.code, l), isPdfOnly(r as unknown as Resource) ? PDF_ONLY_LABEL[l] : valueText(r, l), dateOf(r), interpretation(r, l)],
   },
   procedures: { head: [h('Intervention', 'Procedure'), h('Date', 'Date')], row: (r, l) => [conceptLabel(r.code, l), dateOf(r)] },
   devices: { head: [h('Dispositif', 'Device'), h('Depuis', 'Since'), h('Statut', 'Status')], row: (r, l) => [String((r.device as Json | undefined)?.display ?? '—'), dateOf(r), status(r.status as string, l)] },

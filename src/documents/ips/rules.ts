@@ -1,3 +1,4 @@
+import { isPdfOnly } from '../pdf-only.js';
 import type { Resource } from '@medplum/fhirtypes';
 import { dedupe, latestPerAnalyte, sameConcept, sameConceptSameDay } from './dedupe.js';
 import { codeIn, codings, firstDate, hasCode, monthsBefore, timeOf, type Json } from './facts.js';
@@ -151,8 +152,9 @@ export const SELECTORS: Readonly<Record<Exclude<SectionKey, 'medications'>, Sele
     const lab = ofType(all, 'Observation').filter((o) => rules.results.statuses.includes(o.status as string)
       && (observationCategory(o).includes('laboratory') || observationCategory(o).includes('imaging'))
       && !isSocial(o) && !isPregnancy(o) && since(o, monthsBefore(now, rules.results.labMonths)));
+    // A laboratory report that came as a PDF only has no Observations to stand for it: it is listed itself (flagged).
     const imaging = ofType(all, 'DiagnosticReport').filter((d) => rules.results.statuses.includes(d.status as string)
-      && isImagingReport(d) && since(d, monthsBefore(now, rules.results.imagingMonths)));
+      && ((isImagingReport(d) && since(d, monthsBefore(now, rules.results.imagingMonths))) || (isPdfOnly(d as unknown as Resource) && since(d, monthsBefore(now, rules.results.labMonths)))));
     return [...latestPerAnalyte(asResources(lab)), ...latestPerAnalyte(asResources(imaging))];
   },
   procedures: (all, rules, now) => {

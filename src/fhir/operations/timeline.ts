@@ -3,6 +3,7 @@ import { checkRead } from '../access.js';
 import { traceRows } from '../../audit/trail.js';
 import { buildEvents, TIMELINE_TYPES, timelinePage, type TimelineEvent } from '../../documents/timeline/events.js';
 import { eventLabel } from '../../documents/timeline/labels.js';
+import { hasPdfOnlyTag, PDF_ONLY_LABEL } from '../../documents/pdf-only.js';
 import { encodeTimelineCursor, parseTimelineQuery, TimelineQueryError } from '../../documents/timeline/query.js';
 import { languageTag, negotiateLanguage, type Lang } from '../../documents/language.js';
 import { loadByRid, loadTimelineFacts, sourceOrganizations, type TimelineKeys } from '../../documents/record-store.js';
@@ -44,7 +45,10 @@ function timelineKeys(): TimelineKeys {
 }
 
 function entryOf(event: TimelineEvent, resource: Resource, fhirBaseUrl: string, lang: Lang): BundleEntry {
-  const label = eventLabel(resource, event.category, event.members.length);
+  const base = eventLabel(resource, event.category, event.members.length);
+  // A result that came as a PDF only says so in its label and in a part of its own (documents/pdf-only.ts).
+  const pdfOnly = hasPdfOnlyTag(resource);
+  const label = pdfOnly ? { fr: `${base.fr} (${PDF_ONLY_LABEL.fr})`, en: `${base.en} (${PDF_ONLY_LABEL.en})` } : base;
   const parts: Extension[] = [
     { url: 'date', valueDateTime: new Date(event.at).toISOString() },
     { url: 'category', valueCode: event.category },
@@ -52,6 +56,7 @@ function entryOf(event: TimelineEvent, resource: Resource, fhirBaseUrl: string, 
     { url: 'label-fr', valueString: label.fr },
     { url: 'label-en', valueString: label.en },
     ...(event.dated ? [] : [{ url: 'dated', valueBoolean: false }]),
+    ...(pdfOnly ? [{ url: 'pdf-only', valueBoolean: true }] : []),
     ...(event.source ? [{ url: 'source', valueReference: { reference: event.source } }] : []),
     ...(event.members.length > 1 ? [
       { url: 'count', valueInteger: event.members.length },

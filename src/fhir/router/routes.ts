@@ -22,7 +22,8 @@ import { patientMerge, patientUnmerge } from '../operations/patient-merge.js';
 import type { Route } from './types.js';
 import { BULK_EXPORT, exportCancel, exportGroup, exportPatients, exportStatus, exportSystem } from '../operations/bulk-export.js';
 import type { OperationAccess } from '../access.js';
-import { auditTrailReader, bulkExporter, mpiStewardship } from '../../access/route-policies.js';
+import { auditTrailReader, bulkExporter, dataQualityReview, mpiStewardship } from '../../access/route-policies.js';
+import { pdfOnlyReport } from '../operations/pdf-only.js';
 import { appendOnly, readAuditEvent, recordAuditEvent, searchAuditTrail } from '../operations/audit-events.js';
 import { accessLog } from '../operations/access-log.js';
 import { breakTheGlass } from '../operations/break-the-glass.js';
@@ -84,6 +85,8 @@ export const ROUTES: readonly Route[] = [
   // Documents in (docs/documents.md#documents-in): filed into the record of the document's person.
   { method: 'POST', pattern: ['Bundle', '$ingest'], interaction: 'operation', operation: 'ingest', definition: 'urn:carnet:OperationDefinition/Bundle-ingest',
     access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: bundleIngest },
+  { method: 'GET', pattern: ['$pdf-only-report'], interaction: 'operation', operation: 'pdf-only-report', definition: 'urn:carnet:OperationDefinition/pdf-only-report',
+    access: { kind: 'policy', check: dataQualityReview }, handler: pdfOnlyReport },
   { method: 'POST', pattern: ['$import-ccda'], interaction: 'operation', operation: 'import-ccda', definition: 'urn:carnet:OperationDefinition/import-ccda',
     access: { kind: 'action', action: 'create', type: 'DocumentReference' }, handler: ccdaImport },
   { method: 'GET', pattern: [':type'], interaction: 'search-type', handler: search },

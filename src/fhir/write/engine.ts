@@ -20,6 +20,7 @@ import { parseJsonNumbers, stringifyJson, writtenNumbers, type WrittenNumbers } 
 import { assertValidId, checkIfMatch, sameContent, stamp } from './versioning.js';
 import { categoriesOf } from '../../consent/categories.js';
 import { labelSensitive } from '../../consent/labels.js';
+import { flagPdfOnly } from '../../documents/pdf-only.js';
 import { consentKind, consentRulesOf } from '../../consent/rules.js';
 
 export interface WriteOptions {
@@ -342,7 +343,8 @@ function planVersion(
     throw errors.invalid(`The body is a ${String(body.resourceType)}, not a ${resourceType}`);
   }
   if (mapping.size > 0) body = rewriteReferences(body, mapping);
-  body = labelSensitive({ ...body, id } as Resource);
+  // Sensitive categories labelled, and a result that is only a PDF tagged as such (documents/pdf-only.ts).
+  body = flagPdfOnly(labelSensitive({ ...body, id } as Resource));
   const sensitivity = categoriesOf(body);
   const patientId = patientCompartmentOf(body, ctx.fhirBaseUrl) ?? null;
   // A writer with no organisation (an import, an HL7 feed) keeps the organisation that wrote before it.

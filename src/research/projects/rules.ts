@@ -7,7 +7,7 @@ import { PROFILE_NAMES } from '../deid/profiles.js';
  * export by the project's client may be. A project is one purpose, one cohort (a Group), its resource types
  * and its de-identification profile, for a fixed duration from its approval.
  */
-export type ProjectStatus = 'requested' | 'approved' | 'refused';
+export type ProjectStatus = 'requested' | 'approved' | 'refused' | 'revoked';
 
 export interface Project {
   readonly id: string;
@@ -25,6 +25,10 @@ export interface Project {
   readonly decidedAt?: string;
   readonly reason?: string;
   readonly expiresAt?: string;
+  /** Revocation by a privacy officer (an approved project only): who, when, why. */
+  readonly revokedBy?: string;
+  readonly revokedAt?: string;
+  readonly revokeReason?: string;
   readonly createdAt: string;
 }
 
@@ -77,6 +81,13 @@ export function checkDecision(project: Project, decision: 'approve' | 'refuse', 
   return typeof reason === 'string' ? reason.trim() : undefined;
 }
 
+/** A revocation: of an approved project only, with a reason (the privacy officer says why). */
+export function checkRevocation(project: Project, reason: unknown): string {
+  if (typeof reason !== 'string' || reason.trim().length < 5 || reason.length > 2000) throw new ProjectError('a revocation says why: reason of 5 to 2000 characters');
+  if (project.status !== 'approved') throw new ProjectError(`project ${project.id} is ${project.status}: only an approved project is revoked`);
+  return reason.trim();
+}
+
 /** The scopes of a project's client: reading its types, nothing else. */
 export function projectScopes(project: Pick<Project, 'types'>): string {
   return project.types.map((t) => `system/${t}.rs`).join(' ');
@@ -89,6 +100,7 @@ export function expiresAt(approvedAt: Date, durationDays: number): Date {
 /** Why the project allows no export now, or undefined when it does. */
 export function exportRefusal(project: Project | undefined, now: Date): string | undefined {
   if (!project) return 'this client\'s research project does not exist';
+  if (project.status === 'revoked') return `research project ${project.id} was revoked on ${project.revokedAt ?? '?'}`;
   if (project.status !== 'approved') return `research project ${project.id} is ${project.status}, not approved`;
   if (!project.expiresAt || Date.parse(project.expiresAt) <= now.getTime()) return `research project ${project.id} expired on ${project.expiresAt ?? 'its approval'}`;
   return undefined;
