@@ -236,7 +236,7 @@ describe('the professional workspace in a browser', { skip: noChromium }, () => 
   test('an administrator: the review queue side by side, a decision with its reason, a second decision refused; HL7 dead letters with their error and raw message', async () => {
     const { context, page, token } = await clinicContext(web, 'admin', PHONE);
     const nav = page.getByRole('navigation', { name: 'Sections de l’espace clinique' });
-    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Doublons possibles', 'Messages HL7 en échec', 'Journal d’audit']);
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Doublons possibles', 'Messages HL7 en échec', 'Travaux en arrière-plan', 'Journal d’audit']);
     await page.getByRole('heading', { level: 1, name: 'Doublons possibles' }).waitFor();
     const [a, b] = fx.reviewPair;
     const item = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: new RegExp(`${b}.*${a}|${a}.*${b}`) }) });

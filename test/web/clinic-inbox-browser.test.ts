@@ -166,7 +166,7 @@ describe('the notifications inbox, the timeline and the documents in a browser',
     await context.close();
   });
 
-  test('an administrator: no inbox (the API refuses Tasks); a merge undone from the decisions, confirmed with a reason', async () => {
+  test('an administrator: no inbox (the API refuses Tasks); a merge undone from the decisions, confirmed with a reason; a failed job retried', async () => {
     const { context, page, token } = await clinicContext(web, 'admin', VIEWPORTS[1]);
     const nav = page.getByRole('navigation', { name: 'Sections de l’espace clinique' });
     assert.ok(!(await nav.getByRole('link').allInnerTexts()).includes('Notifications'));
@@ -206,6 +206,29 @@ describe('the notifications inbox, the timeline and the documents in a browser',
     assert.deepEqual(await tablesOverflowing(page), [], 'the decisions fit a phone');
     await shot(page, 'annuler-fusion-fr-phone');
     assert.deepEqual(await axeViolations(page), [], 'axe on the decisions after an unmerge (fr, phone)');
+    // Background jobs: a failed one, with its error, retried from the screen; a second retry is refused.
+    const { rows } = await web.t.carnet.db.query<{ id: string }>(`INSERT INTO job (kind, payload, state, run_at, attempts, max_attempts, last_error, created_at, finished_at)
+      VALUES ('test.delivery', '{}', 'dead', now(), 3, 3, 'the endpoint answered 500', now(), now()) RETURNING id`);
+    const jobId = String(rows[0]?.id);
+    await page.getByRole('link', { name: 'Travaux en arrière-plan' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Travaux en arrière-plan' }).waitFor();
+    await page.getByRole('table', { name: 'Travaux par type et par état' }).getByRole('row').filter({ hasText: 'test.delivery' }).waitFor();
+    const job = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `Travail ${jobId} — test.delivery` }) });
+    await job.getByText('the endpoint answered 500').waitFor();
+    assert.deepEqual(await tablesOverflowing(page), [], 'the jobs fit a phone');
+    await shot(page, 'travaux-fr-phone');
+    assert.deepEqual(await axeViolations(page), [], 'axe on the jobs (fr, phone)');
+    await job.getByRole('button', { name: 'Relancer' }).click();
+    await job.getByText('Travail relancé').waitFor();
+    assert.equal(((await web.t.request('GET', `/admin/jobs/${jobId}`)).body as { state: string }).state, 'pending');
+    const again = await fetch(`${web.origin}/admin/jobs/${jobId}/retry`, { method: 'POST', headers: { authorization: `Bearer ${token()}` } });
+    assert.equal(again.status, 409, 'a job no longer failed is not retried twice');
+    await page.setViewportSize(VIEWPORTS[1]);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Background jobs' }).waitFor();
+    await page.getByRole('table', { name: 'Event readers' }).waitFor();
+    assert.deepEqual(await axeViolations(page), [], 'axe on the jobs (en, desktop)');
+    await page.getByRole('button', { name: 'Français' }).click();
     await context.close();
   });
 });

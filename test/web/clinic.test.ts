@@ -15,7 +15,7 @@ describe('the workspace, pure', () => {
     for (const role of ['physician', 'nurse']) assert.deepEqual(sectionsOf(role), ['patients', 'inbox']);
     assert.deepEqual(sectionsOf('pharmacist'), ['patients']);
     assert.deepEqual(sectionsOf('privacy-officer'), ['audit']);
-    assert.deepEqual(sectionsOf('admin'), ['mpi', 'hl7', 'audit']);
+    assert.deepEqual(sectionsOf('admin'), ['mpi', 'hl7', 'jobs', 'audit']);
     for (const role of ['patient', 'proxy', 'researcher', 'system', undefined]) assert.deepEqual(sectionsOf(role), []);
     const payload = Buffer.from(JSON.stringify({ role: 'nurse', name: 'Julie Roy — é' })).toString('base64url');
     assert.deepEqual(claimsOf(`h.${payload}.s`), { role: 'nurse', name: 'Julie Roy — é' });

@@ -86,6 +86,7 @@ describe('the notifications inbox, pure', () => {
   test('the address', () => {
     assert.equal(PATHS.inbox, '/clinique/notifications');
     assert.deepEqual(parseRoute('/clinique/notifications'), { name: 'inbox' });
+    assert.deepEqual(parseRoute('/clinique/travaux'), { name: 'jobs' });
     assert.deepEqual(parseRoute('/clinique/patient/p1/chronologie'), { name: 'patient', id: 'p1', tab: 'timeline' });
     assert.deepEqual(parseRoute('/clinique/patient/p1/documents'), { name: 'patient', id: 'p1', tab: 'documents' });
     assert.equal(PATHS.patient('p1', 'timeline'), '/clinique/patient/p1/chronologie');

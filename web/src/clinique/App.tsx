@@ -6,6 +6,7 @@ import { Page } from '../shared/Page.js';
 import { followLink, usePath } from '../shared/router.js';
 import { Audit } from './pages/Audit.js';
 import { Inbox } from './pages/Inbox.js';
+import { Jobs } from './pages/Jobs.js';
 import { InboxLiveProvider } from './inbox-live.js';
 import { DeadLetters } from './pages/DeadLetters.js';
 import { PatientPage } from './pages/PatientPage.js';
@@ -17,7 +18,7 @@ import { parseRoute, PATHS, SECTION_PATHS, sectionOf, type Route } from './route
 import { SessionContext, useSession, type ClinicSession } from './session.js';
 import { signIn, signOut, wasSignedIn, type SignIn } from './smart.js';
 
-const SECTION_KEYS = { patients: 'clinic.nav.patients', inbox: 'clinic.nav.inbox', audit: 'clinic.nav.audit', mpi: 'clinic.nav.mpi', hl7: 'clinic.nav.hl7' } as const;
+const SECTION_KEYS = { patients: 'clinic.nav.patients', inbox: 'clinic.nav.inbox', audit: 'clinic.nav.audit', mpi: 'clinic.nav.mpi', hl7: 'clinic.nav.hl7', jobs: 'clinic.nav.jobs' } as const;
 
 function Nav(props: { route: Route }) {
   const { t } = useTranslation();
@@ -70,6 +71,7 @@ function Current(props: { route: Route }): ReactElement {
     case 'audit': return <Audit />;
     case 'mpi': return <Review />;
     case 'hl7': return <DeadLetters />;
+    case 'jobs': return <Jobs />;
   }
 }
 
@@ -81,6 +83,7 @@ function Home(props: { section: Section }) {
     case 'audit': return <Audit />;
     case 'mpi': return <Review />;
     case 'hl7': return <DeadLetters />;
+    case 'jobs': return <Jobs />;
   }
 }
 

@@ -11,6 +11,7 @@ export type Route =
   | { readonly name: 'audit' }
   | { readonly name: 'mpi' }
   | { readonly name: 'hl7' }
+  | { readonly name: 'jobs' }
   | { readonly name: 'not-found' };
 
 const TABS: Record<string, PatientTab> = { '': 'summary', chronologie: 'timeline', resultats: 'results', medicaments: 'medications', documents: 'documents' };
@@ -23,6 +24,7 @@ export const PATHS = {
   audit: '/clinique/audit',
   mpi: '/clinique/mpi',
   hl7: '/clinique/hl7',
+  jobs: '/clinique/travaux',
   patient: (id: string, tab: PatientTab = 'summary') => `/clinique/patient/${encodeURIComponent(id)}${TAB_PATHS[tab]}`,
 } as const;
 
@@ -30,6 +32,7 @@ export function parseRoute(pathname: string): Route {
   const path = pathname.replace(/\/+$/, '');
   if (path === '/clinique' || path === '') return { name: 'home' };
   if (path === '/clinique/notifications') return { name: 'inbox' };
+  if (path === '/clinique/travaux') return { name: 'jobs' };
   const simple = /^\/clinique\/(patients|audit|mpi|hl7)$/.exec(path);
   if (simple) return { name: simple[1] as 'patients' | 'audit' | 'mpi' | 'hl7' };
   const patient = /^\/clinique\/patient\/([A-Za-z0-9\-.]{1,64})(?:\/([a-z]+))?$/.exec(path);
@@ -48,6 +51,8 @@ export function sectionOf(route: Route): Section | undefined {
       return 'patients';
     case 'inbox':
       return 'inbox';
+    case 'jobs':
+      return 'jobs';
     case 'audit':
     case 'mpi':
     case 'hl7':
@@ -57,4 +62,4 @@ export function sectionOf(route: Route): Section | undefined {
   }
 }
 
-export const SECTION_PATHS: Record<Section, string> = { patients: PATHS.patients, inbox: PATHS.inbox, audit: PATHS.audit, mpi: PATHS.mpi, hl7: PATHS.hl7 };
+export const SECTION_PATHS: Record<Section, string> = { patients: PATHS.patients, inbox: PATHS.inbox, audit: PATHS.audit, mpi: PATHS.mpi, hl7: PATHS.hl7, jobs: PATHS.jobs };
