@@ -103,14 +103,33 @@ export function sequenceTypo(a: MatchRecord, b: MatchRecord): boolean {
 }
 
 /**
+ * Whether two numbers one character apart (NAM level 1) are surely one number mistyped, enough to vouch
+ * for a differing given name or date of birth: a Québec NAM is read by its structure (see compareNam);
+ * any other number when two adjacent characters are swapped, or when one digit differs far from the end
+ * (the numbers at least 100 apart): numbers handed out in sequence to people registered together (twins)
+ * are close, and never differ by a swap.
+ */
+export function namKeystroke(a: MatchRecord, b: MatchRecord): boolean {
+  const x = a.nam;
+  const y = b.nam;
+  if (!x || !y || x === y || compareNam(a, b) !== 1) return false;
+  if (isQuebecNam(x) && isQuebecNam(y)) return true;
+  if (x.length !== y.length) return false;
+  const diff: number[] = [];
+  for (let i = 0; i < x.length && diff.length <= 2; i++) if (x[i] !== y[i]) diff.push(i);
+  if (diff.length === 2) return diff[1] === (diff[0] as number) + 1 && x[diff[0] as number] === y[diff[1] as number];
+  return diff.length === 1 && /^\d+$/.test(x) && /^\d+$/.test(y) && Math.abs(Number(x) - Number(y)) >= 100;
+}
+
+/**
  * NAM: 0 exact · 1 one character off and explained as a typo · 2 different. A Québec NAM is built from
  * the name and the date of birth, so "one character off" is read by where the difference falls:
  * - only the check digit: a typo — the check digit is a function of the other eleven characters, so
  *   two real numbers never differ there alone;
  * - the sequence character: namesakes or twins born the same day (a typo there cannot be told from
  *   them: it is left to review);
- * - the encoded name or date: a typo, unless the dates of birth differ too (each NAM may then be its
- *   own holder's).
+ * - the encoded name or date: a typo, unless the dates of birth differ too, or the given-name initial
+ *   differs and each is its own record's (each NAM may then be its own holder's).
  */
 function compareNam(a: MatchRecord, b: MatchRecord): number | null {
   const x = a.nam;
@@ -124,6 +143,11 @@ function compareNam(a: MatchRecord, b: MatchRecord): number | null {
       return 1;
     case 'sequence':
       return 2;
+    case 'letters':
+      // Another given-name initial, each the initial of its own record's given name: twins or siblings
+      // born the same day (the check digit need not change with it).
+      if (x[3] !== y[3] && namFitsOwnInitial(a) && namFitsOwnInitial(b)) return 2;
+      return a.birthDate && b.birthDate && a.birthDate !== b.birthDate ? 2 : 1;
     default:
       return a.birthDate && b.birthDate && a.birthDate !== b.birthDate ? 2 : 1;
   }

@@ -1,4 +1,4 @@
-import { COMPARATORS, distinctNams, namesakeNams, sequenceTypo } from './comparators.js';
+import { COMPARATORS, distinctNams, namesakeNams, namKeystroke, sequenceTypo } from './comparators.js';
 import { isQuebecNam, namMatchesOwnDate } from './nam.js';
 import { GIVEN_AGREES } from './name-comparators.js';
 import { compileModel, twinSignature, type CompiledModel, type MatchModel, type PairScore } from './model.js';
@@ -142,7 +142,10 @@ export function decide(record: MatchRecord, candidates: readonly ScoredCandidate
     const parentChild = (level(c, givenIndex) ?? 0) <= GIVEN_AGREES && yearsApart(record, c.record) >= GENERATION_YEARS;
     const birthDiffers = isLast(c, birthIndex, 5) || parentChild;
     const namExact = level(c, namIndex) === 0;
-    const namVouches = namExact && !(givenDiffers && birthDiffers) && sharedNamFits(record, c.record);
+    // The same number, or one mistyped where only a typo explains it (a Québec NAM read by its structure,
+    // other numbers only with two characters swapped: see namKeystroke), vouches for one differing key field.
+    const sameNumber = namExact || (level(c, namIndex) === 1 && namKeystroke(record, c.record));
+    const namVouches = sameNumber && !(givenDiffers && birthDiffers) && sharedNamFits(record, c.record);
     // Jr against Sr is a son and his father, whatever else agrees (they may share a NAM by mistake too).
     if (level(c, suffixIndex) === 1) return 'suffix-differs';
     // Family name and date of birth alone are shared by namesakes born the same day (3 Tremblays a day in

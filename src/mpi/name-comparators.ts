@@ -9,7 +9,8 @@ import { editDistance, jaroWinkler } from './strings.js';
  * first part (Marie-Josée, Marie-Claude) are two names. Levels, strongest first:
  *
  * given:  0 exact · 1 same name written differently (a part or a second given name dropped, a listed
- *         short form: Bob/Robert) · 2 one typo · 3 sounds alike or Jaro–Winkler ≥ 0.85 · 4 different
+ *         short form: Bob/Robert, a slip of the fingers: Sylvie/Sylvei, Karine/Karinne, Suzanne/Suzanme)
+ *         · 2 another one-keystroke difference · 3 sounds alike or Jaro–Winkler ≥ 0.85 · 4 different
  * family: 0 exact (any birth or married name) · 1 one typo · 2 a compound reduced to its parts ·
  *         3 shares a part, sounds alike or Jaro–Winkler ≥ 0.85 · 4 different
  *
@@ -38,6 +39,7 @@ const FEMININE_ENDINGS = new Set(['e', 'le', 'ne', 'te', 'tte', 'ette', 'ine']);
  * of a given name is what distinguishes siblings.
  */
 export function distinctForms(x: string, y: string): boolean {
+  if (x === y) return false;
   const [short, long] = x.length <= y.length ? [x, y] : [y, x];
   if (short.length < 3) return false;
   if (long.startsWith(short) && FEMININE_ENDINGS.has(long.slice(short.length))) return true;
@@ -53,6 +55,50 @@ function isPartOf(small: readonly string[], large: readonly string[]): boolean {
 
 function sameCanonical(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((t, i) => t === b[i] || sameNickname(t, b[i] as string));
+}
+
+/** Letter rows of a QWERTY keyboard (Canadian French and English layouts place the letters alike). */
+const KEY_ROWS = ['qwertyuiop', 'asdfghjkl', 'zxcvbnm'];
+const KEY_AT = new Map<string, [number, number]>(KEY_ROWS.flatMap((row, r) => [...row].map((ch, c) => [ch, [r, c]] as [string, [number, number]])));
+
+/** Keys that touch on a staggered QWERTY keyboard: beside, or above-right / below-left of each other. */
+export function neighbourKeys(x: string, y: string): boolean {
+  const a = KEY_AT.get(x);
+  const b = KEY_AT.get(y);
+  if (!a || !b || x === y) return false;
+  const [ra, ca] = a;
+  const [rb, cb] = b;
+  if (ra === rb) return Math.abs(ca - cb) === 1;
+  if (rb === ra + 1) return cb === ca || cb === ca - 1;
+  if (rb === ra - 1) return cb === ca || cb === ca + 1;
+  return false;
+}
+
+/**
+ * A slip of the fingers rather than another name: two letters swapped, a letter doubled or undoubled,
+ * or a letter replaced by its neighbour on the keyboard inside the word (names of five letters or more;
+ * never the first letter). Look-alike names of twins differ otherwise: a letter added or dropped
+ * (Mathis/Mathias), a different vowel (Liam/Lyam), another ending (Léo/Léon, Alexis/Alexia).
+ */
+export function keyboardSlip(x: string, y: string): boolean {
+  if (x === y || x.length < 4 || y.length < 4 || x[0] !== y[0]) return false;
+  if (x.length === y.length) {
+    const diff: number[] = [];
+    for (let i = 0; i < x.length && diff.length <= 2; i++) if (x[i] !== y[i]) diff.push(i);
+    if (diff.length === 2) {
+      const [i, j] = diff as [number, number];
+      return j === i + 1 && x[i] === y[j] && x[j] === y[i];
+    }
+    if (diff.length !== 1) return false;
+    const i = diff[0] as number;
+    return x.length >= 5 && i < x.length - 1 && neighbourKeys(x[i] as string, y[i] as string);
+  }
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  if (long.length !== short.length + 1) return false;
+  for (let i = 1; i < long.length; i++) {
+    if (long[i] === long[i - 1] && long.slice(0, i) + long.slice(i + 1) === short) return true;
+  }
+  return false;
 }
 
 /** One keystroke apart, and not two distinct forms of a name. */
@@ -73,6 +119,8 @@ export function compareGiven(a: MatchRecord, b: MatchRecord): number | null {
   const fa = a.given[0] as string;
   const fb = b.given[0] as string;
   if (distinctForms(fa, fb) || distinctForms(ga, gb)) return 4;
+  // A slip of the fingers is the same name written differently, not the look-alike name of a twin.
+  if (keyboardSlip(ga, gb)) return 1;
   if (typo(ga, gb)) return 2;
   if (phonetic(ga) === phonetic(gb) || jaroWinkler(ga, gb) >= 0.85) return 3;
   return 4;

@@ -175,6 +175,25 @@ describe('NAM: one character off against a different number, and what it encodes
       'each number encodes its own holder’s date: two people');
     assert.equal(nam('123456789', '123456788'), 1, 'other identifiers: one character off');
   });
+  test('another given-name initial, each its own record’s, is another person even with the same check digit', () => {
+    const a = rec('Clara', 'Fortin', { nam: 'FORC07510819', birthDate: '2007-01-08' });
+    const b = rec('Pierrette-Cécile', 'Fortin', { nam: 'FORP07510819', birthDate: '2007-01-08' });
+    assert.equal(level('nam', a, b), 2, 'twins');
+    assert.equal(level('nam', a, rec('Clara', 'Fortin', { nam: 'FORP07510819', birthDate: '2007-01-08' })), 1, 'a typo in the initial');
+  });
+  test('a NAM one keystroke off vouches for one differing key field, not for a twin', () => {
+    const home = { postalCode: 'H2X1Y4', phone: '5145550199', street: '12 rue saint denis', city: 'montreal', sex: 'female' as const };
+    const a = rec('Naomi', 'Boyes', { ...home, nam: '1125271', birthDate: '1976-05-22' });
+    const b = rec('Madeline', 'Boyes', { ...home, nam: '1125721', birthDate: '1976-05-22' });
+    assert.equal(decide(b, [{ record: a, personId: 'P1', score: scorePair(compiled, b, a) }], DEFAULT_MODEL).kind, 'link', 'another identifier with two digits swapped');
+    const c = rec('Madeline', 'Boyes', { ...home, nam: '1125272', birthDate: '1976-05-22' });
+    assert.notEqual(decide(c, [{ record: a, personId: 'P1', score: scorePair(compiled, c, a) }], DEFAULT_MODEL).kind, 'link', 'consecutive numbers: twins registered one after the other');
+    const far = rec('Madeline', 'Boyes', { ...home, nam: '1185271', birthDate: '1976-05-22' });
+    assert.equal(decide(far, [{ record: a, personId: 'P1', score: scorePair(compiled, far, a) }], DEFAULT_MODEL).kind, 'link', 'one digit mistyped far from the end');
+    const twin1 = rec('Clara', 'Fortin', { ...home, nam: 'FORC07510819', birthDate: '2007-01-08' });
+    const twin2 = rec('Pierrette-Cécile', 'Fortin', { ...home, nam: 'FORP07510819', birthDate: '2007-01-08' });
+    assert.notEqual(decide(twin2, [{ record: twin1, personId: 'P1', score: scorePair(compiled, twin2, twin1) }], DEFAULT_MODEL).kind, 'link');
+  });
   test('the sex a record’s own NAM encodes overrides a contradicting sex field', () => {
     const a = rec('Marie', 'Tremblay', { sex: 'male', nam: 'TREM80531712' });
     const b = rec('Marie', 'Tremblay', { sex: 'female' });
@@ -204,6 +223,23 @@ describe('the twins rule', () => {
     const a = rec('Stéphanie', 'Roy', { ...home, birthDate: '2001-06-01', sex: 'female', nam: 'ROYS01560111' });
     const b = rec('Stephanei', 'Roy', { ...home, birthDate: '2001-06-01', sex: 'female', nam: 'ROYS01560111' });
     assert.equal(pair(a, b).kind, 'link');
+  });
+  test('a slip of the fingers in the given name (swap, doubled letter, neighbouring key) is linked on demographics alone', () => {
+    for (const [x, y] of [['Sylvie', 'Sylvei'], ['Karine', 'Karinne'], ['Suzanne', 'Suzanme'], ['Véronique', 'Verlnique'], ['Anne-Sophie', 'Anne-Sophhie'], ['Émilien', 'Enilien']] as const) {
+      assert.equal(given(x, y), 1, `${x}/${y}`);
+      const a = rec(x, 'Roy', { ...home, birthDate: '1970-10-31', sex: 'female' });
+      const b = rec(y, 'Roy', { ...home, birthDate: '1970-10-31', sex: 'female' });
+      assert.equal(pair(a, b).kind, 'link', `${x}/${y}`);
+    }
+  });
+  test('look-alike names of twins are not slips: a letter added, another vowel, another ending, a first letter', () => {
+    for (const [x, y] of [['Mathis', 'Mathias'], ['Liam', 'Lyam'], ['Noémie', 'Noélie'], ['Léo', 'Léon'], ['Alexis', 'Alexia'], ['Michel', 'Michelle'], ['Lina', 'Luna'], ['Marc', 'Narc']] as const) {
+      assert.ok((given(x, y) ?? 0) > 1, `${x}/${y}`);
+      const a = rec(x, 'Roy', { ...home, birthDate: '2001-06-01', sex: 'male' });
+      const b = rec(y, 'Roy', { ...home, birthDate: '2001-06-01', sex: 'male' });
+      assert.notEqual(pair(a, b).kind, 'link', `${x}/${y}`);
+    }
+    assert.equal(distinctForms('anne', 'anne'), false, 'a name is not a distinct form of itself');
   });
   test('the same person with a compound given name reduced is linked on demographics alone', () => {
     const a = rec('Marie-Ève', 'Côté-Roy', { ...home, birthDate: '1985-02-11', sex: 'female' });

@@ -15,6 +15,8 @@ describe('consent choices', () => {
     { kind: 'open-category', category: 'HIV' },
     { kind: 'exclude', actor: 'Organization/o1', name: 'Clinique A' },
     { kind: 'share-only', actor: 'Organization/o2', name: 'Clinique B' },
+    { kind: 'exclude-professional', actor: 'Practitioner/x1', name: 'Dre A' },
+    { kind: 'open-category-to', category: 'MH', actor: 'Practitioner/x2', name: 'Dr B' },
     { kind: 'hide-resource', resource: 'DocumentReference/d1' },
     { kind: 'deny-all' },
     { kind: 'research-opt-out' },
@@ -31,6 +33,10 @@ describe('consent choices', () => {
     assert.deepEqual([hide?.effect, hide?.categories], ['deny', ['MH']]);
     const [only] = consentRulesOf(consentFor({ kind: 'share-only', actor: 'Organization/o2' }, 'Patient/p1', new Date())) ?? [];
     assert.deepEqual([only?.effect, only?.exceptActors], ['deny', ['Organization/o2']]);
+    const [hidden] = consentRulesOf(consentFor({ kind: 'exclude-professional', actor: 'Practitioner/x1' }, 'Patient/p1', new Date())) ?? [];
+    assert.deepEqual([hidden?.effect, hidden?.actors], ['deny', ['Practitioner/x1']], 'hidden from that professional only');
+    const [opened] = consentRulesOf(consentFor({ kind: 'open-category-to', category: 'MH', actor: 'Practitioner/x2' }, 'Patient/p1', new Date())) ?? [];
+    assert.deepEqual([opened?.effect, opened?.categories, opened?.actors], ['open', ['MH'], ['Practitioner/x2']], 'opened to that professional only');
     assert.deepEqual(consentRulesOf(consentFor({ kind: 'research-opt-out' }, 'Patient/p1', new Date()))?.[0]?.purposes, ['HRESCH']);
   });
 

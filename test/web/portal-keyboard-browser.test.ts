@@ -59,7 +59,8 @@ describe('the portal with the keyboard only', { skip: noChromium }, () => {
     await page.getByRole('heading', { name: 'Ajouter un choix' }).waitFor();
     const radio = await tabTo(page, (f) => f.type === 'radio');
     assert.equal(radio.checked, true, 'Tab enters the group on its chosen option');
-    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+    // Down to the last kind of choice (the radio group's order: web/src/portail/pages/Choix.tsx KINDS).
+    for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowDown');
     const research = await focused(page);
     assert.equal(research.text, 'Refuser que mes données servent à la recherche');
     assert.equal(research.checked, true, 'the arrows choose');

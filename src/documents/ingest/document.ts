@@ -62,6 +62,23 @@ function checkEnvelope(input: unknown): { bundle: Bundle; composition: Compositi
   return { bundle, composition, key: `${bundle.identifier?.system}|${bundle.identifier?.value}` };
 }
 
+/**
+ * The rules a stored document Bundle keeps (a plain `POST /Bundle` or `PUT Bundle/[id]` of type `document`):
+ * the envelope of `$ingest` — bdl-7 unique fullUrls, bdl-9 identifier, bdl-10 timestamp, bdl-11 the
+ * Composition first — and every `Composition.section.entry` an entry of the document. (Filing into a record,
+ * `$ingest`, also needs one Patient as the subject; storing a document does not.)
+ */
+export function checkDocumentBundle(input: unknown): void {
+  const { bundle, composition } = checkEnvelope(input);
+  const entries = bundle.entry ?? [];
+  const refs = new DocumentReferences(entries.map((e) => ({ fullUrl: e.fullUrl, resourceType: (e.resource as Resource).resourceType, id: (e.resource as Resource).id })));
+  (composition.section ?? []).forEach((s, si) => (s.entry ?? []).forEach((e, ei) => {
+    need(e.reference && refs.resolve(e.reference, 0) !== undefined, `Composition.section[${si}].entry[${ei}] (${e.reference ?? 'no reference'}) is not an entry of the document`, `Bundle.entry[0].resource.section[${si}].entry[${ei}]`);
+  }));
+  need(!composition.subject?.reference || composition.subject.reference.startsWith('#') || refs.resolve(composition.subject.reference, 0) !== undefined,
+    `Composition.subject (${composition.subject?.reference}) is not an entry of the document`, 'Bundle.entry[0].resource.subject');
+}
+
 /** An instant (DocumentReference.date) from a date or dateTime that may lack its time or seconds. */
 function instant(value: string): string {
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return value;

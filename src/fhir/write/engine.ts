@@ -1,4 +1,4 @@
-import type { Resource } from '@medplum/fhirtypes';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
 import type { Principal } from '../../access/principal.js';
 import type { Queryable } from '../../storage/database.js';
 import {
@@ -21,6 +21,7 @@ import { assertValidId, checkIfMatch, sameContent, stamp } from './versioning.js
 import { categoriesOf } from '../../consent/categories.js';
 import { labelSensitive } from '../../consent/labels.js';
 import { flagPdfOnly } from '../../documents/pdf-only.js';
+import { checkDocumentBundle, DocumentProblem } from '../../documents/ingest/document.js';
 import { consentKind, consentRulesOf } from '../../consent/rules.js';
 
 export interface WriteOptions {
@@ -106,6 +107,16 @@ interface Resolved {
   /** The id was chosen by the client for a resource that may be new (an update, a conditional update's body id). */
   readonly clientId?: boolean;
   resource?: Resource;
+}
+
+/** A stored document Bundle keeps the document rules (documents/ingest/document.ts): a 400 naming the element otherwise. */
+function assertDocument(bundle: Resource): void {
+  try {
+    checkDocumentBundle(bundle);
+  } catch (error) {
+    if (error instanceof DocumentProblem) throw errors.invalid(`A Bundle of type document: ${error.message}`, [...error.expression]);
+    throw error;
+  }
 }
 
 function failAt(error: unknown, index: number, many: boolean): never {
@@ -355,6 +366,8 @@ function planVersion(
   if (current && !current.deleted && current.content && sameContent(current.content, body, written)) {
     return { result: existingResult(current, 'unchanged', 200), facts };
   }
+  // A document's own rules first: their refusal names the element (the R4 invariants bdl-9/10/11 only say "Bundle").
+  if (body.resourceType === 'Bundle' && (body as Bundle).type === 'document') assertDocument(body);
   if (!('resource' in op && options.validated?.has(op.resource))) assertValid(body);
   const consentRules = consentRulesOf(body, ctx.fhirBaseUrl) ?? null;
   const versionId = (current?.versionId ?? 0) + 1;

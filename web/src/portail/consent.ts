@@ -12,6 +12,10 @@ export type Choice =
   | { kind: 'hide-category'; category: Category }
   | { kind: 'open-category'; category: Category }
   | { kind: 'exclude'; actor: string; name?: string }
+  /** Hide the whole record from one named professional (a Practitioner): their own sign-in sees nothing. */
+  | { kind: 'exclude-professional'; actor: string; name?: string }
+  /** Open a sensitive category to one named professional only. */
+  | { kind: 'open-category-to'; category: Category; actor: string; name?: string }
   | { kind: 'share-only'; actor: string; name?: string }
   | { kind: 'hide-resource'; resource: string }
   | { kind: 'deny-all' }
@@ -32,7 +36,9 @@ function provisionOf(choice: Choice): ConsentProvision {
   switch (choice.kind) {
     case 'hide-category': return { type: 'permit', provision: [{ type: 'deny', securityLabel: [{ system: ACT, code: choice.category }] }] };
     case 'open-category': return { type: 'permit', provision: [{ type: 'permit', securityLabel: [{ system: ACT, code: choice.category }] }] };
-    case 'exclude': return { type: 'permit', provision: [{ type: 'deny', actor: actor(choice.actor, choice.name) }] };
+    case 'exclude':
+    case 'exclude-professional': return { type: 'permit', provision: [{ type: 'deny', actor: actor(choice.actor, choice.name) }] };
+    case 'open-category-to': return { type: 'permit', provision: [{ type: 'permit', securityLabel: [{ system: ACT, code: choice.category }], actor: actor(choice.actor, choice.name) }] };
     case 'share-only': return { type: 'deny', provision: [{ type: 'permit', actor: actor(choice.actor, choice.name) }] };
     case 'hide-resource': return { type: 'permit', provision: [{ type: 'deny', data: [{ meaning: 'instance', reference: { reference: choice.resource } }] }] };
     case 'deny-all':
@@ -66,7 +72,12 @@ export function explain(consent: Consent): Explained {
   const actor = only.actor?.length === 1 ? only.actor[0]?.reference : undefined;
   const data = only.data?.length === 1 ? only.data[0]?.reference?.reference : undefined;
   const alone = (n: number) => [only.securityLabel?.length ?? 0, only.actor?.length ?? 0, only.data?.length ?? 0].filter((x) => x > 0).length === n;
+  const named = (ref: { reference?: string; display?: string }) => ({ actor: ref.reference as string, ...(ref.display ? { name: ref.display } : {}) });
+  if (alone(2) && root.type === 'permit' && only.type === 'permit' && isCategory(label) && actor?.reference?.startsWith('Practitioner/') && !data) {
+    return { kind: 'open-category-to', category: label, ...named(actor) };
+  }
   if (!alone(1)) return { kind: 'other' };
+  if (root.type === 'permit' && only.type === 'deny' && actor?.reference?.startsWith('Practitioner/')) return { kind: 'exclude-professional', ...named(actor) };
   if (root.type === 'permit' && only.type === 'deny' && isCategory(label)) return { kind: 'hide-category', category: label };
   if (root.type === 'permit' && only.type === 'permit' && isCategory(label)) return { kind: 'open-category', category: label };
   if (root.type === 'permit' && only.type === 'deny' && actor?.reference) return { kind: 'exclude', actor: actor.reference, ...(actor.display ? { name: actor.display } : {}) };

@@ -1,4 +1,5 @@
-import type { Bundle, Consent, Organization } from '@medplum/fhirtypes';
+import type { Bundle, Consent, Organization, Practitioner } from '@medplum/fhirtypes';
+import { nameOf } from '../fhir.js';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -9,7 +10,7 @@ import { save as saveResource } from '../fhir.js';
 import { Page, QueryState } from '../Page.js';
 import { useSession } from '../session.js';
 
-const KINDS = ['hide-category', 'open-category', 'exclude', 'share-only', 'deny-all', 'research-opt-out'] as const;
+const KINDS = ['hide-category', 'open-category', 'exclude', 'share-only', 'exclude-professional', 'open-category-to', 'deny-all', 'research-opt-out'] as const;
 type Kind = (typeof KINDS)[number];
 
 function useConsents() {
@@ -41,12 +42,13 @@ function CurrentChoices() {
   const describe = useDescribe();
   const consents = useConsents();
   const queries = useQueryClient();
-  const [message, setMessage] = useState('');
+  // The message's key (and values), translated at render: it follows a language switch.
+  const [message, setMessage] = useState<{ key: string; reason?: string }>();
   const remove = useMutation({
     // Withdrawn, not deleted: the Consent stays in the record's history as what applied until now.
     mutationFn: (consent: Consent) => saveResource(client, { ...consent, status: 'inactive' }),
     onSuccess: async () => {
-      setMessage(t('portal.choices.removed'));
+      setMessage({ key: 'portal.choices.removed' });
       await queries.invalidateQueries();
     },
   });
@@ -54,7 +56,7 @@ function CurrentChoices() {
     <section aria-labelledby="choices-current">
       <h2 id="choices-current">{t('portal.choices.current')}</h2>
       <QueryState query={consents} />
-      <p role="status">{message}</p>
+      <p role="status">{message ? t(message.key as 'portal.choices.saved', { reason: message.reason ?? '' }) : ''}</p>
       {consents.data && consents.data.length === 0 && <p>{t('portal.choices.noneCurrent')}</p>}
       {consents.data && consents.data.length > 0 && (
         <ul className="list">
@@ -117,6 +119,48 @@ function OrganizationPicker(props: { value: { ref: string; name: string } | unde
   );
 }
 
+/** A professional from the directory (Practitioner, readable by everyone), searched by name. */
+function PractitionerPicker(props: { value: { ref: string; name: string } | undefined; onChange: (who: { ref: string; name: string }) => void }) {
+  const { t } = useTranslation();
+  const { client } = useSession();
+  const ids = useId();
+  const [name, setName] = useState('');
+  const [searched, setSearched] = useState<string>();
+  const found = useQuery({
+    queryKey: ['Practitioner', searched],
+    enabled: searched !== undefined,
+    queryFn: () => client.request<Bundle<Practitioner>>(`Practitioner?name=${encodeURIComponent(searched ?? '')}&_count=20`),
+  });
+  const people = (found.data?.entry ?? []).map((e) => e.resource).filter((p): p is Practitioner => Boolean(p?.id));
+  const label = (p: Practitioner) => [p.name?.[0]?.prefix?.join(' '), nameOf(p as never)].filter(Boolean).join(' ') || (p.id ?? '');
+  return (
+    <div className="picker">
+      <div className="field">
+        <label htmlFor={`${ids}-q`}>{t('portal.choices.proSearch')}</label>
+        <div className="inline">
+          <input id={`${ids}-q`} type="search" value={name} onChange={(e) => setName(e.target.value)}
+            onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); setSearched(name.trim()); } }} />
+          <button type="button" className="button secondary" onClick={() => setSearched(name.trim())}>{t('portal.choices.orgSearchButton')}</button>
+        </div>
+      </div>
+      <QueryState query={{ isPending: found.isFetching, isError: found.isError, refetch: found.refetch }} />
+      {found.data && people.length === 0 && <p role="status">{t('portal.choices.proNone')}</p>}
+      {people.length > 0 && (
+        <fieldset>
+          <legend>{t('portal.choices.proLegend')}</legend>
+          {people.map((p) => (
+            <div key={p.id} className="field checkbox">
+              <input id={`${ids}-${p.id}`} type="radio" name={`${ids}-pro`} checked={props.value?.ref === `Practitioner/${p.id}`}
+                onChange={() => props.onChange({ ref: `Practitioner/${p.id}`, name: label(p) })} />
+              <label htmlFor={`${ids}-${p.id}`}>{label(p)}</label>
+            </div>
+          ))}
+        </fieldset>
+      )}
+    </div>
+  );
+}
+
 function AddChoice() {
   const { t } = useTranslation();
   const { client, patientId } = useSession();
@@ -126,20 +170,24 @@ function AddChoice() {
   const [kind, setKind] = useState<Kind>('hide-category');
   const [category, setCategory] = useState<Category>('MH');
   const [org, setOrg] = useState<{ ref: string; name: string }>();
-  const [message, setMessage] = useState('');
+  const [pro, setPro] = useState<{ ref: string; name: string }>();
+  // The message's key (and values), translated at render: it follows a language switch.
+  const [message, setMessage] = useState<{ key: string; reason?: string }>();
   const choice: Choice | undefined =
     kind === 'hide-category' || kind === 'open-category' ? { kind, category }
       : kind === 'exclude' || kind === 'share-only' ? (org ? { kind, actor: org.ref, name: org.name } : undefined)
-        : { kind };
+        : kind === 'exclude-professional' ? (pro ? { kind, actor: pro.ref, name: pro.name } : undefined)
+          : kind === 'open-category-to' ? (pro ? { kind, category, actor: pro.ref, name: pro.name } : undefined)
+            : { kind };
   // Set synchronously on submit: a second click before React re-renders must not write a second Consent.
   const saving = useRef(false);
   const save = useMutation({
     mutationFn: (c: Choice) => saveResource(client, consentFor(c, `Patient/${patientId}`, new Date())),
     onSuccess: async () => {
-      setMessage(t('portal.choices.saved'));
+      setMessage({ key: 'portal.choices.saved' });
       await queries.invalidateQueries();
     },
-    onError: (error: Error) => setMessage(t('portal.choices.failed', { reason: error.message })),
+    onError: (error: Error) => setMessage({ key: 'portal.choices.failed', reason: error.message }),
     onSettled: () => { saving.current = false; },
   });
   const submit = (event: FormEvent) => {
@@ -147,7 +195,7 @@ function AddChoice() {
     // A second click while saving does nothing: a choice is written once.
     if (!choice || saving.current) return;
     saving.current = true;
-    setMessage('');
+    setMessage(undefined);
     save.mutate(choice);
   };
   return (
@@ -163,7 +211,7 @@ function AddChoice() {
             </div>
           ))}
         </fieldset>
-        {(kind === 'hide-category' || kind === 'open-category') && (
+        {(kind === 'hide-category' || kind === 'open-category' || kind === 'open-category-to') && (
           <div className="field">
             <label htmlFor={`${ids}-cat`}>{t('portal.choices.categoryLabel')}</label>
             <select id={`${ids}-cat`} value={category} onChange={(e) => setCategory(e.target.value as Category)}>
@@ -172,13 +220,14 @@ function AddChoice() {
           </div>
         )}
         {(kind === 'exclude' || kind === 'share-only') && <OrganizationPicker value={org} onChange={setOrg} />}
+        {(kind === 'exclude-professional' || kind === 'open-category-to') && <PractitionerPicker value={pro} onChange={setPro} />}
         <div className="effect" aria-live="polite">
           <h3>{t('portal.choices.effectTitle')}</h3>
-          <p>{choice ? describe(choice, 'explain') : t('portal.choices.orgPick')}</p>
+          <p>{choice ? describe(choice, 'explain') : t(kind === 'exclude-professional' || kind === 'open-category-to' ? 'portal.choices.proPick' : 'portal.choices.orgPick')}</p>
         </div>
         {/* aria-disabled, not disabled: a disabled button drops the keyboard focus while the choice is saved. */}
         <p><button type="submit" className="button" aria-disabled={!choice || save.isPending}>{t('portal.choices.save')}</button></p>
-        <p role="status">{message}</p>
+        <p role="status">{message ? t(message.key as 'portal.choices.saved', { reason: message.reason ?? '' }) : ''}</p>
       </form>
     </section>
   );
