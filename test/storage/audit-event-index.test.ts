@@ -28,7 +28,7 @@ test('entity= and agent= searches of the trail can use the content index, with t
     await db.query(`INSERT INTO audit_event (uid, recorded, action, agent, patients, outcome, break_glass, content) VALUES ($1, $2, 'R', 'user:x', ARRAY[$3]::text[], '0', false, $4)`,
       [e.id, e.recorded, `p${i % 50}`, JSON.stringify(e)]);
   }
-  const { rows: indexes } = await db.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE tablename = 'audit_event' AND indexname = 'audit_event_content_idx'`);
+  const { rows: indexes } = await db.query<{ indexname: string }>(`SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'audit_event' AND indexname = 'audit_event_content_idx'`);
   assert.equal(indexes.length, 1);
   await db.query('SET enable_seqscan = off');
   await db.query('SET enable_indexscan = off');

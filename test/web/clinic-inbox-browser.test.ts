@@ -219,7 +219,7 @@ describe('the notifications inbox, the timeline and the documents in a browser',
     await shot(page, 'travaux-fr-phone');
     assert.deepEqual(await axeViolations(page), [], 'axe on the jobs (fr, phone)');
     await job.getByRole('button', { name: 'Relancer' }).click();
-    await job.getByText('Travail relancé').waitFor();
+    await page.getByText(`Travail ${jobId} (test.delivery) relancé`).waitFor();
     assert.equal(((await web.t.request('GET', `/admin/jobs/${jobId}`)).body as { state: string }).state, 'pending');
     const again = await fetch(`${web.origin}/admin/jobs/${jobId}/retry`, { method: 'POST', headers: { authorization: `Bearer ${token()}` } });
     assert.equal(again.status, 409, 'a job no longer failed is not retried twice');

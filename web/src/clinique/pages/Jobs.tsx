@@ -36,7 +36,7 @@ const STATES = ['dead', 'pending', 'running', 'cancelled', 'done'] as const;
 type Shown = (typeof STATES)[number];
 const KEY = ['jobs'] as const;
 
-function JobItem(props: { job: Job }) {
+function JobItem(props: { job: Job; onRetried: (text: string) => void }) {
   const { t } = useTranslation();
   const lang = currentLang();
   const { client } = useSession();
@@ -49,7 +49,8 @@ function JobItem(props: { job: Job }) {
     if (busy.current) return;
     busy.current = true;
     retry.mutate(undefined, {
-      onSuccess: () => setMessage({ kind: 'ok', text: t('clinic.jobs.retried') }),
+      // The job leaves the failed list when it is read again: the page, not the item, says it was retried.
+      onSuccess: () => { setMessage({ kind: 'ok', text: t('clinic.jobs.retried') }); props.onRetried(t('clinic.jobs.retriedJob', { id: job.id, kind: job.kind })); },
       // Someone retried it first (it is no longer dead): said so, nothing run twice.
       onError: (error) => setMessage({ kind: 'error', text: statusOf(error) === 409 ? t('clinic.jobs.notRetriable') : t('common.error') }),
       onSettled: () => { busy.current = false; void queries.invalidateQueries({ queryKey: KEY }); },
@@ -74,6 +75,7 @@ export function Jobs() {
   const { t } = useTranslation();
   const { client } = useSession();
   const [state, setState] = useState<Shown>('dead');
+  const [notice, setNotice] = useState<string>();
   const list = useQuery({ queryKey: [...KEY, state], queryFn: () => api<JobList>(client, `/admin/jobs?state=${state}&limit=50`) });
   const consumers = useQuery({ queryKey: [...KEY, 'consumers'], queryFn: () => api<{ consumers: Consumer[] }>(client, '/admin/consumers') });
   const counts = list.data?.counts ?? [];
@@ -101,8 +103,9 @@ export function Jobs() {
           {STATES.map((s) => <option key={s} value={s}>{t(`clinic.jobs.state.${s}`)}</option>)}
         </select>
       </div>
+      <div aria-live="polite">{notice && <p className="status ok-box">{notice}</p>}</div>
       {list.data && <p role="status" className="note">{list.data.jobs.length === 0 ? t('clinic.jobs.none') : t('clinic.jobs.count', { count: list.data.jobs.length })}</p>}
-      {list.data && list.data.jobs.length > 0 && <ul className="list">{list.data.jobs.map((j) => <JobItem key={j.id} job={j} />)}</ul>}
+      {list.data && list.data.jobs.length > 0 && <ul className="list">{list.data.jobs.map((j) => <JobItem key={j.id} job={j} onRetried={setNotice} />)}</ul>}
       <h2>{t('clinic.jobs.consumersTitle')}</h2>
       <QueryState query={consumers} />
       {consumers.data && (
