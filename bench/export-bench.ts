@@ -166,6 +166,8 @@ async function main(): Promise<void> {
     PORT: '19050', CARNET_BASE_URL: 'http://127.0.0.1:19050', LOG_LEVEL: 'silent', DATABASE_URL: withDatabase(server, database),
     CARNET_BOOTSTRAP_CLIENT_ID: BOOTSTRAP.id, CARNET_BOOTSTRAP_CLIENT_SECRET: BOOTSTRAP.secret, CARNET_SECRET: 'bench-secret-that-is-long-enough-0123456789',
     CARNET_DEMO: 'off', CARNET_BACKGROUND: 'off', CARNET_MPI: 'off', CARNET_MLLP_PORT: 'off', CARNET_EXPORT_DIR: dir,
+    // A de-identified export of 1M resources on a loaded machine outlasts the default 5-minute token.
+    CARNET_ACCESS_TOKEN_SECONDS: '3600',
   });
   if (values['seed-only']) {
     const carnet = await createCarnet(config, { log: pino({ level: 'silent' }) });

@@ -33,13 +33,14 @@ const USAGE = `Usage: npm run bench:mpi -- [options]
   --queries <n>           timed matches per size; default 2000 (plus 100 warm-up)
   --db <pglite|postgres>  database for the latency runs; default postgres
   --pg-url <url>          PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres
+  --db-prefix <name>      name prefix of the bench databases (created and dropped); default carnet_bench_mpi
   --dedupe <n>            records of the in-memory deduplication run; default 100000 (0: skip)
   --writes <n>            POST Patient requests timed with the matcher on and off; default 1000 (0: skip)
   --skip-accuracy         --skip-throughput   skip a part
   --keep-db               keep the bench database`;
 
 interface Options {
-  data: string; sets: string[]; quebecPersons: number; hardPersons: number; sizes: number[]; queries: number; db: 'pglite' | 'postgres'; pgUrl: string; dedupe: number; writes: number;
+  data: string; sets: string[]; quebecPersons: number; hardPersons: number; sizes: number[]; queries: number; db: 'pglite' | 'postgres'; pgUrl: string; dbPrefix: string; dedupe: number; writes: number;
   skipAccuracy: boolean; skipThroughput: boolean; keepDb: boolean;
 }
 
@@ -47,7 +48,7 @@ function parse(argv: string[]): Options {
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const o: Options = {
     data: resolve(repoRoot, '..', 'shared', 'data', 'record-linkage'), sets: [], quebecPersons: 2000, hardPersons: 2000, sizes: [100_000, 1_000_000], queries: 2000,
-    db: 'postgres', pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', dedupe: 100_000, writes: 1000, skipAccuracy: false, skipThroughput: false, keepDb: false,
+    db: 'postgres', pgUrl: 'postgres://postgres@127.0.0.1:5432/postgres', dbPrefix: 'carnet_bench_mpi', dedupe: 100_000, writes: 1000, skipAccuracy: false, skipThroughput: false, keepDb: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -60,6 +61,7 @@ function parse(argv: string[]): Options {
     else if (a === '--queries') o.queries = Number(next());
     else if (a === '--db') o.db = next() as Options['db'];
     else if (a === '--pg-url') o.pgUrl = next();
+    else if (a === '--db-prefix') o.dbPrefix = next().replace(/[^a-z0-9_]/g, '');
     else if (a === '--dedupe') o.dedupe = Number(next());
     else if (a === '--writes') o.writes = Number(next());
     else if (a === '--skip-accuracy') o.skipAccuracy = true;
@@ -119,7 +121,7 @@ async function benchDatabase(o: Options): Promise<{ db: Database; drop: () => Pr
     const db = await openPGlite('memory://');
     return { db, drop: async () => undefined, description: 'PGlite (in memory)' };
   }
-  const name = `carnet_bench_mpi_${Date.now()}`;
+  const name = `${o.dbPrefix}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: o.pgUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { boundHeapGrowth } from './heap.js';
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
@@ -78,6 +79,7 @@ export interface CarnetSurfaces {
 
 export async function createCarnet(config: CarnetConfig, overrides: CarnetOverrides = {}, surfaces: CarnetSurfaces = {}): Promise<Carnet> {
   // Under CARNET_WORKERS each API process names itself, so operators (and the workers test) can tell them apart.
+  boundHeapGrowth(config.heapGrowthPercent);
   const log = overrides.log ?? pino({ level: config.logLevel, base: { service: 'carnet', ...(cluster.isWorker ? { worker: cluster.worker?.id } : {}) } });
   const db = withCommitSignals(overrides.db ?? (await openDatabase(config)));
   const { schemaVersion, applied } = await migrate(db);

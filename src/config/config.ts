@@ -29,6 +29,8 @@ export interface CarnetConfig {
   /** Validation of large bodies off the event loop (CARNET_VALIDATION_*; fhir/validation/off-loop.ts). */
   readonly validation: OffLoopOptions;
   readonly logLevel: string;
+  /** V8's old-generation growth between full collections, in percent (CARNET_HEAP_GROWTH_PERCENT; app/heap.ts). */
+  readonly heapGrowthPercent: number;
   /** Load the demo patients into an empty embedded database at first start. */
   readonly demo: boolean;
   /** Size of the generated demo population (CARNET_DEMO_PERSONS). */
@@ -144,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CarnetConfig {
     statementTimeoutMs: intFrom(env, 'CARNET_STATEMENT_TIMEOUT_MS', 30_000, 0, 3_600_000),
     maxBodyBytes: intFrom(env, 'CARNET_MAX_BODY_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     maxBundleEntries: intFrom(env, 'CARNET_MAX_BUNDLE_ENTRIES', 10_000, 1, 1_000_000),
+    heapGrowthPercent: intFrom(env, 'CARNET_HEAP_GROWTH_PERCENT', 20, 0, 300),
     validation: {
       workers: intFrom(env, 'CARNET_VALIDATION_WORKERS', DEFAULT_OFF_LOOP.workers, 0, 16),
       minBytes: intFrom(env, 'CARNET_VALIDATION_OFFLOOP_BYTES', DEFAULT_OFF_LOOP.minBytes, 1, 1024 * 1024 * 1024),

@@ -34,6 +34,21 @@ export function collectReferences(value: unknown, out: string[] = []): string[] 
 }
 
 /**
+ * Whether `rewriteReferences(value, mapping)` would change a string that is not a `reference` (a fullUrl
+ * written as an identifier value, say): search parameters other than references would then change too.
+ */
+export function rewritesOutsideReferences(value: unknown, mapping: ReadonlyMap<string, string>): boolean {
+  if (mapping.size === 0) return false;
+  const walk = (node: unknown, key?: string): boolean => {
+    if (typeof node === 'string') return key !== 'div' && key !== 'reference' && mapping.has(node);
+    if (Array.isArray(node)) return node.some((item) => walk(item, key));
+    if (node !== null && typeof node === 'object') return Object.entries(node).some(([k, child]) => walk(child, k));
+    return false;
+  };
+  return walk(value);
+}
+
+/**
  * Returns a copy of `value` in which every `reference` (and every uri-valued string equal to a mapped
  * key, e.g. `urn:uuid:` identifiers used in canonical or uri elements) is replaced through `mapping`.
  * The narrative `div` is left untouched.

@@ -6,7 +6,7 @@ import type { Visibility } from './sql/visibility.js';
 import { replaceConsentRules } from './consent-store.js';
 import { signalAfterCommit } from './commit-signals.js';
 import type { Queryable } from './database.js';
-import { deleteIndex, writeIndex } from './search-index.js';
+import { deleteIndex, writeIndex, type SerializedIndex } from './search-index.js';
 
 /** The SQL of the resource store. Callers pass a Queryable: the database, or an open transaction. */
 
@@ -39,6 +39,8 @@ export interface NewVersion {
   readonly content: string | null;
   /** Search index rows of this version (none for a deletion). */
   readonly index: IndexRows | null;
+  /** More index rows, serialized off the event loop for a large body (search-index.ts, `serializeIndex`). */
+  readonly serializedIndex?: SerializedIndex;
   /** The organisation whose user or system wrote this version. */
   readonly authorOrg?: string | null;
   /** Sensitive categories (meta.security), null when none. */
@@ -224,7 +226,7 @@ export async function writeVersions(db: Queryable, versions: readonly NewVersion
   const ridOf = new Map(upsert.rows.map((row) => [`${row.resource_type}/${row.id}`, String(row.rid)]));
   const rid = (v: NewVersion) => ridOf.get(`${v.resourceType}/${v.id}`) as string;
   await deleteIndex(db, versions.filter((v) => v.versionId > 1).map(rid));
-  await writeIndex(db, versions.filter((v) => v.index).map((v) => ({ rid: rid(v), rows: v.index as IndexRows })));
+  await writeIndex(db, versions.filter((v) => v.index).map((v) => ({ rid: rid(v), rows: v.index as IndexRows, ...(v.serializedIndex ? { serialized: v.serializedIndex } : {}) })));
   const consents = versions.filter((v) => v.resourceType === 'Consent');
   if (consents.length > 0) await replaceConsentRules(db, consents.map((v) => ({ id: v.id, patientId: v.patientId, rules: v.consentRules ?? [] })));
 }

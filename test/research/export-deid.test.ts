@@ -117,6 +117,25 @@ describe('de-identified bulk export', () => {
     assert.ok(!a.some((id) => b.includes(id)));
   });
 
+  test('one pseudonymous patient per MPI person: the records of one person are one Patient, every reference to either is its pseudonym', async () => {
+    await t.carnet.db.query("INSERT INTO mpi_person (person_id, enterprise_id, active, created_at) VALUES ('per-w01', 'E-w01', true, now())");
+    for (const p of ['w0', 'w1']) {
+      await t.carnet.db.query("INSERT INTO mpi_record (patient_id, person_id, assurance, matchable, features, updated_at) VALUES ($1, 'per-w01', 'manual', true, '{}', now())", [p]);
+    }
+    try {
+      const { lines } = await exportOf('/fhir/$export?_type=Patient,Observation&_profile=pseudonymised');
+      const patients = lines.filter((l) => l.resourceType === 'Patient').map((l) => l.id as string);
+      const subjects = new Set(lines.filter((l) => l.resourceType === 'Observation').map((l) => (l.subject as { reference: string }).reference));
+      assert.equal(patients.length, 24, 'w0 and w1 are one person: one Patient (the man of a class of one is suppressed)');
+      assert.equal(new Set(patients).size, 24);
+      assert.equal(lines.filter((l) => l.resourceType === 'Observation').length, 50, 'the observations of both records');
+      assert.deepEqual([...subjects].sort(), patients.map((id) => `Patient/${id}`).sort(), 'every subject is a released Patient');
+    } finally {
+      await t.carnet.db.query("DELETE FROM mpi_record WHERE person_id = 'per-w01'");
+      await t.carnet.db.query("DELETE FROM mpi_person WHERE person_id = 'per-w01'");
+    }
+  });
+
   test('a group-level de-identified export; an unknown profile is refused before anything starts', async () => {
     await put({ resourceType: 'Group', id: 'women', type: 'person', actual: true, member: Array.from({ length: 6 }, (_, i) => ({ entity: { reference: `Patient/w${i}` } })) });
     const { lines, manifest } = await exportOf('/fhir/Group/women/$export?_type=Patient,Observation&_profile=de-identified');

@@ -21,7 +21,7 @@ describe('data-access projects', () => {
   let other: string;
   let privacy: string;
   let key: BackendKey;
-  const now = new Date();
+  let now = new Date();
 
   const json = async (method: 'GET' | 'POST', url: string, token: string, body?: unknown) => {
     const r = await t.carnet.server.inject({ method, url, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { payload: JSON.stringify(body) } : {}) });
@@ -55,6 +55,9 @@ describe('data-access projects', () => {
     await put({ resourceType: 'Group', id: 'cohort', type: 'person', actual: true, member: Array.from({ length: 6 }, (_, i) => ({ entity: { reference: `Patient/c${i}` } })) });
     await put({ resourceType: 'Group', id: 'other', type: 'person', actual: true, member: [{ entity: { reference: 'Patient/outside' } }] });
     key = await backendKey('project-key');
+    // The server's clock is frozen at `now`; the logins' TOTP codes are of the real time: start it anew here, as
+    // starting and seeding a server on a loaded machine can take longer than a TOTP window.
+    now = new Date();
     researcher = await login('chercheuse', 'researcher');
     other = await login('autre', 'researcher');
     privacy = await login('vie-privee', 'privacy-officer');

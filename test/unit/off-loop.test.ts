@@ -92,7 +92,7 @@ describe('validation off the event loop', () => {
       const valid = { resourceType: 'Bundle', entry: [{ resource: patient(1) }] };
       keepBodyText(valid, JSON.stringify(valid));
       const validated = await validateLargeBody(pool, valid, [{ path: ['entry', 0, 'resource'], resource: valid.entry[0]?.resource as never, entry: 0 }]);
-      assert.ok(validated?.has(valid.entry[0]?.resource as object));
+      assert.ok(validated?.validated.has(valid.entry[0]?.resource as object));
     } finally {
       await pool.close();
     }

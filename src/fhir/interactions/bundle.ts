@@ -111,11 +111,11 @@ async function runTransaction(ctx: FhirContext, dispatch: Dispatch, outer: FhirR
   // order (validation/off-loop.ts).
   const targets = writes.flatMap(({ index, op }) =>
     'resource' in op && op.resource === entries[index]?.resource ? [{ path: ['entry', index, 'resource'], resource: op.resource, entry: index }] : []);
-  const validated = await validateLargeBody(ctx.validation, outer.body, targets);
+  const large = await validateLargeBody(ctx.validation, outer.body, targets, ctx.fhirBaseUrl);
   const responses: FhirResponse[] = new Array(entries.length);
   await withRetries(ctx.db, async (tx: Queryable) => {
     const results = await executeWrites(tx, ctx, writes.map((w) => w.op), {
-      transaction: true, entryIndexes: writes.map((w) => w.index), ...writeAccess(outer, ctx), ...(validated ? { validated } : {}),
+      transaction: true, entryIndexes: writes.map((w) => w.index), ...writeAccess(outer, ctx), ...large,
     });
     await auditInTransaction(tx, ctx, outer, { interaction: 'transaction', status: 200 });
     results.forEach((result, i) => {

@@ -12,9 +12,9 @@ import { validateLargeBody } from '../validation/off-loop.js';
 export async function writeOne(ctx: FhirContext, request: FhirRequest, op: WriteOp): Promise<FhirResponse> {
   // A large body is validated off the event loop before its transaction opens (validation/off-loop.ts).
   const target = 'resource' in op && op.resource === request.body ? [{ path: [], resource: op.resource }] : [];
-  const validated = await validateLargeBody(ctx.validation, request.body, target);
+  const large = await validateLargeBody(ctx.validation, request.body, target, ctx.fhirBaseUrl);
   const [result] = await withRetries(ctx.db, async (tx) => {
-    const results = await executeWrites(tx, ctx, [op], { transaction: false, ...writeAccess(request, ctx), ...(validated ? { validated } : {}) });
+    const results = await executeWrites(tx, ctx, [op], { transaction: false, ...writeAccess(request, ctx), ...large });
     const written = results[0];
     if (written) {
       await auditInTransaction(tx, ctx, request, {

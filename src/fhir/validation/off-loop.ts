@@ -3,6 +3,7 @@ import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 import { FhirError, issue } from '../outcomes.js';
 import { invalidError } from '../validation.js';
 import type { ValidationReply, ValidationTask } from './worker.js';
+import type { SerializedIndex } from '../../storage/search-index.js';
 
 /**
  * Validation of large bodies off the event loop. Validating a resource costs about a millisecond per
@@ -32,9 +33,15 @@ export const DEFAULT_OFF_LOOP: OffLoopOptions = { workers: 1, minBytes: 256 * 10
 
 type Paths = ValidationTask['paths'];
 
+/** Each resource's issues and, for a write, its `stable` index rows serialized (null when invalid). */
+export interface Validated {
+  readonly issues: OperationOutcomeIssue[][];
+  readonly indexes?: (SerializedIndex | null)[];
+}
+
 interface Pending {
   readonly task: ValidationTask;
-  readonly resolve: (issues: OperationOutcomeIssue[][]) => void;
+  readonly resolve: (result: Validated) => void;
   readonly reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
 }
@@ -70,13 +77,18 @@ export class ValidationPool {
   }
 
   /** The issues of the resources at `paths` of the body `text` (parsed in the worker), in that order. */
-  validate(text: string, paths: Paths): Promise<OperationOutcomeIssue[][]> {
+  async validate(text: string, paths: Paths): Promise<OperationOutcomeIssue[][]> {
+    return (await this.validateForWrite(text, paths)).issues;
+  }
+
+  /** As `validate`; with `indexBase` (the FHIR base URL), also the resources' stable index rows (worker.ts). */
+  validateForWrite(text: string, paths: Paths, indexBase?: string): Promise<Validated> {
     if (this.closed) return Promise.reject(new Error('the validation pool is closed'));
     if (this.queue.length >= this.options.maxQueued) {
       return Promise.reject(new FhirError('too-many-requests', 'Too many large bodies are being validated at once; try again shortly').retryAfter(5));
     }
     return new Promise((resolve, reject) => {
-      const pending: Pending = { task: { id: this.nextId++, text, paths }, resolve, reject };
+      const pending: Pending = { task: { id: this.nextId++, text, paths, ...(indexBase !== undefined ? { indexBase } : {}) }, resolve, reject };
       this.queue.push(pending);
       this.pump();
     });
@@ -129,7 +141,7 @@ export class ValidationPool {
       if (!pending || pending.task.id !== message.id) return;
       slot.busy = undefined;
       if ('error' in message) this.settle(pending, new Error(`validation worker: ${message.error}`));
-      else this.settle(pending, undefined, message.issues);
+      else this.settle(pending, undefined, { issues: message.issues, ...(message.indexes ? { indexes: message.indexes } : {}) });
       this.pump();
     });
     const lost = (error: Error) => {
@@ -163,11 +175,11 @@ export class ValidationPool {
     this.pump();
   }
 
-  private settle(pending: Pending, error?: Error, issues?: OperationOutcomeIssue[][]): void {
+  private settle(pending: Pending, error?: Error, result?: Validated): void {
     if (pending.timer) clearTimeout(pending.timer);
     pending.timer = undefined;
     if (error) pending.reject(error);
-    else pending.resolve(issues ?? []);
+    else pending.resolve(result ?? { issues: [] });
   }
 }
 
@@ -178,19 +190,35 @@ export interface OffLoopTarget {
   readonly entry?: number;
 }
 
+/** What the worker found for a large body's resources: which are valid, and their stable index rows. */
+export interface LargeBody {
+  /** The resources found valid: their writes need no second validation. */
+  readonly validated: WeakSet<object>;
+  /** Their index rows of the parameters a write leaves alone, serialized (extract/index.ts, `stable`). */
+  readonly preIndexed: WeakMap<object, SerializedIndex>;
+}
+
 /**
  * Validates the resources of a large body off the loop (when the pool takes it) and throws the first
  * invalid one's 400, located at its entry. Returns the resources found valid, whose writes need no second
  * validation (the write engine's changes — ids, rewritten references, security labels — keep a valid
- * resource valid); undefined when the body is validated inline as usual.
+ * resource valid), with their stable index rows when `indexBase` is given (a write); undefined when the
+ * body is validated inline as usual.
  */
-export async function validateLargeBody(pool: ValidationPool | undefined, body: unknown, targets: readonly OffLoopTarget[]): Promise<WeakSet<object> | undefined> {
+export async function validateLargeBody(
+  pool: ValidationPool | undefined, body: unknown, targets: readonly OffLoopTarget[], indexBase?: string,
+): Promise<LargeBody | undefined> {
   const text = bodyTextOf(body);
   if (!pool || text === undefined || targets.length === 0) return undefined;
-  const issues = await pool.validate(text, targets.map((t) => t.path));
+  const { issues, indexes } = await pool.validateForWrite(text, targets.map((t) => t.path), indexBase);
   targets.forEach((target, i) => {
     const error = invalidError(target.resource.resourceType, issues[i] ?? []);
     if (error) throw target.entry === undefined ? error : error.atEntry(target.entry);
   });
-  return new WeakSet(targets.map((t) => t.resource));
+  const preIndexed = new WeakMap<object, SerializedIndex>();
+  targets.forEach((target, i) => {
+    const serialized = indexes?.[i];
+    if (serialized) preIndexed.set(target.resource, serialized);
+  });
+  return { validated: new WeakSet(targets.map((t) => t.resource)), preIndexed };
 }

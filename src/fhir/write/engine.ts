@@ -8,11 +8,12 @@ import { patientCompartmentOf } from '../compartment.js';
 import type { FhirContext } from '../context.js';
 import { fhirDefinitions } from '../definitions.js';
 import { errors, FhirError } from '../outcomes.js';
-import { collectReferences, parseLocalReference, rewriteReferences } from '../references.js';
+import { collectReferences, parseLocalReference, rewriteReferences, rewritesOutsideReferences } from '../references.js';
 import { findByCriteria } from '../search/criteria.js';
 import type { Visibility } from '../../storage/sql/visibility.js';
 import type { SearchPlan } from '../search/model.js';
 import { extractIndex } from '../search/extract/index.js';
+import type { SerializedIndex } from '../../storage/search-index.js';
 import { assertValid } from '../validation.js';
 import { opResourceType, type WriteOp, type WriteResult } from './operations.js';
 import { applyJsonPatch, patchedNumbers } from './patch.js';
@@ -54,6 +55,11 @@ export interface WriteOptions {
   readonly note?: (reason: string) => void;
   /** Request bodies already found valid off the event loop (validation/off-loop.ts): not validated again. */
   readonly validated?: WeakSet<object>;
+  /**
+   * Their index rows of the parameters a write leaves alone, computed and serialized off the event loop
+   * (extract/index.ts, `stable`): only the `volatile` rest is extracted here, over the stored version.
+   */
+  readonly preIndexed?: WeakMap<object, SerializedIndex>;
 }
 
 /** What access control needs to know about a version about to be written. */
@@ -353,6 +359,9 @@ function planVersion(
   if (body.resourceType !== resourceType) {
     throw errors.invalid(`The body is a ${String(body.resourceType)}, not a ${resourceType}`);
   }
+  // The stable rows computed off the loop hold while the write changes references only (extract/index.ts).
+  let preIndexed = 'resource' in op ? options.preIndexed?.get(op.resource) : undefined;
+  if (preIndexed && rewritesOutsideReferences(body, mapping)) preIndexed = undefined;
   if (mapping.size > 0) body = rewriteReferences(body, mapping);
   // Sensitive categories labelled, and a result that is only a PDF tagged as such (documents/pdf-only.ts).
   body = flagPdfOnly(labelSensitive({ ...body, id } as Resource));
@@ -378,7 +387,8 @@ function planVersion(
     method: op.kind === 'create' ? 'POST' : op.kind === 'patch' ? 'PATCH' : 'PUT',
     patientId,
     content,
-    index: extractIndex(stored, ctx.fhirBaseUrl),
+    index: extractIndex(stored, ctx.fhirBaseUrl, preIndexed ? 'volatile' : 'all'),
+    ...(preIndexed ? { serializedIndex: preIndexed } : {}),
     authorOrg,
     sensitivity: sensitivity.length ? sensitivity : null,
     consentRules,

@@ -62,8 +62,17 @@ function personKeyOf(row: ScannedRow, resource: Record<string, unknown>): string
   return row.personId ?? row.patientId ?? `${String(resource.resourceType)}/${String(resource.id)}`;
 }
 
+/**
+ * The row's keyed hashes. The row's own patient is pseudonymised as its MPI Person (the Patient resource and
+ * every reference to it), so the records one person has at several sources are one pseudonymous patient in
+ * the release; the scan releases one Patient resource per Person (research/export/scan.ts).
+ */
 function contextFor(profile: DeidProfile, key: ReleaseKey, row: ScannedRow, resource: Record<string, unknown>): WalkContext {
-  return { profile, shift: shiftDays(key, personKeyOf(row, resource), profile.maxShiftDays), pseudonym: (t, i) => pseudonym(key, t, i) };
+  const self = row.patientId ?? (resource.resourceType === 'Patient' ? String(resource.id) : undefined);
+  return {
+    profile, shift: shiftDays(key, personKeyOf(row, resource), profile.maxShiftDays),
+    pseudonym: (t, i) => (t === 'Patient' && row.personId && i === self ? pseudonym(key, 'Person', row.personId) : pseudonym(key, t, i)),
+  };
 }
 
 /**

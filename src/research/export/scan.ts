@@ -88,6 +88,13 @@ export function pageQuery(type: string, phase: 0 | 1, afterRid: string, limit: n
   if (scope.patients) where.push(`r.patient_id = ANY(${sql.bind(scope.patients, 'text[]')})`);
   else if (scope.patientDataOnly) where.push('r.patient_id IS NOT NULL');
   where.push(`(${scope.visibility('r', sql)})`);
+  if (scope.persons && type === 'Patient') {
+    // One Patient per MPI Person in a de-identified release (its pseudonym is the Person's): the record with the
+    // lowest id among the person's records this export may release.
+    const others = scope.patients ? ` AND o.patient_id = ANY(${sql.bind(scope.patients, 'text[]')})` : '';
+    where.push(`(pm.person_id IS NULL OR NOT EXISTS (SELECT 1 FROM mpi_record o JOIN resource ro ON ro.resource_type = 'Patient' AND ro.id = o.patient_id AND NOT ro.deleted
+      WHERE o.person_id = pm.person_id AND o.patient_id < r.id${others} AND (${scope.visibility('ro', sql)})))`);
+  }
   if (scope.filters && scope.filters.length > 0) {
     // A filter is the search engine's WHERE over a second alias of the same row (the current index).
     where.push(`(${scope.filters.map((plan) => `EXISTS (SELECT 1 FROM resource f WHERE f.rid = r.rid AND ${whereClause(plan, {}, 'f', sql, { now })})`).join(' OR ')})`);

@@ -9,6 +9,7 @@ import { scheduling } from './012-scheduling.js';
 import { research } from './013-research.js';
 import { hl7v2Discard } from './015-hl7v2-discard.js';
 import { scheduleSlots } from './017-schedule-slots.js';
+import { timelineIndex } from './019-timeline-index.js';
 import { researchRevocation } from './021-research-revocation.js';
 import { healthLinks } from './022-health-links.js';
 import { researchProjects } from './023-research-projects.js';
@@ -22,4 +23,4 @@ export type { Migration } from './migration.js';
  * Ordered, versioned schema migrations, one file each (`NNN-<area>.ts`). Each is applied once, in order,
  * inside a transaction; the same SQL runs on PostgreSQL 15+ and on PGlite.
  */
-export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access, eventsJobs, subscriptions, scheduling, research, hl7v2Discard, scheduleSlots, healthLinks, researchProjects, researchRevocation, auditEvents, auditEventContentIndex];
+export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access, eventsJobs, subscriptions, scheduling, research, hl7v2Discard, scheduleSlots, timelineIndex, researchRevocation, healthLinks, researchProjects, auditEvents, auditEventContentIndex];

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState, type ReactElement } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { currentLang } from '../shared/i18n.js';
 import { Layout } from '../shared/Layout.js';
@@ -16,6 +17,7 @@ import { Sante } from './pages/Sante.js';
 import { Telecharger } from './pages/Telecharger.js';
 import { navigate, ROUTES, routeOf, usePath, type RouteName } from './router.js';
 import { Narrowed, PersonBar, showsPersonBar, useCurrentPerson, usePersons } from './People.js';
+import { prefetchMain, prefetchRoute } from './queries.js';
 import { SessionContext, useSession, type Session } from './session.js';
 import { signIn, signOut, type SignIn } from './smart.js';
 
@@ -25,6 +27,10 @@ const PAGES: Record<RouteName, () => ReactElement> = { home: Accueil, results: R
 
 function Nav() {
   const { t } = useTranslation();
+  const { client, patientId } = useSession();
+  const queries = useQueryClient();
+  const narrowed = useCurrentPerson()?.access === 'narrowed';
+  const prefetch = (name: RouteName) => { if (!narrowed) prefetchRoute(queries, name, client, patientId); };
   const path = usePath();
   const active = routeOf(path);
   return (
@@ -35,6 +41,8 @@ function Nav() {
             <a
               href={ROUTES[name]}
               aria-current={active === name ? 'page' : undefined}
+              onPointerEnter={() => prefetch(name)}
+              onFocus={() => prefetch(name)}
               onClick={(event) => {
                 if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
                 event.preventDefault();
@@ -70,6 +78,15 @@ function SignedIn() {
   const Current = route ? PAGES[route] : NotFound;
   const person = useCurrentPerson();
   const narrowed = person?.access === 'narrowed' && route !== undefined && !NARROWED_PAGES.includes(route);
+  const queries = useQueryClient();
+  const ready = usePatient().isSuccess;
+  const known = usePersons().isFetched;
+  useEffect(() => {
+    // Once the first page has its person, the other main pages' data in the background (not for a record that is not theirs to read).
+    if (!ready || !known || person?.access === 'narrowed') return;
+    const timer = setTimeout(() => prefetchMain(queries, session.client, session.patientId), 300);
+    return () => clearTimeout(timer);
+  }, [ready, known, person?.access, queries, session]);
   return (
     <Layout
       home="/portail/"

@@ -1,5 +1,6 @@
 import type { Bundle, Composition, CompositionSection, HumanName, MedicationStatement, Patient, Resource } from '@medplum/fhirtypes';
 import { useQuery } from '@tanstack/react-query';
+import { summaryQuery } from './queries.js';
 import { useSession } from './session.js';
 
 /** Reads through the public FHIR API with the person's token (fhirclient refreshes it when it expires). */
@@ -11,7 +12,7 @@ export function usePatient() {
 /** The person's IPS ($summary): one document across every linked source record, built by the server. */
 export function useSummary() {
   const { client, patientId } = useSession();
-  return useQuery({ queryKey: ['summary', patientId], queryFn: () => client.request<Bundle>(`Patient/${patientId}/$summary`) });
+  return useQuery(summaryQuery(client, patientId));
 }
 
 export function nameOf(patient: Patient | undefined): string {

@@ -13,20 +13,44 @@ import {
 export type { IndexRows } from '../../../storage/sql/index-rows.js';
 
 /**
+ * Which parameters to index. `all`: every one. A large body's rows are computed in two parts (issue #13):
+ * `stable`, the parameters a write leaves alone, computed off the event loop from the body as sent
+ * (validation/worker.ts), and `volatile`, what the write engine changes or adds — the id, `meta` (version,
+ * time, security labels), references (rewritten in transactions, made relative), the full text (it reads
+ * `meta` too) — computed over the stored version. Their union is the `all` rows.
+ */
+export type IndexPart = 'all' | 'stable' | 'volatile';
+
+const VOLATILE = new WeakMap<ParamDef, boolean>();
+
+/** Whether a parameter's values can change between the body as sent and the version stored. */
+export function isVolatile(param: ParamDef): boolean {
+  let volatile = VOLATILE.get(param);
+  if (volatile === undefined) {
+    const touches = (type: ParamType, expression: string | undefined) =>
+      type === 'reference' || /\bmeta\b|resolve\(|(^|\.)id\b/.test(expression ?? '');
+    volatile = touches(param.type, param.expression) || param.components.some((c) => touches(c.type, c.expression));
+    VOLATILE.set(param, volatile);
+  }
+  return volatile;
+}
+
+/**
  * Every search parameter value of a resource, as index rows (pure). Runs on every write, inside the
  * write's transaction, for every standard R4 search parameter of the resource's type; contained resources
  * are indexed too, under keys of their own (for `_contained`).
  */
-export function extractIndex(stored: Resource, baseUrl?: string): IndexRows {
+export function extractIndex(stored: Resource, baseUrl?: string, part: IndexPart = 'all'): IndexRows {
   const rows = emptyIndexRows();
   // FHIRPath's resolve() (in `patient`-style parameters) understands relative references only.
   const resource = baseUrl ? relativeReferences(stored, `${baseUrl}/`) : stored;
   const ctx: ValueContext = { baseUrl, analyteOf: analyteLookup(resource) };
-  indexResource(rows, resource, ctx, (key) => key, true);
+  const wanted = part === 'all' ? () => true : (param: ParamDef) => isVolatile(param) === (part === 'volatile');
+  indexResource(rows, resource, ctx, (key) => key, true, wanted);
   for (const contained of (resource as { contained?: Resource[] }).contained ?? []) {
-    if (contained?.resourceType) indexResource(rows, contained, { ...ctx, analyteOf: analyteLookup(contained) }, containedKey, false);
+    if (contained?.resourceType) indexResource(rows, contained, { ...ctx, analyteOf: analyteLookup(contained) }, containedKey, false, wanted);
   }
-  rows.text = fullText(resource);
+  if (part !== 'stable') rows.text = fullText(resource);
   return rows;
 }
 
@@ -54,10 +78,13 @@ function relativeReferences<T>(node: T, base: string): T {
 export const NEAR_LATITUDE = paramKey('Location.near#latitude');
 export const NEAR_LONGITUDE = paramKey('Location.near#longitude');
 
-function indexResource(rows: IndexRows, resource: Resource, ctx: ValueContext, keyOf: (key: number) => number, withComposites: boolean): void {
+function indexResource(
+  rows: IndexRows, resource: Resource, ctx: ValueContext, keyOf: (key: number) => number, withComposites: boolean, wanted: (param: ParamDef) => boolean,
+): void {
   const typed = [toTypedValue(resource)];
   const variables = { '%resource': typed[0] as TypedValue, '%rootResource': typed[0] as TypedValue };
   for (const param of searchRegistry().indexed(resource.resourceType)) {
+    if (!wanted(param)) continue;
     const values = evaluate(resource.resourceType, param.expression as string, typed, variables);
     if (values.length === 0) continue;
     if (param.type === 'composite') {

@@ -1,4 +1,3 @@
-import type { MedicationDispense, MedicationRequest, MedicationStatement } from '@medplum/fhirtypes';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { formatDate } from '../../shared/format.js';
@@ -6,21 +5,13 @@ import { currentLang } from '../../shared/i18n.js';
 import { TableScroll } from '../../shared/TableScroll.js';
 import { medicationLines, type DrugLine } from '../medications.js';
 import { Page, QueryState } from '../Page.js';
+import { medicationsQuery } from '../queries.js';
 import { useSession } from '../session.js';
 
 /** Prescriptions, dispenses and statements of the person (every page of each search). */
 function useMedicationSources() {
   const { client, patientId } = useSession();
-  const all = <T,>(type: string) => client.request<T[]>(`${type}?patient=${encodeURIComponent(patientId)}&_count=200`, { pageLimit: 0, flat: true });
-  return useQuery({
-    queryKey: ['medications', patientId],
-    queryFn: async () => {
-      const [requests, dispenses, statements] = await Promise.all([
-        all<MedicationRequest>('MedicationRequest'), all<MedicationDispense>('MedicationDispense'), all<MedicationStatement>('MedicationStatement'),
-      ]);
-      return { requests, dispenses, statements };
-    },
-  });
+  return useQuery(medicationsQuery(client, patientId));
 }
 
 function Line(props: { line: DrugLine; index: number }) {

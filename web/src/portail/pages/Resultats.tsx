@@ -1,19 +1,16 @@
-import type { Observation } from '@medplum/fhirtypes';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { AnalyteSection } from '../../shared/Analyte.js';
 import { currentLang } from '../../shared/i18n.js';
 import { Page, QueryState } from '../../shared/Page.js';
 import { groupByAnalyte, isOutside } from '../../shared/results.js';
+import { labResultsQuery } from '../queries.js';
 import { useSession } from '../session.js';
 
 /** Every laboratory result of the person (all pages of the search, through fhirclient). */
 function useLabResults() {
   const { client, patientId } = useSession();
-  return useQuery({
-    queryKey: ['Observation', 'laboratory', patientId],
-    queryFn: () => client.request<Observation[]>(`Observation?patient=${encodeURIComponent(patientId)}&category=laboratory&_count=200`, { pageLimit: 0, flat: true }),
-  });
+  return useQuery(labResultsQuery(client, patientId));
 }
 
 /** Résultats: by analyte across laboratories, the range and the flag in words, a trend with its table. */
