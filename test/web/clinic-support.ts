@@ -100,3 +100,27 @@ export async function seedClinicFixtures(web: WebCarnet): Promise<ClinicFixtures
   assert.equal(hl7.statusCode, 400, hl7.body);
   return { patient, name, hiddenId, hiddenName: 'Éloïse Bélanger-Côté', reviewPair: [pair[0] as string, pair[1] as string] };
 }
+
+/** The phone the workspace is checked on (the issue's 390×844). */
+export const PHONE = { width: 390, height: 844 } as const;
+
+/**
+ * Every table on the page fits its column: nothing cut off, no sideways scrolling inside its region
+ * (on a phone the workspace's tables become one card per row), and the page itself does not scroll sideways.
+ * Answers what does not fit, so an assertion can say which.
+ */
+export async function tablesOverflowing(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const wrong: string[] = [];
+    if (document.documentElement.scrollWidth > window.innerWidth) wrong.push(`page ${document.documentElement.scrollWidth} > ${window.innerWidth}`);
+    for (const table of Array.from(document.querySelectorAll('table'))) {
+      if (table.closest('details:not([open])')) continue;
+      const box = table.parentElement as HTMLElement;
+      const name = table.querySelector('caption')?.textContent ?? table.className;
+      if (box.scrollWidth > box.clientWidth + 1) wrong.push(`${name}: ${box.scrollWidth} > ${box.clientWidth}`);
+      const right = table.getBoundingClientRect().right;
+      if (right > window.innerWidth + 1) wrong.push(`${name}: ends at ${right}`);
+    }
+    return wrong;
+  });
+}

@@ -12,9 +12,10 @@ import type { DrugLine } from '../../web/src/shared/medications.js';
 /** The workspace's pure logic: roles and menus, addresses, patient search, the summary, reconciliation, the review queue. */
 describe('the workspace, pure', () => {
   test('each role sees its sections only; a token’s claims choose them', () => {
-    for (const role of ['physician', 'nurse', 'pharmacist']) assert.deepEqual(sectionsOf(role), ['patients']);
+    for (const role of ['physician', 'nurse']) assert.deepEqual(sectionsOf(role), ['patients', 'inbox']);
+    assert.deepEqual(sectionsOf('pharmacist'), ['patients']);
     assert.deepEqual(sectionsOf('privacy-officer'), ['audit']);
-    assert.deepEqual(sectionsOf('admin'), ['mpi', 'hl7', 'audit']);
+    assert.deepEqual(sectionsOf('admin'), ['mpi', 'hl7', 'jobs', 'audit']);
     for (const role of ['patient', 'proxy', 'researcher', 'system', undefined]) assert.deepEqual(sectionsOf(role), []);
     const payload = Buffer.from(JSON.stringify({ role: 'nurse', name: 'Julie Roy — é' })).toString('base64url');
     assert.deepEqual(claimsOf(`h.${payload}.s`), { role: 'nurse', name: 'Julie Roy — é' });

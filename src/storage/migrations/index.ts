@@ -15,6 +15,7 @@ import { researchRevocation } from './021-research-revocation.js';
 import { healthLinks } from './022-health-links.js';
 import { researchProjects } from './023-research-projects.js';
 import { auditEvents } from './025-audit-events.js';
+import { auditEventContentIndex } from './026-audit-event-content-index.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -23,4 +24,4 @@ export type { Migration } from './migration.js';
  * Ordered, versioned schema migrations, one file each (`NNN-<area>.ts`). Each is applied once, in order,
  * inside a transaction; the same SQL runs on PostgreSQL 15+ and on PGlite.
  */
-export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access, eventsJobs, subscriptions, scheduling, research, hl7v2Discard, scheduleSlots, timelineIndex, subscriptionCriteriaKeys, researchRevocation, healthLinks, researchProjects, auditEvents];
+export const MIGRATIONS: readonly Migration[] = [resourceStore, searchIndex, hl7v2, mpi, access, eventsJobs, subscriptions, scheduling, research, hl7v2Discard, scheduleSlots, timelineIndex, subscriptionCriteriaKeys, researchRevocation, healthLinks, researchProjects, auditEvents, auditEventContentIndex];

@@ -5,6 +5,9 @@ import { Layout } from '../shared/Layout.js';
 import { Page } from '../shared/Page.js';
 import { followLink, usePath } from '../shared/router.js';
 import { Audit } from './pages/Audit.js';
+import { Inbox } from './pages/Inbox.js';
+import { Jobs } from './pages/Jobs.js';
+import { InboxLiveProvider } from './inbox-live.js';
 import { DeadLetters } from './pages/DeadLetters.js';
 import { PatientPage } from './pages/PatientPage.js';
 import { Review } from './pages/Review.js';
@@ -15,7 +18,7 @@ import { parseRoute, PATHS, SECTION_PATHS, sectionOf, type Route } from './route
 import { SessionContext, useSession, type ClinicSession } from './session.js';
 import { signIn, signOut, wasSignedIn, type SignIn } from './smart.js';
 
-const SECTION_KEYS = { patients: 'clinic.nav.patients', audit: 'clinic.nav.audit', mpi: 'clinic.nav.mpi', hl7: 'clinic.nav.hl7' } as const;
+const SECTION_KEYS = { patients: 'clinic.nav.patients', inbox: 'clinic.nav.inbox', audit: 'clinic.nav.audit', mpi: 'clinic.nav.mpi', hl7: 'clinic.nav.hl7', jobs: 'clinic.nav.jobs' } as const;
 
 function Nav(props: { route: Route }) {
   const { t } = useTranslation();
@@ -64,9 +67,11 @@ function Current(props: { route: Route }): ReactElement {
   switch (route.name) {
     case 'patients': return <Search />;
     case 'patient': return <PatientPage id={route.id} tab={route.tab} />;
+    case 'inbox': return <Inbox />;
     case 'audit': return <Audit />;
     case 'mpi': return <Review />;
     case 'hl7': return <DeadLetters />;
+    case 'jobs': return <Jobs />;
   }
 }
 
@@ -74,9 +79,11 @@ function Current(props: { route: Route }): ReactElement {
 function Home(props: { section: Section }) {
   switch (props.section) {
     case 'patients': return <Search />;
+    case 'inbox': return <Inbox />;
     case 'audit': return <Audit />;
     case 'mpi': return <Review />;
     case 'hl7': return <DeadLetters />;
+    case 'jobs': return <Jobs />;
   }
 }
 
@@ -137,7 +144,7 @@ export function App() {
   if (!session) return <Gate state={state} />;
   return (
     <SessionContext.Provider value={session}>
-      <SignedIn />
+      {session.sections.includes('inbox') ? <InboxLiveProvider><SignedIn /></InboxLiveProvider> : <SignedIn />}
     </SessionContext.Provider>
   );
 }

@@ -85,3 +85,11 @@ export function decisionsOf(body: Parameters | undefined): Decision[] {
     };
   });
 }
+
+/** What undoing a decision of the log means, when it can be undone from the screen. */
+export function undoOf(d: Decision): { kind: 'unmerge' | 'unlink'; patient: string } | undefined {
+  if (!d.patient?.startsWith('Patient/')) return undefined;
+  if (d.action === 'merge') return { kind: 'unmerge', patient: d.patient };
+  if (d.action === 'review-confirm' || d.action === 'link-manual') return { kind: 'unlink', patient: d.patient };
+  return undefined;
+}

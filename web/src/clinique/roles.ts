@@ -4,15 +4,17 @@
  * professionals read patients' records under their consents; privacy officers read the audit trail;
  * administrators steward the master patient index and the HL7 v2 gateway.
  */
-export type Section = 'patients' | 'audit' | 'mpi' | 'hl7';
+export type Section = 'patients' | 'inbox' | 'audit' | 'mpi' | 'hl7' | 'jobs';
 
 export const CLINICIANS = ['physician', 'nurse', 'pharmacist'] as const;
 
 export function sectionsOf(role: string | undefined): Section[] {
+  // The notifications inbox keeps its state in Tasks, which a pharmacist's role does not write (yet).
+  if (role === 'physician' || role === 'nurse') return ['patients', 'inbox'];
   if (role && (CLINICIANS as readonly string[]).includes(role)) return ['patients'];
   if (role === 'privacy-officer') return ['audit'];
   // Administrators may review the audit trail too (route policy auditReview): the screen shows what the API allows.
-  if (role === 'admin') return ['mpi', 'hl7', 'audit'];
+  if (role === 'admin') return ['mpi', 'hl7', 'jobs', 'audit'];
   return [];
 }
 

@@ -37,7 +37,8 @@ function valueText(p: ResultPoint, lang: ReturnType<typeof currentLang>): string
   return p.value !== undefined ? `${formatNumber(p.value, lang)} ${p.unit}` : p.text ?? '—';
 }
 
-export function AnalyteSection(props: { analyte: Analyte; index: number }) {
+/** `stack`: the table of values becomes one card per value on a narrow screen (table.stack in styles.css). */
+export function AnalyteSection(props: { analyte: Analyte; index: number; stack?: boolean }) {
   const { t } = useTranslation();
   const lang = currentLang();
   const { analyte } = props;
@@ -59,7 +60,7 @@ export function AnalyteSection(props: { analyte: Analyte; index: number }) {
         <details>
           <summary>{t('portal.results.tableShow')}</summary>
           <TableScroll label={t('portal.results.tableLabel', { name: analyte.name })}>
-            <table>
+            <table className={props.stack ? 'stack' : undefined}>
               <caption className="visually-hidden">{analyte.name}</caption>
               <thead>
                 <tr>
@@ -73,9 +74,9 @@ export function AnalyteSection(props: { analyte: Analyte; index: number }) {
                 {analyte.points.map((p) => (
                   <tr key={p.id}>
                     <th scope="row">{formatDate(p.date, lang, 'medium')}</th>
-                    <td>{valueText(p, lang)}</td>
-                    <td><FlagText flag={p.flag} /></td>
-                    <td>{p.lab ?? ''}</td>
+                    <td data-label={t('portal.results.colValue')}>{valueText(p, lang)}</td>
+                    <td data-label={t('portal.results.colFlag')}><FlagText flag={p.flag} /></td>
+                    <td data-label={t('portal.results.colLab')}>{p.lab ?? ''}</td>
                   </tr>
                 ))}
               </tbody>

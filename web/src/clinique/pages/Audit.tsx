@@ -117,7 +117,7 @@ export function Audit() {
       {trail.data && <p role="status" className="note">{t('clinic.audit.count', { count: accesses.length })}</p>}
       {accesses.length > 0 && (
         <TableScroll label={t('clinic.audit.tableLabel')}>
-          <table className="audit">
+          <table className="audit stack">
             <caption className="visually-hidden">{t('clinic.audit.tableLabel')}</caption>
             <thead>
               <tr>
@@ -133,11 +133,11 @@ export function Audit() {
               {accesses.map(({ event, access }) => (
                 <tr key={event.id} className={access.breakGlass !== undefined ? 'glass-row' : undefined}>
                   <th scope="row">{formatDateTime(access.when, lang)}</th>
-                  <td>{access.who}{access.role ? <><br /><span className="note">{t(`portal.access.roles.${access.role as 'physician'}`)}</span></> : null}{access.organization ? <><br /><span className="note">{access.organization}</span></> : null}</td>
-                  <td>{event.type?.display ?? event.type?.code}{access.action ? ` · ${access.action}` : ''}</td>
-                  <td>{access.patients.map((p) => p.replace('Patient/', '')).join(', ') || '—'}</td>
-                  <td>{access.refused ? <span className="flag flag-outside">{t('clinic.audit.refused')}</span> : t('clinic.audit.ok')}</td>
-                  <td>
+                  <td data-label={t('clinic.audit.colWho')}>{access.who}{access.role ? <><br /><span className="note">{t(`portal.access.roles.${access.role as 'physician'}`)}</span></> : null}{access.organization ? <><br /><span className="note">{access.organization}</span></> : null}</td>
+                  <td data-label={t('clinic.audit.colWhat')}>{event.type?.display ?? event.type?.code}{access.action ? ` · ${access.action}` : ''}</td>
+                  <td data-label={t('clinic.audit.colPatient')} className="ids">{access.patients.map((p) => p.replace('Patient/', '')).join(', ') || '—'}</td>
+                  <td data-label={t('clinic.audit.colOutcome')}>{access.refused ? <span className="flag flag-outside">{t('clinic.audit.refused')}</span> : t('clinic.audit.ok')}</td>
+                  <td data-label={t('clinic.audit.colReason')}>
                     {access.breakGlass !== undefined && <strong className="glass-tag">{t('clinic.audit.glass')}{access.breakGlass ? ` : ${access.breakGlass}` : ''}</strong>}
                     {access.breakGlass !== undefined && access.reason ? <br /> : null}
                     {access.reason ?? (access.breakGlass === undefined ? '—' : '')}

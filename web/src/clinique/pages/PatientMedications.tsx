@@ -21,7 +21,7 @@ export function PatientMedications(props: { id: string }) {
       {sources.data && lines.length === 0 && <p>{t('clinic.meds.none')}</p>}
       {lines.length > 0 && (
         <TableScroll label={t('clinic.meds.tableLabel')}>
-          <table className="reconcile">
+          <table className="reconcile stack">
             <caption>{t('clinic.meds.caption')}</caption>
             <thead>
               <tr>
@@ -35,19 +35,19 @@ export function PatientMedications(props: { id: string }) {
               {lines.map(({ line, issues, pharmacies }) => (
                 <tr key={line.key}>
                   <th scope="row">{line.name}<br /><span className="note">{line.current ? t('clinic.meds.current') : t('clinic.meds.past')}</span></th>
-                  <td>
+                  <td data-label={t('clinic.meds.colPrescribed')}>
                     {line.prescriptions[0] ? (
                       <>{d(line.prescriptions[0].date)}{line.prescriptions[0].by ? ` · ${line.prescriptions[0].by}` : ''}{line.prescriptions[0].dosage ? <><br />{line.prescriptions[0].dosage}</> : null}
                         {line.prescriptions.length > 1 ? <><br /><span className="note">{t('clinic.meds.more', { count: line.prescriptions.length - 1 })}</span></> : null}</>
                     ) : t('clinic.meds.noPrescription')}
                   </td>
-                  <td>
+                  <td data-label={t('clinic.meds.colDispensed')}>
                     {line.lastDispense ? (
                       <>{d(line.lastDispense.date)}{line.lastDispense.where ? ` · ${line.lastDispense.where}` : ''}{line.lastDispense.days ? <><br />{t('clinic.meds.days', { count: line.lastDispense.days })}</> : null}
                         {pharmacies.length > 1 ? <><br /><span className="note">{t('clinic.meds.pharmacies', { names: pharmacies.join(', ') })}</span></> : null}</>
                     ) : t('clinic.meds.noDispense')}
                   </td>
-                  <td>{issues.length === 0 ? t('clinic.meds.ok') : <ul className="issues">{issues.map((i) => <li key={i}>{t(`clinic.meds.issue.${i}`)}</li>)}</ul>}</td>
+                  <td data-label={t('clinic.meds.colCheck')}>{issues.length === 0 ? t('clinic.meds.ok') : <ul className="issues">{issues.map((i) => <li key={i}>{t(`clinic.meds.issue.${i}`)}</li>)}</ul>}</td>
                 </tr>
               ))}
             </tbody>

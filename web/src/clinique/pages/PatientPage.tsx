@@ -11,11 +11,13 @@ import { PATHS, type PatientTab } from '../routes.js';
 import { isWithheld, summarySections } from '../summary.js';
 import { BreakGlass } from './BreakGlass.js';
 import { PatientBanner } from './PatientBanner.js';
+import { PatientDocuments } from './PatientDocuments.js';
 import { PatientMedications } from './PatientMedications.js';
 import { PatientResults } from './PatientResults.js';
 import { PatientSummary } from './PatientSummary.js';
+import { PatientTimeline } from './PatientTimeline.js';
 
-const TABS: readonly PatientTab[] = ['summary', 'results', 'medications'];
+const TABS: readonly PatientTab[] = ['summary', 'timeline', 'results', 'medications', 'documents'];
 
 function Tabs(props: { id: string; tab: PatientTab; name: string }) {
   const { t } = useTranslation();
@@ -70,6 +72,8 @@ export function PatientPage(props: { id: string; tab: PatientTab }) {
       {props.tab === 'summary' && <PatientSummary query={summary} sections={sections} />}
       {props.tab === 'results' && <PatientResults id={props.id} />}
       {props.tab === 'medications' && <PatientMedications id={props.id} />}
+      {props.tab === 'timeline' && <PatientTimeline id={props.id} />}
+      {props.tab === 'documents' && <PatientDocuments id={props.id} />}
     </Page>
   );
 }

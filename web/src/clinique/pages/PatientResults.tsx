@@ -18,7 +18,7 @@ export function PatientResults(props: { id: string }) {
       {analytes.length > 0 && (
         <p className="status">{outside.length > 0 ? t('clinic.results.outside', { count: outside.length, names: outside.map((a) => a.name).join(', ') }) : t('clinic.results.allUsual', { count: analytes.length })}</p>
       )}
-      {analytes.map((analyte, i) => <AnalyteSection key={analyte.key} analyte={analyte} index={i} />)}
+      {analytes.map((analyte, i) => <AnalyteSection key={analyte.key} analyte={analyte} index={i} stack />)}
     </>
   );
 }

@@ -6,7 +6,7 @@ import { formatDateTime } from '../../shared/format.js';
 import { currentLang } from '../../shared/i18n.js';
 import { Page, QueryState, statusOf } from '../../shared/Page.js';
 import { TableScroll } from '../../shared/TableScroll.js';
-import { candidatesOf, decisionsOf, type Candidate } from '../review.js';
+import { candidatesOf, decisionsOf, undoOf, type Candidate, type Decision } from '../review.js';
 import { useSession } from '../session.js';
 
 type Choice = 'confirm' | 'reject' | 'merge';
@@ -44,16 +44,16 @@ function Item(props: { item: Candidate }) {
       <h2 id={headingId} className="item-title">{t('clinic.mpi.pair', { a: item.patient.replace('Patient/', ''), b: item.candidatePatient.replace('Patient/', '') })}</h2>
       <p>{t('clinic.mpi.score', { score: Math.round(item.score * 100), weight: item.weight })}{item.guard ? ` · ${t('clinic.mpi.guard', { guard: item.guard })}` : ''}</p>
       <TableScroll label={t('clinic.mpi.fieldsOf', { id: item.id })}>
-        <table>
+        <table className="stack">
           <caption className="visually-hidden">{t('clinic.mpi.fieldsOf', { id: item.id })}</caption>
           <thead><tr><th scope="col">{t('clinic.mpi.colField')}</th><th scope="col">{t('clinic.mpi.colIncoming')}</th><th scope="col">{t('clinic.mpi.colCandidate')}</th><th scope="col">{t('clinic.mpi.colVerdict')}</th></tr></thead>
           <tbody>
             {item.fields.filter((f) => f.incoming !== undefined || f.candidate !== undefined).map((f) => (
               <tr key={f.name}>
                 <th scope="row">{t(`clinic.mpi.fields.${f.name}`, { defaultValue: f.name })}</th>
-                <td>{f.incoming ?? '—'}</td>
-                <td>{f.candidate ?? '—'}</td>
-                <td><span className={`verdict verdict-${f.verdict}`}><span aria-hidden="true">{f.verdict === 'agree' ? '= ' : f.verdict === 'disagree' ? '≠ ' : '? '}</span>{t(`clinic.mpi.verdict.${f.verdict}`)}</span>{f.weight !== undefined ? <span className="note"> ({f.weight > 0 ? '+' : ''}{f.weight})</span> : null}</td>
+                <td data-label={t('clinic.mpi.colIncoming')}>{f.incoming ?? '—'}</td>
+                <td data-label={t('clinic.mpi.colCandidate')}>{f.candidate ?? '—'}</td>
+                <td data-label={t('clinic.mpi.colVerdict')}><span className={`verdict verdict-${f.verdict}`}><span aria-hidden="true">{f.verdict === 'agree' ? '= ' : f.verdict === 'disagree' ? '≠ ' : '? '}</span>{t(`clinic.mpi.verdict.${f.verdict}`)}</span>{f.weight !== undefined ? <span className="note"> ({f.weight > 0 ? '+' : ''}{f.weight})</span> : null}</td>
               </tr>
             ))}
           </tbody>
@@ -71,6 +71,59 @@ function Item(props: { item: Candidate }) {
       )}
       {message && <p role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'alert' : 'status'}>{message.text}</p>}
     </li>
+  );
+}
+
+/**
+ * Undoing a decision from the log: a merge is unmerged (`Patient/$unmerge`), a link a person made is
+ * detached (`Patient/{id}/$mpi-unlink`); a confirmation with its reason (required) first. A decision
+ * already undone (here or elsewhere) is refused by the server and the page says so.
+ */
+function Undo(props: { decision: Decision }) {
+  const { t } = useTranslation();
+  const { client } = useSession();
+  const queries = useQueryClient();
+  const undo = undoOf(props.decision);
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string }>();
+  const busy = useRef(false);
+  const run = useMutation({
+    mutationFn: async () => {
+      if (!undo) throw new Error('nothing to undo');
+      const body = undo.kind === 'unmerge'
+        ? { resourceType: 'Parameters', parameter: [{ name: 'source-patient', valueReference: { reference: undo.patient } }, { name: 'reason', valueString: reason.trim() }] }
+        : { resourceType: 'Parameters', parameter: [{ name: 'reason', valueString: reason.trim() }] };
+      return client.request<Parameters>({ url: undo.kind === 'unmerge' ? 'Patient/$unmerge' : `${undo.patient}/$mpi-unlink`, method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(body) });
+    },
+  });
+  if (!undo) return <>—</>;
+  const id = `undo-${props.decision.seq}`;
+  const confirm = () => {
+    if (busy.current) return;
+    if (reason.trim().length < 5) { setMessage({ kind: 'error', text: t('clinic.mpi.reasonRequired') }); document.getElementById(id)?.focus(); return; }
+    busy.current = true;
+    run.mutate(undefined, {
+      onSuccess: () => { setOpen(false); setMessage({ kind: 'ok', text: t(`clinic.mpi.undone.${undo.kind}`) }); void queries.invalidateQueries({ queryKey: ['mpi'] }); },
+      onError: (error) => setMessage({ kind: 'error', text: [400, 404, 409, 422].includes(statusOf(error) ?? 0) ? t('clinic.mpi.undoRefused', { why: (error as Error).message }) : t('common.error') }),
+      onSettled: () => { busy.current = false; },
+    });
+  };
+  return (
+    <div className="undo">
+      {!open && message?.kind !== 'ok' && <button type="button" className="button secondary" onClick={() => { setOpen(true); setMessage(undefined); }}>{t(`clinic.mpi.undo.${undo.kind}`)}</button>}
+      {open && (
+        <div className="decide">
+          <p className="note">{t(`clinic.mpi.undoWarn.${undo.kind}`)}</p>
+          <div className="field"><label htmlFor={id}>{t('clinic.mpi.undoReason')}</label><input id={id} type="text" value={reason} onChange={(e) => setReason(e.target.value)} /></div>
+          <div className="actions">
+            <button type="button" className="button" aria-disabled={run.isPending ? true : undefined} onClick={confirm}>{t(`clinic.mpi.undoConfirm.${undo.kind}`)}</button>
+            <button type="button" className="button secondary" onClick={() => { setOpen(false); setMessage(undefined); }}>{t('clinic.mpi.undoCancel')}</button>
+          </div>
+        </div>
+      )}
+      {message && <p role={message.kind === 'error' ? 'alert' : 'status'} className={message.kind === 'error' ? 'alert' : 'status'}>{message.text}</p>}
+    </div>
   );
 }
 
@@ -97,12 +150,12 @@ export function Review() {
       {all.length > decisions.length && <p className="note">{t('clinic.mpi.automatic', { count: all.length - decisions.length })}</p>}
       {decisions.length > 0 && (
         <TableScroll label={t('clinic.mpi.decisionsTitle')}>
-          <table>
+          <table className="stack">
             <caption className="visually-hidden">{t('clinic.mpi.decisionsTitle')}</caption>
-            <thead><tr><th scope="col">{t('clinic.mpi.colWhen')}</th><th scope="col">{t('clinic.mpi.colWho')}</th><th scope="col">{t('clinic.mpi.colAction')}</th><th scope="col">{t('clinic.mpi.colRecords')}</th><th scope="col">{t('clinic.mpi.colWhy')}</th></tr></thead>
+            <thead><tr><th scope="col">{t('clinic.mpi.colWhen')}</th><th scope="col">{t('clinic.mpi.colWho')}</th><th scope="col">{t('clinic.mpi.colAction')}</th><th scope="col">{t('clinic.mpi.colRecords')}</th><th scope="col">{t('clinic.mpi.colWhy')}</th><th scope="col">{t('clinic.mpi.colUndo')}</th></tr></thead>
             <tbody>
               {decisions.map((d) => (
-                <tr key={d.seq}><th scope="row">{formatDateTime(d.at, lang)}</th><td>{d.actor}</td><td>{d.action}</td><td className="ids">{[d.patient, d.person].filter(Boolean).join(' → ')}</td><td>{d.reason ?? '—'}</td></tr>
+                <tr key={d.seq}><th scope="row">{formatDateTime(d.at, lang)}</th><td data-label={t('clinic.mpi.colWho')}>{d.actor}</td><td data-label={t('clinic.mpi.colAction')}>{d.action}</td><td data-label={t('clinic.mpi.colRecords')} className="ids">{[d.patient, d.person].filter(Boolean).join(' → ')}</td><td data-label={t('clinic.mpi.colWhy')}>{d.reason ?? '—'}</td><td data-label={t('clinic.mpi.colUndo')}><Undo decision={d} /></td></tr>
               ))}
             </tbody>
           </table>

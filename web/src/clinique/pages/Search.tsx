@@ -39,7 +39,7 @@ function Row(props: { row: PersonRow; index: number }) {
       </p>
       <p><strong>{t(`clinic.search.grade.${gradeKey(row.grade)}`)}</strong>{row.score !== undefined ? ` — ${t('clinic.search.score', { score: Math.round(row.score * 100) })}` : ''}</p>
       <TableScroll label={t('clinic.search.recordsOf', { name: row.name })}>
-        <table>
+        <table className="stack">
           <caption>{t('clinic.search.records', { count: row.records.length })}</caption>
           <thead>
             <tr>
@@ -53,9 +53,9 @@ function Row(props: { row: PersonRow; index: number }) {
             {row.records.map((r) => (
               <tr key={r.id}>
                 <th scope="row">{r.organisation ?? t('clinic.search.unknownOrg')}</th>
-                <td>{r.name}{r.active ? '' : ` (${t('clinic.search.inactive')})`}</td>
-                <td>{formatDate(r.birthDate, lang, 'medium')}</td>
-                <td>{r.assurance === 'level4' ? t('clinic.search.linkManual') : r.assurance ? t('clinic.search.linkAuto') : t('clinic.search.linkNone')}</td>
+                <td data-label={t('clinic.search.colName')}>{r.name}{r.active ? '' : ` (${t('clinic.search.inactive')})`}</td>
+                <td data-label={t('clinic.search.colBirth')}>{formatDate(r.birthDate, lang, 'medium')}</td>
+                <td data-label={t('clinic.search.colLink')}>{r.assurance === 'level4' ? t('clinic.search.linkManual') : r.assurance ? t('clinic.search.linkAuto') : t('clinic.search.linkNone')}</td>
               </tr>
             ))}
           </tbody>
