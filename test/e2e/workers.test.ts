@@ -12,6 +12,11 @@ import { createTestSchema, TEST_BOOTSTRAP } from '../support/harness.js';
  */
 const url = process.env.DATABASE_URL;
 
+/** The cluster workers that have logged that they listen. */
+function listeningWorkers(output: string): Set<string> {
+  return new Set([...output.matchAll(/"worker":(\d+)[^\n]*listening at/g)].map((m) => m[1]));
+}
+
 describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (PostgreSQL)' }, () => {
   let schema: { url: string; drop: () => Promise<void> } | undefined;
   let child: ReturnType<typeof spawn> | undefined;
@@ -39,6 +44,9 @@ describe('several API processes', { skip: url ? false : 'needs DATABASE_URL (Pos
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    // /healthz answers once the first process listens; each process warms its validation worker before it
+    // listens, so wait until both say they listen, or the parallel requests below all reach the first one.
+    for (let i = 0; i < 600 && listeningWorkers(output).size < 2; i++) await new Promise((r) => setTimeout(r, 100));
   });
   after(async () => {
     child?.kill('SIGTERM');
